@@ -1,0 +1,75 @@
+"""The one cancellation engine: every face's cancel, and every expiry, goes through here."""
+
+from dataclasses import replace
+from datetime import datetime
+
+from kassa.app.access import locked_order
+from kassa.app.journal import record
+from kassa.core.cancellation import CancellationPlan, plan_cancellation, plan_expiry
+from kassa.core.errors import OrderBusy
+from kassa.core.orders import LineState, Order
+from kassa.core.tenancy import Principal
+from kassa.store.db import Database, UnitOfWork
+
+SYSTEM = "system"
+
+
+async def apply_cancellation(
+    uow: UnitOfWork, order: Order, plan: CancellationPlan, actor: str, now: datetime
+) -> None:
+    """Apply a whole plan inside the caller's transaction: release, end lines, record, tell."""
+    await uow.inventory.release(order.id, plan.release_tickets)
+    await uow.orders.end_lines(order.id, plan.release_tickets, LineState.CANCELED, now)
+    released = set(plan.release_tickets)
+    order.lines = [
+        replace(line, state=LineState.CANCELED)
+        if line.ticket_id in released and line.state is LineState.ACTIVE
+        else line
+        for line in order.lines
+    ]
+    order.status = plan.to_status
+    order.updated_at = now
+    await uow.orders.save(order)
+    await record(
+        uow, order, actor=actor, action=plan.topic, from_status=plan.from_status, now=now,
+        reason=plan.reason, details={"released_tickets": list(plan.release_tickets)},
+    )
+
+
+async def cancel_order(
+    db: Database, principal: Principal, order_id: str, now: datetime, reason: str | None = None
+) -> Order:
+    """Cancel an open order: its tickets go back on sale at once."""
+    async with db.unit_of_work() as uow:
+        order = await locked_order(uow, principal, order_id)
+        plan = plan_cancellation(order, reason=reason)
+        await apply_cancellation(uow, order, plan, principal.id, now)
+        await uow.commit()
+    return order
+
+
+async def expire_order(db: Database, order_id: str, now: datetime) -> bool:
+    """Expire one order if its hold ran out; False when it is not due or is busy."""
+    async with db.unit_of_work() as uow:
+        try:
+            order = await uow.orders.lock(order_id)
+        except OrderBusy:
+            return False
+        if order is None:
+            return False
+        plan = plan_expiry(order, now)
+        if plan is None:
+            return False
+        await apply_cancellation(uow, order, plan, SYSTEM, now)
+        await uow.commit()
+    return True
+
+
+async def expire_due(db: Database, now: datetime, batch: int = 100) -> int:
+    """The sweeper's pass: expire every due order, one transaction each."""
+    async with db.unit_of_work(write=False) as uow:
+        due = await uow.orders.due_for_expiry(now, batch)
+    expired = 0
+    for order_id in due:
+        expired += await expire_order(db, order_id, now)
+    return expired

@@ -1,0 +1,74 @@
+"""Every state change leaves an audit row and an outbox message in the same transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from kassa.core.audit import AuditEntry, OutboxMessage
+from kassa.core.money import render
+from kassa.core.orders import Order, OrderStatus
+from kassa.store.db import UnitOfWork
+
+# What the outside world is told about; other changes are audited only.
+PUBLISHED = frozenset(
+    {"order.placed", "order.in_progress", "order.done", "order.canceled", "order.expired"}
+)
+
+
+async def record(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    actor: str,
+    action: str,
+    from_status: OrderStatus | None,
+    now: datetime,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append the audit entry, and the outbox message when `action` is published."""
+    await uow.audit.append(
+        AuditEntry(
+            order_id=order.id,
+            at=now,
+            actor=actor,
+            action=action,
+            from_status=from_status.value if from_status else None,
+            to_status=order.status.value,
+            reason=reason,
+            details=details or {},
+        )
+    )
+    if action in PUBLISHED:
+        await uow.outbox.enqueue(
+            OutboxMessage(
+                topic=action,
+                org_id=order.org_id,
+                partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
+                order_id=order.id,
+                payload=_payload(order, action, now, reason),
+                created_at=now,
+            )
+        )
+
+
+def _payload(order: Order, action: str, now: datetime, reason: str | None) -> dict[str, Any]:
+    values = order.values
+    return {
+        "type": action,
+        "occurred_at": now.isoformat(),
+        "reason": reason,
+        "order": {
+            "id": order.id,
+            "number": order.number,
+            "status": order.status.value,
+            "event": order.event_id,
+            "org": order.org_id,
+            "vendor": order.vendor_id,
+            "tickets": [line.ticket_id for line in order.listed_lines],
+            "values": {
+                "nominal": render(values.nominal),
+                "extra": render(values.extra),
+                "full": render(values.full),
+            },
+        },
+    }

@@ -1,0 +1,319 @@
+"""Order use cases: place, change (reservation, details, status), read, list."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from kassa.app.access import locked_order, visible_order
+from kassa.app.cancel import apply_cancellation, expire_order
+from kassa.app.ids import new_barcode, new_id
+from kassa.app.journal import record
+from kassa.core.cancellation import plan_cancellation
+from kassa.core.catalog import Event, TicketSet
+from kassa.core.errors import (
+    EventUnknown,
+    NotEnoughTickets,
+    OrderNotChangeable,
+    SetUnknown,
+    TicketNotInEvent,
+)
+from kassa.core.orders import (
+    Flow,
+    LineState,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ReservationDelta,
+    ReservationRequest,
+    ensure_details_changeable,
+    ensure_reservation_allowed,
+    ensure_transition,
+    plan_reservation,
+)
+from kassa.core.pricing import FeePolicy, ticket_values
+from kassa.core.tenancy import Principal
+from kassa.store.db import Database, UnitOfWork
+from kassa.store.orders import ClaimedTicket, OrderFilter
+
+
+@dataclass(frozen=True)
+class Holds:
+    """How long a reservation is held: on placing, and once payment has started."""
+
+    reserve: timedelta = timedelta(minutes=10)
+    payment: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """One PATCH: any mix of a reservation change, details, and a status."""
+
+    reservation: ReservationRequest | None = None
+    customer: dict[str, Any] | None = None
+    payment: dict[str, Any] | None = None
+    status: OrderStatus | None = None
+
+
+@dataclass(frozen=True)
+class _Catalog:
+    event: Event
+    sets: dict[str, TicketSet]
+    fee: FeePolicy
+
+
+async def place_order(
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    request: ReservationRequest,
+    now: datetime,
+    holds: Holds,
+    details: OrderChange = OrderChange(),
+) -> Order:
+    """Create an `executed` order holding the requested tickets; none obtained is an error."""
+    if request.is_empty:
+        raise NotEnoughTickets("'tickets' or 'random' must be")
+    async with db.unit_of_work() as uow:
+        catalog = await _catalog(uow, principal, event_id, now)
+        order = Order(
+            id=new_id(now), number=0, event_id=event_id, org_id=catalog.event.org_id,
+            vendor_id=principal.id, status=OrderStatus.EXECUTED, created_at=now,
+            updated_at=now, reserved_till=now + holds.reserve,
+            customer=dict(details.customer or {}), payment=dict(details.payment or {}),
+        )
+        delta = plan_reservation([], request)
+        lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
+        if not lines:
+            raise NotEnoughTickets("Not enough tickets", event=event_id)
+        order.lines = lines
+        order.number = await uow.orders.add(order)
+        await uow.orders.add_lines(order.id, lines, now)
+        await record(
+            uow, order, actor=principal.id, action="order.placed", from_status=None, now=now,
+            details={"tickets": [line.ticket_id for line in lines]},
+        )
+        await uow.commit()
+    return order
+
+
+async def change_order(
+    db: Database,
+    principal: Principal,
+    order_id: str,
+    change: OrderChange,
+    now: datetime,
+    holds: Holds,
+    flow: Flow,
+) -> Order:
+    """Apply a PATCH whole or not at all. A change already in flight on the order is 409."""
+    await _expire_if_due(db, principal, order_id, now)
+    async with db.unit_of_work() as uow:
+        order = await locked_order(uow, principal, order_id)
+        if change.status is OrderStatus.CANCELED:
+            plan = plan_cancellation(order)
+            await apply_cancellation(uow, order, plan, principal.id, now)
+            await uow.commit()
+            return order
+        before = order.status
+        if change.reservation is not None and not change.reservation.is_empty:
+            await _change_reservation(uow, principal, order, change.reservation, now)
+        if change.customer is not None or change.payment is not None:
+            _change_details(order, change)
+            await record(uow, order, actor=principal.id, action="order.details_changed",
+                         from_status=before, now=now)
+        if change.status is not None:
+            await _change_status(uow, principal, order, change.status, now, holds, flow)
+        order.updated_at = now
+        await uow.orders.save(order)
+        await uow.commit()
+    return order
+
+
+async def get_order(db: Database, principal: Principal, order_id: str, now: datetime) -> Order:
+    """Read one order; a hold that ran out is expired on the way (its tickets go back)."""
+    await _expire_if_due(db, principal, order_id, now)
+    async with db.unit_of_work(write=False) as uow:
+        return await visible_order(uow, principal, order_id)
+
+
+async def list_orders(
+    db: Database,
+    principal: Principal,
+    now: datetime,
+    *,
+    statuses: Sequence[OrderStatus] = (),
+    event_ids: Sequence[str] = (),
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[Order], int]:
+    """A page of the caller's orders, newest first, with the total count."""
+    where = OrderFilter(
+        org_id=principal.org_id,
+        vendor_id=principal.partner_id,
+        statuses=statuses,
+        event_ids=event_ids,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    for _ in range(2):
+        async with db.unit_of_work(write=False) as uow:
+            found, total = await uow.orders.list(
+                where, limit=page_size, offset=(page - 1) * page_size
+            )
+        due = [order.id for order in found if order.is_due(now)]
+        if not due:
+            break
+        for order_id in due:
+            await expire_order(db, order_id, now)
+    return found, total
+
+
+async def _expire_if_due(db: Database, principal: Principal, order_id: str, now: datetime) -> None:
+    async with db.unit_of_work(write=False) as uow:
+        order = await visible_order(uow, principal, order_id)
+    if order.is_due(now):
+        await expire_order(db, order_id, now)
+
+
+async def _catalog(
+    uow: UnitOfWork, principal: Principal, event_id: str, now: datetime
+) -> _Catalog:
+    event = await uow.catalog.event(event_id)
+    if event is None or event.org_id != principal.org_id:
+        raise EventUnknown(f"Event {event_id} not found", event=event_id)
+    event.ensure_on_sale(now)
+    sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
+    return _Catalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+
+
+async def _claim(
+    uow: UnitOfWork,
+    catalog: _Catalog,
+    order_id: str,
+    delta: ReservationDelta,
+    all_or_nothing: bool,
+    now: datetime,
+) -> list[OrderLine]:
+    """Claim what the delta asks for; with all_or_nothing a shortfall claims nothing."""
+    for set_id in delta.claim_random:
+        if set_id not in catalog.sets:
+            raise SetUnknown(f"Set {set_id} not found in event {catalog.event.id}", set=set_id)
+        catalog.sets[set_id].rule_at(now)
+    await _ensure_in_event(uow, catalog.event.id, delta.claim_ids)
+    claimed: list[ClaimedTicket] = []
+    for set_id, count in delta.claim_random.items():
+        claimed += await uow.inventory.claim_random(set_id, count, order_id)
+    claimed += await uow.inventory.claim_ids(catalog.event.id, delta.claim_ids, order_id)
+    if all_or_nothing and len(claimed) < delta.wanted:
+        raise NotEnoughTickets(
+            f"Not enough tickets: {len(claimed)} of {delta.wanted} available",
+            wanted=delta.wanted,
+            available=len(claimed),
+        )
+    return [_priced(catalog, ticket, now) for ticket in claimed]
+
+
+async def _ensure_in_event(uow: UnitOfWork, event_id: str, ticket_ids: Sequence[str]) -> None:
+    if not ticket_ids:
+        return
+    owners = await uow.inventory.events_of(ticket_ids)
+    for ticket_id in ticket_ids:
+        if owners.get(ticket_id) != event_id:
+            raise TicketNotInEvent(
+                f"ticket (id = {ticket_id}) does not belong to current event", ticket=ticket_id
+            )
+
+
+def _priced(catalog: _Catalog, ticket: ClaimedTicket, now: datetime) -> OrderLine:
+    rule = catalog.sets[ticket.set_id].rule_at(now)
+    return OrderLine(
+        ticket_id=ticket.id,
+        set_id=ticket.set_id,
+        rule_id=rule.id,
+        serial=ticket.serial,
+        number=ticket.number,
+        values=ticket_values(rule.price, catalog.fee),
+        seat=ticket.seat,
+    )
+
+
+async def _change_reservation(
+    uow: UnitOfWork,
+    principal: Principal,
+    order: Order,
+    request: ReservationRequest,
+    now: datetime,
+) -> None:
+    delta = plan_reservation(order.active_lines, request)
+    ensure_reservation_allowed(order.status, delta)
+    added: list[OrderLine] = []
+    if delta.claims_anything:
+        catalog = await _catalog(uow, principal, order.event_id, now)
+        added = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
+    # Claims come first: under all_or_nothing a shortfall raises before anything is released.
+    await uow.inventory.release(order.id, delta.release)
+    await uow.orders.end_lines(order.id, delta.release, LineState.RELEASED, now)
+    await uow.orders.add_lines(order.id, added, now)
+    released = set(delta.release)
+    order.lines = [
+        replace(line, state=LineState.RELEASED)
+        if line.ticket_id in released and line.state is LineState.ACTIVE
+        else line
+        for line in order.lines
+    ] + added
+    if delta.release or added:
+        await record(
+            uow, order, actor=principal.id, action="order.reservation_changed",
+            from_status=order.status, now=now,
+            details={"released": list(delta.release),
+                     "reserved": [line.ticket_id for line in added]},
+        )
+
+
+def _change_details(order: Order, change: OrderChange) -> None:
+    ensure_details_changeable(order.status)
+    if change.customer is not None:
+        order.customer = {**order.customer, **change.customer}
+    if change.payment is not None:
+        order.payment = {**order.payment, **change.payment}
+
+
+async def _change_status(
+    uow: UnitOfWork,
+    principal: Principal,
+    order: Order,
+    target: OrderStatus,
+    now: datetime,
+    holds: Holds,
+    flow: Flow,
+) -> None:
+    before = order.status
+    if before is target:
+        return
+    ensure_transition(before, target, flow)
+    if target is OrderStatus.IN_PROGRESS:
+        order.reserved_till = now + holds.payment
+    elif target is OrderStatus.DONE:
+        await _mark_done(uow, order, now)
+    order.status = target
+    await record(uow, order, actor=principal.id, action=f"order.{target.value}",
+                 from_status=before, now=now)
+
+
+async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Paid: held tickets become sold and each gets its barcode."""
+    active = order.active_lines
+    if not active:
+        raise OrderNotChangeable("there is no tickets in order", order=order.id)
+    barcodes = {line.ticket_id: new_barcode() for line in active}
+    await uow.inventory.sell(order.id, list(barcodes))
+    await uow.orders.set_barcodes(order.id, barcodes)
+    order.lines = [
+        replace(line, barcode=barcodes[line.ticket_id]) if line.ticket_id in barcodes else line
+        for line in order.lines
+    ]
+    order.done_at = now
+

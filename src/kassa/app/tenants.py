@@ -1,0 +1,85 @@
+"""Organisations, partners and API keys."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kassa.app.ids import hash_api_key, new_api_key, new_id
+from kassa.core.errors import ApiKeyInvalid, PartnerNotFound
+from kassa.core.pricing import FeePolicy
+from kassa.core.tenancy import Principal
+from kassa.store.db import Database
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A new key: shown once, stored only as its hash."""
+
+    key: str
+    principal: Principal
+
+
+async def authenticate(db: Database, key: str) -> Principal:
+    """The principal behind an API key; unknown or revoked keys are refused."""
+    async with db.unit_of_work(write=False) as uow:
+        record = await uow.tenants.key_by_hash(hash_api_key(key))
+    if record is None:
+        raise ApiKeyInvalid("Invalid API key")
+    return Principal(record.org_id, record.partner_id)
+
+
+async def create_organisation(
+    db: Database, name: str, fee: FeePolicy, now: datetime, org_id: str | None = None
+) -> str:
+    """A new organiser; returns its id."""
+    org_id = org_id or new_id(now)
+    async with db.unit_of_work() as uow:
+        await uow.tenants.add_organisation(org_id, name, fee, now)
+        await uow.commit()
+    return org_id
+
+
+async def create_partner(
+    db: Database,
+    org_id: str,
+    name: str,
+    now: datetime,
+    *,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    partner_id: str | None = None,
+) -> str:
+    """A seller of an organisation's tickets; returns its id."""
+    partner_id = partner_id or new_id(now)
+    async with db.unit_of_work() as uow:
+        await uow.tenants.add_partner(
+            partner_id, org_id, name, webhook_url, webhook_secret, now
+        )
+        await uow.commit()
+    return partner_id
+
+
+async def issue_key(
+    db: Database,
+    org_id: str,
+    now: datetime,
+    *,
+    partner_id: str | None = None,
+    label: str = "",
+    key: str | None = None,
+) -> IssuedKey:
+    """A key for the organiser itself, or for one of its partners."""
+    key = key or new_api_key()
+    async with db.unit_of_work() as uow:
+        if partner_id is not None and await uow.tenants.partner_org(partner_id) != org_id:
+            raise PartnerNotFound(f"Partner {partner_id} not found", partner=partner_id)
+        await uow.tenants.add_key(new_id(now), hash_api_key(key), org_id, partner_id, label, now)
+        await uow.commit()
+    return IssuedKey(key, Principal(org_id, partner_id))
+
+
+async def revoke_key(db: Database, key: str, now: datetime) -> bool:
+    """Stop a key from working; True when it was live."""
+    async with db.unit_of_work() as uow:
+        revoked = await uow.tenants.revoke_key(hash_api_key(key), now)
+        await uow.commit()
+    return revoked

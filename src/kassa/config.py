@@ -1,0 +1,34 @@
+"""Settings, read once from the environment (KASSA_*)."""
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_DATABASE_URL = "sqlite:///./kassa.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    hold: timedelta = timedelta(minutes=10)
+    payment_hold: timedelta = timedelta(hours=12)
+    max_body_bytes: int = 1024 * 1024
+    auth_cache_seconds: float = 5.0
+    db_pool_size: int = 20
+    worker_interval_seconds: float = 1.0
+    webhook_timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Read KASSA_* variables; anything unset keeps its default."""
+        env = dict(os.environ if env is None else env)
+        return cls(
+            database_url=env.get("KASSA_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            hold=timedelta(minutes=float(env.get("KASSA_HOLD_MINUTES", 10))),
+            payment_hold=timedelta(minutes=float(env.get("KASSA_PAYMENT_HOLD_MINUTES", 720))),
+            max_body_bytes=int(env.get("KASSA_MAX_BODY_BYTES", 1024 * 1024)),
+            auth_cache_seconds=float(env.get("KASSA_AUTH_CACHE_SECONDS", 5)),
+            db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 20)),
+            worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
+            webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
+        )

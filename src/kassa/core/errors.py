@@ -1,0 +1,114 @@
+"""One error root. Each error names a noun and its problem and carries a stable code.
+
+Faces map `kind` to their own wire format and HTTP status in one handler; the core never
+knows which face called.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorKind(StrEnum):
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+
+
+class KassaError(Exception):
+    """Root of every business error."""
+
+    kind: ErrorKind = ErrorKind.INVALID
+    code: str = "kassa_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ApiKeyInvalid(KassaError):
+    kind = ErrorKind.UNAUTHORIZED
+    code = "api_key_invalid"
+
+
+class ActionForbidden(KassaError):
+    kind = ErrorKind.FORBIDDEN
+    code = "action_forbidden"
+
+
+class NotFound(KassaError):
+    kind = ErrorKind.NOT_FOUND
+    code = "not_found"
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+
+
+class SetNotFound(NotFound):
+    code = "set_not_found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+
+
+class PartnerNotFound(NotFound):
+    code = "partner_not_found"
+
+
+class EventUnknown(KassaError):
+    """A request body names an event that does not exist or is not the caller's."""
+
+    code = "event_not_found"
+
+
+class SetUnknown(KassaError):
+    """A request body names a ticket set that the event does not have."""
+
+    code = "set_not_found"
+
+
+class OrderBusy(KassaError):
+    """Another change to the same order is still in flight."""
+
+    kind = ErrorKind.CONFLICT
+    code = "order_busy"
+
+
+class OrderStatusTransitionInvalid(KassaError):
+    code = "order_status_transition_invalid"
+
+
+class OrderNotCancellable(KassaError):
+    code = "order_not_cancellable"
+
+
+class OrderNotChangeable(KassaError):
+    code = "order_not_changeable"
+
+
+class ReservationInvalid(KassaError):
+    code = "reservation_invalid"
+
+
+class NotEnoughTickets(KassaError):
+    code = "not_enough_tickets"
+
+
+class TicketNotInEvent(KassaError):
+    code = "ticket_not_in_event"
+
+
+class EventNotOnSale(KassaError):
+    code = "event_not_on_sale"
+
+
+class SetNotOnSale(KassaError):
+    code = "set_not_on_sale"
+
+
+class CatalogInvalid(KassaError):
+    code = "catalog_invalid"

@@ -1,0 +1,30 @@
+"""Money is Decimal with two places and half-up rounding, end to end."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def money(value: Decimal | int | str) -> Decimal:
+    """Quantize an amount to cents, half-up; reject NaN, infinities and floats."""
+    if isinstance(value, float):
+        raise TypeError("money is never a float")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    """`percent` % of `amount`, rounded to cents half-up."""
+    return money(amount * percent / Decimal(100))
+
+
+def render(amount: Decimal) -> str:
+    """The wire form: a decimal string with exactly two places, e.g. "150.00"."""
+    return f"{money(amount):.2f}"

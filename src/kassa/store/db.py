@@ -1,0 +1,111 @@
+"""Engines and the unit of work: one transaction per command, rolled back unless committed."""
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from kassa.store.repos import Repositories
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_LOCK_TIMEOUT_MS = 5_000
+
+
+def normalize_url(url: str) -> URL:
+    """Accept plain `postgresql://` and `sqlite:///` URLs and pick the async drivers."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed
+
+
+class Database:
+    """One engine per process; SQLite gets immediate write transactions and a busy timeout."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine: AsyncEngine = (
+            self._sqlite_engine() if self.is_sqlite else self._postgres_engine(pool_size)
+        )
+
+    def _postgres_engine(self, pool_size: int) -> AsyncEngine:
+        settings = {"lock_timeout": str(PG_LOCK_TIMEOUT_MS), "application_name": "kassa"}
+        return create_async_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            connect_args={"server_settings": settings},
+        )
+
+    def _sqlite_engine(self) -> AsyncEngine:
+        engine = create_async_engine(
+            self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        return engine
+
+    def unit_of_work(self, *, write: bool = True) -> "UnitOfWork":
+        """A transaction; `write=False` for reads that never take the SQLite write lock."""
+        return UnitOfWork(self, write=write)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control from the driver so BEGIN IMMEDIATE can be issued ourselves.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # Writers take the lock at BEGIN, so two writers never deadlock upgrading a read lock:
+    # the second one waits its turn (busy timeout) instead of failing "database is locked".
+    write = conn.get_execution_options().get("kassa_write", True)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class UnitOfWork(Repositories):
+    """`async with db.unit_of_work() as uow: ...; await uow.commit()`; no commit, no change."""
+
+    def __init__(self, db: Database, *, write: bool) -> None:
+        self._db = db
+        self._write = write
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        conn = await self._db.engine.connect()
+        if self._db.is_sqlite:
+            conn = await conn.execution_options(kassa_write=self._write)
+        await conn.begin()
+        self._conn: AsyncConnection = conn
+        super().__init__(conn, is_sqlite=self._db.is_sqlite)
+        return self
+
+    async def commit(self) -> None:
+        await self._conn.commit()
+        self._committed = True
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self._conn.rollback()
+        finally:
+            await self._conn.close()

@@ -1,0 +1,98 @@
+"""The audit timeline and the outbox: append-only rows written in the command's transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kassa.core.audit import AuditEntry, OutboxMessage
+from kassa.store.tables import audit_log, outbox
+
+
+class AuditRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(self, entry: AuditEntry) -> None:
+        await self._conn.execute(insert(audit_log).values(**entry.__dict__))
+
+    async def timeline(self, order_id: str) -> list[AuditEntry]:
+        rows = await self._conn.execute(
+            select(audit_log).where(audit_log.c.order_id == order_id).order_by(audit_log.c.id)
+        )
+        return [
+            AuditEntry(
+                order_id=row.order_id,
+                at=row.at,
+                actor=row.actor,
+                action=row.action,
+                from_status=row.from_status,
+                to_status=row.to_status,
+                reason=row.reason,
+                details=dict(row.details),
+            )
+            for row in rows
+        ]
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    topic: str
+    org_id: str
+    partner_id: str | None
+    order_id: str | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxRepo:
+    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+        self._conn = conn
+        self._is_sqlite = is_sqlite
+
+    async def enqueue(self, message: OutboxMessage) -> None:
+        await self._conn.execute(
+            insert(outbox).values(
+                **message.__dict__, available_at=message.created_at, attempts=0
+            )
+        )
+
+    async def claim(self, now: datetime, limit: int) -> list[PendingMessage]:
+        """Due undelivered messages; rows another worker holds are skipped (SKIP LOCKED)."""
+        rows = await self._conn.execute(
+            select(outbox)
+            .where(outbox.c.delivered_at.is_(None), outbox.c.available_at <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [
+            PendingMessage(
+                row.id, row.topic, row.org_id, row.partner_id, row.order_id,
+                dict(row.payload), row.attempts,
+            )
+            for row in rows
+        ]
+
+    async def mark_delivered(self, message_id: int, at: datetime) -> None:
+        await self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(delivered_at=at, attempts=outbox.c.attempts + 1, last_error=None)
+        )
+
+    async def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        await self._conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id)
+            .values(available_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:2000])
+        )
+
+    async def for_order(self, order_id: str) -> list[dict[str, Any]]:
+        rows = await self._conn.execute(
+            select(outbox).where(outbox.c.order_id == order_id).order_by(outbox.c.id)
+        )
+        return [dict(row._mapping) for row in rows]

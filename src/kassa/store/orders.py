@@ -1,0 +1,355 @@
+"""Orders, their lines, and the inventory moves: claim/release/sell side by side."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kassa.core.catalog import TicketStatus
+from kassa.core.errors import OrderBusy
+from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
+from kassa.core.pricing import TicketValues
+from kassa.store.tables import order_lines, orders, tickets
+
+LOCK_NOT_AVAILABLE = "55P03"
+DEADLOCK_DETECTED = "40P01"
+
+
+@dataclass(frozen=True)
+class ClaimedTicket:
+    id: str
+    set_id: str
+    serial: str
+    number: int
+    seat: Seat | None
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    org_id: str
+    vendor_id: str | None = None
+    statuses: Sequence[OrderStatus] = ()
+    event_ids: Sequence[str] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig.__cause__, "sqlstate", None)
+
+
+class OrdersRepo:
+    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+        self._conn = conn
+        self._is_sqlite = is_sqlite
+
+    async def add(self, order: Order) -> int:
+        """Insert the order row; returns its number (from a sequence, not a counter row)."""
+        number = await self._conn.scalar(
+            insert(orders)
+            .values(
+                id=order.id,
+                event_id=order.event_id,
+                org_id=order.org_id,
+                vendor_id=order.vendor_id,
+                status=order.status.value,
+                origin=order.origin,
+                customer=order.customer,
+                payment=order.payment,
+                created_at=order.created_at,
+                updated_at=order.updated_at,
+                reserved_till=order.reserved_till,
+                done_at=order.done_at,
+            )
+            .returning(orders.c.number)
+        )
+        return int(number)
+
+    async def save(self, order: Order) -> None:
+        """Write the order row's mutable fields."""
+        await self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order.id)
+            .values(
+                status=order.status.value,
+                customer=order.customer,
+                payment=order.payment,
+                updated_at=order.updated_at,
+                reserved_till=order.reserved_till,
+                done_at=order.done_at,
+            )
+        )
+
+    async def lock(self, order_id: str) -> Order | None:
+        """Load an order for change. A change already in flight on it raises OrderBusy at once.
+
+        PostgreSQL: FOR UPDATE NOWAIT, so a concurrent change in any process gets 409. SQLite
+        has one writer at a time (BEGIN IMMEDIATE), so nothing is ever in flight beside us.
+        """
+        query = select(orders).where(orders.c.id == order_id).with_for_update(nowait=True)
+        try:
+            row = (await self._conn.execute(query)).first()
+        except DBAPIError as exc:
+            if _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
+                raise OrderBusy(
+                    f"Order {order_id} is being changed by another request", order=order_id
+                ) from exc
+            raise
+        return await self._with_lines(row) if row else None
+
+    async def get(self, order_id: str) -> Order | None:
+        row = (await self._conn.execute(select(orders).where(orders.c.id == order_id))).first()
+        return await self._with_lines(row) if row else None
+
+    async def list(self, where: OrderFilter, *, limit: int, offset: int) -> tuple[list[Order], int]:
+        """A page of orders, newest first, and the total that match."""
+        cond = _filter(where)
+        total = await self._conn.scalar(select(func.count()).select_from(orders).where(cond))
+        rows = (
+            await self._conn.execute(
+                select(orders)
+                .where(cond)
+                .order_by(orders.c.created_at.desc(), orders.c.number.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        lines = await self._lines_of([row.id for row in rows])
+        return [_order(row, lines.get(row.id, [])) for row in rows], int(total or 0)
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        """Ids of open orders whose hold ran out; rows others are changing are skipped."""
+        query = (
+            select(orders.c.id)
+            .where(
+                orders.c.status.in_([OrderStatus.EXECUTED.value, OrderStatus.IN_PROGRESS.value]),
+                orders.c.reserved_till <= now,
+            )
+            .order_by(orders.c.reserved_till)
+            .limit(limit)
+        )
+        return list((await self._conn.scalars(query)).all())
+
+    async def add_lines(
+        self, order_id: str, lines: Sequence[OrderLine], now: datetime
+    ) -> None:
+        if not lines:
+            return
+        await self._conn.execute(
+            insert(order_lines),
+            [
+                {
+                    "order_id": order_id,
+                    "ticket_id": line.ticket_id,
+                    "set_id": line.set_id,
+                    "rule_id": line.rule_id,
+                    "state": line.state.value,
+                    "price": line.values.price,
+                    "discount": line.values.discount,
+                    "nominal": line.values.nominal,
+                    "extra": line.values.extra,
+                    "full": line.values.full,
+                    "barcode": line.barcode,
+                    "created_at": now,
+                    "ended_at": None,
+                }
+                for line in lines
+            ],
+        )
+
+    async def end_lines(
+        self, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime
+    ) -> None:
+        """Mark active lines released (dropped) or canceled (order ended)."""
+        if not ticket_ids:
+            return
+        await self._conn.execute(
+            update(order_lines)
+            .where(
+                order_lines.c.order_id == order_id,
+                order_lines.c.ticket_id.in_(list(ticket_ids)),
+                order_lines.c.state == LineState.ACTIVE.value,
+            )
+            .values(state=state.value, ended_at=now)
+        )
+
+    async def set_barcodes(self, order_id: str, barcodes: dict[str, str]) -> None:
+        for ticket_id, barcode in barcodes.items():
+            await self._conn.execute(
+                update(order_lines)
+                .where(
+                    order_lines.c.order_id == order_id,
+                    order_lines.c.ticket_id == ticket_id,
+                    order_lines.c.state == LineState.ACTIVE.value,
+                )
+                .values(barcode=barcode)
+            )
+
+    async def _with_lines(self, row: Row[Any]) -> Order:
+        lines = await self._lines_of([row.id])
+        return _order(row, lines.get(row.id, []))
+
+    async def _lines_of(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
+        if not order_ids:
+            return {}
+        rows = await self._conn.execute(
+            select(
+                order_lines,
+                tickets.c.serial,
+                tickets.c.number,
+                tickets.c.seat_sector,
+                tickets.c.seat_row,
+                tickets.c.seat_number,
+            )
+            .join(tickets, tickets.c.id == order_lines.c.ticket_id)
+            .where(order_lines.c.order_id.in_(order_ids))
+            .order_by(order_lines.c.id)
+        )
+        found: dict[str, list[OrderLine]] = {}
+        for row in rows:
+            found.setdefault(row.order_id, []).append(_line(row))
+        return found
+
+
+def _filter(where: OrderFilter) -> Any:
+    cond = [orders.c.org_id == where.org_id]
+    if where.vendor_id is not None:
+        cond.append(orders.c.vendor_id == where.vendor_id)
+    if where.statuses:
+        cond.append(orders.c.status.in_([s.value for s in where.statuses]))
+    if where.event_ids:
+        cond.append(orders.c.event_id.in_(list(where.event_ids)))
+    if where.created_from is not None:
+        cond.append(orders.c.created_at >= where.created_from)
+    if where.created_to is not None:
+        cond.append(orders.c.created_at <= where.created_to)
+    return and_(*cond)
+
+
+def _seat(sector: str | None, row: int | None, number: int | None) -> Seat | None:
+    if sector is None and row is None and number is None:
+        return None
+    return Seat(sector, row, number)
+
+
+def _line(row: Row[Any]) -> OrderLine:
+    return OrderLine(
+        ticket_id=row.ticket_id,
+        set_id=row.set_id,
+        rule_id=row.rule_id,
+        serial=row.serial,
+        number=row.number,
+        values=TicketValues(row.price, row.discount, row.nominal, row.extra, row.full),
+        state=LineState(row.state),
+        barcode=row.barcode,
+        seat=_seat(row.seat_sector, row.seat_row, row.seat_number),
+    )
+
+
+def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
+    return Order(
+        id=row.id,
+        number=row.number,
+        event_id=row.event_id,
+        org_id=row.org_id,
+        vendor_id=row.vendor_id,
+        status=OrderStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        reserved_till=row.reserved_till,
+        customer=dict(row.customer),
+        payment=dict(row.payment),
+        origin=row.origin,
+        done_at=row.done_at,
+        lines=lines,
+    )
+
+
+class InventoryRepo:
+    """Ticket rows move vacant -> reserved -> sold, and back to vacant on release."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def claim_random(self, set_id: str, count: int, order_id: str) -> list[ClaimedTicket]:
+        """Reserve up to `count` vacant tickets of a set. Rows other buyers hold are skipped,
+        so concurrent buyers never wait on each other and never get the same ticket."""
+        if count <= 0:
+            return []
+        vacant = (
+            select(tickets.c.id)
+            .where(tickets.c.set_id == set_id, tickets.c.status == TicketStatus.VACANT.value)
+            .limit(count)
+            .with_for_update(skip_locked=True)
+        )
+        return await self._claim(tickets.c.id.in_(vacant.scalar_subquery()), order_id)
+
+    async def claim_ids(
+        self, event_id: str, ticket_ids: Sequence[str], order_id: str
+    ) -> list[ClaimedTicket]:
+        """Reserve exactly these tickets where they are still vacant."""
+        if not ticket_ids:
+            return []
+        return await self._claim(
+            and_(tickets.c.id.in_(sorted(ticket_ids)), tickets.c.event_id == event_id), order_id
+        )
+
+    async def _claim(self, which: Any, order_id: str) -> list[ClaimedTicket]:
+        rows = await self._conn.execute(
+            update(tickets)
+            .where(which, tickets.c.status == TicketStatus.VACANT.value)
+            .values(status=TicketStatus.RESERVED.value, order_id=order_id)
+            .returning(
+                tickets.c.id,
+                tickets.c.set_id,
+                tickets.c.serial,
+                tickets.c.number,
+                tickets.c.seat_sector,
+                tickets.c.seat_row,
+                tickets.c.seat_number,
+            )
+        )
+        claimed = [
+            ClaimedTicket(
+                row.id, row.set_id, row.serial, row.number,
+                _seat(row.seat_sector, row.seat_row, row.seat_number),
+            )
+            for row in rows
+        ]
+        return sorted(claimed, key=lambda t: (t.set_id, t.number))
+
+    async def release(self, order_id: str, ticket_ids: Sequence[str]) -> int:
+        """The reverse of a claim or a sale: the tickets go back on sale."""
+        if not ticket_ids:
+            return 0
+        result = await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.order_id == order_id, tickets.c.id.in_(sorted(ticket_ids)))
+            .values(status=TicketStatus.VACANT.value, order_id=None)
+        )
+        return int(result.rowcount)
+
+    async def sell(self, order_id: str, ticket_ids: Sequence[str]) -> int:
+        """Held tickets of a paid order become sold."""
+        if not ticket_ids:
+            return 0
+        result = await self._conn.execute(
+            update(tickets)
+            .where(tickets.c.order_id == order_id, tickets.c.id.in_(sorted(ticket_ids)))
+            .values(status=TicketStatus.SOLD.value)
+        )
+        return int(result.rowcount)
+
+    async def events_of(self, ticket_ids: Sequence[str]) -> dict[str, str]:
+        """{ticket_id: event_id} for the ids that exist."""
+        if not ticket_ids:
+            return {}
+        rows = await self._conn.execute(
+            select(tickets.c.id, tickets.c.event_id).where(tickets.c.id.in_(list(ticket_ids)))
+        )
+        return {row.id: row.event_id for row in rows}

@@ -1,0 +1,18 @@
+"""All repositories of one unit of work, sharing its connection."""
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kassa.store.catalog import CatalogRepo
+from kassa.store.journal import AuditRepo, OutboxRepo
+from kassa.store.orders import InventoryRepo, OrdersRepo
+from kassa.store.tenants import TenantsRepo
+
+
+class Repositories:
+    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+        self.tenants = TenantsRepo(conn)
+        self.catalog = CatalogRepo(conn)
+        self.orders = OrdersRepo(conn, is_sqlite=is_sqlite)
+        self.inventory = InventoryRepo(conn)
+        self.audit = AuditRepo(conn)
+        self.outbox = OutboxRepo(conn, is_sqlite=is_sqlite)

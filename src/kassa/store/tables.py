@@ -1,0 +1,228 @@
+"""The schema, as SQLAlchemy Core tables. Migrations in `migrations/` create exactly this."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from kassa.store.types import ExactDecimal, Money, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+Id = String(24)
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("fee_percent", ExactDecimal(7, 4), nullable=False),
+    Column("fee_fixed", Money(), nullable=False),
+    Column("webhook_url", String(500)),
+    Column("webhook_secret", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("webhook_url", String(500)),
+    Column("webhook_secret", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("partner_id", Id, ForeignKey("partners.id")),
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+venues = Table(
+    "venues",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("address", String(500), nullable=False, default=""),
+    Column("city", String(200), nullable=False, default=""),
+    Column("country", String(2), nullable=False, default=""),
+    Column("timezone", String(64), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("title", String(300), nullable=False),
+    Column("description", Text),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("venue_id", Id, ForeignKey("venues.id")),
+    Column("status", String(16), nullable=False),
+    Column("age_rating", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+ticket_sets = Table(
+    "ticket_sets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("price", Money(), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("serial", String(8), nullable=False),
+    Column("with_seats", Boolean, nullable=False, default=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+price_rules = Table(
+    "price_rules",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("set_id", Id, ForeignKey("ticket_sets.id"), nullable=False, index=True),
+    Column("price", Money(), nullable=False),
+    Column("starts_at", UTCDateTime),
+    Column("ends_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("set_id", Id, ForeignKey("ticket_sets.id"), nullable=False),
+    Column("serial", String(8), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("order_id", Id),
+    Column("seat_sector", String(64)),
+    Column("seat_row", Integer),
+    Column("seat_number", Integer),
+    UniqueConstraint("set_id", "number", name="uq_tickets_set_number"),
+    Index("ix_tickets_event_status", "event_id", "status"),
+    Index("ix_tickets_order", "order_id"),
+    # The hot path claims vacant rows of one set; a partial index keeps that scan short.
+    Index(
+        "ix_tickets_vacant",
+        "set_id",
+        "id",
+        postgresql_where=text("status = 'vacant'"),
+        sqlite_where=text("status = 'vacant'"),
+    ),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    # `number` is the human-facing order number: a sequence, never a hot counter row.
+    Column("number", BigId, primary_key=True, autoincrement=True),
+    Column("id", Id, nullable=False, unique=True),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("vendor_id", Id, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("customer", JSON, nullable=False),
+    Column("payment", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("reserved_till", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Index("ix_orders_org_created", "org_id", "created_at"),
+    Index("ix_orders_vendor_created", "vendor_id", "created_at"),
+    Index(
+        "ix_orders_open_due",
+        "reserved_till",
+        postgresql_where=text("status IN ('executed', 'in_progress')"),
+        sqlite_where=text("status IN ('executed', 'in_progress')"),
+    ),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Id, nullable=False, index=True),
+    Column("ticket_id", Id, nullable=False),
+    Column("set_id", Id, nullable=False),
+    Column("rule_id", Id, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("price", Money(), nullable=False),
+    Column("discount", Money(), nullable=False),
+    Column("nominal", Money(), nullable=False),
+    Column("extra", Money(), nullable=False),
+    Column("full", Money(), nullable=False),
+    # Issued when the order is done; kept with the line, so a ticket sold again gets a new one.
+    Column("barcode", String(32), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Id, nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16)),
+    Column("reason", String(500)),
+    Column("details", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False),
+    Column("org_id", Id, nullable=False),
+    Column("partner_id", Id),
+    Column("order_id", Id),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    Index(
+        "ix_outbox_pending",
+        "available_at",
+        postgresql_where=text("delivered_at IS NULL"),
+        sqlite_where=text("delivered_at IS NULL"),
+    ),
+)

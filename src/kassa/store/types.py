@@ -1,0 +1,62 @@
+"""Column types that keep money exact and times UTC-aware on both SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(p,s) on PostgreSQL; an exact decimal string on SQLite (which has no decimal)."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 14, scale: int = 2) -> None:
+        super().__init__(precision, scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+def Money() -> ExactDecimal:  # noqa: N802 - reads as a column type
+    """Amounts: two places."""
+    return ExactDecimal(14, 2)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """TIMESTAMPTZ on PostgreSQL; on SQLite a UTC string. Always aware, always UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
