@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from kassa.app.ids import new_id, new_serial
 from kassa.core.catalog import (
@@ -48,10 +49,11 @@ def _organiser(principal: Principal) -> None:
 
 async def _own_event(uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
     event = await uow.catalog.event(event_id)
-    visible = event is not None and event.org_id == principal.org_id
-    if not visible or (not principal.is_organiser and event.status is not EventStatus.PUBLIC):  # type: ignore[union-attr]
+    if event is None or event.org_id != principal.org_id:
         raise EventNotFound(f"Event {event_id} not found", event=event_id)
-    return event  # type: ignore[return-value]
+    if not principal.is_organiser and event.status is not EventStatus.PUBLIC:
+        raise EventNotFound(f"Event {event_id} not found", event=event_id)
+    return event
 
 
 async def create_venue(
@@ -88,12 +90,12 @@ async def create_event(
 
 
 async def update_event(
-    db: Database, principal: Principal, event_id: str, now: datetime, **changes: object
+    db: Database, principal: Principal, event_id: str, now: datetime, **changes: Any
 ) -> Event:
     """Change an event's fields (title, description, times, timezone, status, venue)."""
     _organiser(principal)
     async with db.unit_of_work() as uow:
-        event = replace(await _own_event(uow, principal, event_id), **changes)  # type: ignore[arg-type]
+        event = replace(await _own_event(uow, principal, event_id), **changes)
         validate_lifetime(event.starts_at, event.ends_at)
         await uow.catalog.update_event(event, now)
         await uow.commit()
@@ -168,7 +170,9 @@ async def update_set(
     return updated
 
 
-async def _resize(uow: UnitOfWork, ticket_set: TicketSet, capacity: int, now: datetime) -> TicketSet:
+async def _resize(
+    uow: UnitOfWork, ticket_set: TicketSet, capacity: int, now: datetime
+) -> TicketSet:
     counts = (await uow.catalog.ticket_counts(ticket_set.event_id)).get(ticket_set.id, {})
     taken = sum(n for status, n in counts.items() if status != TicketStatus.VACANT.value)
     validate_capacity(capacity, sold_or_held=taken)
@@ -221,7 +225,10 @@ async def _view(uow: UnitOfWork, event: Event) -> EventView:
     sets = await uow.catalog.sets_of(event.id)
     counts = await uow.catalog.ticket_counts(event.id)
     venues = await uow.catalog.venues_by_id([event.venue_id] if event.venue_id else [])
-    created_at, updated_at = await uow.catalog.event_times(event.id) or (None, None)
+    times = await uow.catalog.event_times(event.id)
+    if times is None:
+        raise EventNotFound(f"Event {event.id} not found", event=event.id)
+    created_at, updated_at = times
     views = [
         SetView(
             s,
@@ -230,7 +237,7 @@ async def _view(uow: UnitOfWork, event: Event) -> EventView:
         )
         for s in sets
     ]
-    return EventView(event, venues.get(event.venue_id or ""), views, created_at, updated_at)  # type: ignore[arg-type]
+    return EventView(event, venues.get(event.venue_id or ""), views, created_at, updated_at)
 
 
 async def event_view(db: Database, principal: Principal, event_id: str) -> EventView:

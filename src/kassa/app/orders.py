@@ -1,7 +1,7 @@
 """Order use cases: place, change (reservation, details, status), read, list."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,7 +160,7 @@ async def list_orders(
     )
     for _ in range(2):
         async with db.unit_of_work(write=False) as uow:
-            found, total = await uow.orders.list(
+            found, total = await uow.orders.search(
                 where, limit=page_size, offset=(page - 1) * page_size
             )
         due = [order.id for order in found if order.is_due(now)]

@@ -40,6 +40,8 @@ class OrderFilter:
 
 def _sqlstate(exc: DBAPIError) -> str | None:
     orig = exc.orig
+    if orig is None:
+        return None
     return getattr(orig, "sqlstate", None) or getattr(orig.__cause__, "sqlstate", None)
 
 
@@ -106,7 +108,9 @@ class OrdersRepo:
         row = (await self._conn.execute(select(orders).where(orders.c.id == order_id))).first()
         return await self._with_lines(row) if row else None
 
-    async def list(self, where: OrderFilter, *, limit: int, offset: int) -> tuple[list[Order], int]:
+    async def search(
+        self, where: OrderFilter, *, limit: int, offset: int
+    ) -> tuple[list[Order], int]:
         """A page of orders, newest first, and the total that match."""
         cond = _filter(where)
         total = await self._conn.scalar(select(func.count()).select_from(orders).where(cond))
