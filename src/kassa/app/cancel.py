@@ -31,8 +31,14 @@ async def apply_cancellation(
     order.updated_at = now
     await uow.orders.save(order)
     await record(
-        uow, order, actor=actor, action=plan.topic, from_status=plan.from_status, now=now,
-        reason=plan.reason, details={"released_tickets": list(plan.release_tickets)},
+        uow,
+        order,
+        actor=actor,
+        action=plan.topic,
+        from_status=plan.from_status,
+        now=now,
+        reason=plan.reason,
+        details={"released_tickets": list(plan.release_tickets)},
     )
 
 

@@ -19,6 +19,7 @@ from kassa.core.catalog import (
 )
 from kassa.core.errors import ActionForbidden, CatalogInvalid, EventNotFound, SetNotFound
 from kassa.core.money import money
+from kassa.core.pricing import FeePolicy
 from kassa.core.tenancy import Principal
 from kassa.store.catalog import NewTicket, TicketRow, Venue
 from kassa.store.db import Database, UnitOfWork
@@ -40,6 +41,8 @@ class EventView:
     sets: list[SetView]
     created_at: datetime
     updated_at: datetime
+    org_name: str
+    fee: FeePolicy
 
 
 def _organiser(principal: Principal) -> None:
@@ -57,11 +60,19 @@ async def _own_event(uow: UnitOfWork, principal: Principal, event_id: str) -> Ev
 
 
 async def create_venue(
-    db: Database, principal: Principal, now: datetime, *, name: str, timezone: str,
-    address: str = "", city: str = "", country: str = "",
+    db: Database,
+    principal: Principal,
+    now: datetime,
+    *,
+    name: str,
+    timezone: str,
+    address: str = "",
+    city: str = "",
+    country: str = "",
+    venue_id: str | None = None,
 ) -> Venue:
     _organiser(principal)
-    venue = Venue(new_id(now), principal.org_id, name, address, city, country, timezone)
+    venue = Venue(venue_id or new_id(now), principal.org_id, name, address, city, country, timezone)
     async with db.unit_of_work() as uow:
         await uow.catalog.add_venue(venue)
         await uow.commit()
@@ -69,17 +80,34 @@ async def create_venue(
 
 
 async def create_event(
-    db: Database, principal: Principal, now: datetime, *, title: str,
-    description: str | None, starts_at: datetime, ends_at: datetime, timezone: str,
-    status: EventStatus = EventStatus.DRAFT, venue_id: str | None = None, age_rating: int = 0,
+    db: Database,
+    principal: Principal,
+    now: datetime,
+    *,
+    title: str,
+    description: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    timezone: str,
+    status: EventStatus = EventStatus.DRAFT,
+    venue_id: str | None = None,
+    age_rating: int = 0,
     event_id: str | None = None,
 ) -> Event:
     """A new event of the caller's organisation."""
     _organiser(principal)
     validate_lifetime(starts_at, ends_at)
     event = Event(
-        event_id or new_id(now), principal.org_id, title, description, starts_at, ends_at,
-        timezone, status, venue_id, age_rating,
+        event_id or new_id(now),
+        principal.org_id,
+        title,
+        description,
+        starts_at,
+        ends_at,
+        timezone,
+        status,
+        venue_id,
+        age_rating,
     )
     async with db.unit_of_work() as uow:
         if venue_id and venue_id not in await uow.catalog.venues_by_id([venue_id]):
@@ -103,9 +131,18 @@ async def update_event(
 
 
 async def create_set(
-    db: Database, principal: Principal, event_id: str, now: datetime, *, name: str,
-    price: Decimal, capacity: int, position: int = 0, set_id: str | None = None,
-    rule_id: str | None = None, serial: str | None = None,
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    now: datetime,
+    *,
+    name: str,
+    price: Decimal,
+    capacity: int,
+    position: int = 0,
+    set_id: str | None = None,
+    rule_id: str | None = None,
+    serial: str | None = None,
 ) -> TicketSet:
     """A set with `capacity` ticket rows and its open price rule."""
     _organiser(principal)
@@ -134,9 +171,7 @@ async def _add_tickets(
     await uow.catalog.add_tickets(ticket_set.event_id, ticket_set.id, ticket_set.serial, new)
 
 
-async def _own_set(
-    uow: UnitOfWork, principal: Principal, event_id: str, set_id: str
-) -> TicketSet:
+async def _own_set(uow: UnitOfWork, principal: Principal, event_id: str, set_id: str) -> TicketSet:
     await _own_event(uow, principal, event_id)
     for ticket_set in await uow.catalog.sets_of(event_id):
         if ticket_set.id == set_id:
@@ -145,8 +180,15 @@ async def _own_set(
 
 
 async def update_set(
-    db: Database, principal: Principal, event_id: str, set_id: str, now: datetime, *,
-    name: str | None = None, price: Decimal | None = None, capacity: int | None = None,
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    set_id: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    price: Decimal | None = None,
+    capacity: int | None = None,
     position: int | None = None,
 ) -> TicketSet:
     """Rename, reprice (the open rule follows) or resize a set; held tickets stay."""
@@ -188,8 +230,15 @@ async def _resize(
 
 
 async def add_rule(
-    db: Database, principal: Principal, event_id: str, set_id: str, now: datetime, *,
-    price: Decimal, starts_at: datetime | None, ends_at: datetime | None,
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    set_id: str,
+    now: datetime,
+    *,
+    price: Decimal,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
 ) -> PriceRule:
     """A price for a time window; inside it, it beats the set's open price."""
     _organiser(principal)
@@ -237,7 +286,11 @@ async def _view(uow: UnitOfWork, event: Event) -> EventView:
         )
         for s in sets
     ]
-    return EventView(event, venues.get(event.venue_id or ""), views, created_at, updated_at)
+    org_name = await uow.tenants.organisation_name(event.org_id) or ""
+    fee = await uow.tenants.fee_policy(event.org_id)
+    return EventView(
+        event, venues.get(event.venue_id or ""), views, created_at, updated_at, org_name, fee
+    )
 
 
 async def event_view(db: Database, principal: Principal, event_id: str) -> EventView:
@@ -256,7 +309,10 @@ async def catalogue(db: Database, principal: Principal) -> list[EventView]:
 
 
 async def event_tickets(
-    db: Database, principal: Principal, event_id: str, statuses: Sequence[TicketStatus],
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    statuses: Sequence[TicketStatus],
     sector: str | None = None,
 ) -> list[TicketRow]:
     async with db.unit_of_work(write=False) as uow:

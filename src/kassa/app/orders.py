@@ -9,6 +9,7 @@ from kassa.app.access import locked_order, visible_order
 from kassa.app.cancel import apply_cancellation, expire_order
 from kassa.app.ids import new_barcode, new_id
 from kassa.app.journal import record
+from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import plan_cancellation
 from kassa.core.catalog import Event, TicketSet
 from kassa.core.errors import (
@@ -77,10 +78,17 @@ async def place_order(
     async with db.unit_of_work() as uow:
         catalog = await _catalog(uow, principal, event_id, now)
         order = Order(
-            id=new_id(now), number=0, event_id=event_id, org_id=catalog.event.org_id,
-            vendor_id=principal.id, status=OrderStatus.EXECUTED, created_at=now,
-            updated_at=now, reserved_till=now + holds.reserve,
-            customer=dict(details.customer or {}), payment=dict(details.payment or {}),
+            id=new_id(now),
+            number=0,
+            event_id=event_id,
+            org_id=catalog.event.org_id,
+            vendor_id=principal.id,
+            status=OrderStatus.EXECUTED,
+            created_at=now,
+            updated_at=now,
+            reserved_till=now + holds.reserve,
+            customer=dict(details.customer or {}),
+            payment=dict(details.payment or {}),
         )
         delta = plan_reservation([], request)
         lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
@@ -90,7 +98,12 @@ async def place_order(
         order.number = await uow.orders.add(order)
         await uow.orders.add_lines(order.id, lines, now)
         await record(
-            uow, order, actor=principal.id, action="order.placed", from_status=None, now=now,
+            uow,
+            order,
+            actor=principal.id,
+            action="order.placed",
+            from_status=None,
+            now=now,
             details={"tickets": [line.ticket_id for line in lines]},
         )
         await uow.commit()
@@ -120,8 +133,14 @@ async def change_order(
             await _change_reservation(uow, principal, order, change.reservation, now)
         if change.customer is not None or change.payment is not None:
             _change_details(order, change)
-            await record(uow, order, actor=principal.id, action="order.details_changed",
-                         from_status=before, now=now)
+            await record(
+                uow,
+                order,
+                actor=principal.id,
+                action="order.details_changed",
+                from_status=before,
+                now=now,
+            )
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now
@@ -178,9 +197,7 @@ async def _expire_if_due(db: Database, principal: Principal, order_id: str, now:
         await expire_order(db, order_id, now)
 
 
-async def _catalog(
-    uow: UnitOfWork, principal: Principal, event_id: str, now: datetime
-) -> _Catalog:
+async def _catalog(uow: UnitOfWork, principal: Principal, event_id: str, now: datetime) -> _Catalog:
     event = await uow.catalog.event(event_id)
     if event is None or event.org_id != principal.org_id:
         raise EventUnknown(f"Event {event_id} not found", event=event_id)
@@ -266,10 +283,16 @@ async def _change_reservation(
     ] + added
     if delta.release or added:
         await record(
-            uow, order, actor=principal.id, action="order.reservation_changed",
-            from_status=order.status, now=now,
-            details={"released": list(delta.release),
-                     "reserved": [line.ticket_id for line in added]},
+            uow,
+            order,
+            actor=principal.id,
+            action="order.reservation_changed",
+            from_status=order.status,
+            now=now,
+            details={
+                "released": list(delta.release),
+                "reserved": [line.ticket_id for line in added],
+            },
         )
 
 
@@ -299,8 +322,9 @@ async def _change_status(
     elif target is OrderStatus.DONE:
         await _mark_done(uow, order, now)
     order.status = target
-    await record(uow, order, actor=principal.id, action=f"order.{target.value}",
-                 from_status=before, now=now)
+    await record(
+        uow, order, actor=principal.id, action=f"order.{target.value}", from_status=before, now=now
+    )
 
 
 async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -317,3 +341,9 @@ async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
     ]
     order.done_at = now
 
+
+async def order_timeline(db: Database, principal: Principal, order_id: str) -> list[AuditEntry]:
+    """Every recorded state change of one order, oldest first."""
+    async with db.unit_of_work(write=False) as uow:
+        await visible_order(uow, principal, order_id)
+        return await uow.audit.timeline(order_id)

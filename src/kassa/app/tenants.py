@@ -1,5 +1,6 @@
 """Organisations, partners and API keys."""
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,9 +21,11 @@ class IssuedKey:
 
 async def authenticate(db: Database, key: str) -> Principal:
     """The principal behind an API key; unknown or revoked keys are refused."""
+    key_hash = hash_api_key(key)
     async with db.unit_of_work(write=False) as uow:
-        record = await uow.tenants.key_by_hash(hash_api_key(key))
-    if record is None:
+        record = await uow.tenants.key_by_hash(key_hash)
+    # The index finds the row by hash; the final check is constant-time all the same.
+    if record is None or not hmac.compare_digest(record.key_hash, key_hash):
         raise ApiKeyInvalid("Invalid API key")
     return Principal(record.org_id, record.partner_id)
 
@@ -51,9 +54,7 @@ async def create_partner(
     """A seller of an organisation's tickets; returns its id."""
     partner_id = partner_id or new_id(now)
     async with db.unit_of_work() as uow:
-        await uow.tenants.add_partner(
-            partner_id, org_id, name, webhook_url, webhook_secret, now
-        )
+        await uow.tenants.add_partner(partner_id, org_id, name, webhook_url, webhook_secret, now)
         await uow.commit()
     return partner_id
 

@@ -112,3 +112,9 @@ class SetNotOnSale(KassaError):
 
 class CatalogInvalid(KassaError):
     code = "catalog_invalid"
+
+
+class QueryInvalid(KassaError):
+    """A query-string filter that cannot be understood."""
+
+    code = "query_invalid"

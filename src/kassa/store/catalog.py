@@ -9,7 +9,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.catalog import Event, EventStatus, PriceRule, TicketSet, TicketStatus
-from kassa.store.tables import events, price_rules, ticket_sets, tickets, venues
+from kassa.store.tables import events, orders, price_rules, ticket_sets, tickets, venues
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class TicketRow:
     seat_sector: str | None
     seat_row: int | None
     seat_number: int | None
+    reserved_till: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ class CatalogRepo:
         self, event_id: str, statuses: Sequence[TicketStatus], sector: str | None = None
     ) -> list[TicketRow]:
         query = (
-            select(tickets)
+            select(tickets, orders.c.reserved_till)
+            .select_from(tickets.outerjoin(orders, orders.c.id == tickets.c.order_id))
             .where(
                 tickets.c.event_id == event_id,
                 tickets.c.status.in_([s.value for s in statuses]),
@@ -275,4 +277,5 @@ def _ticket(row: Row[Any]) -> TicketRow:
         seat_sector=row.seat_sector,
         seat_row=row.seat_row,
         seat_number=row.seat_number,
+        reserved_till=getattr(row, "reserved_till", None),
     )

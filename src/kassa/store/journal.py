@@ -55,9 +55,7 @@ class OutboxRepo:
 
     async def enqueue(self, message: OutboxMessage) -> None:
         await self._conn.execute(
-            insert(outbox).values(
-                **message.__dict__, available_at=message.created_at, attempts=0
-            )
+            insert(outbox).values(**message.__dict__, available_at=message.created_at, attempts=0)
         )
 
     async def claim(self, now: datetime, limit: int) -> list[PendingMessage]:
@@ -71,11 +69,23 @@ class OutboxRepo:
         )
         return [
             PendingMessage(
-                row.id, row.topic, row.org_id, row.partner_id, row.order_id,
-                dict(row.payload), row.attempts,
+                row.id,
+                row.topic,
+                row.org_id,
+                row.partner_id,
+                row.order_id,
+                dict(row.payload),
+                row.attempts,
             )
             for row in rows
         ]
+
+    async def lease(self, message_ids: list[int], until: datetime) -> None:
+        """Hide claimed messages from other workers until `until`; a crashed worker's come back."""
+        if message_ids:
+            await self._conn.execute(
+                update(outbox).where(outbox.c.id.in_(message_ids)).values(available_at=until)
+            )
 
     async def mark_delivered(self, message_id: int, at: datetime) -> None:
         await self._conn.execute(

@@ -139,9 +139,7 @@ class OrdersRepo:
         )
         return list((await self._conn.scalars(query)).all())
 
-    async def add_lines(
-        self, order_id: str, lines: Sequence[OrderLine], now: datetime
-    ) -> None:
+    async def add_lines(self, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
         if not lines:
             return
         await self._conn.execute(
@@ -320,7 +318,10 @@ class InventoryRepo:
         )
         claimed = [
             ClaimedTicket(
-                row.id, row.set_id, row.serial, row.number,
+                row.id,
+                row.set_id,
+                row.serial,
+                row.number,
                 _seat(row.seat_sector, row.seat_row, row.seat_number),
             )
             for row in rows

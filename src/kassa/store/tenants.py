@@ -44,8 +44,13 @@ class TenantsRepo:
         )
 
     async def add_partner(
-        self, partner_id: str, org_id: str, name: str, webhook_url: str | None,
-        webhook_secret: str | None, created_at: datetime,
+        self,
+        partner_id: str,
+        org_id: str,
+        name: str,
+        webhook_url: str | None,
+        webhook_secret: str | None,
+        created_at: datetime,
     ) -> None:
         await self._conn.execute(
             insert(partners).values(
@@ -59,7 +64,12 @@ class TenantsRepo:
         )
 
     async def add_key(
-        self, key_id: str, key_hash: str, org_id: str, partner_id: str | None, label: str,
+        self,
+        key_id: str,
+        key_hash: str,
+        org_id: str,
+        partner_id: str | None,
+        label: str,
         created_at: datetime,
     ) -> None:
         await self._conn.execute(
@@ -101,15 +111,16 @@ class TenantsRepo:
         ).one()
         return FeePolicy(Decimal(row.fee_percent), Decimal(row.fee_fixed))
 
+    async def has_organisations(self) -> bool:
+        return await self._conn.scalar(select(organisations.c.id).limit(1)) is not None
+
     async def organisation_name(self, org_id: str) -> str | None:
         return await self._conn.scalar(
             select(organisations.c.name).where(organisations.c.id == org_id)
         )
 
     async def partner_org(self, partner_id: str) -> str | None:
-        return await self._conn.scalar(
-            select(partners.c.org_id).where(partners.c.id == partner_id)
-        )
+        return await self._conn.scalar(select(partners.c.org_id).where(partners.c.id == partner_id))
 
     async def endpoint(self, org_id: str, partner_id: str | None) -> Endpoint:
         """The partner's webhook endpoint, else the organisation's."""

@@ -1,0 +1,53 @@
+"""`kassa worker`: expire holds that ran out and deliver the outbox, until stopped."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import httpx
+
+from kassa.app.cancel import expire_due
+from kassa.app.clock import Clock, utcnow
+from kassa.app.outbox import drain
+from kassa.config import Settings
+from kassa.store.db import Database
+
+log = logging.getLogger("kassa.worker")
+
+
+async def run_once(db: Database, client: httpx.AsyncClient, clock: Clock = utcnow) -> int:
+    """One sweep and one outbox pass; returns how many things it did."""
+    expired = await expire_due(db, clock())
+    result = await drain(db, client, clock())
+    if expired or result.delivered or result.failed:
+        log.info(
+            "expired %d orders; delivered %d messages, %d failed",
+            expired,
+            result.delivered,
+            result.failed,
+        )
+    return expired + result.delivered + result.failed
+
+
+async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Loop until SIGINT/SIGTERM (or `stop`), sleeping only when there was nothing to do."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    db = Database(settings.database_url, pool_size=4)
+    timeout = httpx.Timeout(settings.webhook_timeout_seconds)
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            while not stop.is_set():
+                try:
+                    busy = await run_once(db, client)
+                except Exception:
+                    log.exception("worker pass failed; retrying")
+                    busy = 0
+                if not busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), settings.worker_interval_seconds)
+    finally:
+        await db.dispose()

@@ -1,0 +1,202 @@
+"""`kassa`: serve, migrate, worker, demo, orgs, keys."""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from kassa.app import demo, tenants
+from kassa.app.clock import utcnow
+from kassa.config import Settings
+from kassa.core.errors import KassaError
+from kassa.core.pricing import FeePolicy
+from kassa.store.db import Database
+from kassa.store.migrate import upgrade
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("KASSA_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings.from_env()
+    try:
+        result: int = args.run(args, settings)
+    except KassaError as exc:
+        print(json.dumps({"error": exc.code, "reason": exc.message}), file=sys.stderr)
+        return 1
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kassa", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="command")
+
+    serve = sub.add_parser("serve", help="migrate, seed demo data on an empty database, serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="never seed demo data (also KASSA_DEMO=0)"
+    )
+    serve.set_defaults(run=_serve)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=_migrate)
+
+    worker = sub.add_parser("worker", help="expire holds that ran out and deliver webhooks")
+    worker.set_defaults(run=_worker)
+
+    demo_cmd = sub.add_parser("demo", help="seed demo data if the database is empty; print it")
+    demo_cmd.add_argument("--base-url", default="http://127.0.0.1:8000")
+    demo_cmd.set_defaults(run=_demo)
+
+    orgs = sub.add_parser("orgs", help="organisations").add_subparsers(required=True)
+    org_create = orgs.add_parser("create", help="a new organiser, with its first API key")
+    org_create.add_argument("--name", required=True)
+    org_create.add_argument("--fee-percent", default="0", help="service fee, percent of nominal")
+    org_create.add_argument("--fee-fixed", default="0", help="service fee per ticket")
+    org_create.add_argument("--webhook-url")
+    org_create.set_defaults(run=_org_create)
+
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(required=True)
+    key_create = keys.add_parser(
+        "create", help="a key for an organiser, or for a partner (seller) of it"
+    )
+    key_create.add_argument("--org", required=True, help="organisation id")
+    key_create.add_argument("--partner", help="an existing partner id")
+    key_create.add_argument("--partner-name", help="create a new partner with this name")
+    key_create.add_argument("--webhook-url", help="the new partner's webhook endpoint")
+    key_create.add_argument("--label", default="")
+    key_create.set_defaults(run=_key_create)
+    key_revoke = keys.add_parser("revoke", help="stop a key from working")
+    key_revoke.add_argument("key")
+    key_revoke.set_defaults(run=_key_revoke)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    upgrade(settings.database_url)
+    base_url = f"http://{args.host}:{args.port}"
+    seed = not args.no_demo and os.environ.get("KASSA_DEMO", "1") != "0"
+    if seed and asyncio.run(_seed(settings)):
+        info = demo.DemoInfo().as_dict(base_url)
+        print("Demo data created (these keys are public: demo only).", flush=True)
+        print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
+    print(f"Kassa on {base_url}  (API docs: {base_url}/docs)", flush=True)
+    uvicorn.run(
+        "kassa.faces.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=os.environ.get("KASSA_LOG_LEVEL", "info").lower(),
+        access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
+        proxy_headers=True,
+    )
+    return 0
+
+
+async def _seed(settings: Settings) -> bool:
+    db = Database(settings.database_url, pool_size=2)
+    try:
+        return await demo.seed_if_empty(db, utcnow())
+    finally:
+        await db.dispose()
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def _worker(_args: argparse.Namespace, settings: Settings) -> int:
+    from kassa.app.worker import run
+
+    upgrade(settings.database_url)
+    asyncio.run(run(settings))
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    created = asyncio.run(_seed(settings))
+    info = demo.DemoInfo().as_dict(args.base_url)
+    info["created"] = created
+    print(json.dumps(info, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _org_create(args: argparse.Namespace, settings: Settings) -> int:
+    fee = FeePolicy(_decimal(args.fee_percent), _decimal(args.fee_fixed))
+
+    async def go() -> dict[str, object]:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            now = utcnow()
+            org_id = await tenants.create_organisation(db, args.name, fee, now)
+            if args.webhook_url:
+                async with db.unit_of_work() as uow:
+                    await uow.tenants.set_org_webhook(org_id, args.webhook_url, None)
+                    await uow.commit()
+            issued = await tenants.issue_key(db, org_id, now, label="first key")
+            return {"org_id": org_id, "api_key": issued.key}
+        finally:
+            await db.dispose()
+
+    upgrade(settings.database_url)
+    print(json.dumps(asyncio.run(go()), indent=2))
+    return 0
+
+
+def _key_create(args: argparse.Namespace, settings: Settings) -> int:
+    async def go() -> dict[str, object]:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            now = utcnow()
+            partner_id = args.partner
+            if args.partner_name:
+                partner_id = await tenants.create_partner(
+                    db, args.org, args.partner_name, now, webhook_url=args.webhook_url
+                )
+            issued = await tenants.issue_key(
+                db, args.org, now, partner_id=partner_id, label=args.label
+            )
+            return {"org_id": args.org, "partner_id": partner_id, "api_key": issued.key}
+        finally:
+            await db.dispose()
+
+    print(json.dumps(asyncio.run(go()), indent=2))
+    return 0
+
+
+def _key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    async def go() -> bool:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            return await tenants.revoke_key(db, args.key, utcnow())
+        finally:
+            await db.dispose()
+
+    revoked = asyncio.run(go())
+    print(json.dumps({"revoked": revoked}))
+    return 0 if revoked else 1
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise SystemExit(f"not a number: {text}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Error rendering shared by the HTTP app: one handler turns every error into the face's format.
+
+The ticketing face answers `{"error": "HTTPBadRequest", "reason": "...", "code": "..."}`, the
+shape the v1 API documents for its errors; `code` is Kassa's stable machine-readable code.
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kassa.core.errors import ErrorKind, KassaError
+
+log = logging.getLogger("kassa.http")
+
+STATUS_OF_KIND = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.UNAUTHORIZED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+}
+
+_NAMES = {
+    400: "HTTPBadRequest",
+    401: "HTTPUnauthorized",
+    403: "HTTPForbidden",
+    404: "HTTPNotFound",
+    405: "HTTPMethodNotAllowed",
+    406: "HTTPNotAcceptable",
+    409: "HTTPConflict",
+    413: "HTTPRequestEntityTooLarge",
+    415: "HTTPUnsupportedMediaType",
+    422: "HTTPUnprocessableEntity",
+    500: "HTTPInternalServerError",
+}
+
+
+def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, Any]:
+    name = _NAMES.get(status) or "HTTP" + HTTPStatus(status).phrase.replace(" ", "")
+    return {"error": name, "reason": reason, "code": code, **extra}
+
+
+def error_response(status: int, reason: str, code: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "key"} if status == 401 else None
+    return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _kassa_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, KassaError)
+    return error_response(STATUS_OF_KIND[exc.kind], exc.message, exc.code)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            return error_response(400, "Malformed JSON in request body", "json_invalid")
+        problems.append({"field": _field(tuple(err.get("loc", ()))), "msg": err.get("msg", "")})
+    first = problems[0] if problems else {"field": "body", "msg": "invalid"}
+    reason = f"{first['field']}: {first['msg']}"
+    return error_response(400, reason, "validation_failed", fields=problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    reason = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return error_response(exc.status_code, reason, code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "Internal server error", "internal_error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(KassaError, _kassa_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

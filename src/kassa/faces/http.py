@@ -1,0 +1,94 @@
+"""The HTTP application: every face's router on one FastAPI app, one error handler, limits."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import kassa
+from kassa.app.clock import Clock, utcnow
+from kassa.config import Settings
+from kassa.faces import errors
+from kassa.faces.context import Context
+from kassa.faces.kassa_api import router as kassa_router
+from kassa.faces.responses import Json
+from kassa.faces.ticketing.v1 import router as ticketing_v1
+from kassa.store.db import Database
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = errors.error_response(
+            413, f"Request body is larger than {self.limit} bytes", "body_too_large"
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
+) -> FastAPI:
+    """The whole HTTP app. Owns its database engine unless one is handed in."""
+    settings = settings or Settings.from_env()
+    owned = db is None
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await database.dispose()
+
+    app = FastAPI(
+        title="Kassa",
+        version=kassa.__version__,
+        summary="One order core with ticketing, loyalty and delivery partner API faces.",
+        default_response_class=Json,
+        lifespan=lifespan,
+    )
+    app.state.kassa = Context(database, settings, clock)
+    errors.install(app)
+    app.include_router(ticketing_v1)
+    app.include_router(kassa_router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": kassa.__version__}
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""The Ticketscloud-compatible partner API."""

@@ -1,0 +1,344 @@
+"""The v1 partner API: translate the wire format onto core commands and back, nothing more."""
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from kassa.app import catalog as catalog_app
+from kassa.app import orders as orders_app
+from kassa.app.cancel import cancel_order
+from kassa.core.catalog import EventStatus, TicketStatus
+from kassa.core.errors import ApiKeyInvalid, QueryInvalid, SetNotFound
+from kassa.core.orders import Flow, OrderStatus, ReservationRequest
+from kassa.core.tenancy import Principal
+from kassa.faces.context import Context
+from kassa.faces.responses import Json, json_response
+from kassa.faces.ticketing import schemas, wire
+
+router = APIRouter(default_response_class=Json)
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.kassa
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(context)]
+
+
+async def caller(
+    ctx: Ctx,
+    response: Response,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """`Authorization: key <32 hex>` (`Key` too); the answer names the caller in X-Partner."""
+    scheme, _, key = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "key" or not key:
+        raise ApiKeyInvalid("Authorization: key <api key> is required")
+    principal = await ctx.principal(key.strip())
+    response.headers["X-Partner"] = principal.id
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]
+ORDERS: list[str | Enum] = ["ticketing v1: orders"]
+CATALOGUE: list[str | Enum] = ["ticketing v1: catalogue"]
+
+
+def _reservation(body: schemas._Reservation) -> ReservationRequest | None:
+    if body.random is None and body.tickets is None:
+        return None
+    return ReservationRequest(
+        tickets=tuple(body.tickets) if body.tickets is not None else None,
+        random=dict(body.random) if body.random is not None else None,
+        all_or_nothing=body.all_or_nothing,
+    )
+
+
+def _details(
+    customer: schemas.CustomerV1 | None, payment: schemas.PaymentV1 | None
+) -> orders_app.OrderChange:
+    return orders_app.OrderChange(
+        customer=customer.model_dump(exclude_unset=True) if customer is not None else None,
+        payment=payment.model_dump(exclude_unset=True) if payment is not None else None,
+    )
+
+
+@router.post("/v1/resources/orders", status_code=201, tags=ORDERS)
+async def create_order(body: schemas.OrderCreateV1, who: Caller, ctx: Ctx) -> Any:
+    """Reserve tickets: `random` ({set_id: count}) or `tickets` (ids); 201 with the order."""
+    request = _reservation(body) or ReservationRequest()
+    order = await orders_app.place_order(
+        ctx.db,
+        who,
+        body.event,
+        request,
+        ctx.clock(),
+        ctx.holds,
+        _details(body.customer, body.payment),
+    )
+    return json_response(wire.order_v1(order), 201, who.id)
+
+
+@router.get("/v1/resources/orders", tags=ORDERS)
+async def list_orders(
+    who: Caller,
+    ctx: Ctx,
+    response: Response,
+    status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
+    event: Annotated[str | None, Query(description="comma-separated event ids")] = None,
+    created_at: Annotated[str | None, Query(description="`<iso>,<iso>` range")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Any:
+    """The caller's orders, newest first, as a bare array; the total is in X-Total-Count."""
+    created_from, created_to = _range(created_at)
+    found, total = await orders_app.list_orders(
+        ctx.db,
+        who,
+        ctx.clock(),
+        statuses=[_status(s) for s in _csv(status)],
+        event_ids=_csv(event),
+        created_from=created_from,
+        created_to=created_to,
+        page=page,
+        page_size=page_size,
+    )
+    answer = json_response([wire.order_v1(order) for order in found], partner=who.id)
+    answer.headers["X-Total-Count"] = str(total)
+    return answer
+
+
+@router.get("/v1/resources/orders/{order_id}", tags=ORDERS)
+async def read_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+    order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
+    return json_response(wire.order_v1(order), partner=who.id)
+
+
+@router.patch("/v1/resources/orders/{order_id}", tags=ORDERS)
+async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, ctx: Ctx) -> Any:
+    """Reservation changes, customer/payment details and status, applied whole or not at all.
+
+    A second change that arrives while one is still running on the same order gets 409.
+    """
+    details = _details(body.customer, body.payment)
+    change = orders_app.OrderChange(
+        reservation=_reservation(body),
+        customer=details.customer,
+        payment=details.payment,
+        status=OrderStatus(body.status) if body.status is not None else None,
+    )
+    order = await orders_app.change_order(
+        ctx.db, who, order_id, change, ctx.clock(), ctx.holds, Flow.PAYMENT_STEP
+    )
+    return json_response(wire.order_v1(order), partner=who.id)
+
+
+@router.delete("/v1/resources/orders/{order_id}", tags=ORDERS)
+async def delete_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+    """The same as setting status `canceled`; answers `{}`."""
+    await cancel_order(ctx.db, who, order_id, ctx.clock())
+    return json_response({}, partner=who.id)
+
+
+@router.get("/v1/resources/orders/{order_id}/tickets", tags=ORDERS)
+async def order_tickets(order_id: str, who: Caller, ctx: Ctx) -> Any:
+    order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
+    return json_response(wire.order_tickets_v1(order), partner=who.id)
+
+
+@router.get("/v1/services/simple/events", tags=CATALOGUE)
+async def simple_events(who: Caller, ctx: Ctx) -> Any:
+    """The catalogue a seller may sell from: public events with sets, prices and vacancies."""
+    now = ctx.clock()
+    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+
+
+@router.get("/v1/resources/events", tags=CATALOGUE)
+async def list_events(who: Caller, ctx: Ctx) -> Any:
+    now = ctx.clock()
+    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+
+
+@router.post("/v1/resources/events", status_code=201, tags=CATALOGUE)
+async def create_event(body: schemas.EventCreate, who: Caller, ctx: Ctx) -> Any:
+    """Organiser only: a new event (draft unless `status` says otherwise)."""
+    event = await catalog_app.create_event(
+        ctx.db,
+        who,
+        ctx.clock(),
+        title=body.title.text,
+        description=body.title.desc,
+        starts_at=body.lifetime.start,
+        ends_at=body.lifetime.finish,
+        timezone=body.timezone,
+        status=EventStatus(body.status),
+        venue_id=body.venue,
+        age_rating=body.age_rating,
+    )
+    return await _event(ctx, who, event.id)
+
+
+@router.get("/v1/resources/events/{event_id}", tags=CATALOGUE)
+async def read_event(event_id: str, who: Caller, ctx: Ctx) -> Any:
+    return await _event(ctx, who, event_id)
+
+
+@router.patch("/v1/resources/events/{event_id}", tags=CATALOGUE)
+async def change_event(event_id: str, body: schemas.EventPatch, who: Caller, ctx: Ctx) -> Any:
+    changes: dict[str, Any] = {}
+    if body.title is not None:
+        changes.update(title=body.title.text, description=body.title.desc)
+    if body.lifetime is not None:
+        changes.update(starts_at=body.lifetime.start, ends_at=body.lifetime.finish)
+    if body.timezone is not None:
+        changes["timezone"] = body.timezone
+    if body.status is not None:
+        changes["status"] = EventStatus(body.status)
+    if body.venue is not None:
+        changes["venue_id"] = body.venue
+    if body.age_rating is not None:
+        changes["age_rating"] = body.age_rating
+    await catalog_app.update_event(ctx.db, who, event_id, ctx.clock(), **changes)
+    return await _event(ctx, who, event_id)
+
+
+@router.get("/v1/resources/events/{event_id}/sets", tags=CATALOGUE)
+async def list_sets(event_id: str, who: Caller, ctx: Ctx) -> Any:
+    view = await catalog_app.event_view(ctx.db, who, event_id)
+    now = ctx.clock()
+    return [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
+
+
+@router.post("/v1/resources/events/{event_id}/sets", status_code=201, tags=CATALOGUE)
+async def create_set(event_id: str, body: schemas.SetCreate, who: Caller, ctx: Ctx) -> Any:
+    """Organiser only: `amount` tickets at `price`, with an open price rule."""
+    created = await catalog_app.create_set(
+        ctx.db,
+        who,
+        event_id,
+        ctx.clock(),
+        name=body.name,
+        price=body.price,
+        capacity=body.amount,
+        position=body.pos,
+    )
+    return await _set(ctx, who, event_id, created.id)
+
+
+@router.patch("/v1/resources/events/{event_id}/sets/{set_id}", tags=CATALOGUE)
+async def change_set(
+    event_id: str, set_id: str, body: schemas.SetPatch, who: Caller, ctx: Ctx
+) -> Any:
+    """Rename, reprice or resize a set; reserved and sold tickets stay where they are."""
+    await catalog_app.update_set(
+        ctx.db,
+        who,
+        event_id,
+        set_id,
+        ctx.clock(),
+        name=body.name,
+        price=body.price,
+        capacity=body.amount,
+        position=body.pos,
+    )
+    return await _set(ctx, who, event_id, set_id)
+
+
+@router.post("/v1/resources/events/{event_id}/sets/{set_id}/rules", status_code=201, tags=CATALOGUE)
+async def create_rule(
+    event_id: str, set_id: str, body: schemas.RuleCreate, who: Caller, ctx: Ctx
+) -> Any:
+    """A price for a time window; inside it, it beats the set's open price."""
+    await catalog_app.add_rule(
+        ctx.db,
+        who,
+        event_id,
+        set_id,
+        ctx.clock(),
+        price=body.price,
+        starts_at=body.start,
+        ends_at=body.finish,
+    )
+    return await _set(ctx, who, event_id, set_id)
+
+
+@router.delete("/v1/resources/events/{event_id}/sets/{set_id}/rules/{rule_id}", tags=CATALOGUE)
+async def delete_rule(event_id: str, set_id: str, rule_id: str, who: Caller, ctx: Ctx) -> Any:
+    await catalog_app.delete_rule(ctx.db, who, event_id, set_id, rule_id)
+    return await _set(ctx, who, event_id, set_id)
+
+
+@router.get("/v1/resources/events/{event_id}/tickets", tags=CATALOGUE)
+async def event_tickets(
+    event_id: str,
+    who: Caller,
+    ctx: Ctx,
+    status: Annotated[str | None, Query(description="vacant,reserved,sold,pending")] = None,
+    sector: str | None = None,
+) -> Any:
+    """Every ticket of the event with its status; `pending` is left out unless asked for."""
+    wanted = _csv(status) or ["vacant", "reserved", "sold"]
+    statuses = [_ticket_status(s) for s in wanted if s != "pending"]
+    rows = await catalog_app.event_tickets(ctx.db, who, event_id, statuses, sector)
+    return [wire.event_ticket_v1(row) for row in rows]
+
+
+@router.post("/v1/resources/venues", status_code=201, tags=CATALOGUE)
+async def create_venue(body: schemas.VenueCreate, who: Caller, ctx: Ctx) -> Any:
+    venue = await catalog_app.create_venue(
+        ctx.db,
+        who,
+        ctx.clock(),
+        name=body.name,
+        timezone=body.timezone,
+        address=body.address,
+        city=body.city,
+        country=body.country,
+    )
+    return wire.venue_v1(venue)
+
+
+async def _event(ctx: Context, who: Principal, event_id: str) -> dict[str, Any]:
+    return wire.event_v1(await catalog_app.event_view(ctx.db, who, event_id), ctx.clock())
+
+
+async def _set(ctx: Context, who: Principal, event_id: str, set_id: str) -> dict[str, Any]:
+    view = await catalog_app.event_view(ctx.db, who, event_id)
+    found = next((s for s in view.sets if s.ticket_set.id == set_id), None)
+    if found is None:
+        raise SetNotFound(f"Set {set_id} not found", set=set_id)
+    return wire.set_v1(found, view.fee, view.event, ctx.clock())
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _status(value: str) -> OrderStatus:
+    try:
+        return OrderStatus(value)
+    except ValueError:
+        raise QueryInvalid(f"unknown order status {value!r}") from None
+
+
+def _ticket_status(value: str) -> TicketStatus:
+    try:
+        return TicketStatus(value)
+    except ValueError:
+        raise QueryInvalid(f"unknown ticket status {value!r}") from None
+
+
+def _range(value: str | None) -> tuple[datetime | None, datetime | None]:
+    parts = _csv(value)
+    if not parts:
+        return None, None
+    try:
+        moments = [datetime.fromisoformat(p.replace(" ", "+")) for p in parts]
+    except ValueError:
+        raise QueryInvalid("created_at must be `<iso>,<iso>`") from None
+    if any(m.tzinfo is None for m in moments) or len(moments) > 2:
+        raise QueryInvalid("created_at must be `<iso>,<iso>` with offsets")
+    return moments[0], moments[1] if len(moments) > 1 else None
