@@ -1,0 +1,45 @@
+# Kassa — `make` lists the targets.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: help install run test test-fast lint format typecheck check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/kassa: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+install: $(BIN)/kassa ## create .venv and install Kassa with its test tools
+
+run: install ## start Kassa on SQLite with demo data (http://127.0.0.1:8000/docs)
+	$(BIN)/kassa serve
+
+test: install ## the whole suite, SQLite and PostgreSQL
+	$(BIN)/pytest
+
+test-fast: install ## unit tests only
+	$(BIN)/pytest tests/unit -q
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install ## apply ruff formatting and safe fixes
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+typecheck: install ## mypy --strict on the package
+	$(BIN)/mypy src
+
+check: lint typecheck test ## everything CI cares about
+
+bench: install ## the benchmark (see BENCHMARKS.md)
+	$(BIN)/python bench/run.py
+
+clean: ## remove caches and the local SQLite database
+	rm -rf .pytest_cache .mypy_cache .ruff_cache kassa.db kassa.db-*
