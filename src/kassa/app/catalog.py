@@ -11,8 +11,10 @@ from kassa.core.catalog import (
     Event,
     EventStatus,
     PriceRule,
+    TicketRow,
     TicketSet,
     TicketStatus,
+    Venue,
     validate_capacity,
     validate_lifetime,
     validate_price,
@@ -21,7 +23,7 @@ from kassa.core.errors import ActionForbidden, CatalogInvalid, EventNotFound, Se
 from kassa.core.money import money
 from kassa.core.pricing import FeePolicy
 from kassa.core.tenancy import Principal
-from kassa.store.catalog import NewTicket, TicketRow, Venue
+from kassa.store.catalog import NewTicket
 from kassa.store.db import Database, UnitOfWork
 
 

@@ -67,6 +67,35 @@ def _rule_precedence(rule: PriceRule) -> tuple[bool, float]:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """Where events take place."""
+
+    id: str
+    org_id: str
+    name: str
+    address: str
+    city: str
+    country: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """One ticket of a set, as the catalogue lists it."""
+
+    id: str
+    set_id: str
+    serial: str
+    number: int
+    status: TicketStatus
+    order_id: str | None
+    seat_sector: str | None
+    seat_row: int | None
+    seat_number: int | None
+    reserved_till: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     id: str
     org_id: str

@@ -8,33 +8,16 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kassa.core.catalog import Event, EventStatus, PriceRule, TicketSet, TicketStatus
+from kassa.core.catalog import (
+    Event,
+    EventStatus,
+    PriceRule,
+    TicketRow,
+    TicketSet,
+    TicketStatus,
+    Venue,
+)
 from kassa.store.tables import events, orders, price_rules, ticket_sets, tickets, venues
-
-
-@dataclass(frozen=True)
-class Venue:
-    id: str
-    org_id: str
-    name: str
-    address: str
-    city: str
-    country: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class TicketRow:
-    id: str
-    set_id: str
-    serial: str
-    number: int
-    status: TicketStatus
-    order_id: str | None
-    seat_sector: str | None
-    seat_row: int | None
-    seat_number: int | None
-    reserved_till: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from kassa.app.catalog import EventView, SetView
-from kassa.core.catalog import Event, PriceRule, TicketSet
+from kassa.core.catalog import Event, PriceRule, TicketRow, TicketSet, Venue
 from kassa.core.errors import SetNotOnSale
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderLine
 from kassa.core.pricing import FeePolicy, ticket_values
-from kassa.store.catalog import TicketRow, Venue
 
 _CUSTOMER_DEFAULTS: dict[str, Any] = {"lang": "ru"}
 _PAYMENT_DEFAULTS: dict[str, Any] = {"failure_url": None, "success_url": None, "system": None}
