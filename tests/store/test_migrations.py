@@ -1,0 +1,318 @@
+"""Alembic migrations, on SQLite and on PostgreSQL: they build exactly the schema in tables.py.
+
+Every test gets databases of its own: SQLite files under tmp_path, or PostgreSQL databases
+`kassa_mig_<random>` created and dropped through an admin connection (the `test` database
+other tests use is never touched).
+"""
+
+import asyncio
+import logging
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, make_url
+
+from kassa.store import migrate
+from kassa.store.db import Database
+from kassa.store.tables import metadata, organisations
+
+BACKENDS = ["sqlite", "postgresql"]
+PARTIAL_INDEXES = {
+    "ix_tickets_vacant": "status = 'vacant'",
+    "ix_orders_open_due": "status IN ('executed', 'in_progress')",
+    "ix_outbox_pending": "delivered_at IS NULL",
+}
+T = TypeVar("T")
+NewDatabase = Callable[[], str]
+
+
+def blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from a sync test, on a thread of its own (the test loop stays put)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def on_connection(url: str, work: Callable[[Connection], T]) -> T:
+    return blocking(migrate.run_with_connection(url, work))
+
+
+async def _admin(admin_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def new_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NewDatabase]:
+    """Makes empty databases on one backend; all of them are removed afterwards."""
+    if request.param == "sqlite":
+        directory = tmp_path_factory.mktemp("migrations")
+        yield lambda: f"sqlite:///{directory / uuid.uuid4().hex[:8]}.db"
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"kassa_mig_{uuid.uuid4().hex[:12]}"
+        blocking(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        blocking(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def url(new_database: NewDatabase) -> str:
+    return new_database()
+
+
+@pytest.fixture
+def reference_schema(new_database: NewDatabase) -> list[tuple[Any, ...]]:
+    """The schema `metadata.create_all` builds, as `schema_of` describes it."""
+    reference = new_database()
+
+    def create_all(conn: Connection) -> None:
+        metadata.create_all(conn)
+        conn.commit()
+
+    on_connection(reference, create_all)
+    return schema_of(reference)
+
+
+def schema_of(url: str) -> list[tuple[Any, ...]]:
+    """Every table, column, constraint and index (with its WHERE) as the database reports it."""
+
+    def read(conn: Connection) -> list[tuple[Any, ...]]:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master"
+                " WHERE name NOT LIKE 'sqlite_%' AND tbl_name != 'alembic_version'"
+                " ORDER BY type, name"
+            ).all()
+            return [
+                (kind, name, table, " ".join((sql or "").split()))
+                for kind, name, table, sql in rows
+            ]
+        columns = conn.exec_driver_sql(
+            "SELECT table_name, ordinal_position, column_name, data_type,"
+            " character_maximum_length, numeric_precision, numeric_scale, is_nullable,"
+            " column_default FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name != 'alembic_version'"
+            " ORDER BY table_name, ordinal_position"
+        ).all()
+        constraints = conn.exec_driver_sql(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+            " AND conrelid::regclass::text != 'alembic_version' ORDER BY conname"
+        ).all()
+        indexes = conn.exec_driver_sql(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = 'public' AND tablename != 'alembic_version' ORDER BY indexname"
+        ).all()
+        return [("column", *r) for r in columns] + [
+            (kind, *r)
+            for kind, rows in (("constraint", constraints), ("index", indexes))
+            for r in rows
+        ]
+
+    return on_connection(url, read)
+
+
+def differences(url: str) -> list[Any]:
+    """What Alembic's autogenerate would change to make the database match tables.py."""
+
+    def compare(conn: Connection) -> list[Any]:
+        options = migrate.context_options(conn.dialect.name)
+        found: list[Any] = compare_metadata(
+            MigrationContext.configure(conn, opts=options), metadata
+        )
+        return found
+
+    return on_connection(url, compare)
+
+
+def table_names(url: str) -> set[str]:
+    return on_connection(url, lambda conn: set(inspect(conn).get_table_names()))
+
+
+def index_predicates(url: str) -> dict[str, str]:
+    """The WHERE clause of each partial index, as the database stored it."""
+
+    def read(conn: Connection) -> dict[str, str]:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'"
+            ).all()
+        else:
+            rows = conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes"
+                " WHERE schemaname = 'public' AND indexdef LIKE '%WHERE%'"
+            ).all()
+        return {name: sql.split(" WHERE ", 1)[1] for name, sql in rows}
+
+    return on_connection(url, read)
+
+
+def test_head_is_the_initial_revision() -> None:
+    assert migrate.head() == "0001_initial"
+
+
+def test_upgrade_from_empty_reaches_head(url: str) -> None:
+    assert migrate.current(url) is None
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head()
+    assert table_names(url) == set(metadata.tables) | {"alembic_version"}
+
+
+def test_schema_is_exactly_what_create_all_builds(
+    url: str, reference_schema: list[tuple[Any, ...]]
+) -> None:
+    migrate.upgrade(url)
+    assert schema_of(url) == reference_schema
+
+
+def test_autogenerate_finds_no_differences(url: str) -> None:
+    migrate.upgrade(url)
+    assert differences(url) == []
+
+
+def test_autogenerate_comparison_does_notice_a_difference(url: str) -> None:
+    """The check above means something: a missing index is reported."""
+    migrate.upgrade(url)
+
+    def drop_index(conn: Connection) -> None:
+        conn.exec_driver_sql("DROP INDEX ix_partners_org_id")
+        conn.commit()
+
+    on_connection(url, drop_index)
+    diff = differences(url)
+    assert [(d[0], d[1].name) for d in diff] == [("add_index", "ix_partners_org_id")]
+
+
+def test_partial_indexes_keep_their_where_clauses(url: str) -> None:
+    migrate.upgrade(url)
+    found = index_predicates(url)
+    assert set(found) == set(PARTIAL_INDEXES)
+    if url.startswith("sqlite"):
+        assert found == PARTIAL_INDEXES
+    else:
+        # PostgreSQL stores the predicate in its own words; check the substance.
+        assert found["ix_outbox_pending"] == "(delivered_at IS NULL)"
+        assert "'vacant'" in found["ix_tickets_vacant"]
+        assert "'executed'" in found["ix_orders_open_due"]
+        assert "'in_progress'" in found["ix_orders_open_due"]
+
+
+def test_upgrade_twice_is_a_no_op(url: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="alembic")
+    migrate.upgrade(url)
+    assert "Running upgrade  -> 0001_initial" in caplog.text
+    before = schema_of(url)
+
+    async def insert_organisation() -> None:
+        db = Database(url, pool_size=1)
+        try:
+            async with db.engine.begin() as conn:
+                await conn.execute(organisations.insert(), _organisation())
+        finally:
+            await db.dispose()
+
+    blocking(insert_organisation())
+    caplog.clear()
+    migrate.upgrade(url)
+    migrate.upgrade(url, "0001_initial")
+
+    assert "Running upgrade" not in caplog.text
+    assert migrate.current(url) == migrate.head()
+    assert schema_of(url) == before
+    count = on_connection(
+        url, lambda c: c.exec_driver_sql("SELECT count(*) FROM organisations").scalar_one()
+    )
+    assert count == 1
+
+
+def test_downgrade_to_base_then_upgrade_again(
+    url: str, reference_schema: list[tuple[Any, ...]]
+) -> None:
+    migrate.upgrade(url)
+    migrate.downgrade(url, "base")
+    assert migrate.current(url) is None
+    assert table_names(url) == {"alembic_version"}
+
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head()
+    assert schema_of(url) == reference_schema
+    assert differences(url) == []
+
+
+async def test_upgrade_async_inside_a_running_loop(url: str) -> None:
+    await migrate.upgrade_async(url)
+    assert await migrate.current_async(url) == migrate.head()
+    await migrate.upgrade_async(url)
+    assert await migrate.current_async(url) == migrate.head()
+
+
+async def test_sync_upgrade_inside_a_running_loop(url: str) -> None:
+    """Sync callers inside a loop get a thread of their own instead of a RuntimeError."""
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head()
+
+
+RACE_SCRIPT = """
+import sys, time
+from kassa.store.migrate import upgrade
+url, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+upgrade(url)
+"""
+
+
+@pytest.mark.race
+def test_processes_upgrading_at_once_all_succeed(url: str) -> None:
+    """`kassa serve --workers N` and a worker may all migrate at start-up, at the same moment."""
+    start = time.time() + 3  # every process has imported everything by then
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACE_SCRIPT, url, str(start)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    failures = []
+    for process in processes:
+        _out, err = process.communicate(timeout=120)
+        if process.returncode != 0:
+            failures.append(err)
+    assert failures == []
+    assert migrate.current(url) == migrate.head()
+    assert differences(url) == []
+
+
+def _organisation() -> dict[str, Any]:
+    return {
+        "id": "org_migration_test",
+        "name": "Migrations",
+        "fee_percent": Decimal("1.5"),
+        "fee_fixed": Decimal("10.00"),
+        "created_at": datetime.now(UTC),
+    }
