@@ -111,7 +111,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+def postgresql_url(postgres_admin_url: str) -> Iterator[str]:
     """One migrated PostgreSQL database of its own for the session, dropped at the end."""
     url = run_sync(create_pg_database(postgres_admin_url))
     upgrade(url)

@@ -453,13 +453,6 @@ async def streamed(chunks: list[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="faces/http.py BodyLimit: a body without Content-Length that runs over the limit "
-    "raises _TooLarge inside receive(), but FastAPI's body parsing (fastapi/routing.py) turns "
-    "any read error into HTTPException 400 'There was an error parsing the body', so the "
-    "middleware never sees it and the answer is 400, not 413",
-)
 async def test_streamed_oversized_body_is_413(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:

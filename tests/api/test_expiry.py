@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from kassa.app import demo
@@ -239,12 +238,6 @@ async def test_sweeper_expiry_shows_in_the_timeline(
     assert entries[-1]["at"] == iso(clock() + timedelta(minutes=10))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/cancel.py cancel_order (DELETE) does not expire a due order first, unlike "
-    "app/orders.py change_order (PATCH status=canceled): an order whose hold ran out, and "
-    "that every read shows as expired, is recorded canceled",
-)
 async def test_delete_after_the_hold_is_like_patch_canceled(
     client: httpx.AsyncClient, seller: dict[str, str], clock: FakeClock
 ) -> None:

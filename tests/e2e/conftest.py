@@ -171,10 +171,7 @@ def pg_server(
     """`kassa serve --workers 2` on a new PostgreSQL database, seeded with the demo data.
 
     The database is ANALYZEd once the server has seeded it, as autovacuum soon does on a live
-    server. Without planner statistics PostgreSQL runs `InventoryRepo.claim_random`'s
-    `WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` as a nested loop that re-runs
-    the subquery, so one ticket asked reserves the whole set: a known bug with its own strict
-    xfails, in tests/api/test_orders.py and in test_postgres_fresh.py (`fresh_pg_server`).
+    server; `fresh_pg_server` covers the never-analysed case.
     """
     url = run_sync(create_pg_database(postgres_admin_url))
     try:

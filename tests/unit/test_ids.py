@@ -27,12 +27,5 @@ def test_malformed_ids(value: str) -> None:
     assert is_object_id(value) is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the pattern ends in `$`, which re.match also lets match before a trailing "
-        "newline, so '<24 hex>\\n' counts as an object id (use re.fullmatch or `\\Z`)"
-    ),
-)
 def test_trailing_newline_is_not_an_id() -> None:
     assert is_object_id("0123456789abcdef01234567\n") is False

@@ -6,7 +6,7 @@ from datetime import datetime
 from kassa.app.access import locked_order
 from kassa.app.journal import record
 from kassa.core.cancellation import CancellationPlan, plan_cancellation, plan_expiry
-from kassa.core.errors import OrderBusy
+from kassa.core.errors import OrderBusy, OrderNotCancellable
 from kassa.core.orders import LineState, Order
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
@@ -45,9 +45,18 @@ async def apply_cancellation(
 async def cancel_order(
     db: Database, principal: Principal, order_id: str, now: datetime, reason: str | None = None
 ) -> Order:
-    """Cancel an open order: its tickets go back on sale at once."""
+    """Cancel an open order: its tickets go back on sale at once.
+
+    An order whose hold already ran out is expired instead (and the cancel refused), exactly
+    as if the sweeper had got there first.
+    """
     async with db.unit_of_work() as uow:
         order = await locked_order(uow, principal, order_id)
+        expiry = plan_expiry(order, now)
+        if expiry is not None:
+            await apply_cancellation(uow, order, expiry, SYSTEM, now)
+            await uow.commit()
+            raise OrderNotCancellable(f"Order {order_id} is not cancellable", order=order_id)
         plan = plan_cancellation(order, reason=reason)
         await apply_cancellation(uow, order, plan, principal.id, now)
         await uow.commit()

@@ -112,11 +112,19 @@ async def create_event(
         age_rating,
     )
     async with db.unit_of_work() as uow:
-        if venue_id and venue_id not in await uow.catalog.venues_by_id([venue_id]):
-            raise CatalogInvalid(f"Venue {venue_id} not found")
+        await _ensure_venue(uow, principal, venue_id)
         await uow.catalog.add_event(event, now)
         await uow.commit()
     return event
+
+
+async def _ensure_venue(uow: UnitOfWork, principal: Principal, venue_id: str | None) -> None:
+    """A venue named by an event must be one of the caller's organisation."""
+    if venue_id is None:
+        return
+    venue = (await uow.catalog.venues_by_id([venue_id])).get(venue_id)
+    if venue is None or venue.org_id != principal.org_id:
+        raise CatalogInvalid(f"Venue {venue_id} not found")
 
 
 async def update_event(
@@ -127,6 +135,8 @@ async def update_event(
     async with db.unit_of_work() as uow:
         event = replace(await _own_event(uow, principal, event_id), **changes)
         validate_lifetime(event.starts_at, event.ends_at)
+        if "venue_id" in changes:
+            await _ensure_venue(uow, principal, event.venue_id)
         await uow.catalog.update_event(event, now)
         await uow.commit()
     return event

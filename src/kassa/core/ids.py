@@ -2,9 +2,9 @@
 
 import re
 
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 
 
 def is_object_id(value: str) -> bool:
     """True when `value` is a well-formed 24-hex object id."""
-    return bool(_OBJECT_ID.match(value))
+    return bool(_OBJECT_ID.fullmatch(value))

@@ -17,7 +17,10 @@ def money(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # too many digits to hold in cents
+        raise ValueError(f"not an amount: {value!r}") from exc
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:

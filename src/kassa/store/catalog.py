@@ -169,14 +169,17 @@ class CatalogRepo:
             .order_by(tickets.c.number.desc())
             .limit(count)
             .with_for_update(skip_locked=True)
+            .cte("doomed")
+            .prefix_with("MATERIALIZED")
         )
         result = await self._conn.execute(
             delete(tickets).where(
-                tickets.c.id.in_(doomed.scalar_subquery()),
+                tickets.c.id.in_(select(doomed.c.id)),
                 tickets.c.status == TicketStatus.VACANT.value,
             )
+            .returning(tickets.c.id)  # rowcount is -1 for `WITH ... DELETE` on sqlite3
         )
-        return int(result.rowcount)
+        return len(result.all())
 
     async def ticket_counts(self, event_id: str) -> dict[str, dict[str, int]]:
         """{set_id: {status: count}} for an event."""

@@ -283,13 +283,18 @@ class InventoryRepo:
         so concurrent buyers never wait on each other and never get the same ticket."""
         if count <= 0:
             return []
-        vacant = (
+        # MATERIALIZED: the limited pick runs exactly once. As a plain `IN (subquery)` the
+        # planner may re-run it per row (no statistics yet) and claim far more than `count`.
+        picked = (
             select(tickets.c.id)
             .where(tickets.c.set_id == set_id, tickets.c.status == TicketStatus.VACANT.value)
+            .order_by(tickets.c.id)
             .limit(count)
             .with_for_update(skip_locked=True)
+            .cte("picked")
+            .prefix_with("MATERIALIZED")
         )
-        return await self._claim(tickets.c.id.in_(vacant.scalar_subquery()), order_id)
+        return await self._claim(tickets.c.id.in_(select(picked.c.id)), order_id)
 
     async def claim_ids(
         self, event_id: str, ticket_ids: Sequence[str], order_id: str
