@@ -43,7 +43,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
             while not stop.is_set():
                 try:
                     busy = await run_once(db, client)
-                except Exception:
+                except Exception:  # the loop outlives a failed pass (e.g. the DB restarting)
                     log.exception("worker pass failed; retrying")
                     busy = 0
                 if not busy:
