@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.app.ids import new_id, new_serial
+from kassa.app.snapshots import snapshots
 from kassa.core.catalog import (
     Event,
     EventStatus,
@@ -139,6 +140,7 @@ async def update_event(
             await _ensure_venue(uow, principal, event.venue_id)
         await uow.catalog.update_event(event, now)
         await uow.commit()
+        snapshots(db).invalidate(event_id)
     return event
 
 
@@ -172,6 +174,7 @@ async def create_set(
         await uow.catalog.add_rule(rule, now)
         await _add_tickets(uow, ticket_set, 0, capacity, now)
         await uow.commit()
+        snapshots(db).invalidate(event_id)
     return ticket_set
 
 
@@ -221,6 +224,7 @@ async def update_set(
             if not rule.is_windowed and rule.price != updated.price:
                 await uow.catalog.update_rule(replace(rule, price=updated.price))
         await uow.commit()
+        snapshots(db).invalidate(event_id)
     return updated
 
 
@@ -263,6 +267,7 @@ async def add_rule(
         await _own_set(uow, principal, event_id, set_id)
         await uow.catalog.add_rule(rule, now)
         await uow.commit()
+        snapshots(db).invalidate(event_id)
     return rule
 
 
@@ -280,6 +285,7 @@ async def delete_rule(
             raise CatalogInvalid("the open price rule cannot be deleted; change the set's price")
         await uow.catalog.delete_rule(rule_id)
         await uow.commit()
+        snapshots(db).invalidate(event_id)
 
 
 async def _view(uow: UnitOfWork, event: Event) -> EventView:

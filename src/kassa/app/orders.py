@@ -1,6 +1,6 @@
 """Order use cases: place, change (reservation, details, status), read, list."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,9 +9,9 @@ from kassa.app.access import locked_order, visible_order
 from kassa.app.cancel import apply_cancellation, expire_order
 from kassa.app.ids import new_barcode, new_id
 from kassa.app.journal import record
+from kassa.app.snapshots import SaleCatalog, snapshots
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import plan_cancellation
-from kassa.core.catalog import Event, TicketSet
 from kassa.core.errors import (
     EventUnknown,
     NotEnoughTickets,
@@ -32,7 +32,7 @@ from kassa.core.orders import (
     ensure_transition,
     plan_reservation,
 )
-from kassa.core.pricing import FeePolicy, ticket_values
+from kassa.core.pricing import ticket_values
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.orders import ClaimedTicket, OrderFilter
@@ -56,13 +56,6 @@ class OrderChange:
     status: OrderStatus | None = None
 
 
-@dataclass(frozen=True)
-class _Catalog:
-    event: Event
-    sets: dict[str, TicketSet]
-    fee: FeePolicy
-
-
 async def place_order(
     db: Database,
     principal: Principal,
@@ -76,7 +69,8 @@ async def place_order(
     if request.is_empty:
         raise NotEnoughTickets("'tickets' or 'random' must be")
     async with db.unit_of_work() as uow:
-        catalog = await _catalog(uow, principal, event_id, now)
+        wanted = (request.random or {}).keys()
+        catalog = await _catalog(db, uow, principal, event_id, now, wanted)
         order = Order(
             id=new_id(now),
             number=0,
@@ -130,7 +124,7 @@ async def change_order(
             return order
         before = order.status
         if change.reservation is not None and not change.reservation.is_empty:
-            await _change_reservation(uow, principal, order, change.reservation, now)
+            await _change_reservation(db, uow, principal, order, change.reservation, now)
         if change.customer is not None or change.payment is not None:
             _change_details(order, change)
             await record(
@@ -197,18 +191,36 @@ async def _expire_if_due(db: Database, principal: Principal, order_id: str, now:
         await expire_order(db, order_id, now)
 
 
-async def _catalog(uow: UnitOfWork, principal: Principal, event_id: str, now: datetime) -> _Catalog:
-    event = await uow.catalog.event(event_id)
-    if event is None or event.org_id != principal.org_id:
+async def _catalog(
+    db: Database,
+    uow: UnitOfWork,
+    principal: Principal,
+    event_id: str,
+    now: datetime,
+    wanted_sets: Iterable[str] = (),
+) -> SaleCatalog:
+    """The event on sale now, its sets and fee, from the per-process snapshot (see snapshots)."""
+
+    async def load() -> SaleCatalog | None:
+        event = await uow.catalog.event(event_id)
+        if event is None:
+            return None
+        sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
+        return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+
+    cache = snapshots(db)
+    catalog = await cache.get(event_id, load)
+    if catalog is not None and any(s not in catalog.sets for s in wanted_sets):
+        catalog = await cache.get(event_id, load, fresh=True)
+    if catalog is None or catalog.event.org_id != principal.org_id:
         raise EventUnknown(f"Event {event_id} not found", event=event_id)
-    event.ensure_on_sale(now)
-    sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
-    return _Catalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+    catalog.event.ensure_on_sale(now)
+    return catalog
 
 
 async def _claim(
     uow: UnitOfWork,
-    catalog: _Catalog,
+    catalog: SaleCatalog,
     order_id: str,
     delta: ReservationDelta,
     all_or_nothing: bool,
@@ -244,7 +256,7 @@ async def _ensure_in_event(uow: UnitOfWork, event_id: str, ticket_ids: Sequence[
             )
 
 
-def _priced(catalog: _Catalog, ticket: ClaimedTicket, now: datetime) -> OrderLine:
+def _priced(catalog: SaleCatalog, ticket: ClaimedTicket, now: datetime) -> OrderLine:
     rule = catalog.sets[ticket.set_id].rule_at(now)
     return OrderLine(
         ticket_id=ticket.id,
@@ -258,6 +270,7 @@ def _priced(catalog: _Catalog, ticket: ClaimedTicket, now: datetime) -> OrderLin
 
 
 async def _change_reservation(
+    db: Database,
     uow: UnitOfWork,
     principal: Principal,
     order: Order,
@@ -268,7 +281,8 @@ async def _change_reservation(
     ensure_reservation_allowed(order.status, delta)
     added: list[OrderLine] = []
     if delta.claims_anything:
-        catalog = await _catalog(uow, principal, order.event_id, now)
+        wanted = delta.claim_random.keys()
+        catalog = await _catalog(db, uow, principal, order.event_id, now, wanted)
         added = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
     # Claims come first: under all_or_nothing a shortfall raises before anything is released.
     await uow.inventory.release(order.id, delta.release)

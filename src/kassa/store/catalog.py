@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.catalog import (
     Event,
@@ -18,6 +17,7 @@ from kassa.core.catalog import (
     Venue,
 )
 from kassa.store.tables import events, orders, price_rules, ticket_sets, tickets, venues
+from kassa.store.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class NewTicket:
 
 
 class CatalogRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Tx) -> None:
         self._conn = conn
 
     async def add_venue(self, venue: Venue) -> None:
@@ -173,7 +173,8 @@ class CatalogRepo:
             .prefix_with("MATERIALIZED")
         )
         result = await self._conn.execute(
-            delete(tickets).where(
+            delete(tickets)
+            .where(
                 tickets.c.id.in_(select(doomed.c.id)),
                 tickets.c.status == TicketStatus.VACANT.value,
             )

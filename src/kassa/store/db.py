@@ -1,5 +1,6 @@
 """Engines and the unit of work: one transaction per command, rolled back unless committed."""
 
+import asyncio
 from types import TracebackType
 from typing import Any, Self
 
@@ -8,6 +9,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kassa.store.repos import Repositories
+from kassa.store.tx import Tx
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
@@ -32,6 +34,9 @@ class Database:
         self.engine: AsyncEngine = (
             self._sqlite_engine() if self.is_sqlite else self._postgres_engine(pool_size)
         )
+        # SQLite has one writer at a time. Writers of this process queue here, so they wait
+        # without polling; the busy timeout only arbitrates between processes.
+        self.sqlite_writer = asyncio.Lock()
 
     def _postgres_engine(self, pool_size: int) -> AsyncEngine:
         settings = {"lock_timeout": str(PG_LOCK_TIMEOUT_MS), "application_name": "kassa"}
@@ -86,15 +91,29 @@ class UnitOfWork(Repositories):
         self._committed = False
 
     async def __aenter__(self) -> Self:
-        conn = await self._db.engine.connect()
-        if self._db.is_sqlite:
-            conn = await conn.execution_options(kassa_write=self._write)
-        await conn.begin()
+        self._serialized = self._db.is_sqlite and self._write
+        if self._serialized:
+            await self._db.sqlite_writer.acquire()
+        try:
+            conn = await self._db.engine.connect()
+            try:
+                if self._db.is_sqlite:
+                    conn = await conn.execution_options(kassa_write=self._write)
+                await conn.begin()
+            except BaseException:
+                await conn.close()
+                raise
+        except BaseException:
+            if self._serialized:
+                self._db.sqlite_writer.release()
+            raise
         self._conn: AsyncConnection = conn
-        super().__init__(conn, is_sqlite=self._db.is_sqlite)
+        self.tx = Tx(conn, is_sqlite=self._db.is_sqlite)
+        super().__init__(self.tx, is_sqlite=self._db.is_sqlite)
         return self
 
     async def commit(self) -> None:
+        await self.tx.flush()
         await self._conn.commit()
         self._committed = True
 
@@ -108,4 +127,8 @@ class UnitOfWork(Repositories):
             if not self._committed:
                 await self._conn.rollback()
         finally:
-            await self._conn.close()
+            try:
+                await self._conn.close()
+            finally:
+                if self._serialized:
+                    self._db.sqlite_writer.release()

@@ -5,18 +5,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.store.tables import audit_log, outbox
+from kassa.store.tx import Tx
 
 
 class AuditRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Tx) -> None:
         self._conn = conn
 
     async def append(self, entry: AuditEntry) -> None:
-        await self._conn.execute(insert(audit_log).values(**entry.__dict__))
+        await self._conn.stage(insert(audit_log).values(**entry.__dict__))
 
     async def timeline(self, order_id: str) -> list[AuditEntry]:
         rows = await self._conn.execute(
@@ -49,12 +49,12 @@ class PendingMessage:
 
 
 class OutboxRepo:
-    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+    def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
         self._conn = conn
         self._is_sqlite = is_sqlite
 
     async def enqueue(self, message: OutboxMessage) -> None:
-        await self._conn.execute(
+        await self._conn.stage(
             insert(outbox).values(**message.__dict__, available_at=message.created_at, attempts=0)
         )
 

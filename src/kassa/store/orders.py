@@ -5,15 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy import Row, and_, case, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.catalog import TicketStatus
 from kassa.core.errors import OrderBusy
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
 from kassa.store.tables import order_lines, orders, tickets
+from kassa.store.tx import Tx
 
 LOCK_NOT_AVAILABLE = "55P03"
 DEADLOCK_DETECTED = "40P01"
@@ -46,7 +46,7 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 
 class OrdersRepo:
-    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+    def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
         self._conn = conn
         self._is_sqlite = is_sqlite
 
@@ -73,8 +73,8 @@ class OrdersRepo:
         return int(number)
 
     async def save(self, order: Order) -> None:
-        """Write the order row's mutable fields."""
-        await self._conn.execute(
+        """Write the order row's mutable fields (staged: sent with the command's last writes)."""
+        await self._conn.stage(
             update(orders)
             .where(orders.c.id == order.id)
             .values(
@@ -93,20 +93,37 @@ class OrdersRepo:
         PostgreSQL: FOR UPDATE NOWAIT, so a concurrent change in any process gets 409. SQLite
         has one writer at a time (BEGIN IMMEDIATE), so nothing is ever in flight beside us.
         """
-        query = select(orders).where(orders.c.id == order_id).with_for_update(nowait=True)
         try:
-            row = (await self._conn.execute(query)).first()
+            return await self._one(order_id, lock=True)
         except DBAPIError as exc:
             if _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
                 raise OrderBusy(
                     f"Order {order_id} is being changed by another request", order=order_id
                 ) from exc
             raise
-        return await self._with_lines(row) if row else None
 
     async def get(self, order_id: str) -> Order | None:
-        row = (await self._conn.execute(select(orders).where(orders.c.id == order_id))).first()
-        return await self._with_lines(row) if row else None
+        return await self._one(order_id, lock=False)
+
+    async def _one(self, order_id: str, *, lock: bool) -> Order | None:
+        """The order and its lines in one round trip (the lock, if any, is on the order row)."""
+        query = (
+            select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
+            .select_from(
+                orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.id).outerjoin(
+                    tickets, tickets.c.id == order_lines.c.ticket_id
+                )
+            )
+            .where(orders.c.id == order_id)
+            .order_by(order_lines.c.id)
+        )
+        if lock:
+            query = query.with_for_update(nowait=True, of=orders)
+        rows = (await self._conn.execute(query)).all()
+        if not rows:
+            return None
+        lines = [_line(row) for row in rows if row.ticket_id is not None]
+        return _order(_Prefixed(rows[0]), lines)
 
     async def search(
         self, where: OrderFilter, *, limit: int, offset: int
@@ -142,27 +159,25 @@ class OrdersRepo:
     async def add_lines(self, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
         if not lines:
             return
-        await self._conn.execute(
-            insert(order_lines),
-            [
-                {
-                    "order_id": order_id,
-                    "ticket_id": line.ticket_id,
-                    "set_id": line.set_id,
-                    "rule_id": line.rule_id,
-                    "state": line.state.value,
-                    "price": line.values.price,
-                    "discount": line.values.discount,
-                    "nominal": line.values.nominal,
-                    "extra": line.values.extra,
-                    "full": line.values.full,
-                    "barcode": line.barcode,
-                    "created_at": now,
-                    "ended_at": None,
-                }
-                for line in lines
-            ],
-        )
+        rows = [
+            {
+                "order_id": order_id,
+                "ticket_id": line.ticket_id,
+                "set_id": line.set_id,
+                "rule_id": line.rule_id,
+                "state": line.state.value,
+                "price": line.values.price,
+                "discount": line.values.discount,
+                "nominal": line.values.nominal,
+                "extra": line.values.extra,
+                "full": line.values.full,
+                "barcode": line.barcode,
+                "created_at": now,
+                "ended_at": None,
+            }
+            for line in lines
+        ]
+        await self._conn.stage(insert(order_lines).values(rows))
 
     async def end_lines(
         self, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime
@@ -170,31 +185,30 @@ class OrdersRepo:
         """Mark active lines released (dropped) or canceled (order ended)."""
         if not ticket_ids:
             return
-        await self._conn.execute(
+        await self._conn.stage(
             update(order_lines)
             .where(
                 order_lines.c.order_id == order_id,
-                order_lines.c.ticket_id.in_(list(ticket_ids)),
+                order_lines.c.ticket_id.in_(sorted(ticket_ids)),
                 order_lines.c.state == LineState.ACTIVE.value,
             )
             .values(state=state.value, ended_at=now)
         )
 
     async def set_barcodes(self, order_id: str, barcodes: dict[str, str]) -> None:
-        for ticket_id, barcode in barcodes.items():
-            await self._conn.execute(
-                update(order_lines)
-                .where(
-                    order_lines.c.order_id == order_id,
-                    order_lines.c.ticket_id == ticket_id,
-                    order_lines.c.state == LineState.ACTIVE.value,
-                )
-                .values(barcode=barcode)
+        """Give each active line of these tickets its barcode, in one statement."""
+        if not barcodes:
+            return
+        ticket_ids = sorted(barcodes)
+        await self._conn.stage(
+            update(order_lines)
+            .where(
+                order_lines.c.order_id == order_id,
+                order_lines.c.ticket_id.in_(ticket_ids),
+                order_lines.c.state == LineState.ACTIVE.value,
             )
-
-    async def _with_lines(self, row: Row[Any]) -> Order:
-        lines = await self._lines_of([row.id])
-        return _order(row, lines.get(row.id, []))
+            .values(barcode=case(barcodes, value=order_lines.c.ticket_id))
+        )
 
     async def _lines_of(self, order_ids: list[str]) -> dict[str, list[OrderLine]]:
         if not order_ids:
@@ -216,6 +230,36 @@ class OrdersRepo:
         for row in rows:
             found.setdefault(row.order_id, []).append(_line(row))
         return found
+
+
+_ORDER_COLUMNS = [column.label(f"o_{column.name}") for column in orders.c]
+_LINE_COLUMNS = [
+    order_lines.c.ticket_id,
+    order_lines.c.set_id,
+    order_lines.c.rule_id,
+    order_lines.c.state,
+    order_lines.c.price,
+    order_lines.c.discount,
+    order_lines.c.nominal,
+    order_lines.c.extra,
+    order_lines.c.full,
+    order_lines.c.barcode,
+    tickets.c.serial,
+    tickets.c.number,
+    tickets.c.seat_sector,
+    tickets.c.seat_row,
+    tickets.c.seat_number,
+]
+
+
+class _Prefixed:
+    """The order's columns of a joined row, read as `row.o_<name>`."""
+
+    def __init__(self, row: Row[Any]) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, f"o_{name}")
 
 
 def _filter(where: OrderFilter) -> Any:
@@ -253,7 +297,7 @@ def _line(row: Row[Any]) -> OrderLine:
     )
 
 
-def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
+def _order(row: Any, lines: list[OrderLine]) -> Order:
     return Order(
         id=row.id,
         number=row.number,
@@ -275,7 +319,7 @@ def _order(row: Row[Any], lines: list[OrderLine]) -> Order:
 class InventoryRepo:
     """Ticket rows move vacant -> reserved -> sold, and back to vacant on release."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Tx) -> None:
         self._conn = conn
 
     async def claim_random(self, set_id: str, count: int, order_id: str) -> list[ClaimedTicket]:
@@ -333,27 +377,25 @@ class InventoryRepo:
         ]
         return sorted(claimed, key=lambda t: (t.set_id, t.number))
 
-    async def release(self, order_id: str, ticket_ids: Sequence[str]) -> int:
+    async def release(self, order_id: str, ticket_ids: Sequence[str]) -> None:
         """The reverse of a claim or a sale: the tickets go back on sale."""
         if not ticket_ids:
-            return 0
-        result = await self._conn.execute(
+            return
+        await self._conn.stage(
             update(tickets)
             .where(tickets.c.order_id == order_id, tickets.c.id.in_(sorted(ticket_ids)))
             .values(status=TicketStatus.VACANT.value, order_id=None)
         )
-        return int(result.rowcount)
 
-    async def sell(self, order_id: str, ticket_ids: Sequence[str]) -> int:
+    async def sell(self, order_id: str, ticket_ids: Sequence[str]) -> None:
         """Held tickets of a paid order become sold."""
         if not ticket_ids:
-            return 0
-        result = await self._conn.execute(
+            return
+        await self._conn.stage(
             update(tickets)
             .where(tickets.c.order_id == order_id, tickets.c.id.in_(sorted(ticket_ids)))
             .values(status=TicketStatus.SOLD.value)
         )
-        return int(result.rowcount)
 
     async def events_of(self, ticket_ids: Sequence[str]) -> dict[str, str]:
         """{ticket_id: event_id} for the ids that exist."""

@@ -1,15 +1,14 @@
 """All repositories of one unit of work, sharing its connection."""
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kassa.store.catalog import CatalogRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
 from kassa.store.tenants import TenantsRepo
+from kassa.store.tx import Tx
 
 
 class Repositories:
-    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+    def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
         self.tenants = TenantsRepo(conn)
         self.catalog = CatalogRepo(conn)
         self.orders = OrdersRepo(conn, is_sqlite=is_sqlite)

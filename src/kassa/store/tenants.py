@@ -5,10 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.core.pricing import FeePolicy
 from kassa.store.tables import api_keys, organisations, partners
+from kassa.store.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Endpoint:
 
 
 class TenantsRepo:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Tx) -> None:
         self._conn = conn
 
     async def add_organisation(

@@ -1,0 +1,70 @@
+"""A per-process snapshot of what a reserve needs to know about an event, kept for a second.
+
+Every reserve used to read the event, its sets, their price rules and the organiser's fee
+policy: four round trips before the first ticket was claimed. The snapshot keeps them for
+`ttl` seconds (monotonic clock). A catalogue change made through this process drops the
+event's snapshot at once; a change made through another server process is seen within `ttl`.
+A reserve naming a set the snapshot does not know reloads it once, so a set created a moment
+ago is never refused. Inventory is never cached: tickets are always claimed in the database.
+"""
+
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from kassa.core.catalog import Event, TicketSet
+from kassa.core.pricing import FeePolicy
+from kassa.store.db import Database
+
+DEFAULT_TTL = 1.0
+
+
+@dataclass(frozen=True)
+class SaleCatalog:
+    event: Event
+    sets: dict[str, TicketSet]
+    fee: FeePolicy
+
+
+class Snapshots:
+    def __init__(self, ttl: float = DEFAULT_TTL) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, SaleCatalog]] = {}
+
+    async def get(
+        self,
+        event_id: str,
+        load: Callable[[], Awaitable[SaleCatalog | None]],
+        *,
+        fresh: bool = False,
+    ) -> SaleCatalog | None:
+        """The cached snapshot, or `load()` when it is missing, stale or `fresh` is asked."""
+        now = time.monotonic()
+        entry = self._entries.get(event_id)
+        if entry is not None and not fresh and now - entry[0] < self.ttl:
+            return entry[1]
+        snapshot = await load()
+        if snapshot is None:
+            self._entries.pop(event_id, None)
+        elif self.ttl > 0:
+            self._entries[event_id] = (now, snapshot)
+        return snapshot
+
+    def invalidate(self, event_id: str | None = None) -> None:
+        """Forget one event's snapshot, or every snapshot."""
+        if event_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(event_id, None)
+
+
+_BY_DB: "weakref.WeakKeyDictionary[Database, Snapshots]" = weakref.WeakKeyDictionary()
+
+
+def snapshots(db: Database) -> Snapshots:
+    """The snapshots of one database handle (one per process in a server)."""
+    found = _BY_DB.get(db)
+    if found is None:
+        found = _BY_DB[db] = Snapshots()
+    return found
