@@ -153,7 +153,10 @@ def make_event(base: str, capacity: int, sets: int = 1) -> tuple[str, list[str]]
     """A public event on sale now with `sets` sets of `capacity` tickets; returns the ids."""
     headers = {"Authorization": f"key {ORG_KEY}"}
     now = dt.datetime.now(dt.UTC)
-    with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
+    # A new connection per request: a set of 60,000 tickets takes a while to create, and a
+    # kept-alive connection the server closes meanwhile would fail the next request.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=base, headers=headers, timeout=600, limits=limits) as client:
         event = client.post(
             "/v1/resources/events",
             json={

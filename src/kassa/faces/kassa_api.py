@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from kassa.app.orders import order_timeline
+from kassa.faces.deps import Caller, Ctx
 from kassa.faces.responses import Json
-from kassa.faces.ticketing.v1 import Caller, Ctx
 from kassa.faces.ticketing.wire import iso
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])

@@ -177,7 +177,12 @@ class OrdersRepo:
             }
             for line in lines
         ]
-        await self._conn.stage(insert(order_lines).values(rows))
+        # One row as keywords: SQLAlchemy caches that statement's compiled form (a multi-row
+        # VALUES list it compiles anew each time).
+        statement = insert(order_lines)
+        await self._conn.stage(
+            statement.values(**rows[0]) if len(rows) == 1 else statement.values(rows)
+        )
 
     async def end_lines(
         self, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime

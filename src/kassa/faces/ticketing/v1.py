@@ -4,45 +4,23 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from kassa.app import catalog as catalog_app
 from kassa.app import orders as orders_app
 from kassa.app.cancel import cancel_order
 from kassa.core.catalog import EventStatus, TicketStatus
-from kassa.core.errors import ApiKeyInvalid, QueryInvalid, SetNotFound
+from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.tenancy import Principal
 from kassa.faces.context import Context
+from kassa.faces.deps import Caller, Ctx
 from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing import schemas, wire
 
 router = APIRouter(default_response_class=Json)
 
 
-def context(request: Request) -> Context:
-    ctx: Context = request.app.state.kassa
-    return ctx
-
-
-Ctx = Annotated[Context, Depends(context)]
-
-
-async def caller(
-    ctx: Ctx,
-    response: Response,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Principal:
-    """`Authorization: key <32 hex>` (`Key` too); the answer names the caller in X-Partner."""
-    scheme, _, key = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "key" or not key:
-        raise ApiKeyInvalid("Authorization: key <api key> is required")
-    principal = await ctx.principal(key.strip())
-    response.headers["X-Partner"] = principal.id
-    return principal
-
-
-Caller = Annotated[Principal, Depends(caller)]
 ORDERS: list[str | Enum] = ["ticketing v1: orders"]
 CATALOGUE: list[str | Enum] = ["ticketing v1: catalogue"]
 

@@ -1,0 +1,38 @@
+"""FastAPI dependencies every face shares: the process context and the ticketing caller.
+
+Both are `async def`: FastAPI runs a plain `def` dependency in a worker thread, a thread
+hand-off on every request for nothing.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+
+from kassa.core.errors import ApiKeyInvalid
+from kassa.core.tenancy import Principal
+from kassa.faces.context import Context
+
+
+async def context(request: Request) -> Context:
+    ctx: Context = request.app.state.kassa
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(context)]
+
+
+async def caller(
+    ctx: Ctx,
+    response: Response,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """`Authorization: key <32 hex>` (`Key` too); the answer names the caller in X-Partner."""
+    scheme, _, key = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "key" or not key:
+        raise ApiKeyInvalid("Authorization: key <api key> is required")
+    principal = await ctx.principal(key.strip())
+    response.headers["X-Partner"] = principal.id
+    return principal
+
+
+Caller = Annotated[Principal, Depends(caller)]
