@@ -1,6 +1,7 @@
 -- wrk script: cancel orders one by one (DELETE /v1/resources/orders/{id}), walking the ids a
--- reserve run wrote to BENCH_IDS. Run with -t1; the thread stops when the ids run out, so each
--- order is cancelled exactly once and wrk's rate is over the time actually spent.
+-- reserve run wrote to BENCH_IDS. Run with -t1, so each order is cancelled exactly once. wrk
+-- divides by the whole -d duration, so the runner gives this run fewer seconds than the reserve
+-- run had and marks the figure a lower bound if the ids still ran out (the thread stops then).
 local key = os.getenv("KASSA_KEY")
 local ids = {}
 for line in io.lines(os.getenv("BENCH_IDS")) do ids[#ids + 1] = line end
