@@ -19,10 +19,10 @@ async def apply_cancellation(
 ) -> None:
     """Apply a whole plan inside the caller's transaction: release, end lines, record, tell."""
     await uow.inventory.release(order.id, plan.release_tickets)
-    await uow.orders.end_lines(order.id, plan.release_tickets, LineState.CANCELED, now)
+    await uow.orders.end_lines(order.id, plan.release_tickets, plan.line_state, now)
     released = set(plan.release_tickets)
     order.lines = [
-        replace(line, state=LineState.CANCELED)
+        replace(line, state=plan.line_state)
         if line.ticket_id in released and line.state is LineState.ACTIVE
         else line
         for line in order.lines

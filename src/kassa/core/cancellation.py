@@ -4,11 +4,12 @@
 applies it in one transaction. The same plan, unapplied, is the preview.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from kassa.core.errors import OrderNotCancellable
-from kassa.core.orders import OPEN, Order, OrderStatus
+from kassa.core.errors import OrderNotCancellable, TicketsNotInOrder
+from kassa.core.orders import OPEN, LineState, Order, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,21 @@ class CancellationPlan:
     to_status: OrderStatus
     release_tickets: tuple[str, ...]
     reason: str | None
+    partial: bool = False
+    # Promo codes whose use goes back: all of them when the order ends.
+    release_promocodes: tuple[str, ...] = ()
 
     @property
     def topic(self) -> str:
         """The past-tense event the outside world is told."""
+        if self.partial:
+            return "order.partially_canceled"
         return f"order.{self.to_status.value}"
+
+    @property
+    def line_state(self) -> LineState:
+        """What the released lines become: refunded from a sold order, else canceled."""
+        return LineState.REFUNDED if self.from_status is OrderStatus.DONE else LineState.CANCELED
 
 
 def plan_cancellation(order: Order, *, reason: str | None = None) -> CancellationPlan:
@@ -41,6 +52,38 @@ def plan_expiry(order: Order, now: datetime) -> CancellationPlan | None:
     return _plan(order, OrderStatus.EXPIRED, "reservation expired")
 
 
+def plan_partial(
+    order: Order, ticket_ids: Iterable[str], *, reason: str | None = None
+) -> CancellationPlan:
+    """Return some tickets of an order to sale (a refund of a done order, or a partial cancel).
+
+    Cancelling every remaining ticket of an open order is a whole cancel; of a done order, a
+    refund of all of them leaves the order done with no tickets (v2 has no refunded status).
+    """
+    wanted = set(ticket_ids)
+    active = {line.ticket_id for line in order.active_lines}
+    if not wanted or not wanted <= active:
+        raise TicketsNotInOrder(
+            "bad tickets", order=order.id, tickets=sorted(wanted - active) or sorted(wanted)
+        )
+    if order.status in OPEN and wanted == active:
+        return plan_cancellation(order, reason=reason)
+    if order.status not in OPEN and order.status is not OrderStatus.DONE:
+        raise OrderNotCancellable(
+            f"Order {order.id} is not cancellable", order=order.id, status=order.status
+        )
+    return CancellationPlan(
+        order.id, order.status, order.status, tuple(sorted(wanted)), reason, partial=True
+    )
+
+
 def _plan(order: Order, to_status: OrderStatus, reason: str | None) -> CancellationPlan:
     tickets = tuple(sorted(line.ticket_id for line in order.active_lines))
-    return CancellationPlan(order.id, order.status, to_status, tickets, reason)
+    return CancellationPlan(
+        order.id,
+        order.status,
+        to_status,
+        tickets,
+        reason,
+        release_promocodes=tuple(order.promocodes),
+    )

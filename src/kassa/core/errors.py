@@ -118,3 +118,21 @@ class QueryInvalid(KassaError):
     """A query-string filter that cannot be understood."""
 
     code = "query_invalid"
+
+
+class TicketsNotInOrder(KassaError):
+    """Tickets named for a refund or partial cancel that the order does not hold."""
+
+    code = "tickets_not_in_order"
+
+
+class VendorDataInvalid(KassaError):
+    code = "vendor_data_invalid"
+
+
+class RefundInvalid(KassaError):
+    code = "refund_invalid"
+
+
+class RefundNotFound(NotFound):
+    code = "refund_not_found"

@@ -64,6 +64,10 @@ class LineState(StrEnum):
     ACTIVE = "active"  # held or sold by the order
     RELEASED = "released"  # dropped by a reservation change; not part of the order any more
     CANCELED = "canceled"  # returned to sale by a cancel or expiry; still listed on the order
+    REFUNDED = "refunded"  # a sold ticket refunded and returned to sale; no longer listed
+
+
+FINAL = frozenset({OrderStatus.DONE, OrderStatus.CANCELED, OrderStatus.EXPIRED})
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,11 @@ class Order:
     origin: str = "api"
     done_at: datetime | None = None
     lines: list[OrderLine] = field(default_factory=list)
+    # v2 settings: send_tickets, invitation, courier, subscribe_agree
+    settings: dict[str, Any] = field(default_factory=dict)
+    vendor_data: dict[str, Any] = field(default_factory=dict)
+    promocodes: list[str] = field(default_factory=list)  # ids of the codes applied now
+    code: str | None = None  # the 8-character order code, given once the order is done
 
     @property
     def active_lines(self) -> list[OrderLine]:
@@ -110,7 +119,11 @@ class Order:
     @property
     def listed_lines(self) -> list[OrderLine]:
         """The tickets the order shows: held ones, or those it held when it ended."""
-        return [line for line in self.lines if line.state is not LineState.RELEASED]
+        return [line for line in self.lines if line.state in _LISTED]
+
+    @property
+    def send_tickets(self) -> bool:
+        return bool(self.settings.get("send_tickets", False))
 
     @property
     def values(self) -> OrderValues:
@@ -124,6 +137,9 @@ class Order:
     def is_due(self, now: datetime) -> bool:
         """An open order whose hold has run out expires."""
         return self.status in OPEN and self.reserved_till <= now
+
+
+_LISTED = frozenset({LineState.ACTIVE, LineState.CANCELED})
 
 
 def hold_until(now: datetime, hold: timedelta) -> datetime:
@@ -213,6 +229,12 @@ def ensure_reservation_allowed(status: OrderStatus, delta: ReservationDelta) -> 
         f"Incorrect status {status} for this operation: tickets cannot be added",
         status=status,
     )
+
+
+def ensure_not_final(status: OrderStatus) -> None:
+    """v2: `done`, `cancelled` and `expired` orders take no change at all."""
+    if status in FINAL:
+        raise OrderNotChangeable(f"Incorrect status {status} for this operation", status=status)
 
 
 def ensure_details_changeable(status: OrderStatus) -> None:

@@ -2,6 +2,7 @@
 
 The ticketing face answers `{"error": "HTTPBadRequest", "reason": "...", "code": "..."}`, the
 shape the v1 API documents for its errors; `code` is Kassa's stable machine-readable code.
+The v2 resources answer `{"errors": ["<message>", ...]}`, as the v2 docs show.
 """
 
 import logging
@@ -45,8 +46,16 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
     return {"error": name, "reason": reason, "code": code, **extra}
 
 
-def error_response(status: int, reason: str, code: str, **extra: Any) -> JSONResponse:
+V2_PREFIX = "/v2/resources/"
+
+
+def error_response(
+    status: int, reason: str, code: str, *, path: str = "", **extra: Any
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "key"} if status == 401 else None
+    if path.startswith(V2_PREFIX):
+        messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
+        return JSONResponse({"errors": messages}, status, headers=headers)
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)
 
 
@@ -55,33 +64,34 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _kassa_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _kassa_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KassaError)
-    return error_response(STATUS_OF_KIND[exc.kind], exc.message, exc.code)
+    return error_response(STATUS_OF_KIND[exc.kind], exc.message, exc.code, path=request.url.path)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    path = request.url.path
     problems = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            return error_response(400, "Malformed JSON in request body", "json_invalid")
+            return error_response(400, "Malformed JSON in request body", "json_invalid", path=path)
         problems.append({"field": _field(tuple(err.get("loc", ()))), "msg": err.get("msg", "")})
     first = problems[0] if problems else {"field": "body", "msg": "invalid"}
     reason = f"{first['field']}: {first['msg']}"
-    return error_response(400, reason, "validation_failed", fields=problems)
+    return error_response(400, reason, "validation_failed", path=path, fields=problems)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     reason = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return error_response(exc.status_code, reason, code)
+    return error_response(exc.status_code, reason, code, path=request.url.path)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "Internal server error", "internal_error")
+    return error_response(500, "Internal server error", "internal_error", path=request.url.path)
 
 
 def install(app: FastAPI) -> None:

@@ -63,7 +63,10 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = errors.error_response(
-            413, f"Request body is larger than {self.limit} bytes", "body_too_large"
+            413,
+            f"Request body is larger than {self.limit} bytes",
+            "body_too_large",
+            path=scope.get("path", ""),
         )
         await response(scope, receive, send)
 
