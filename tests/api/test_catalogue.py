@@ -25,6 +25,7 @@ from tests.conftest import FakeClock
 STALLS = demo.STALLS_SET_ID
 BALCONY = demo.BALCONY_SET_ID
 EVENT = demo.EVENT_ID
+DEMO_EVENTS = [demo.EVENT_ID, demo.V2_EVENT_ID]
 EVENTS = "/v1/resources/events"
 
 
@@ -142,7 +143,9 @@ async def test_create_venue_event_and_set(
     assert len({r["serial"] for r in rows}) == 1
 
     # A draft is the organiser's alone; made public, sellers see it and can sell it.
-    assert [e["id"] for e in (await client.get(SIMPLE_EVENTS, headers=seller)).json()] == [EVENT]
+    assert [
+        e["id"] for e in (await client.get(SIMPLE_EVENTS, headers=seller)).json()
+    ] == DEMO_EVENTS
     response = await client.post(
         "/v1/resources/orders",
         headers=organiser,

@@ -28,6 +28,7 @@ from tests.conftest import FakeClock
 
 STALLS = demo.STALLS_SET_ID
 EVENT = demo.EVENT_ID
+DEMO_EVENTS = [demo.EVENT_ID, demo.V2_EVENT_ID]
 NewTenant = Callable[..., Awaitable[Tenant]]
 
 
@@ -219,7 +220,7 @@ async def test_another_organisations_catalogue_is_out_of_reach(
         ):
             assert_v1_error(await client.get(url, headers=headers), 404, "event_not_found")
         catalogue = (await client.get(SIMPLE_EVENTS, headers=headers)).json()
-        assert [e["id"] for e in catalogue] == [EVENT]
+        assert [e["id"] for e in catalogue] == DEMO_EVENTS
     response = await client.patch(
         f"/v1/resources/events/{other.event_id}", headers=organiser, json={"age_rating": 18}
     )
@@ -282,6 +283,8 @@ async def test_sellers_do_not_see_draft_events(
         404,
         "event_not_found",
     )
-    assert [e["id"] for e in (await client.get(SIMPLE_EVENTS, headers=seller)).json()] == [EVENT]
+    assert [
+        e["id"] for e in (await client.get(SIMPLE_EVENTS, headers=seller)).json()
+    ] == DEMO_EVENTS
     organisers_view = (await client.get(SIMPLE_EVENTS, headers=organiser)).json()
-    assert {e["id"] for e in organisers_view} == {EVENT, draft["id"]}
+    assert {e["id"] for e in organisers_view} == {*DEMO_EVENTS, draft["id"]}

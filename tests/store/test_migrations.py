@@ -171,8 +171,8 @@ def index_predicates(url: str) -> dict[str, str]:
     return on_connection(url, read)
 
 
-def test_head_is_the_initial_revision() -> None:
-    assert migrate.head() == "0001_initial"
+def test_head_is_the_newest_revision() -> None:
+    assert migrate.head() == "0002_v2_orders_promocodes"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

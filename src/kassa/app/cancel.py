@@ -27,6 +27,10 @@ async def apply_cancellation(
         else line
         for line in order.lines
     ]
+    for promo_id in plan.release_promocodes:
+        await uow.promos.give_back_use(promo_id)
+    if plan.release_promocodes:
+        order.promocodes = [p for p in order.promocodes if p not in plan.release_promocodes]
     order.status = plan.to_status
     order.updated_at = now
     await uow.orders.save(order)
@@ -38,7 +42,10 @@ async def apply_cancellation(
         from_status=plan.from_status,
         now=now,
         reason=plan.reason,
-        details={"released_tickets": list(plan.release_tickets)},
+        details={
+            "released_tickets": list(plan.release_tickets),
+            "released_promocodes": list(plan.release_promocodes),
+        },
     )
 
 

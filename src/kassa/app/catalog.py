@@ -53,7 +53,7 @@ def _organiser(principal: Principal) -> None:
         raise ActionForbidden("Only the organiser's key may change the catalogue")
 
 
-async def _own_event(uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
+async def own_event(uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
     event = await uow.catalog.event(event_id)
     if event is None or event.org_id != principal.org_id:
         raise EventNotFound(f"Event {event_id} not found", event=event_id)
@@ -134,7 +134,7 @@ async def update_event(
     """Change an event's fields (title, description, times, timezone, status, venue)."""
     _organiser(principal)
     async with db.unit_of_work() as uow:
-        event = replace(await _own_event(uow, principal, event_id), **changes)
+        event = replace(await own_event(uow, principal, event_id), **changes)
         validate_lifetime(event.starts_at, event.ends_at)
         if "venue_id" in changes:
             await _ensure_venue(uow, principal, event.venue_id)
@@ -169,7 +169,7 @@ async def create_set(
         set_id, event_id, name, price, capacity, serial or new_serial(), False, position, (rule,)
     )
     async with db.unit_of_work() as uow:
-        await _own_event(uow, principal, event_id)
+        await own_event(uow, principal, event_id)
         await uow.catalog.add_set(ticket_set, now)
         await uow.catalog.add_rule(rule, now)
         await _add_tickets(uow, ticket_set, 0, capacity, now)
@@ -187,7 +187,7 @@ async def _add_tickets(
 
 
 async def _own_set(uow: UnitOfWork, principal: Principal, event_id: str, set_id: str) -> TicketSet:
-    await _own_event(uow, principal, event_id)
+    await own_event(uow, principal, event_id)
     for ticket_set in await uow.catalog.sets_of(event_id):
         if ticket_set.id == set_id:
             return ticket_set
@@ -313,7 +313,7 @@ async def _view(uow: UnitOfWork, event: Event) -> EventView:
 
 async def event_view(db: Database, principal: Principal, event_id: str) -> EventView:
     async with db.unit_of_work(write=False) as uow:
-        return await _view(uow, await _own_event(uow, principal, event_id))
+        return await _view(uow, await own_event(uow, principal, event_id))
 
 
 async def catalogue(db: Database, principal: Principal) -> list[EventView]:
@@ -334,5 +334,5 @@ async def event_tickets(
     sector: str | None = None,
 ) -> list[TicketRow]:
     async with db.unit_of_work(write=False) as uow:
-        await _own_event(uow, principal, event_id)
+        await own_event(uow, principal, event_id)
         return await uow.catalog.tickets_of(event_id, statuses, sector)

@@ -1,4 +1,4 @@
-"""Demo data: an organiser, a seller, an event on sale with two sets, and their keys.
+"""Demo data: an organiser, a seller, events on sale with two sets each, promo codes, keys.
 
 The ids and the organiser's key are the ones the Ticketscloud docs use in their examples, so
 the documented curl lines work against a fresh Kassa unchanged. These keys are public: never
@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import catalog, tenants
+from kassa.app import catalog, promocodes, tenants
 from kassa.core.catalog import EventStatus
 from kassa.core.pricing import FeePolicy
+from kassa.core.promocodes import DiscountKind
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
 
@@ -25,6 +26,12 @@ STALLS_SET_ID = "56a6254bf06c5a059b93800c"
 STALLS_RULE_ID = "56a6254bf06c5a059b93800b"
 BALCONY_SET_ID = "56a6254bf06c5a059b93800d"
 BALCONY_RULE_ID = "56a6254bf06c5a059b93800e"
+# The v2 examples (seed 002): their event, sets and promo codes.
+V2_EVENT_ID = "5b23b53b9c9b19000c6c4180"
+V2_STALLS_SET_ID = "5d6648306b23e8a5f90ef047"
+V2_BALCONY_SET_ID = "5d664830e4c685ae48bd2d3d"
+PROMO100_ID = "5d664d392a4191909a568b40"
+PROMO5_ID = "5d66b9f9a80b147cadf87583"
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,9 @@ class DemoInfo:
     partner_api_key: str = PARTNER_KEY
     event_id: str = EVENT_ID
     set_ids: tuple[str, ...] = (STALLS_SET_ID, BALCONY_SET_ID)
+    v2_event_id: str = V2_EVENT_ID
+    v2_set_ids: tuple[str, ...] = (V2_STALLS_SET_ID, V2_BALCONY_SET_ID)
+    promocodes: tuple[str, ...] = ("PROMO100", "promo5%")
 
     def as_dict(self, base_url: str) -> dict[str, object]:
         reserve = (
@@ -48,10 +58,26 @@ class DemoInfo:
             f"-H 'Authorization: key {self.organiser_api_key}' "
             f"-H 'Content-Type: application/json' -d '{{\"status\": \"canceled\"}}'"
         )
+        reserve_v2 = (
+            f"curl -s -X POST {base_url}/v2/resources/orders "
+            f"-H 'Authorization: key {self.partner_api_key}' "
+            f"-H 'Content-Type: application/json' "
+            f'-d \'{{"event": "{self.v2_event_id}", "random": {{"{self.v2_set_ids[0]}": 1}}}}\''
+        )
+        promo = (
+            f"curl -s -X PATCH {base_url}/v2/resources/orders/<order id> "
+            f"-H 'Authorization: key {self.partner_api_key}' "
+            f"-H 'Content-Type: application/json' -d '{{\"promocodes\": [\"PROMO100\"]}}'"
+        )
         return {
             **asdict(self),
             "base_url": base_url,
-            "curl": {"reserve": reserve, "cancel": cancel},
+            "curl": {
+                "reserve": reserve,
+                "cancel": cancel,
+                "reserve_v2": reserve_v2,
+                "promocode_v2": promo,
+            },
         }
 
 
@@ -122,4 +148,59 @@ async def seed(db: Database, now: datetime) -> DemoInfo:
         set_id=BALCONY_SET_ID,
         rule_id=BALCONY_RULE_ID,
     )
+    await _seed_v2(db, organiser, now, starts)
     return DemoInfo()
+
+
+async def _seed_v2(db: Database, organiser: Principal, now: datetime, starts: datetime) -> None:
+    """The event of the v2 examples: sets at 1000.00 and 500.00, PROMO100 and promo5%."""
+    await catalog.create_event(
+        db,
+        organiser,
+        now,
+        title="Demo concert (v2 examples)",
+        description="The event the v2 documentation's examples use",
+        starts_at=starts + timedelta(days=1),
+        ends_at=starts + timedelta(days=1, hours=3),
+        timezone="Europe/Moscow",
+        status=EventStatus.PUBLIC,
+        venue_id=VENUE_ID,
+        age_rating=12,
+        event_id=V2_EVENT_ID,
+    )
+    for set_id, name, price, capacity, position in (
+        (V2_STALLS_SET_ID, "Партер", "1000.00", 200, 0),
+        (V2_BALCONY_SET_ID, "Балкон", "500.00", 100, 1),
+    ):
+        await catalog.create_set(
+            db,
+            organiser,
+            V2_EVENT_ID,
+            now,
+            name=name,
+            price=Decimal(price),
+            capacity=capacity,
+            position=position,
+            set_id=set_id,
+            serial="BKC" if position == 0 else None,
+        )
+    await promocodes.create_promocode(
+        db,
+        organiser,
+        V2_EVENT_ID,
+        now,
+        code="promo100",  # as the examples' refs show it; any case matches
+        kind=DiscountKind.FIX,
+        value=Decimal("100.00"),
+        promo_id=PROMO100_ID,
+    )
+    await promocodes.create_promocode(
+        db,
+        organiser,
+        V2_EVENT_ID,
+        now,
+        code="promo5%",
+        kind=DiscountKind.PERCENTAGE,
+        value=Decimal("5"),
+        promo_id=PROMO5_ID,
+    )

@@ -40,3 +40,11 @@ def new_barcode() -> str:
 def new_serial() -> str:
     """A three-letter series printed on a set's tickets, e.g. "BKC"."""
     return "".join(secrets.choice(string.ascii_uppercase) for _ in range(3))
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a door
+
+
+def new_order_code() -> str:
+    """The 8-character code a done order gets (40 random bits)."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))

@@ -1,15 +1,17 @@
 """Order use cases: place, change (reservation, details, status), read, list."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from kassa.app.access import locked_order, visible_order
 from kassa.app.cancel import apply_cancellation, expire_order
-from kassa.app.ids import new_barcode, new_id
+from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import record
+from kassa.app.mail_jobs import enqueue_tickets_email
 from kassa.app.snapshots import SaleCatalog, snapshots
+from kassa.core import promocodes as promo
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import plan_cancellation
 from kassa.core.errors import (
@@ -28,11 +30,13 @@ from kassa.core.orders import (
     ReservationDelta,
     ReservationRequest,
     ensure_details_changeable,
+    ensure_not_final,
     ensure_reservation_allowed,
     ensure_transition,
     plan_reservation,
 )
-from kassa.core.pricing import ticket_values
+from kassa.core.pricing import FeePolicy, ticket_values
+from kassa.core.promocodes import PromoCode, PromoFailure
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.orders import ClaimedTicket, OrderFilter
@@ -48,12 +52,30 @@ class Holds:
 
 @dataclass(frozen=True)
 class OrderChange:
-    """One PATCH: any mix of a reservation change, details, and a status."""
+    """One PATCH: any mix of a reservation change, details, promo codes and a status."""
 
     reservation: ReservationRequest | None = None
     customer: dict[str, Any] | None = None
     payment: dict[str, Any] | None = None
     status: OrderStatus | None = None
+    settings: dict[str, Any] | None = None  # v2: send_tickets, subscribe_agree
+    vendor_data: dict[str, Any] | None = None  # v2: the seller's order_id and raw data
+    promocodes: tuple[str, ...] | None = None  # the codes the order should hold
+
+    @property
+    def has_details(self) -> bool:
+        return any(
+            part is not None
+            for part in (self.customer, self.payment, self.settings, self.vendor_data)
+        )
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """The order after a command, and the promo codes that did not apply (never an error)."""
+
+    order: Order
+    promo_errors: list[PromoFailure] = field(default_factory=list)
 
 
 async def place_order(
@@ -66,6 +88,19 @@ async def place_order(
     details: OrderChange = OrderChange(),
 ) -> Order:
     """Create an `executed` order holding the requested tickets; none obtained is an error."""
+    return (await place(db, principal, event_id, request, now, holds, details)).order
+
+
+async def place(
+    db: Database,
+    principal: Principal,
+    event_id: str,
+    request: ReservationRequest,
+    now: datetime,
+    holds: Holds,
+    details: OrderChange = OrderChange(),
+) -> ChangeOutcome:
+    """`place_order`, with the promo codes of `details` applied and their failures told."""
     if request.is_empty:
         raise NotEnoughTickets("'tickets' or 'random' must be")
     async with db.unit_of_work() as uow:
@@ -83,14 +118,19 @@ async def place_order(
             reserved_till=now + holds.reserve,
             customer=dict(details.customer or {}),
             payment=dict(details.payment or {}),
+            settings=dict(details.settings or {}),
+            vendor_data=dict(details.vendor_data or {}),
         )
         delta = plan_reservation([], request)
         lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
         if not lines:
             raise NotEnoughTickets("Not enough tickets", event=event_id)
         order.lines = lines
+        failures: list[PromoFailure] = []
+        if details.promocodes:
+            failures = await _apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
         order.number = await uow.orders.add(order)
-        await uow.orders.add_lines(order.id, lines, now)
+        await uow.orders.add_lines(order.id, order.lines, now)
         await record(
             uow,
             order,
@@ -101,7 +141,7 @@ async def place_order(
             details={"tickets": [line.ticket_id for line in lines]},
         )
         await uow.commit()
-    return order
+    return ChangeOutcome(order, failures)
 
 
 async def change_order(
@@ -114,18 +154,41 @@ async def change_order(
     flow: Flow,
 ) -> Order:
     """Apply a PATCH whole or not at all. A change already in flight on the order is 409."""
+    return (await apply_change(db, principal, order_id, change, now, holds, flow)).order
+
+
+async def apply_change(
+    db: Database,
+    principal: Principal,
+    order_id: str,
+    change: OrderChange,
+    now: datetime,
+    holds: Holds,
+    flow: Flow,
+) -> ChangeOutcome:
+    """`change_order`, telling which promo codes did not apply.
+
+    Actions run in a fixed order: reservation, details, promo codes, status. Any 4xx rolls
+    the whole PATCH back; a promo code that does not apply is reported, not raised.
+    """
     await _expire_if_due(db, principal, order_id, now)
     async with db.unit_of_work() as uow:
         order = await locked_order(uow, principal, order_id)
+        if flow is Flow.DIRECT:
+            ensure_not_final(order.status)
         if change.status is OrderStatus.CANCELED:
             plan = plan_cancellation(order)
             await apply_cancellation(uow, order, plan, principal.id, now)
             await uow.commit()
-            return order
+            return ChangeOutcome(order)
         before = order.status
+        failures: list[PromoFailure] = []
+        lines_changed = False
         if change.reservation is not None and not change.reservation.is_empty:
-            await _change_reservation(db, uow, principal, order, change.reservation, now)
-        if change.customer is not None or change.payment is not None:
+            lines_changed = await _change_reservation(
+                db, uow, principal, order, change.reservation, now
+            )
+        if change.has_details:
             _change_details(order, change)
             await record(
                 uow,
@@ -135,12 +198,15 @@ async def change_order(
                 from_status=before,
                 now=now,
             )
+        if change.promocodes is not None or (lines_changed and order.promocodes):
+            fee = (await _snapshot(db, uow, order.event_id)).fee
+            failures = await _apply_promocodes(uow, fee, order, change.promocodes, now)
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now
         await uow.orders.save(order)
         await uow.commit()
-    return order
+    return ChangeOutcome(order, failures)
 
 
 async def get_order(db: Database, principal: Principal, order_id: str, now: datetime) -> Order:
@@ -159,6 +225,7 @@ async def list_orders(
     event_ids: Sequence[str] = (),
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    only_with_customer: bool = False,
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[Order], int]:
@@ -170,6 +237,7 @@ async def list_orders(
         event_ids=event_ids,
         created_from=created_from,
         created_to=created_to,
+        only_with_customer=only_with_customer,
     )
     for _ in range(2):
         async with db.unit_of_work(write=False) as uow:
@@ -276,7 +344,8 @@ async def _change_reservation(
     order: Order,
     request: ReservationRequest,
     now: datetime,
-) -> None:
+) -> bool:
+    """Release and claim to reach the desired reservation; True when any line changed."""
     delta = plan_reservation(order.active_lines, request)
     ensure_reservation_allowed(order.status, delta)
     added: list[OrderLine] = []
@@ -295,19 +364,21 @@ async def _change_reservation(
         else line
         for line in order.lines
     ] + added
-    if delta.release or added:
-        await record(
-            uow,
-            order,
-            actor=principal.id,
-            action="order.reservation_changed",
-            from_status=order.status,
-            now=now,
-            details={
-                "released": list(delta.release),
-                "reserved": [line.ticket_id for line in added],
-            },
-        )
+    if not delta.release and not added:
+        return False
+    await record(
+        uow,
+        order,
+        actor=principal.id,
+        action="order.reservation_changed",
+        from_status=order.status,
+        now=now,
+        details={
+            "released": list(delta.release),
+            "reserved": [line.ticket_id for line in added],
+        },
+    )
+    return True
 
 
 def _change_details(order: Order, change: OrderChange) -> None:
@@ -316,6 +387,103 @@ def _change_details(order: Order, change: OrderChange) -> None:
         order.customer = {**order.customer, **change.customer}
     if change.payment is not None:
         order.payment = {**order.payment, **change.payment}
+    if change.settings is not None:
+        order.settings = {**order.settings, **change.settings}
+    if change.vendor_data is not None:
+        order.vendor_data = {**order.vendor_data, **change.vendor_data}
+
+
+async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog:
+    """The event's snapshot, on sale or not (pricing an order already placed)."""
+
+    async def load() -> SaleCatalog | None:
+        event = await uow.catalog.event(event_id)
+        if event is None:
+            return None
+        sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
+        return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+
+    found = await snapshots(db).get(event_id, load)
+    if found is None:
+        raise EventUnknown(f"Event {event_id} not found", event=event_id)
+    return found
+
+
+async def _apply_promocodes(
+    uow: UnitOfWork,
+    fee: FeePolicy,
+    order: Order,
+    codes: Sequence[str] | None,
+    now: datetime,
+) -> list[PromoFailure]:
+    """Make the order hold the first of `codes` that applies, and price its tickets by it.
+
+    `codes` is the desired state: `[]` gives the current code back; codes that all fail leave
+    the current one in place. `None` re-checks the current code after a reservation change: a
+    code the order no longer qualifies for (too few tickets) is given back.
+    """
+    current_id = order.promocodes[0] if order.promocodes else None
+    current = (await uow.promos.many([current_id])).get(current_id) if current_id else None
+    sets = [line.set_id for line in order.active_lines]
+    failures: list[PromoFailure] = []
+    chosen = current
+    if codes is None:
+        failure = promo.check(current, sets, now, held=True) if current else None
+        if failure is not None:
+            failures.append(failure)
+            chosen = None
+    else:
+        picked: PromoCode | None = None
+        for code in codes:
+            candidate = await uow.promos.by_code(order.event_id, code)
+            held = candidate is not None and candidate.id == current_id
+            failure = promo.check(candidate, sets, now, held=held)
+            if failure is None and picked is not None:
+                failure = promo.apply_info("an order takes one promo code")
+            taken = failure is None and candidate is not None and not held
+            if taken and candidate and not await uow.promos.take_use(candidate.id):
+                failure = promo.already_used()
+            if failure is not None:
+                failures.append(failure)
+                continue
+            picked = candidate
+        if picked is not None or not codes:
+            chosen = picked
+    if current is not None and (chosen is None or chosen.id != current.id):
+        await uow.promos.give_back_use(current.id)
+    order.promocodes = [chosen.id] if chosen is not None else []
+    await _reprice(uow, fee, order, chosen)
+    if failures or (chosen and chosen.id) != (current and current.id):
+        await record(
+            uow,
+            order,
+            actor="system" if codes is None else order.vendor_id,
+            action="order.promocodes_changed",
+            from_status=order.status,
+            now=now,
+            details={
+                "promocodes": list(order.promocodes),
+                "released": [current.id] if current and current is not chosen else [],
+                "failed": [f.code for f in failures],
+            },
+        )
+    return failures
+
+
+async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoCode | None) -> None:
+    """Each active ticket's discount, nominal, fee and full by the order's code (or none)."""
+    active = sorted(order.active_lines, key=lambda line: (line.set_id, line.number))
+    discounts = promo.line_discounts([(line.set_id, line.values.price) for line in active], chosen)
+    repriced = {
+        line.ticket_id: replace(line, values=ticket_values(line.values.price, fee, discount))
+        for line, discount in zip(active, discounts, strict=True)
+        if line.values.discount != discount
+    }
+    if not repriced:
+        return
+    order.lines = [repriced.get(line.ticket_id, line) for line in order.lines]
+    if order.number:  # lines of an order not inserted yet are written with it
+        await uow.orders.reprice_lines(order.id, list(repriced.values()))
 
 
 async def _change_status(
@@ -342,10 +510,16 @@ async def _change_status(
 
 
 async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    """Paid: held tickets become sold and each gets its barcode."""
+    """Paid: held tickets become sold, each gets its barcode, the order its code; and when
+    the seller asked for it, the buyer's tickets are e-mailed (by the worker, after commit)."""
     active = order.active_lines
     if not active:
         raise OrderNotChangeable("there is no tickets in order", order=order.id)
+    email = order.customer.get("email")
+    if order.send_tickets and not email:
+        raise OrderNotChangeable(
+            "send_tickets needs the customer's email", order=order.id, field="email"
+        )
     barcodes = {line.ticket_id: new_barcode() for line in active}
     await uow.inventory.sell(order.id, list(barcodes))
     await uow.orders.set_barcodes(order.id, barcodes)
@@ -354,6 +528,9 @@ async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
         for line in order.lines
     ]
     order.done_at = now
+    order.code = new_order_code()
+    if order.send_tickets:
+        await enqueue_tickets_email(uow, order, now)
 
 
 async def order_timeline(db: Database, principal: Principal, order_id: str) -> list[AuditEntry]:

@@ -136,3 +136,30 @@ class RefundInvalid(KassaError):
 
 class RefundNotFound(NotFound):
     code = "refund_not_found"
+
+
+class PromoCodeInvalid(KassaError):
+    """An organiser's promo code that does not make sense (bad discount, lifetime, counts)."""
+
+    code = "promocode_invalid"
+
+
+class PromoCodeNotFound(NotFound):
+    code = "promocode_not_found"
+
+
+class PromoCodeTaken(KassaError):
+    """Another code of the event already has these letters (case-insensitively)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "promocode_exists"
+
+
+class ExpiredAfterNotChangeable(KassaError):
+    code = "expired_after_not_changeable"
+
+
+class PromoCodeUnknown(KassaError):
+    """The seller's check of a code that does not exist or does not apply now: 400."""
+
+    code = "promocode_not_found"

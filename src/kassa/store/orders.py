@@ -36,6 +36,7 @@ class OrderFilter:
     event_ids: Sequence[str] = ()
     created_from: datetime | None = None
     created_to: datetime | None = None
+    only_with_customer: bool = False
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -67,6 +68,10 @@ class OrdersRepo:
                 updated_at=order.updated_at,
                 reserved_till=order.reserved_till,
                 done_at=order.done_at,
+                settings=order.settings,
+                vendor_data=order.vendor_data,
+                promocodes=order.promocodes,
+                code=order.code,
             )
             .returning(orders.c.number)
         )
@@ -84,6 +89,10 @@ class OrdersRepo:
                 updated_at=order.updated_at,
                 reserved_till=order.reserved_till,
                 done_at=order.done_at,
+                settings=order.settings,
+                vendor_data=order.vendor_data,
+                promocodes=order.promocodes,
+                code=order.code,
             )
         )
 
@@ -143,6 +152,16 @@ class OrdersRepo:
         lines = await self._lines_of([row.id for row in rows])
         return [_order(row, lines.get(row.id, [])) for row in rows], int(total or 0)
 
+    async def ids_matching(self, where: OrderFilter, *, limit: int) -> list[str]:
+        """Ids of the orders that match, oldest first."""
+        query = (
+            select(orders.c.id)
+            .where(_filter(where))
+            .order_by(orders.c.created_at, orders.c.number)
+            .limit(limit)
+        )
+        return list((await self._conn.scalars(query)).all())
+
     async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
         """Ids of open orders whose hold ran out; rows others are changing are skipped."""
         query = (
@@ -199,6 +218,25 @@ class OrdersRepo:
             )
             .values(state=state.value, ended_at=now)
         )
+
+    async def reprice_lines(self, order_id: str, lines: Sequence[OrderLine]) -> None:
+        """Write new values (a promo code applied or given back) of active lines."""
+        for line in lines:
+            await self._conn.execute(
+                update(order_lines)
+                .where(
+                    order_lines.c.order_id == order_id,
+                    order_lines.c.ticket_id == line.ticket_id,
+                    order_lines.c.state == LineState.ACTIVE.value,
+                )
+                .values(
+                    price=line.values.price,
+                    discount=line.values.discount,
+                    nominal=line.values.nominal,
+                    extra=line.values.extra,
+                    full=line.values.full,
+                )
+            )
 
     async def set_barcodes(self, order_id: str, barcodes: dict[str, str]) -> None:
         """Give each active line of these tickets its barcode, in one statement."""
@@ -279,6 +317,10 @@ def _filter(where: OrderFilter) -> Any:
         cond.append(orders.c.created_at >= where.created_from)
     if where.created_to is not None:
         cond.append(orders.c.created_at <= where.created_to)
+    if where.only_with_customer:
+        # An order "with a customer" has the buyer's e-mail (v1 and v2 both keep it there).
+        email = orders.c.customer["email"].as_string()
+        cond.append(and_(email.is_not(None), email != ""))
     return and_(*cond)
 
 
@@ -318,6 +360,10 @@ def _order(row: Any, lines: list[OrderLine]) -> Order:
         origin=row.origin,
         done_at=row.done_at,
         lines=lines,
+        settings=dict(row.settings or {}),
+        vendor_data=dict(row.vendor_data or {}),
+        promocodes=list(row.promocodes or []),
+        code=row.code,
     )
 
 

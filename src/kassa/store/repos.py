@@ -3,6 +3,7 @@
 from kassa.store.catalog import CatalogRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
+from kassa.store.promocodes import PromoRepo
 from kassa.store.tenants import TenantsRepo
 from kassa.store.tx import Tx
 
@@ -15,3 +16,4 @@ class Repositories:
         self.inventory = InventoryRepo(conn)
         self.audit = AuditRepo(conn)
         self.outbox = OutboxRepo(conn, is_sqlite=is_sqlite)
+        self.promos = PromoRepo(conn)

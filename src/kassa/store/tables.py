@@ -4,6 +4,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -161,6 +162,13 @@ orders = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("reserved_till", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime),
+    # v2: settings (send_tickets, invitation, subscribe_agree), the seller's own data, the ids
+    # of the promo codes applied now, and the 8-character code the order gets when done.
+    Column("settings", JSON),
+    Column("vendor_data", JSON),
+    Column("promocodes", JSON),
+    Column("code", String(8)),
+    Index("ix_orders_event", "event_id"),
     Index("ix_orders_org_created", "org_id", "created_at"),
     Index("ix_orders_vendor_created", "vendor_id", "created_at"),
     Index(
@@ -169,6 +177,33 @@ orders = Table(
         postgresql_where=text("status IN ('executed', 'in_progress')"),
         sqlite_where=text("status IN ('executed', 'in_progress')"),
     ),
+)
+
+promocodes = Table(
+    "promocodes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("event_id", Id, ForeignKey("events.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    # The code as matched: lower case, so `PROMO100` and `promo100` are one code.
+    Column("code_key", String(64), nullable=False),
+    Column("discount_kind", String(16), nullable=False),
+    Column("discount_value", ExactDecimal(14, 2), nullable=False),
+    Column("starts_at", UTCDateTime),
+    Column("finishes_at", UTCDateTime),
+    Column("set_ids", JSON, nullable=False),
+    Column("min_tickets", Integer),
+    Column("max_tickets", Integer),
+    Column("usage_limit", Integer),
+    # Uses taken by orders that hold the code now; a cancel or expiry gives its use back.
+    Column("used", Integer, nullable=False, default=0),
+    Column("viral", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("event_id", "code_key", name="uq_promocodes_event_code"),
+    CheckConstraint("used >= 0", name="ck_promocodes_used_not_negative"),
 )
 
 order_lines = Table(

@@ -119,6 +119,11 @@ class TenantsRepo:
             select(organisations.c.name).where(organisations.c.id == org_id)
         )
 
+    async def partner_name(self, partner_id: str) -> str | None:
+        """A seller's name, or the organisation's when the organiser sells itself."""
+        name = await self._conn.scalar(select(partners.c.name).where(partners.c.id == partner_id))
+        return name if name is not None else await self.organisation_name(partner_id)
+
     async def partner_org(self, partner_id: str) -> str | None:
         return await self._conn.scalar(select(partners.c.org_id).where(partners.c.id == partner_id))
 

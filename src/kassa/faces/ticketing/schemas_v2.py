@@ -3,7 +3,6 @@
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -79,15 +78,3 @@ class ExportV2(_Body):
     status: str | None = None
     events: str | None = None
     only_with_customer: bool | None = None
-
-
-class RefundCreateV2(_Body):
-    order: ObjectId
-    culprit: Literal["user", "org"]
-    tickets: Annotated[list[ObjectId], Field(max_length=MAX_TICKETS_PER_ORDER)]
-    requested_at: AwareDatetime | None = None
-    policy: Literal["general", "law_ru_193"] = "general"
-
-
-class RefundPatchV2(_Body):
-    status: Literal["in_progress", "approved", "rejected"]
