@@ -1,8 +1,10 @@
 """Settings, read once from the environment (KASSA_*)."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from kassa.notify.smtp import SmtpSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./kassa.db"
 
@@ -17,6 +19,7 @@ class Settings:
     db_pool_size: int = 20
     worker_interval_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -31,4 +34,17 @@ class Settings:
             db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 20)),
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            smtp=SmtpSettings(
+                host=env.get("KASSA_SMTP_HOST") or "localhost",
+                port=int(env.get("KASSA_SMTP_PORT", 25)),
+                username=env.get("KASSA_SMTP_USERNAME") or None,
+                password=env.get("KASSA_SMTP_PASSWORD") or None,
+                starttls=_flag(env.get("KASSA_SMTP_STARTTLS")),
+                ssl=_flag(env.get("KASSA_SMTP_SSL")),
+                sender=env.get("KASSA_MAIL_FROM") or "tickets@kassa.local",
+            ),
         )
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")

@@ -5,11 +5,19 @@ the worker renders and sends after commit (kassa.mail). Each message is marked d
 once the SMTP server accepted it and retried with backoff until then.
 """
 
+import csv
+import io
 from datetime import datetime
+from typing import Any
 
+from kassa.app.views import order_views
 from kassa.core.audit import OutboxMessage
-from kassa.core.orders import Order
-from kassa.store.db import UnitOfWork
+from kassa.core.money import render
+from kassa.core.orders import Order, OrderLine
+from kassa.notify.message import export_message, tickets_message
+from kassa.notify.pdf import TicketDoc, render_tickets
+from kassa.notify.smtp import SmtpSettings, send
+from kassa.store.db import Database, UnitOfWork
 
 TICKETS_EMAIL = "tickets.email"
 ORDERS_EXPORT = "orders.export"
@@ -54,3 +62,131 @@ async def enqueue_export(
             created_at=now,
         )
     )
+
+
+async def deliver_mail(
+    db: Database, smtp: SmtpSettings, topic: str, payload: dict[str, Any], now: datetime
+) -> None:
+    """Render and send one mail job; raises when the SMTP server refuses (the outbox retries)."""
+    if topic == TICKETS_EMAIL:
+        await _send_tickets(db, smtp, payload, now)
+    elif topic == ORDERS_EXPORT:
+        await _send_export(db, smtp, payload, now)
+    else:  # pragma: no cover - the outbox routes only MAIL_TOPICS here
+        raise ValueError(f"not a mail topic: {topic}")
+
+
+async def _send_tickets(
+    db: Database, smtp: SmtpSettings, payload: dict[str, Any], now: datetime
+) -> None:
+    async with db.unit_of_work(write=False) as uow:
+        order = await uow.orders.get(payload["order_id"])
+    if order is None:
+        raise LookupError(f"order {payload['order_id']} is gone")
+    [view] = await order_views(db, [order], now)
+    lang = payload.get("lang") or "ru"
+    venue = view.venue
+    place = ", ".join(p for p in (venue.name, venue.address, venue.city) if p) if venue else None
+    docs = [
+        TicketDoc(
+            event_title=view.event.title,
+            starts_at=view.event.starts_at,
+            timezone=view.event.timezone,
+            venue=place,
+            set_name=view.sets[line.set_id].name if line.set_id in view.sets else line.set_id,
+            seat=_seat(line),
+            price=render(line.values.full),
+            serial=line.serial,
+            number=line.number,
+            barcode=line.barcode or "",
+            order_number=order.number,
+            lang=lang,
+        )
+        for line in order.active_lines
+    ]
+    message = tickets_message(
+        sender=smtp.sender,
+        to=payload["email"],
+        lang=lang,
+        event_title=view.event.title,
+        order_number=order.number,
+        ticket_count=len(docs),
+        pdf=render_tickets(docs),
+    )
+    await send(smtp, message)
+
+
+def _seat(line: OrderLine) -> str | None:
+    if line.seat is None:
+        return None
+    parts = [line.seat.sector, f"ряд {line.seat.row}" if line.seat.row else None]
+    parts.append(f"место {line.seat.number}" if line.seat.number else None)
+    return ", ".join(p for p in parts if p) or None
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "created_at",
+    "event",
+    "tickets",
+    "price",
+    "discount",
+    "nominal",
+    "extra",
+    "full",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "vendor_order_id",
+)
+
+
+def orders_csv(orders: list[Order]) -> bytes:
+    """One row per order, amounts as decimal strings, times in ISO 8601 UTC."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for order in orders:
+        values = order.values
+        customer = order.customer
+        name = customer.get("name") or " ".join(
+            p for p in (customer.get("first_name"), customer.get("last_name")) if p
+        )
+        writer.writerow(
+            [
+                order.id,
+                order.number,
+                order.status.value,
+                order.created_at.isoformat(),
+                order.event_id,
+                len(order.listed_lines),
+                render(values.price),
+                render(values.discount),
+                render(values.nominal),
+                render(values.extra),
+                render(values.full),
+                name,
+                customer.get("email") or "",
+                customer.get("phone") or customer.get("mobile") or "",
+                order.vendor_data.get("order_id") or "",
+            ]
+        )
+    return out.getvalue().encode()
+
+
+async def _send_export(
+    db: Database, smtp: SmtpSettings, payload: dict[str, Any], now: datetime
+) -> None:
+    ids: list[str] = list(payload["order_ids"])
+    found: list[Order] = []
+    async with db.unit_of_work(write=False) as uow:
+        for order_id in ids:
+            order = await uow.orders.get(order_id)
+            if order is not None:
+                found.append(order)
+    message = export_message(
+        sender=smtp.sender, to=payload["email"], csv_data=orders_csv(found), count=len(found)
+    )
+    await send(smtp, message)

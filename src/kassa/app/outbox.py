@@ -13,8 +13,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import aiosmtplib
 import httpx
 
+from kassa.app.mail_jobs import MAIL_TOPICS, deliver_mail
+from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 from kassa.store.journal import PendingMessage
 
@@ -47,8 +50,13 @@ async def drain(
     *,
     batch: int = 50,
     lease: timedelta = timedelta(seconds=60),
+    smtp: SmtpSettings | None = None,
 ) -> DrainResult:
-    """One pass: lease a batch, deliver each message, record the outcome."""
+    """One pass: lease a batch, deliver each message, record the outcome.
+
+    Mail jobs (tickets, exports) are sent over SMTP instead of POSTed; with no `smtp`
+    settings they wait for a worker that has them.
+    """
     async with db.unit_of_work() as uow:
         messages = await uow.outbox.claim(now, batch)
         await uow.outbox.lease([m.id for m in messages], now + lease)
@@ -61,7 +69,9 @@ async def drain(
     for message in messages:
         endpoint = endpoints[(message.org_id, message.partner_id)]
         error = None
-        if endpoint.url:
+        if message.topic in MAIL_TOPICS:
+            error = await _mail(db, smtp, message, now)
+        elif endpoint.url:
             error = await _post(client, endpoint.url, endpoint.secret, message, now)
         async with db.unit_of_work() as uow:
             if error is None:
@@ -72,6 +82,19 @@ async def drain(
                 failed += 1
             await uow.commit()
     return DrainResult(delivered, failed)
+
+
+async def _mail(
+    db: Database, smtp: SmtpSettings | None, message: PendingMessage, now: datetime
+) -> str | None:
+    if smtp is None:
+        return "no SMTP settings in this worker"
+    try:
+        await deliver_mail(db, smtp, message.topic, message.payload, now)
+    except (OSError, aiosmtplib.SMTPException, LookupError) as exc:
+        log.warning("mail %s (%s) failed: %s", message.id, message.topic, exc)
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 async def _post(

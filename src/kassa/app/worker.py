@@ -11,15 +11,21 @@ from kassa.app.cancel import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.outbox import drain
 from kassa.config import Settings
+from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 
 log = logging.getLogger("kassa.worker")
 
 
-async def run_once(db: Database, client: httpx.AsyncClient, clock: Clock = utcnow) -> int:
+async def run_once(
+    db: Database,
+    client: httpx.AsyncClient,
+    clock: Clock = utcnow,
+    smtp: SmtpSettings | None = None,
+) -> int:
     """One sweep and one outbox pass; returns how many things it did."""
     expired = await expire_due(db, clock())
-    result = await drain(db, client, clock())
+    result = await drain(db, client, clock(), smtp=smtp)
     if expired or result.delivered or result.failed:
         log.info(
             "expired %d orders; delivered %d messages, %d failed",
@@ -42,7 +48,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         async with httpx.AsyncClient(timeout=timeout) as client:
             while not stop.is_set():
                 try:
-                    busy = await run_once(db, client)
+                    busy = await run_once(db, client, smtp=settings.smtp)
                 except Exception:  # the loop outlives a failed pass (e.g. the DB restarting)
                     log.exception("worker pass failed; retrying")
                     busy = 0

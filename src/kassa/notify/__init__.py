@@ -1,0 +1,1 @@
+"""What Kassa sends people: tickets as PDF by e-mail, order exports as CSV."""
