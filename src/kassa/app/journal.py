@@ -10,7 +10,17 @@ from kassa.store.db import UnitOfWork
 
 # What the outside world is told about; other changes are audited only.
 PUBLISHED = frozenset(
-    {"order.placed", "order.in_progress", "order.done", "order.canceled", "order.expired"}
+    {
+        "order.placed",
+        "order.in_progress",
+        "order.done",
+        "order.canceled",
+        "order.expired",
+        "order.partially_canceled",
+        "refund.requested",
+        "refund.approved",
+        "refund.rejected",
+    }
 )
 
 

@@ -15,6 +15,7 @@ from kassa.faces.context import Context
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.responses import Json
 from kassa.faces.ticketing.promocodes import router as promocodes_router
+from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.store.db import Database
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(ticketing_v1)
     app.include_router(ticketing_v2)
     app.include_router(promocodes_router)
+    app.include_router(refunds_router)
     app.include_router(kassa_router)
 
     @app.get("/health", include_in_schema=False)

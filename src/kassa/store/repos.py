@@ -4,6 +4,7 @@ from kassa.store.catalog import CatalogRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
 from kassa.store.promocodes import PromoRepo
+from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
 from kassa.store.tx import Tx
 
@@ -17,3 +18,4 @@ class Repositories:
         self.audit = AuditRepo(conn)
         self.outbox = OutboxRepo(conn, is_sqlite=is_sqlite)
         self.promos = PromoRepo(conn)
+        self.refunds = RefundRepo(conn)

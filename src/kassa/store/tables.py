@@ -261,3 +261,24 @@ outbox = Table(
         sqlite_where=text("delivered_at IS NULL"),
     ),
 )
+
+refund_requests = Table(
+    "refund_requests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("vendor_id", Id, nullable=False),
+    Column("event_id", Id, nullable=False),
+    Column("order_id", Id, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("culprit", String(8), nullable=False),
+    Column("policy", String(16), nullable=False),
+    Column("tickets", JSON, nullable=False),
+    Column("refund_nominal", Money(), nullable=False),
+    Column("customer_money", Money(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Index("ix_refund_requests_order", "order_id"),
+    Index("ix_refund_requests_org_created", "org_id", "created_at"),
+)

@@ -1,0 +1,114 @@
+"""Refund requests: a seller asks for some tickets of a done order back; the organiser decides.
+
+Approving one returns the tickets to sale through the cancellation engine (a partial plan of
+the done order). The money: `refund_nominal` is the tickets' nominal (the organiser's part);
+`customer_money` is what the buyer gets back: the full price (nominal + service fee) when the
+organiser is to blame (`culprit: org`) or the refund falls under FZ-193 (`policy:
+law_ru_193`), the nominal alone when the buyer changed their mind (`culprit: user`: the
+service fee is kept).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from kassa.core.errors import RefundInvalid
+from kassa.core.money import ZERO
+from kassa.core.orders import Order, OrderStatus
+
+
+class RefundStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+OPEN_REFUND = frozenset({RefundStatus.NEW, RefundStatus.IN_PROGRESS})
+_NEXT = {
+    RefundStatus.NEW: frozenset(
+        {RefundStatus.IN_PROGRESS, RefundStatus.APPROVED, RefundStatus.REJECTED}
+    ),
+    RefundStatus.IN_PROGRESS: frozenset({RefundStatus.APPROVED, RefundStatus.REJECTED}),
+}
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    id: str
+    org_id: str
+    vendor_id: str
+    event_id: str
+    order_id: str
+    status: RefundStatus
+    culprit: str  # user | org
+    policy: str  # general | law_ru_193
+    tickets: tuple[str, ...]
+    refund_nominal: Decimal
+    customer_money: Decimal
+    created_at: datetime
+    requested_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def holds_tickets(self) -> bool:
+        """Its tickets are taken: it is open, or approved (refunded)."""
+        return self.status is not RefundStatus.REJECTED
+
+
+def new_refund(
+    refund_id: str,
+    order: Order,
+    tickets: Sequence[str],
+    *,
+    culprit: str,
+    policy: str,
+    now: datetime,
+    requested_at: datetime | None,
+    others: Iterable[RefundRequest],
+) -> RefundRequest:
+    """A refund request for `tickets` of a done order, checked against the order's others."""
+    if order.status is not OrderStatus.DONE:
+        raise RefundInvalid(f"wrong order (id: {order.id}) status: {order.status.value}")
+    if not tickets:
+        raise RefundInvalid("Empty tickets for refund")
+    wanted = list(dict.fromkeys(tickets))
+    lines = {line.ticket_id: line for line in order.active_lines}
+    if len(wanted) != len(tickets) or any(t not in lines for t in wanted):
+        raise RefundInvalid("bad tickets", tickets=[t for t in wanted if t not in lines])
+    taken = {t for other in others if other.holds_tickets for t in other.tickets}
+    if taken & set(wanted):
+        raise RefundInvalid("Some tickets already use in another refund request")
+    chosen = [lines[t] for t in wanted]
+    nominal = sum((line.values.nominal for line in chosen), ZERO)
+    full = sum((line.values.full for line in chosen), ZERO)
+    buyer_pays_fee = culprit == "user" and policy != "law_ru_193"
+    return RefundRequest(
+        id=refund_id,
+        org_id=order.org_id,
+        vendor_id=order.vendor_id,
+        event_id=order.event_id,
+        order_id=order.id,
+        status=RefundStatus.NEW,
+        culprit=culprit,
+        policy=policy,
+        tickets=tuple(wanted),
+        refund_nominal=nominal,
+        customer_money=nominal if buyer_pays_fee else full,
+        created_at=now,
+        requested_at=requested_at or now,
+    )
+
+
+def transition(refund: RefundRequest, target: RefundStatus, now: datetime) -> RefundRequest:
+    """new -> in_progress | approved | rejected; in_progress -> approved | rejected."""
+    if target not in _NEXT.get(refund.status, frozenset()):
+        raise RefundInvalid(
+            f"Incorrect status {refund.status.value} for this operation",
+            status=refund.status.value,
+            target=target.value,
+        )
+    finished = now if target in (RefundStatus.APPROVED, RefundStatus.REJECTED) else None
+    return replace(refund, status=target, finished_at=finished)

@@ -1,0 +1,127 @@
+"""v2 refund requests: ask for tickets of a done order back; the organiser decides."""
+
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, Field
+
+from kassa.app import refunds as refunds_app
+from kassa.core.errors import QueryInvalid
+from kassa.core.money import render
+from kassa.core.orders import MAX_TICKETS_PER_ORDER
+from kassa.core.refunds import RefundRequest, RefundStatus
+from kassa.faces.deps import Caller, Ctx
+from kassa.faces.responses import Json, json_response
+from kassa.faces.ticketing.schemas import ObjectId
+from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX, _Body
+from kassa.faces.ticketing.v2 import _csv, created_range
+from kassa.faces.ticketing.wire_v2 import v2_time
+from kassa.store.refunds import RefundFilter
+
+router = APIRouter(default_response_class=Json)
+REFUNDS: list[str | Enum] = ["ticketing v2: refunds"]
+BASE = "/v2/resources/refund_requests"
+
+
+class RefundCreate(_Body):
+    order: ObjectId
+    culprit: Literal["user", "org"]
+    tickets: Annotated[list[ObjectId], Field(max_length=MAX_TICKETS_PER_ORDER)]
+    requested_at: AwareDatetime | None = None
+    policy: Literal["general", "law_ru_193"] = "general"
+
+
+class RefundPatch(_Body):
+    status: Literal["in_progress", "approved", "rejected"]
+
+
+def refund_v2(refund: RefundRequest) -> dict[str, Any]:
+    return {
+        "created_at": v2_time(refund.created_at),
+        "culprit": refund.culprit,
+        "customer_money": render(refund.customer_money),
+        "delta": render(refund.refund_nominal),  # deprecated; the same as refund_nominal
+        "event": refund.event_id,
+        "finished_at": v2_time(refund.finished_at),
+        "id": refund.id,
+        "order": refund.order_id,
+        "org": refund.org_id,
+        "policy": refund.policy,
+        "refund_nominal": render(refund.refund_nominal),
+        "requested_at": v2_time(refund.requested_at),
+        "status": refund.status.value,
+        "tickets": list(refund.tickets),
+        "vendor": refund.vendor_id,
+    }
+
+
+@router.post(BASE, tags=REFUNDS)
+async def create_refund(body: RefundCreate, who: Caller, ctx: Ctx) -> Any:
+    """Ask for `tickets` of a done order back; the request starts `new`."""
+    refund = await refunds_app.request_refund(
+        ctx.db,
+        who,
+        body.order,
+        body.tickets,
+        ctx.clock(),
+        culprit=body.culprit,
+        policy=body.policy,
+        requested_at=body.requested_at,
+    )
+    return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
+
+
+@router.get(f"{BASE}/{{refund_id}}", tags=REFUNDS)
+async def read_refund(refund_id: str, who: Caller, ctx: Ctx) -> Any:
+    refund = await refunds_app.get_refund(ctx.db, who, refund_id)
+    return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
+
+
+@router.patch(f"{BASE}/{{refund_id}}", tags=REFUNDS)
+async def decide_refund(refund_id: str, body: RefundPatch, who: Caller, ctx: Ctx) -> Any:
+    """Organiser only: `approved` returns the tickets to sale, `rejected` ends the request."""
+    refund = await refunds_app.decide_refund(
+        ctx.db, who, refund_id, RefundStatus(body.status), ctx.clock()
+    )
+    return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
+
+
+@router.get(BASE, tags=REFUNDS)
+async def list_refunds(
+    who: Caller,
+    ctx: Ctx,
+    created_at: str | None = None,
+    finished_at: str | None = None,
+    events: str | None = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 50,
+) -> Any:
+    created_from, created_to = created_range(created_at)
+    finished_from, finished_to = created_range(finished_at)
+    try:
+        statuses = [RefundStatus(s) for s in _csv(status)]
+    except ValueError:
+        raise QueryInvalid(f"unknown refund status in {status!r}") from None
+    where = RefundFilter(
+        org_id=who.org_id,
+        vendor_id=who.partner_id,
+        statuses=statuses,
+        event_ids=_csv(events),
+        created_from=created_from,
+        created_to=created_to,
+        finished_from=finished_from,
+        finished_to=finished_to,
+    )
+    found, total = await refunds_app.list_refunds(
+        ctx.db, who, where, page=page, page_size=page_size
+    )
+    return json_response(
+        {
+            "data": [refund_v2(r) for r in found],
+            "pagination": {"page": page, "page_size": page_size, "total": total},
+            "refs": {},
+        },
+        partner=who.id,
+    )
