@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import catalog, promocodes, tenants
+from kassa.app import catalog, loyalty, promocodes, tenants
 from kassa.core.catalog import EventStatus
+from kassa.core.loyalty import program_from
 from kassa.core.pricing import FeePolicy
 from kassa.core.promocodes import DiscountKind
 from kassa.core.tenancy import Principal
@@ -32,6 +33,27 @@ V2_STALLS_SET_ID = "5d6648306b23e8a5f90ef047"
 V2_BALCONY_SET_ID = "5d664830e4c685ae48bd2d3d"
 PROMO100_ID = "5d664d392a4191909a568b40"
 PROMO5_ID = "5d66b9f9a80b147cadf87583"
+# The loyalty demo: a shop with a program, two members (the second referred by the first).
+SHOP_ID = "5f1e0c2d9b8a47e6a3c4d5e6f7a8b9c0"
+SHOP_SECRET = "d3m0s3cr3t0123456789abcdef012345"  # noqa: S105 - public demo secret
+MEMBER = "79990000001"  # has 1000 bonuses
+REFERRED_MEMBER = "79990000002"  # joined with MEMBER's referral code
+CERTIFICATE = "GIFT-1000"
+LOYALTY_PROMO = "SALE10"
+DEMO_PROGRAM = {
+    "earn_percent": "5",
+    "spend_cap_percent": "30",
+    "bonus_expiry_days": 365,
+    "levels": [
+        {"name": "Base", "min_spent": "0", "discount_percent": "0"},
+        {"name": "Gold", "min_spent": "10000", "discount_percent": "5"},
+    ],
+    "referral": {"referee_discount_percent": "10", "referrer_reward": "300"},
+    "stickers": [
+        {"product_id": "coffee", "per_unit": 1, "needed": 6, "reward_product_id": "coffee"}
+    ],
+    "coupons": [{"min_order_total": "3000", "kind": "fix", "value": "300", "valid_days": 30}],
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,11 @@ class DemoInfo:
     v2_event_id: str = V2_EVENT_ID
     v2_set_ids: tuple[str, ...] = (V2_STALLS_SET_ID, V2_BALCONY_SET_ID)
     promocodes: tuple[str, ...] = ("PROMO100", "promo5%")
+    shop_id: str = SHOP_ID
+    shop_secret: str = SHOP_SECRET
+    members: tuple[str, ...] = (MEMBER, REFERRED_MEMBER)
+    certificate: str = CERTIFICATE
+    loyalty_promo_code: str = LOYALTY_PROMO
 
     def as_dict(self, base_url: str) -> dict[str, object]:
         reserve = (
@@ -149,7 +176,25 @@ async def seed(db: Database, now: datetime) -> DemoInfo:
         rule_id=BALCONY_RULE_ID,
     )
     await _seed_v2(db, organiser, now, starts)
+    await _seed_loyalty(db, now)
     return DemoInfo()
+
+
+async def _seed_loyalty(db: Database, now: datetime) -> None:
+    shop, _ = await loyalty.create_shop(
+        db,
+        ORG_ID,
+        "Demo Coffee",
+        program_from(DEMO_PROGRAM),
+        now,
+        shop_id=SHOP_ID,
+        secret=SHOP_SECRET,
+    )
+    first = await loyalty.join(db, shop, MEMBER, now)
+    await loyalty.adjust_bonuses(db, shop, MEMBER, Decimal(1000), "demo: starting bonuses", now)
+    await loyalty.join(db, shop, REFERRED_MEMBER, now, referral_code=first.referral_code)
+    await loyalty.add_promo_code(db, shop, LOYALTY_PROMO, "percent", Decimal(10), now)
+    await loyalty.issue_certificate(db, shop, Decimal(1000), now, code=CERTIFICATE)
 
 
 async def _seed_v2(db: Database, organiser: Principal, now: datetime, starts: datetime) -> None:

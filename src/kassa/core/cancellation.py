@@ -4,9 +4,10 @@
 applies it in one transaction. The same plan, unapplied, is the preview.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from kassa.core.errors import OrderNotCancellable, TicketsNotInOrder
 from kassa.core.orders import OPEN, LineState, Order, OrderStatus
@@ -87,3 +88,34 @@ def _plan(order: Order, to_status: OrderStatus, reason: str | None) -> Cancellat
         reason,
         release_promocodes=tuple(order.promocodes),
     )
+
+
+@dataclass(frozen=True)
+class LedgerMove:
+    """One entry a loyalty cancel (or a re-apply, or a change) appends to bring an account of
+    the order to its target: `account` bonus|sticker|certificate|spent, signed `amount`."""
+
+    account: str
+    member_id: str | None
+    certificate_id: str | None
+    sticker: str | None
+    spending: bool  # a spend given back (True) or an earning taken back (False)
+    amount: Decimal
+
+
+LedgerKey = tuple[str, str | None, str | None, str | None, bool]
+
+
+def plan_ledger_moves(
+    current: Mapping[LedgerKey, Decimal], target: Mapping[LedgerKey, Decimal]
+) -> list[LedgerMove]:
+    """What to append so that each account's net for the order goes from `current` to
+    `target` (a whole cancel has an empty target: everything spent comes back, everything
+    earned is taken back). Keys are (account, member, certificate, sticker, spending)."""
+    moves = []
+    for key in sorted(set(current) | set(target), key=str):
+        delta = target.get(key, Decimal(0)) - current.get(key, Decimal(0))
+        if delta:
+            account, member_id, certificate_id, sticker, spending = key
+            moves.append(LedgerMove(account, member_id, certificate_id, sticker, spending, delta))
+    return moves

@@ -163,3 +163,23 @@ class PromoCodeUnknown(KassaError):
     """The seller's check of a code that does not exist or does not apply now: 400."""
 
     code = "promocode_not_found"
+
+
+class LoyaltyInvalid(KassaError):
+    """A loyalty request the program refuses; the message is the REES46 one."""
+
+    code = "loyalty_invalid"
+
+
+class LoyaltyShopUnknown(KassaError):
+    kind = ErrorKind.UNAUTHORIZED
+    code = "shop_not_found"
+
+
+class LoyaltySecretWrong(KassaError):
+    kind = ErrorKind.FORBIDDEN
+    code = "secret_not_correct"
+
+
+class LoyaltyNotFound(NotFound):
+    code = "loyalty_not_found"

@@ -2,7 +2,8 @@
 
 The ticketing face answers `{"error": "HTTPBadRequest", "reason": "...", "code": "..."}`, the
 shape the v1 API documents for its errors; `code` is Kassa's stable machine-readable code.
-The v2 resources answer `{"errors": ["<message>", ...]}`, as the v2 docs show.
+The v2 resources answer `{"errors": ["<message>", ...]}`, as the v2 docs show; the loyalty
+face `{"status": "error", "success": false, "payload": {"message": "..."}}`.
 """
 
 import logging
@@ -47,12 +48,16 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 
 V2_PREFIX = "/v2/resources/"
+LOYALTY_PREFIX = "/loyalty/"
 
 
 def error_response(
     status: int, reason: str, code: str, *, path: str = "", **extra: Any
 ) -> JSONResponse:
     headers = {"WWW-Authenticate": "key"} if status == 401 else None
+    if path.startswith(LOYALTY_PREFIX):
+        body = {"status": "error", "success": False, "payload": {"message": reason}}
+        return JSONResponse(body, status)
     if path.startswith(V2_PREFIX):
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
         return JSONResponse({"errors": messages}, status, headers=headers)

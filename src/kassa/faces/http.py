@@ -13,6 +13,8 @@ from kassa.config import Settings
 from kassa.faces import errors
 from kassa.faces.context import Context
 from kassa.faces.kassa_api import router as kassa_router
+from kassa.faces.loyalty import router as loyalty_router
+from kassa.faces.loyalty_admin import router as loyalty_admin_router
 from kassa.faces.responses import Json
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
@@ -101,6 +103,8 @@ def create_app(
     app.include_router(ticketing_v2)
     app.include_router(promocodes_router)
     app.include_router(refunds_router)
+    app.include_router(loyalty_router)
+    app.include_router(loyalty_admin_router)
     app.include_router(kassa_router)
 
     @app.get("/health", include_in_schema=False)

@@ -1,9 +1,12 @@
 """Engines and the unit of work: one transaction per command, rolled back unless committed."""
 
 import asyncio
+import json
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -13,6 +16,21 @@ from kassa.store.tx import Tx
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_dumps(value: Any) -> str:
+    """JSON columns keep Decimal amounts exact: written as JSON numbers, read back as Decimal."""
+    return orjson.dumps(value, default=_decimal).decode()
+
+
+def json_loads(text: str | bytes) -> Any:
+    return json.loads(text, parse_float=Decimal)
 
 
 def normalize_url(url: str) -> URL:
@@ -42,6 +60,8 @@ class Database:
         settings = {"lock_timeout": str(PG_LOCK_TIMEOUT_MS), "application_name": "kassa"}
         return create_async_engine(
             self.url,
+            json_serializer=json_dumps,
+            json_deserializer=json_loads,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=False,
@@ -50,7 +70,10 @@ class Database:
 
     def _sqlite_engine(self) -> AsyncEngine:
         engine = create_async_engine(
-            self.url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            self.url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_serializer=json_dumps,
+            json_deserializer=json_loads,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)

@@ -2,6 +2,7 @@
 
 from kassa.store.catalog import CatalogRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
+from kassa.store.loyalty import LoyaltyRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
 from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
@@ -19,3 +20,4 @@ class Repositories:
         self.outbox = OutboxRepo(conn, is_sqlite=is_sqlite)
         self.promos = PromoRepo(conn)
         self.refunds = RefundRepo(conn)
+        self.loyalty = LoyaltyRepo(conn)

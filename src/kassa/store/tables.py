@@ -282,3 +282,107 @@ refund_requests = Table(
     Index("ix_refund_requests_order", "order_id"),
     Index("ix_refund_requests_org_created", "org_id", "created_at"),
 )
+
+# --- loyalty ------------------------------------------------------------------------------
+
+loyalty_shops = Table(
+    "loyalty_shops",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the shop_id the till sends
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("program", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+loyalty_members = Table(
+    "loyalty_members",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+    Column("identifier", String(11), nullable=False),
+    Column("referral_code", String(16), nullable=False),
+    Column("referrer_id", Id),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "identifier", name="uq_loyalty_members_shop_identifier"),
+    UniqueConstraint("shop_id", "referral_code", name="uq_loyalty_members_shop_referral"),
+)
+
+# Bonuses, stickers and certificate balances: append-only. A cancel appends reversing rows.
+loyalty_ledger = Table(
+    "loyalty_ledger",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(32), nullable=False),
+    Column("account", String(16), nullable=False),  # bonus | sticker | certificate
+    Column("member_id", Id),
+    Column("certificate_id", Id),
+    Column("sticker", String(64)),
+    Column("order_id", String(64)),  # the shop's order id
+    Column("entry", String(16), nullable=False),
+    Column("amount", ExactDecimal(14, 2), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("note", String(500)),
+    Index("ix_loyalty_ledger_member", "member_id"),
+    Index("ix_loyalty_ledger_certificate", "certificate_id"),
+    Index("ix_loyalty_ledger_order", "shop_id", "order_id"),
+)
+
+loyalty_certificates = Table(
+    "loyalty_certificates",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "code", name="uq_loyalty_certificates_shop_code"),
+)
+
+loyalty_promo_codes = Table(
+    "loyalty_promo_codes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("value", ExactDecimal(14, 2), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "code", name="uq_loyalty_promo_codes_shop_code"),
+)
+
+loyalty_coupons = Table(
+    "loyalty_coupons",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), nullable=False),
+    Column("member_id", Id, nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("value", ExactDecimal(14, 2), nullable=False),
+    Column("issued_by", String(64), nullable=False),  # the order that earned it
+    Column("status", String(16), nullable=False),  # active | used | voided
+    Column("used_by", String(64)),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
+)
+
+loyalty_orders = Table(
+    "loyalty_orders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("member_id", Id),
+    Column("status", String(16), nullable=False),
+    Column("request", JSON, nullable=False),  # the cart and codes as last applied
+    Column("result", JSON, nullable=False),  # the payload of the last calculation
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "order_id", name="uq_loyalty_orders_shop_order"),
+)

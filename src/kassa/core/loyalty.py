@@ -1,0 +1,552 @@
+"""The loyalty program and the checkout calculation, as pure functions.
+
+A cart is priced in the REES46 order: promotions (sticker exchanges) -> limits -> discount
+promo codes and coupons -> referral discount -> level discount -> bonuses -> certificates ->
+bonus reward -> the buyer's referral bonus -> the referrer's reward. Each step works on what
+the previous ones left to pay, item by item; an amount spread over items is split in exact
+cents by largest remainder, so the per-item amounts always add up to the totals.
+
+Bonuses are whole units (1 bonus pays 1.00). The balance is computed from an append-only
+ledger first-in-first-out: spends use the lots that expire first; an expired lot's unspent
+rest is gone, never more. Item flags: `discountable=false` keeps every discount off an item,
+`bonusable=false` keeps bonuses off it, `rewardable=false` earns nothing on it.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
+from typing import Any
+
+from kassa.core.errors import LoyaltyInvalid
+from kassa.core.money import ZERO, money
+
+IDENTIFIER_DIGITS = 11
+MAX_ITEMS = 500
+ONE = Decimal(1)
+
+
+def validate_identifier(identifier: str | None) -> str:
+    """A member is their phone: `7` and ten digits."""
+    if (
+        not isinstance(identifier, str)
+        or len(identifier) != IDENTIFIER_DIGITS
+        or not identifier.isdigit()
+        or not identifier.startswith("7")
+    ):
+        raise LoyaltyInvalid("Identifier is not valid")
+    return identifier
+
+
+def whole(amount: Decimal) -> Decimal:
+    """Bonuses are whole units: round down."""
+    return amount.quantize(ONE, rounding=ROUND_DOWN).quantize(Decimal("0.01"))
+
+
+# --- the program --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    min_spent: Decimal
+    discount_percent: Decimal
+
+
+@dataclass(frozen=True)
+class StickerRule:
+    """`per_unit` stickers per unit of `product_id`; `needed` stickers buy one reward unit."""
+
+    product_id: str
+    per_unit: int
+    needed: int
+    reward_product_id: str
+
+
+@dataclass(frozen=True)
+class CouponRule:
+    """A confirmed order paying at least `min_order_total` earns a coupon for the next one."""
+
+    min_order_total: Decimal
+    kind: str  # fix | percent
+    value: Decimal
+    valid_days: int
+
+
+@dataclass(frozen=True)
+class Program:
+    earn_percent: Decimal = Decimal(5)
+    spend_cap_percent: Decimal = Decimal(30)
+    bonus_expiry_days: int | None = 365
+    levels: tuple[Level, ...] = ()
+    referee_discount_percent: Decimal = ZERO
+    referrer_reward: Decimal = ZERO
+    stickers: tuple[StickerRule, ...] = ()
+    coupons: tuple[CouponRule, ...] = ()
+    welcome_bonuses: Decimal = ZERO
+
+    def level_for(self, spent: Decimal) -> Level | None:
+        reached = [level for level in self.levels if spent >= level.min_spent]
+        return max(reached, key=lambda level: level.min_spent, default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "earn_percent": str(self.earn_percent),
+            "spend_cap_percent": str(self.spend_cap_percent),
+            "bonus_expiry_days": self.bonus_expiry_days,
+            "welcome_bonuses": str(self.welcome_bonuses),
+            "levels": [
+                {
+                    "name": x.name,
+                    "min_spent": str(x.min_spent),
+                    "discount_percent": str(x.discount_percent),
+                }
+                for x in self.levels
+            ],
+            "referral": {
+                "referee_discount_percent": str(self.referee_discount_percent),
+                "referrer_reward": str(self.referrer_reward),
+            },
+            "stickers": [
+                {
+                    "product_id": s.product_id,
+                    "per_unit": s.per_unit,
+                    "needed": s.needed,
+                    "reward_product_id": s.reward_product_id,
+                }
+                for s in self.stickers
+            ],
+            "coupons": [
+                {
+                    "min_order_total": str(c.min_order_total),
+                    "kind": c.kind,
+                    "value": str(c.value),
+                    "valid_days": c.valid_days,
+                }
+                for c in self.coupons
+            ],
+        }
+
+
+def program_from(data: Mapping[str, Any]) -> Program:
+    """A program from its JSON form, checked: percentages 0..100, amounts >= 0."""
+    try:
+        referral = data.get("referral") or {}
+        program = Program(
+            earn_percent=Decimal(str(data.get("earn_percent", "5"))),
+            spend_cap_percent=Decimal(str(data.get("spend_cap_percent", "30"))),
+            bonus_expiry_days=data.get("bonus_expiry_days", 365),
+            welcome_bonuses=money(str(data.get("welcome_bonuses", "0"))),
+            levels=tuple(
+                Level(
+                    str(x["name"]), money(str(x["min_spent"])), Decimal(str(x["discount_percent"]))
+                )
+                for x in data.get("levels") or ()
+            ),
+            referee_discount_percent=Decimal(str(referral.get("referee_discount_percent", "0"))),
+            referrer_reward=money(str(referral.get("referrer_reward", "0"))),
+            stickers=tuple(
+                StickerRule(
+                    str(s["product_id"]),
+                    int(s["per_unit"]),
+                    int(s["needed"]),
+                    str(s["reward_product_id"]),
+                )
+                for s in data.get("stickers") or ()
+            ),
+            coupons=tuple(
+                CouponRule(
+                    money(str(c["min_order_total"])),
+                    str(c["kind"]),
+                    money(str(c["value"])),
+                    int(c["valid_days"]),
+                )
+                for c in data.get("coupons") or ()
+            ),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise LoyaltyInvalid(f"program is not valid: {exc}") from exc
+    percents = [program.earn_percent, program.spend_cap_percent, program.referee_discount_percent]
+    percents += [x.discount_percent for x in program.levels]
+    if any(not ZERO <= p <= 100 for p in percents):
+        raise LoyaltyInvalid("program is not valid: percentages are 0..100")
+    if program.bonus_expiry_days is not None and int(program.bonus_expiry_days) < 1:
+        raise LoyaltyInvalid("program is not valid: bonus_expiry_days is at least 1")
+    if any(s.per_unit < 0 or s.needed < 1 for s in program.stickers):
+        raise LoyaltyInvalid("program is not valid: stickers need per_unit >= 0 and needed >= 1")
+    if any(
+        c.kind not in ("fix", "percent") or c.value <= 0 or c.valid_days < 1
+        for c in program.coupons
+    ):
+        raise LoyaltyInvalid("program is not valid: coupons are fix|percent with a value > 0")
+    return program
+
+
+# --- ledgers ------------------------------------------------------------------------------
+
+
+class Entry(StrEnum):
+    EARN = "earn"  # a reward, welcome or referrer bonus (positive, may expire)
+    SPEND = "spend"  # reserved by apply, final on confirm (negative)
+    RETURN = "return"  # a spend given back by a re-apply, change or cancel (positive)
+    REVOKE = "revoke"  # a reward taken back by a change or cancel (negative)
+    ADJUST = "adjust"  # an operator's correction (either sign)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    amount: Decimal  # signed
+    entry: Entry
+    at: datetime
+    order_id: str | None = None
+    expires_at: datetime | None = None
+
+
+def bonus_balance(entries: Iterable[LedgerEntry], now: datetime) -> Decimal:
+    """What a member can spend now: positive lots minus what was taken from them, FIFO by
+    expiry; a lot that expired keeps only what had been taken from it before."""
+    lots: list[list[Any]] = []  # [expires_at or None, remaining]
+    debt = ZERO
+    for item in sorted(entries, key=lambda e: e.at):
+        if item.amount > 0:
+            if item.expires_at is not None and item.expires_at <= item.at:
+                continue
+            lots.append([item.expires_at, item.amount])
+            if debt > 0:
+                debt = _take(lots, debt, item.at)
+        elif item.amount < 0:
+            debt = _take(lots, debt - item.amount, item.at)
+    remaining = sum((lot[1] for lot in lots if lot[0] is None or lot[0] > now), ZERO)
+    return remaining - debt
+
+
+def _take(lots: list[list[Any]], amount: Decimal, at: datetime) -> Decimal:
+    """Take `amount` from live lots, soonest-expiring first; returns what could not be taken."""
+    live = sorted(
+        (lot for lot in lots if lot[1] > 0 and (lot[0] is None or lot[0] > at)),
+        key=lambda lot: (lot[0] is None, lot[0] or at),
+    )
+    for lot in live:
+        if amount <= 0:
+            break
+        taken = min(lot[1], amount)
+        lot[1] -= taken
+        amount -= taken
+    return amount
+
+
+def sticker_balance(entries: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """{product_id: stickers} from signed sticker ledger entries."""
+    found: dict[str, int] = {}
+    for key, count in entries:
+        found[key] = found.get(key, 0) + count
+    return {k: v for k, v in found.items() if v}
+
+
+# --- the cart -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartItem:
+    product_id: str
+    price: Decimal
+    quantity: Decimal
+    discountable: bool = True
+    bonusable: bool = True
+    rewardable: bool = True
+
+    @property
+    def total(self) -> Decimal:
+        return money(self.price * self.quantity)
+
+
+def validate_cart(items: Sequence[CartItem]) -> None:
+    if not items:
+        raise LoyaltyInvalid("Cart is empty")
+    if len(items) > MAX_ITEMS:
+        raise LoyaltyInvalid(f"Cart has more than {MAX_ITEMS} line items")
+    ids = [item.product_id for item in items]
+    if len(set(ids)) != len(ids):
+        raise LoyaltyInvalid("Cart contains line items with the same product ID")
+    for item in items:
+        if not item.product_id:
+            raise LoyaltyInvalid("Line item has no product ID")
+        if item.price <= 0 or item.quantity <= 0:
+            raise LoyaltyInvalid(f"Price and quantity must be greater than 0 ({item.product_id})")
+
+
+@dataclass(frozen=True)
+class Code:
+    """A promo code or a coupon the shop sent, as found in the program."""
+
+    code: str
+    kind: str  # fix | percent
+    value: Decimal
+    coupon_id: str | None = None
+    promo_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Certificate:
+    id: str
+    code: str
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The member at the till, as the ledgers show them now."""
+
+    id: str
+    identifier: str
+    bonuses: Decimal
+    spent: Decimal  # the sum paid in fulfilled orders (decides the level)
+    stickers: Mapping[str, int] = field(default_factory=dict)
+    referrer_id: str | None = None
+    referrer_identifier: str | None = None
+    first_order: bool = True
+
+
+@dataclass(frozen=True)
+class Checkout:
+    items: tuple[CartItem, ...]
+    buyer: Buyer | None = None
+    codes: tuple[Code, ...] = ()
+    failed_codes: tuple[tuple[str, str], ...] = ()
+    certificates: tuple[Certificate, ...] = ()
+    failed_certificates: tuple[tuple[str, str], ...] = ()
+    referral: bool = False  # a referral code was sent and applies to this buyer
+    charge_bonuses: bool = False
+    bonuses_amount: Decimal | None = None
+
+
+@dataclass
+class Line:
+    item: CartItem
+    offers: Decimal = ZERO
+    promo: Decimal = ZERO
+    referral: Decimal = ZERO
+    level: Decimal = ZERO
+    bonuses: Decimal = ZERO
+    certificates: dict[str, Decimal] = field(default_factory=dict)
+    max_bonuses: Decimal = ZERO
+    reward: Decimal = ZERO
+
+    @property
+    def discounts(self) -> Decimal:
+        return self.promo + self.level
+
+    @property
+    def after_discounts(self) -> Decimal:
+        return self.item.total - self.offers - self.promo - self.referral - self.level
+
+    @property
+    def left(self) -> Decimal:
+        return self.after_discounts - self.bonuses - sum(self.certificates.values(), ZERO)
+
+
+@dataclass(frozen=True)
+class Calculation:
+    lines: tuple[Line, ...]
+    codes: tuple[Code, ...]
+    failed_codes: tuple[tuple[str, str], ...]
+    certificates: dict[str, Certificate]
+    failed_certificates: tuple[tuple[str, str], ...]
+    max_bonuses: Decimal
+    bonuses_reward: Decimal
+    referrer_reward: Decimal
+    referral: bool
+    used_stickers: dict[str, int]
+    rewarded_stickers: dict[str, int]
+    coupons: tuple[CouponRule, ...]
+    level: Level | None
+
+    @property
+    def order_total(self) -> Decimal:
+        return sum((line.item.total for line in self.lines), ZERO)
+
+    @property
+    def products_total(self) -> Decimal:
+        return sum((line.item.quantity for line in self.lines), ZERO)
+
+    def total(self, name: str) -> Decimal:
+        return sum((getattr(line, name) for line in self.lines), ZERO)
+
+    @property
+    def bonuses_used(self) -> Decimal:
+        return self.total("bonuses")
+
+    def certificate_used(self, certificate_id: str) -> Decimal:
+        return sum((line.certificates.get(certificate_id, ZERO) for line in self.lines), ZERO)
+
+    @property
+    def saved_by_certificates(self) -> Decimal:
+        return sum((self.certificate_used(c) for c in self.certificates), ZERO)
+
+    @property
+    def order_to_pay(self) -> Decimal:
+        return self.total("left")
+
+
+def allocate(amount: Decimal, caps: Sequence[Decimal]) -> list[Decimal]:
+    """Split `amount` over items in proportion to `caps`, never over a cap, exact in cents."""
+    amount = min(money(amount), sum(caps, ZERO))
+    total = sum(caps, ZERO)
+    if amount <= 0 or total <= 0:
+        return [ZERO for _ in caps]
+    cents = int(amount * 100)
+    raw = [cap * 100 * amount / total for cap in caps]
+    shares = [int(r) for r in raw]
+    order = sorted(range(len(caps)), key=lambda i: raw[i] - shares[i], reverse=True)
+    short = cents - sum(shares)
+    for i in order:
+        if short <= 0:
+            break
+        if shares[i] < int(caps[i] * 100):
+            shares[i] += 1
+            short -= 1
+    return [Decimal(s) / 100 for s in shares]
+
+
+def calculate(program: Program, checkout: Checkout) -> Calculation:
+    """Price a cart for a buyer: every step in the program's order (see the module doc)."""
+    validate_cart(checkout.items)
+    lines = [Line(item) for item in checkout.items]
+    buyer = checkout.buyer
+    # 1. promotions: sticker exchanges (one reward unit per `needed` stickers held).
+    used_stickers: dict[str, int] = {}
+    if buyer is not None:
+        for rule in program.stickers:
+            held = buyer.stickers.get(rule.product_id, 0) - used_stickers.get(rule.product_id, 0)
+            for line in lines:
+                if line.item.product_id != rule.reward_product_id or held < rule.needed:
+                    continue
+                units = min(int(line.item.quantity), held // rule.needed)
+                if units and line.item.discountable:
+                    line.offers += money(line.item.price * units)
+                    used_stickers[rule.product_id] = (
+                        used_stickers.get(rule.product_id, 0) + units * rule.needed
+                    )
+                    held -= units * rule.needed
+
+    # 2. limits: only discountable items take discounts.
+    def discountable() -> list[Decimal]:
+        return [line.after_discounts if line.item.discountable else ZERO for line in lines]
+
+    # 3. discount promo codes and coupons.
+    for code in checkout.codes:
+        caps = discountable()
+        if code.kind == "fix":
+            parts = allocate(code.value, caps)
+        else:
+            parts = [money(cap * code.value / 100) for cap in caps]
+        for line, part in zip(lines, parts, strict=True):
+            line.promo += part
+    # 4. referral discount.
+    if checkout.referral and program.referee_discount_percent:
+        for line, cap in zip(lines, discountable(), strict=True):
+            line.referral += money(cap * program.referee_discount_percent / 100)
+    # 5. level discount.
+    level = program.level_for(buyer.spent) if buyer is not None else None
+    if level is not None and level.discount_percent:
+        for line, cap in zip(lines, discountable(), strict=True):
+            line.level += money(cap * level.discount_percent / 100)
+    # 6. bonuses: up to the cap of each bonusable item, the balance and the shop's request.
+    for line in lines:
+        line.max_bonuses = (
+            whole(line.after_discounts * program.spend_cap_percent / 100)
+            if line.item.bonusable and buyer is not None
+            else ZERO
+        )
+    max_bonuses = min(
+        sum((x.max_bonuses for x in lines), ZERO), whole(buyer.bonuses) if buyer else ZERO
+    )
+    max_bonuses = max(max_bonuses, ZERO)
+    if checkout.charge_bonuses and buyer is not None:
+        wanted = max_bonuses
+        if checkout.bonuses_amount is not None:
+            wanted = min(wanted, whole(checkout.bonuses_amount))
+        for line, part in zip(lines, allocate(wanted, [x.max_bonuses for x in lines]), strict=True):
+            line.bonuses = part
+    # 7. certificates, each up to what is left.
+    used_certificates: dict[str, Certificate] = {}
+    for certificate in checkout.certificates:
+        parts = allocate(certificate.balance, [line.left for line in lines])
+        if sum(parts, ZERO) > 0:
+            used_certificates[certificate.id] = certificate
+        for line, part in zip(lines, parts, strict=True):
+            if part:
+                line.certificates[certificate.id] = part
+    # 8. the bonus reward on what is paid in money.
+    if buyer is not None:
+        for line in lines:
+            if line.item.rewardable:
+                line.reward = whole(line.left * program.earn_percent / 100)
+    # 9-10. referral: the buyer's discount came in step 4; the referrer's reward on confirm.
+    referrer_reward = (
+        program.referrer_reward
+        if checkout.referral and buyer is not None and buyer.referrer_id
+        else ZERO
+    )
+    rewarded: dict[str, int] = {}
+    if buyer is not None:
+        for rule in program.stickers:
+            for line in lines:
+                if line.item.product_id == rule.product_id and rule.per_unit:
+                    count = rule.per_unit * int(line.item.quantity)
+                    if count:
+                        rewarded[rule.product_id] = rewarded.get(rule.product_id, 0) + count
+    calc = Calculation(
+        lines=tuple(lines),
+        codes=checkout.codes,
+        failed_codes=checkout.failed_codes,
+        certificates=used_certificates,
+        failed_certificates=checkout.failed_certificates,
+        max_bonuses=max_bonuses,
+        bonuses_reward=sum((x.reward for x in lines), ZERO),
+        referrer_reward=referrer_reward,
+        referral=checkout.referral,
+        used_stickers=used_stickers,
+        rewarded_stickers=rewarded,
+        coupons=(),
+        level=level,
+    )
+    to_pay = calc.order_to_pay
+    coupons = tuple(c for c in program.coupons if buyer is not None and to_pay >= c.min_order_total)
+    return Calculation(**{**calc.__dict__, "coupons": coupons})
+
+
+def expiry(program: Program, at: datetime) -> datetime | None:
+    return (
+        at + timedelta(days=int(program.bonus_expiry_days)) if program.bonus_expiry_days else None
+    )
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+class LoyaltyStatus(StrEnum):
+    CREATED = "created"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+def ensure_can_apply(status: LoyaltyStatus | None) -> None:
+    if status not in (None, LoyaltyStatus.CREATED):
+        raise LoyaltyInvalid("Could not apply order in its current status")
+
+
+def ensure_can_confirm(status: LoyaltyStatus) -> None:
+    if status is LoyaltyStatus.CANCELLED:
+        raise LoyaltyInvalid("Could not confirm order in its current status")
+
+
+def ensure_can_change(status: LoyaltyStatus) -> None:
+    if status is not LoyaltyStatus.FULFILLED:
+        raise LoyaltyInvalid("Could not change order in its current status")
+
+
+def ensure_can_cancel(status: LoyaltyStatus) -> None:
+    if status not in (LoyaltyStatus.CREATED, LoyaltyStatus.FULFILLED):
+        raise LoyaltyInvalid("Could not cancel order in its current status")

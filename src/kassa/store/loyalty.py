@@ -1,0 +1,471 @@
+"""Loyalty storage: shops, members, the append-only ledger, certificates, codes, coupons, orders."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kassa.core.errors import LoyaltyInvalid
+from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus, Program, program_from
+from kassa.store.tables import (
+    loyalty_certificates,
+    loyalty_coupons,
+    loyalty_ledger,
+    loyalty_members,
+    loyalty_orders,
+    loyalty_promo_codes,
+    loyalty_shops,
+)
+from kassa.store.tx import Tx
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    org_id: str
+    name: str
+    secret_hash: str
+    program: Program
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    shop_id: str
+    identifier: str
+    referral_code: str
+    referrer_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: str
+    code: str
+    amount: Decimal
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CouponRow:
+    id: str
+    member_id: str
+    code: str
+    kind: str
+    value: Decimal
+    issued_by: str
+    status: str
+    used_by: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class LoyaltyOrder:
+    id: str
+    shop_id: str
+    order_id: str
+    member_id: str | None
+    status: LoyaltyStatus
+    request: dict[str, Any]
+    result: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    account: str
+    member_id: str | None
+    certificate_id: str | None
+    sticker: str | None
+    order_id: str | None
+    entry: Entry
+    amount: Decimal
+    at: datetime
+    expires_at: datetime | None
+    note: str | None = None
+
+
+class LoyaltyRepo:
+    def __init__(self, conn: Tx) -> None:
+        self._conn = conn
+
+    # shops
+    async def add_shop(self, shop: Shop, now: datetime) -> None:
+        await self._conn.execute(
+            insert(loyalty_shops).values(
+                id=shop.id,
+                org_id=shop.org_id,
+                name=shop.name,
+                secret_hash=shop.secret_hash,
+                program=shop.program.as_dict(),
+                created_at=now,
+            )
+        )
+
+    async def shop(self, shop_id: str) -> Shop | None:
+        row = (
+            await self._conn.execute(select(loyalty_shops).where(loyalty_shops.c.id == shop_id))
+        ).first()
+        if row is None:
+            return None
+        return Shop(row.id, row.org_id, row.name, row.secret_hash, program_from(row.program))
+
+    async def shops_of(self, org_id: str) -> list[Shop]:
+        rows = await self._conn.execute(
+            select(loyalty_shops).where(loyalty_shops.c.org_id == org_id)
+        )
+        return [Shop(r.id, r.org_id, r.name, r.secret_hash, program_from(r.program)) for r in rows]
+
+    async def set_program(self, shop_id: str, program: Program) -> None:
+        await self._conn.execute(
+            update(loyalty_shops)
+            .where(loyalty_shops.c.id == shop_id)
+            .values(program=program.as_dict())
+        )
+
+    # members
+    async def add_member(self, member: Member) -> None:
+        try:
+            await self._conn.execute(
+                insert(loyalty_members).values(
+                    id=member.id,
+                    shop_id=member.shop_id,
+                    identifier=member.identifier,
+                    referral_code=member.referral_code,
+                    referrer_id=member.referrer_id,
+                    created_at=member.created_at,
+                )
+            )
+        except IntegrityError as exc:
+            raise LoyaltyInvalid("Member already exists") from exc
+
+    async def member(
+        self,
+        shop_id: str,
+        *,
+        identifier: str | None = None,
+        member_id: str | None = None,
+        referral_code: str | None = None,
+        lock: bool = False,
+    ) -> Member | None:
+        cond = [loyalty_members.c.shop_id == shop_id]
+        if identifier is not None:
+            cond.append(loyalty_members.c.identifier == identifier)
+        if member_id is not None:
+            cond.append(loyalty_members.c.id == member_id)
+        if referral_code is not None:
+            cond.append(loyalty_members.c.referral_code == referral_code.strip().upper())
+        query = select(loyalty_members).where(and_(*cond))
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        return Member(
+            row.id, row.shop_id, row.identifier, row.referral_code, row.referrer_id, row.created_at
+        )
+
+    # the ledger
+    async def append(self, shop_id: str, rows: Sequence[LedgerRow]) -> None:
+        for row in rows:
+            await self._conn.stage(
+                insert(loyalty_ledger).values(
+                    shop_id=shop_id,
+                    account=row.account,
+                    member_id=row.member_id,
+                    certificate_id=row.certificate_id,
+                    sticker=row.sticker,
+                    order_id=row.order_id,
+                    entry=row.entry.value,
+                    amount=row.amount,
+                    at=row.at,
+                    expires_at=row.expires_at,
+                    note=row.note,
+                )
+            )
+
+    async def bonus_entries(self, member_id: str) -> list[LedgerEntry]:
+        rows = await self._conn.execute(
+            select(loyalty_ledger)
+            .where(loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == "bonus")
+            .order_by(loyalty_ledger.c.id)
+        )
+        return [
+            LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
+            for r in rows
+        ]
+
+    async def account_total(self, member_id: str, account: str) -> Decimal:
+        total = await self._conn.scalar(
+            select(func.coalesce(func.sum(loyalty_ledger.c.amount), 0)).where(
+                loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == account
+            )
+        )
+        return Decimal(str(total or 0))
+
+    async def stickers(self, member_id: str) -> dict[str, int]:
+        rows = await self._conn.execute(
+            select(loyalty_ledger.c.sticker, loyalty_ledger.c.amount).where(
+                loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == "sticker"
+            )
+        )
+        found: dict[str, int] = {}
+        for sticker, amount in rows:
+            found[sticker] = found.get(sticker, 0) + int(Decimal(str(amount)))
+        return {k: v for k, v in found.items() if v}
+
+    async def order_rows(self, shop_id: str, order_id: str) -> list[LedgerRow]:
+        rows = await self._conn.execute(
+            select(loyalty_ledger)
+            .where(loyalty_ledger.c.shop_id == shop_id, loyalty_ledger.c.order_id == order_id)
+            .order_by(loyalty_ledger.c.id)
+        )
+        return [_ledger(r) for r in rows]
+
+    async def member_rows(self, member_id: str) -> list[LedgerRow]:
+        rows = await self._conn.execute(
+            select(loyalty_ledger)
+            .where(loyalty_ledger.c.member_id == member_id)
+            .order_by(loyalty_ledger.c.id)
+        )
+        return [_ledger(r) for r in rows]
+
+    # certificates
+    async def add_certificate(self, shop_id: str, cert: CertificateRow, now: datetime) -> None:
+        try:
+            await self._conn.execute(
+                insert(loyalty_certificates).values(
+                    id=cert.id,
+                    shop_id=shop_id,
+                    code=cert.code,
+                    amount=cert.amount,
+                    expires_at=cert.expires_at,
+                    created_at=now,
+                )
+            )
+        except IntegrityError as exc:
+            raise LoyaltyInvalid("Certificate already exists") from exc
+
+    async def certificate(
+        self, shop_id: str, code: str, *, lock: bool = False
+    ) -> CertificateRow | None:
+        query = select(loyalty_certificates).where(
+            loyalty_certificates.c.shop_id == shop_id, loyalty_certificates.c.code == code.strip()
+        )
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return (
+            CertificateRow(row.id, row.code, Decimal(row.amount), row.expires_at) if row else None
+        )
+
+    async def certificate_balance(self, certificate: CertificateRow) -> Decimal:
+        spent = await self._conn.scalar(
+            select(func.coalesce(func.sum(loyalty_ledger.c.amount), 0)).where(
+                loyalty_ledger.c.certificate_id == certificate.id
+            )
+        )
+        return certificate.amount + Decimal(str(spent or 0))
+
+    # promo codes and coupons
+    async def add_promo(
+        self, shop_id: str, promo_id: str, code: str, kind: str, value: Decimal, now: datetime
+    ) -> None:
+        try:
+            await self._conn.execute(
+                insert(loyalty_promo_codes).values(
+                    id=promo_id,
+                    shop_id=shop_id,
+                    code=code.strip().upper(),
+                    kind=kind,
+                    value=value,
+                    active=True,
+                    created_at=now,
+                )
+            )
+        except IntegrityError as exc:
+            raise LoyaltyInvalid("Promo code already exists") from exc
+
+    async def promo(self, shop_id: str, code: str) -> tuple[str, str, Decimal] | None:
+        row = (
+            await self._conn.execute(
+                select(loyalty_promo_codes).where(
+                    loyalty_promo_codes.c.shop_id == shop_id,
+                    loyalty_promo_codes.c.code == code.strip().upper(),
+                    loyalty_promo_codes.c.active.is_(True),
+                )
+            )
+        ).first()
+        return (row.id, row.kind, Decimal(row.value)) if row else None
+
+    async def add_coupon(self, shop_id: str, coupon: CouponRow, now: datetime) -> None:
+        await self._conn.stage(
+            insert(loyalty_coupons).values(
+                id=coupon.id,
+                shop_id=shop_id,
+                member_id=coupon.member_id,
+                code=coupon.code,
+                kind=coupon.kind,
+                value=coupon.value,
+                issued_by=coupon.issued_by,
+                status=coupon.status,
+                used_by=coupon.used_by,
+                expires_at=coupon.expires_at,
+                created_at=now,
+            )
+        )
+
+    async def coupon(self, shop_id: str, code: str) -> CouponRow | None:
+        row = (
+            await self._conn.execute(
+                select(loyalty_coupons)
+                .where(
+                    loyalty_coupons.c.shop_id == shop_id,
+                    loyalty_coupons.c.code == code.strip().upper(),
+                )
+                .with_for_update()
+            )
+        ).first()
+        return _coupon(row) if row else None
+
+    async def coupons_of(
+        self,
+        shop_id: str,
+        *,
+        issued_by: str | None = None,
+        used_by: str | None = None,
+        member_id: str | None = None,
+    ) -> list[CouponRow]:
+        cond = [loyalty_coupons.c.shop_id == shop_id]
+        if issued_by is not None:
+            cond.append(loyalty_coupons.c.issued_by == issued_by)
+        if used_by is not None:
+            cond.append(loyalty_coupons.c.used_by == used_by)
+        if member_id is not None:
+            cond.append(loyalty_coupons.c.member_id == member_id)
+        rows = await self._conn.execute(
+            select(loyalty_coupons).where(and_(*cond)).order_by(loyalty_coupons.c.created_at)
+        )
+        return [_coupon(r) for r in rows]
+
+    async def set_coupon(self, coupon_id: str, status: str, used_by: str | None) -> None:
+        await self._conn.execute(
+            update(loyalty_coupons)
+            .where(loyalty_coupons.c.id == coupon_id)
+            .values(status=status, used_by=used_by)
+        )
+
+    # orders
+    async def order(
+        self, shop_id: str, order_id: str, *, lock: bool = False
+    ) -> LoyaltyOrder | None:
+        query = select(loyalty_orders).where(
+            loyalty_orders.c.shop_id == shop_id, loyalty_orders.c.order_id == order_id
+        )
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _order(row) if row else None
+
+    async def add_order(self, order: LoyaltyOrder) -> None:
+        await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
+
+    async def save_order(self, order: LoyaltyOrder) -> None:
+        await self._conn.stage(
+            update(loyalty_orders)
+            .where(loyalty_orders.c.id == order.id)
+            .values(
+                status=order.status.value,
+                request=order.request,
+                result=order.result,
+                member_id=order.member_id,
+                updated_at=order.updated_at,
+            )
+        )
+
+    async def orders_of(self, shop_id: str, member_id: str) -> list[LoyaltyOrder]:
+        rows = await self._conn.execute(
+            select(loyalty_orders)
+            .where(loyalty_orders.c.shop_id == shop_id, loyalty_orders.c.member_id == member_id)
+            .order_by(loyalty_orders.c.created_at.desc())
+        )
+        return [_order(r) for r in rows]
+
+    async def fulfilled_count(
+        self, shop_id: str, member_id: str, *, besides: str | None = None
+    ) -> int:
+        cond = [
+            loyalty_orders.c.shop_id == shop_id,
+            loyalty_orders.c.member_id == member_id,
+            loyalty_orders.c.status == LoyaltyStatus.FULFILLED.value,
+        ]
+        if besides is not None:
+            cond.append(loyalty_orders.c.order_id != besides)
+        return int(
+            await self._conn.scalar(
+                select(func.count()).select_from(loyalty_orders).where(and_(*cond))
+            )
+            or 0
+        )
+
+
+def _ledger(r: Row[Any]) -> LedgerRow:
+    return LedgerRow(
+        r.account,
+        r.member_id,
+        r.certificate_id,
+        r.sticker,
+        r.order_id,
+        Entry(r.entry),
+        Decimal(r.amount),
+        r.at,
+        r.expires_at,
+        r.note,
+    )
+
+
+def _coupon(r: Row[Any]) -> CouponRow:
+    return CouponRow(
+        r.id,
+        r.member_id,
+        r.code,
+        r.kind,
+        Decimal(r.value),
+        r.issued_by,
+        r.status,
+        r.used_by,
+        r.expires_at,
+    )
+
+
+def _order(r: Row[Any]) -> LoyaltyOrder:
+    return LoyaltyOrder(
+        r.id,
+        r.shop_id,
+        r.order_id,
+        r.member_id,
+        LoyaltyStatus(r.status),
+        dict(r.request),
+        dict(r.result),
+        r.created_at,
+        r.updated_at,
+    )
+
+
+def _order_row(o: LoyaltyOrder) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "shop_id": o.shop_id,
+        "order_id": o.order_id,
+        "member_id": o.member_id,
+        "status": o.status.value,
+        "request": o.request,
+        "result": o.result,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
