@@ -6,15 +6,17 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from kassa.app import demo, tenants
+from kassa.app import demo, loyalty, tenants
 from kassa.app.clock import utcnow
 from kassa.config import Settings
-from kassa.core.errors import KassaError
+from kassa.core.errors import KassaError, LoyaltyNotFound
+from kassa.core.loyalty import Program
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
+from kassa.store.loyalty import Shop
 from kassa.store.migrate import upgrade
 
 
@@ -78,7 +80,104 @@ def _parser() -> argparse.ArgumentParser:
     key_revoke = keys.add_parser("revoke", help="stop a key from working")
     key_revoke.add_argument("key")
     key_revoke.set_defaults(run=_key_revoke)
+
+    loyalty_cmd = sub.add_parser("loyalty", help="loyalty shops and programs").add_subparsers(
+        required=True
+    )
+    shop_create = loyalty_cmd.add_parser("shop-create", help="a shop (prints shop_id/secret)")
+    shop_create.add_argument("--org", required=True, help="organisation id")
+    shop_create.add_argument("--name", required=True)
+    shop_create.add_argument("--program", help="a JSON file with the program (see README)")
+    shop_create.set_defaults(run=_shop_create)
+    program = loyalty_cmd.add_parser("program", help="replace a shop's program")
+    program.add_argument("--org", required=True)
+    program.add_argument("--shop", required=True)
+    program.add_argument("--program", required=True, help="a JSON file")
+    program.set_defaults(run=_shop_program)
+    certificate = loyalty_cmd.add_parser("certificate", help="issue a gift certificate")
+    certificate.add_argument("--shop", required=True)
+    certificate.add_argument("--amount", required=True)
+    certificate.add_argument("--code")
+    certificate.set_defaults(run=_certificate)
+    promo = loyalty_cmd.add_parser("promo-code", help="a promo code of a shop")
+    promo.add_argument("--shop", required=True)
+    promo.add_argument("--code", required=True)
+    promo.add_argument("--kind", choices=["fix", "percent"], required=True)
+    promo.add_argument("--value", required=True)
+    promo.set_defaults(run=_promo_code)
     return parser
+
+
+def _program_file(path: str | None) -> Program:
+    from kassa.core.loyalty import program_from
+
+    if not path:
+        return program_from({})
+    with open(path, encoding="utf-8") as handle:
+        return program_from(json.load(handle))
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[object]]) -> int:
+    async def go() -> object:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    upgrade(settings.database_url)
+    print(json.dumps(asyncio.run(go()), indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _shop_create(args: argparse.Namespace, settings: Settings) -> int:
+    program = _program_file(args.program)
+
+    async def work(db: Database) -> object:
+        shop, secret = await loyalty.create_shop(db, args.org, args.name, program, utcnow())
+        return {"shop_id": shop.id, "shop_secret": secret, "program": shop.program.as_dict()}
+
+    return _with_db(settings, work)
+
+
+def _shop_program(args: argparse.Namespace, settings: Settings) -> int:
+    program = _program_file(args.program)
+
+    async def work(db: Database) -> object:
+        shop = await loyalty.set_program(db, args.org, args.shop, program)
+        return {"shop_id": shop.id, "program": shop.program.as_dict()}
+
+    return _with_db(settings, work)
+
+
+async def _shop(db: Database, shop_id: str) -> Shop:
+    async with db.unit_of_work(write=False) as uow:
+        shop = await uow.loyalty.shop(shop_id)
+    if shop is None:
+        raise LoyaltyNotFound(f"Shop {shop_id} not found")
+    return shop
+
+
+def _certificate(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(db: Database) -> object:
+        shop = await _shop(db, args.shop)
+        cert = await loyalty.issue_certificate(
+            db, shop, _decimal(args.amount), utcnow(), code=args.code
+        )
+        return {"code": cert.code, "amount": str(cert.amount), "expires_at": cert.expires_at}
+
+    return _with_db(settings, work)
+
+
+def _promo_code(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(db: Database) -> object:
+        shop = await _shop(db, args.shop)
+        promo_id = await loyalty.add_promo_code(
+            db, shop, args.code, args.kind, _decimal(args.value), utcnow()
+        )
+        return {"id": promo_id, "code": args.code.upper()}
+
+    return _with_db(settings, work)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
