@@ -430,3 +430,72 @@ async def test_apply_confirm_cancel_racing_on_one_order(
             "Could not confirm order in its current status",
         )
     assert await ledger_state(client, MEMBER) == before
+
+
+async def test_a_done_ticket_order_earns_bonuses_and_refunds_take_them_back(
+    client: httpx.AsyncClient, shop: None, seller: dict[str, str]
+) -> None:
+    linked = await client.put(f"{ADMIN}/events/{demo.V2_EVENT_ID}", headers=ORGANISER)
+    assert linked.status_code == 200, linked.text
+    forbidden = await client.put(f"{ADMIN}/events/{demo.V2_EVENT_ID}", headers=seller)
+    assert forbidden.status_code == 403
+    before = (await ledger_state(client, MEMBER))["bonuses"]
+    order = (
+        await client.post(
+            "/v2/resources/orders",
+            headers=seller,
+            json={
+                "event": demo.V2_EVENT_ID,
+                "random": {demo.V2_STALLS_SET_ID: 2},
+                "settings": {"customer": {"phone": "+7 999 000-00-01", "name": "Member"}},
+            },
+        )
+    ).json()["data"]
+    done = await client.patch(
+        f"/v2/resources/orders/{order['id']}", headers=seller, json={"status": "done"}
+    )
+    assert done.status_code == 200
+    assert (await ledger_state(client, MEMBER))["bonuses"] == before + 100  # 5 % of 2000.00
+    tickets = [t["id"] for t in done.json()["data"]["tickets"]]
+    for n, ticket in enumerate(tickets, start=1):
+        refund = await client.post(
+            "/v2/resources/refund_requests",
+            headers=seller,
+            json={"order": order["id"], "culprit": "user", "tickets": [ticket]},
+        )
+        approved = await client.patch(
+            f"/v2/resources/refund_requests/{refund.json()['data']['id']}",
+            headers=ORGANISER,
+            json={"status": "approved"},
+        )
+        assert approved.status_code == 200, approved.text
+        assert (await ledger_state(client, MEMBER))["bonuses"] == before + 100 - 50 * n
+
+
+async def test_racing_applies_never_overspend_a_certificate(
+    client: httpx.AsyncClient, shop: None
+) -> None:
+    answers = await asyncio.gather(
+        *(
+            call(
+                client,
+                "apply",
+                order_id=f"CERT-{i}",
+                certificates=[demo.CERTIFICATE],
+                cart_items=cart(("tv", "400", 1)),
+            )
+            for i in range(6)
+        )
+    )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    used = [
+        sum(Decimal(str(c["amount"])) for c in a.json()["payload"]["certificates"]) for a in answers
+    ]
+    assert sum(used) == Decimal("1000.00")
+    assert sorted(used) == [0, 0, 0, Decimal("200.00"), Decimal("400.00"), Decimal("400.00")]
+    empty = await ok(
+        client, "estimate", certificates=[demo.CERTIFICATE], cart_items=cart(("tv", "10", 1))
+    )
+    assert empty["certificates_failed"] == [
+        {"code": demo.CERTIFICATE, "message": "Certificate balance is empty"}
+    ]

@@ -172,7 +172,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0004_loyalty"
+    assert migrate.head() == "0005_event_loyalty"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

@@ -3,11 +3,12 @@
 from dataclasses import replace
 from datetime import datetime
 
+from kassa.app import ticket_loyalty
 from kassa.app.access import locked_order
 from kassa.app.journal import record
 from kassa.core.cancellation import CancellationPlan, plan_cancellation, plan_expiry
 from kassa.core.errors import OrderBusy, OrderNotCancellable
-from kassa.core.orders import LineState, Order
+from kassa.core.orders import LineState, Order, OrderStatus
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 
@@ -33,6 +34,8 @@ async def apply_cancellation(
         order.promocodes = [p for p in order.promocodes if p not in plan.release_promocodes]
     order.status = plan.to_status
     order.updated_at = now
+    if plan.from_status is OrderStatus.DONE:  # only a sold order has earned bonuses
+        await ticket_loyalty.settle(uow, order, now)
     await uow.orders.save(order)
     await record(
         uow,

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from kassa.app.catalog import own_event
 from kassa.app.ids import new_id
 from kassa.app.loyalty_payload import payload_of
 from kassa.core.audit import AuditEntry, OutboxMessage
@@ -48,6 +49,7 @@ from kassa.core.loyalty import (
     validate_identifier,
 )
 from kassa.core.money import ZERO, money
+from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.loyalty import (
     CertificateRow,
@@ -163,6 +165,27 @@ async def set_program(db: Database, org_id: str, shop_id: str, program: Program)
         await uow.loyalty.set_program(shop_id, program)
         await uow.commit()
     return replace(shop, program=program)
+
+
+async def link_event(
+    db: Database,
+    principal: Principal,
+    shop_id: str,
+    event_id: str | None,
+    *,
+    unlink_event: str | None = None,
+) -> None:
+    """Attach the organiser's event to its shop (done ticket orders earn bonuses there)."""
+    async with db.unit_of_work() as uow:
+        shop = await uow.loyalty.shop(shop_id)
+        if shop is None or shop.org_id != principal.org_id:
+            raise LoyaltyNotFound(f"Shop {shop_id} not found")
+        target = event_id or unlink_event
+        if target is None:
+            raise LoyaltyInvalid("an event is needed")
+        await own_event(uow, principal, target)
+        await uow.loyalty.link_event(target, shop_id if event_id else None)
+        await uow.commit()
 
 
 async def shops_of(db: Database, org_id: str) -> list[Shop]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from kassa.app import ticket_loyalty
 from kassa.app.access import locked_order, visible_order
 from kassa.app.cancel import apply_cancellation, expire_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
@@ -504,6 +505,8 @@ async def _change_status(
     elif target is OrderStatus.DONE:
         await _mark_done(uow, order, now)
     order.status = target
+    if target is OrderStatus.DONE:
+        await _after_done(uow, order, now)
     await record(
         uow, order, actor=principal.id, action=f"order.{target.value}", from_status=before, now=now
     )
@@ -531,6 +534,11 @@ async def _mark_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
     order.code = new_order_code()
     if order.send_tickets:
         await enqueue_tickets_email(uow, order, now)
+
+
+async def _after_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Loyalty bonuses for the buyer, once the order is done (its event may have a shop)."""
+    await ticket_loyalty.settle(uow, order, now)
 
 
 async def order_timeline(db: Database, principal: Principal, order_id: str) -> list[AuditEntry]:

@@ -146,3 +146,19 @@ async def adjust(shop_id: str, identifier: str, body: Adjustment, who: Caller, c
         ctx.db, shop, identifier, body.amount, body.reason, ctx.clock()
     )
     return {"identifier": identifier, "bonuses_balance": balance}
+
+
+@router.put("/shops/{shop_id}/events/{event_id}", tags=ADMIN)
+async def link_event(shop_id: str, event_id: str, who: Caller, ctx: Ctx) -> Any:
+    """Done ticket orders of this event earn bonuses in the shop (by the buyer's phone);
+    a cancel or refund takes them back."""
+    _organiser(who)
+    await app.link_event(ctx.db, who, shop_id, event_id)
+    return {"shop_id": shop_id, "event": event_id}
+
+
+@router.delete("/shops/{shop_id}/events/{event_id}", tags=ADMIN)
+async def unlink_event(shop_id: str, event_id: str, who: Caller, ctx: Ctx) -> Any:
+    _organiser(who)
+    await app.link_event(ctx.db, who, shop_id, None, unlink_event=event_id)
+    return {}

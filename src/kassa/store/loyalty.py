@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from kassa.core.errors import LoyaltyInvalid
 from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus, Program, program_from
 from kassa.store.tables import (
+    event_loyalty,
     loyalty_certificates,
     loyalty_coupons,
     loyalty_ledger,
@@ -127,6 +128,20 @@ class LoyaltyRepo:
             .where(loyalty_shops.c.id == shop_id)
             .values(program=program.as_dict())
         )
+
+    async def link_event(self, event_id: str, shop_id: str | None) -> None:
+        """Attach an event to a shop (or detach it with None)."""
+        await self._conn.execute(event_loyalty.delete().where(event_loyalty.c.event_id == event_id))
+        if shop_id is not None:
+            await self._conn.execute(
+                insert(event_loyalty).values(event_id=event_id, shop_id=shop_id)
+            )
+
+    async def shop_of_event(self, event_id: str) -> Shop | None:
+        shop_id = await self._conn.scalar(
+            select(event_loyalty.c.shop_id).where(event_loyalty.c.event_id == event_id)
+        )
+        return await self.shop(shop_id) if shop_id else None
 
     # members
     async def add_member(self, member: Member) -> None:

@@ -386,3 +386,11 @@ loyalty_orders = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "order_id", name="uq_loyalty_orders_shop_order"),
 )
+
+# An organiser's event whose done ticket orders earn bonuses in one of its loyalty shops.
+event_loyalty = Table(
+    "event_loyalty",
+    metadata,
+    Column("event_id", Id, ForeignKey("events.id"), primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+)

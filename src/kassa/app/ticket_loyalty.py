@@ -1,0 +1,72 @@
+"""Ticket orders that earn loyalty bonuses: an organiser attaches one of its loyalty shops to
+an event; a done order whose buyer's phone is a member of that shop earns the shop's
+`earn_percent` of what the tickets cost (`values.full`), in whole bonuses; a cancel or a refund
+takes back what no longer applies. The ledger moves come from the same plan as the loyalty
+face's (`plan_ledger_moves`): bring the order's account to its target, zero once it is over.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from kassa.core.cancellation import LedgerKey, plan_ledger_moves
+from kassa.core.loyalty import Entry, expiry, whole
+from kassa.core.orders import Order, OrderStatus
+from kassa.store.db import UnitOfWork
+from kassa.store.loyalty import LedgerRow
+
+
+def member_phone(customer: dict[str, object]) -> str | None:
+    """`7XXXXXXXXXX` from a v2 `phone` or a v1 `mobile` (+7..., 8..., spaces and dashes)."""
+    raw = customer.get("phone") or customer.get("mobile")
+    if not isinstance(raw, str):
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if len(digits) == 10:
+        digits = "7" + digits
+    if len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
+    return digits if len(digits) == 11 and digits[0] == "7" else None
+
+
+async def settle(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Bring the order's bonuses to what it earns now (nothing unless it is done)."""
+    shop = await uow.loyalty.shop_of_event(order.event_id)
+    if shop is None:
+        return
+    key = f"ticket:{order.id}"
+    rows = await uow.loyalty.order_rows(shop.id, key)
+    member_id = rows[0].member_id if rows else None
+    if member_id is None:
+        phone = member_phone(order.customer)
+        member = await uow.loyalty.member(shop.id, identifier=phone) if phone else None
+        member_id = member.id if member else None
+    if member_id is None:
+        return
+    current: dict[LedgerKey, Decimal] = {}
+    for row in rows:
+        k: LedgerKey = ("bonus", row.member_id, None, None, False)
+        current[k] = current.get(k, Decimal(0)) + row.amount
+    target: dict[LedgerKey, Decimal] = {}
+    if order.status is OrderStatus.DONE:
+        reward = whole(order.values.full * shop.program.earn_percent / 100)
+        if reward:
+            target[("bonus", member_id, None, None, False)] = reward
+    moves = plan_ledger_moves(current, target)
+    await uow.loyalty.append(
+        shop.id,
+        [
+            LedgerRow(
+                "bonus",
+                move.member_id,
+                None,
+                None,
+                key,
+                Entry.EARN if move.amount > 0 else Entry.REVOKE,
+                move.amount,
+                now,
+                expiry(shop.program, now) if move.amount > 0 else None,
+                f"ticket order {order.number}",
+            )
+            for move in moves
+        ],
+    )
