@@ -20,6 +20,7 @@ class Settings:
     worker_interval_seconds: float = 1.0
     webhook_timeout_seconds: float = 10.0
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    delivery_token_ttl: timedelta = timedelta(hours=1)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -34,6 +35,9 @@ class Settings:
             db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 20)),
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            delivery_token_ttl=timedelta(
+                minutes=float(env.get("KASSA_DELIVERY_TOKEN_MINUTES", 60))
+            ),
             smtp=SmtpSettings(
                 host=env.get("KASSA_SMTP_HOST") or "localhost",
                 port=int(env.get("KASSA_SMTP_PORT", 25)),

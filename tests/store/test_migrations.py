@@ -107,8 +107,9 @@ def schema_of(url: str) -> list[tuple[Any, ...]]:
                 " WHERE name NOT LIKE 'sqlite_%' AND tbl_name != 'alembic_version'"
                 " ORDER BY type, name"
             ).all()
+            # A table rebuilt by a batch migration is stored with its name quoted: cosmetic.
             return [
-                (kind, name, table, " ".join((sql or "").split()))
+                (kind, name, table, " ".join((sql or "").replace(f'"{name}"', name).split()))
                 for kind, name, table, sql in rows
             ]
         columns = conn.exec_driver_sql(
@@ -172,7 +173,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0005_event_loyalty"
+    assert migrate.head() == "0006_delivery"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

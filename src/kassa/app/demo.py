@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import catalog, loyalty, promocodes, tenants
+from kassa.app import catalog, delivery, loyalty, promocodes, tenants
 from kassa.core.catalog import EventStatus
+from kassa.core.delivery import MenuItem
 from kassa.core.loyalty import program_from
 from kassa.core.pricing import FeePolicy
 from kassa.core.promocodes import DiscountKind
@@ -39,6 +40,10 @@ SHOP_SECRET = "d3m0s3cr3t0123456789abcdef012345"  # noqa: S105 - public demo sec
 MEMBER = "79990000001"  # has 1000 bonuses
 REFERRED_MEMBER = "79990000002"  # joined with MEMBER's referral code
 CERTIFICATE = "GIFT-1000"
+# The delivery demo: the aggregator's credentials and a restaurant with a menu and stock.
+DELIVERY_CLIENT_ID = "demo-eats"
+DELIVERY_CLIENT_SECRET = "demo-eats-secret-0123456789abcdef"  # noqa: S105 - public demo secret
+RESTAURANT_ID = "demo-kitchen-1"
 LOYALTY_PROMO = "SALE10"
 DEMO_PROGRAM = {
     "earn_percent": "5",
@@ -72,6 +77,9 @@ class DemoInfo:
     members: tuple[str, ...] = (MEMBER, REFERRED_MEMBER)
     certificate: str = CERTIFICATE
     loyalty_promo_code: str = LOYALTY_PROMO
+    delivery_client_id: str = DELIVERY_CLIENT_ID
+    delivery_client_secret: str = DELIVERY_CLIENT_SECRET
+    restaurant_id: str = RESTAURANT_ID
 
     def as_dict(self, base_url: str) -> dict[str, object]:
         reserve = (
@@ -177,7 +185,38 @@ async def seed(db: Database, now: datetime) -> DemoInfo:
     )
     await _seed_v2(db, organiser, now, starts)
     await _seed_loyalty(db, now)
+    await _seed_delivery(db, now)
     return DemoInfo()
+
+
+async def _seed_delivery(db: Database, now: datetime) -> None:
+    await delivery.create_client(
+        db, ORG_ID, now, client_id=DELIVERY_CLIENT_ID, secret=DELIVERY_CLIENT_SECRET
+    )
+    await delivery.add_restaurant(
+        db,
+        ORG_ID,
+        "Demo Kitchen",
+        "Tverskaya 1, Moscow",
+        now,
+        restaurant_id=RESTAURANT_ID,
+        shop_id=SHOP_ID,
+    )
+    menu = [
+        ("borscht", "Борщ", "Супы", "350.00", "20"),
+        ("pelmeni", "Пельмени", "Горячее", "420.00", "15"),
+        ("bliny", "Блины", "Десерты", "280.00", "0"),
+        ("kompot", "Компот", "Напитки", "120.00", None),
+    ]
+    await delivery.put_menu(
+        db,
+        ORG_ID,
+        RESTAURANT_ID,
+        [
+            MenuItem(i, RESTAURANT_ID, name, cat, Decimal(price), Decimal(stock) if stock else None)
+            for i, name, cat, price, stock in menu
+        ],
+    )
 
 
 async def _seed_loyalty(db: Database, now: datetime) -> None:

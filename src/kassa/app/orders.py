@@ -19,6 +19,7 @@ from kassa.core.errors import (
     EventUnknown,
     NotEnoughTickets,
     OrderNotChangeable,
+    OrderNotFound,
     SetUnknown,
     TicketNotInEvent,
 )
@@ -542,7 +543,23 @@ async def _after_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
 
 
 async def order_timeline(db: Database, principal: Principal, order_id: str) -> list[AuditEntry]:
-    """Every recorded state change of one order, oldest first."""
+    """Every recorded state change of one order of any face, oldest first.
+
+    A ticket order is seen by its organiser and its seller; delivery and loyalty orders (by
+    Kassa's order id) by their organisation's key."""
     async with db.unit_of_work(write=False) as uow:
-        await visible_order(uow, principal, order_id)
+        try:
+            await visible_order(uow, principal, order_id)
+        except OrderNotFound:
+            if not principal.is_organiser or not await _other_face_order(uow, principal, order_id):
+                raise
         return await uow.audit.timeline(order_id)
+
+
+async def _other_face_order(uow: UnitOfWork, principal: Principal, order_id: str) -> bool:
+    delivery = await uow.delivery.order(order_id)
+    if delivery is not None:
+        return delivery.org_id == principal.org_id
+    shop_id = await uow.loyalty.shop_of_order(order_id)
+    shop = await uow.loyalty.shop(shop_id) if shop_id else None
+    return shop is not None and shop.org_id == principal.org_id

@@ -12,7 +12,7 @@ from kassa.core.cancellation import LedgerKey, plan_ledger_moves
 from kassa.core.loyalty import Entry, expiry, whole
 from kassa.core.orders import Order, OrderStatus
 from kassa.store.db import UnitOfWork
-from kassa.store.loyalty import LedgerRow
+from kassa.store.loyalty import LedgerRow, Shop
 
 
 def member_phone(customer: dict[str, object]) -> str | None:
@@ -33,11 +33,32 @@ async def settle(uow: UnitOfWork, order: Order, now: datetime) -> None:
     shop = await uow.loyalty.shop_of_event(order.event_id)
     if shop is None:
         return
-    key = f"ticket:{order.id}"
+    paid = order.values.full if order.status is OrderStatus.DONE else Decimal(0)
+    await settle_earning(
+        uow,
+        shop,
+        f"ticket:{order.id}",
+        member_phone(order.customer),
+        paid,
+        now,
+        f"ticket order {order.number}",
+    )
+
+
+async def settle_earning(
+    uow: UnitOfWork,
+    shop: Shop,
+    key: str,
+    phone: str | None,
+    paid: Decimal,
+    now: datetime,
+    note: str,
+) -> None:
+    """The shop's reward on `paid` for the member with `phone`, as ledger moves keyed `key`
+    (any order of any face): earned when paid, taken back as `paid` shrinks to zero."""
     rows = await uow.loyalty.order_rows(shop.id, key)
     member_id = rows[0].member_id if rows else None
     if member_id is None:
-        phone = member_phone(order.customer)
         member = await uow.loyalty.member(shop.id, identifier=phone) if phone else None
         member_id = member.id if member else None
     if member_id is None:
@@ -47,10 +68,9 @@ async def settle(uow: UnitOfWork, order: Order, now: datetime) -> None:
         k: LedgerKey = ("bonus", row.member_id, None, None, False)
         current[k] = current.get(k, Decimal(0)) + row.amount
     target: dict[LedgerKey, Decimal] = {}
-    if order.status is OrderStatus.DONE:
-        reward = whole(order.values.full * shop.program.earn_percent / 100)
-        if reward:
-            target[("bonus", member_id, None, None, False)] = reward
+    reward = whole(paid * shop.program.earn_percent / 100)
+    if reward:
+        target[("bonus", member_id, None, None, False)] = reward
     moves = plan_ledger_moves(current, target)
     await uow.loyalty.append(
         shop.id,
@@ -65,7 +85,7 @@ async def settle(uow: UnitOfWork, order: Order, now: datetime) -> None:
                 move.amount,
                 now,
                 expiry(shop.program, now) if move.amount > 0 else None,
-                f"ticket order {order.number}",
+                note,
             )
             for move in moves
         ],

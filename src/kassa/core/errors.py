@@ -183,3 +183,10 @@ class LoyaltySecretWrong(KassaError):
 
 class LoyaltyNotFound(NotFound):
     code = "loyalty_not_found"
+
+
+class DeliveryTokenInvalid(KassaError):
+    """A missing, wrong or expired Bearer token on the delivery face: 401 `{"reason": ...}`."""
+
+    kind = ErrorKind.UNAUTHORIZED
+    code = "token_invalid"

@@ -51,10 +51,24 @@ V2_PREFIX = "/v2/resources/"
 LOYALTY_PREFIX = "/loyalty/"
 
 
+def is_delivery(path: str) -> bool:
+    """The delivery face's paths (Yandex Eats calls the restaurant's server)."""
+    return (
+        path == "/order"
+        or path.startswith(("/order/", "/menu/", "/security/oauth/"))
+        or path in ("/restaurants", "/restaurants/availability")
+    )
+
+
 def error_response(
     status: int, reason: str, code: str, *, path: str = "", **extra: Any
 ) -> JSONResponse:
     headers = {"WWW-Authenticate": "key"} if status == 401 else None
+    if is_delivery(path):
+        if status == 401:
+            return JSONResponse({"reason": reason}, 401)
+        number = extra.get("number") or (404 if status == 404 else 500 if status >= 500 else 100)
+        return JSONResponse([{"code": number, "description": reason}], status)
     if path.startswith(LOYALTY_PREFIX):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status)
@@ -71,7 +85,10 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _kassa_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KassaError)
-    return error_response(STATUS_OF_KIND[exc.kind], exc.message, exc.code, path=request.url.path)
+    extra = {"number": exc.details["number"]} if "number" in exc.details else {}
+    return error_response(
+        STATUS_OF_KIND[exc.kind], exc.message, exc.code, path=request.url.path, **extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

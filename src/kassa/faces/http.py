@@ -12,6 +12,8 @@ from kassa.app.clock import Clock, utcnow
 from kassa.config import Settings
 from kassa.faces import errors
 from kassa.faces.context import Context
+from kassa.faces.delivery import router as delivery_router
+from kassa.faces.delivery_admin import router as delivery_admin_router
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
@@ -105,6 +107,8 @@ def create_app(
     app.include_router(refunds_router)
     app.include_router(loyalty_router)
     app.include_router(loyalty_admin_router)
+    app.include_router(delivery_router)
+    app.include_router(delivery_admin_router)
     app.include_router(kassa_router)
 
     @app.get("/health", include_in_schema=False)

@@ -216,12 +216,13 @@ class LoyaltyRepo:
         ]
 
     async def account_total(self, member_id: str, account: str) -> Decimal:
-        total = await self._conn.scalar(
-            select(func.coalesce(func.sum(loyalty_ledger.c.amount), 0)).where(
+        # Summed here, exactly: SQLite keeps these amounts as text and would sum in floats.
+        amounts = await self._conn.scalars(
+            select(loyalty_ledger.c.amount).where(
                 loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == account
             )
         )
-        return Decimal(str(total or 0))
+        return sum((Decimal(a) for a in amounts), Decimal("0.00"))
 
     async def stickers(self, member_id: str) -> dict[str, int]:
         rows = await self._conn.execute(
@@ -280,12 +281,10 @@ class LoyaltyRepo:
         )
 
     async def certificate_balance(self, certificate: CertificateRow) -> Decimal:
-        spent = await self._conn.scalar(
-            select(func.coalesce(func.sum(loyalty_ledger.c.amount), 0)).where(
-                loyalty_ledger.c.certificate_id == certificate.id
-            )
+        amounts = await self._conn.scalars(
+            select(loyalty_ledger.c.amount).where(loyalty_ledger.c.certificate_id == certificate.id)
         )
-        return certificate.amount + Decimal(str(spent or 0))
+        return certificate.amount + sum((Decimal(a) for a in amounts), Decimal("0.00"))
 
     # promo codes and coupons
     async def add_promo(
@@ -386,6 +385,13 @@ class LoyaltyRepo:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
+
+    async def shop_of_order(self, internal_id: str) -> str | None:
+        """The shop of a loyalty order, by Kassa's own id of it."""
+        shop_id = await self._conn.scalar(
+            select(loyalty_orders.c.shop_id).where(loyalty_orders.c.id == internal_id)
+        )
+        return str(shop_id) if shop_id else None
 
     async def add_order(self, order: LoyaltyOrder) -> None:
         await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))

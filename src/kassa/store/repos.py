@@ -1,6 +1,7 @@
 """All repositories of one unit of work, sharing its connection."""
 
 from kassa.store.catalog import CatalogRepo
+from kassa.store.delivery import DeliveryRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
@@ -21,3 +22,4 @@ class Repositories:
         self.promos = PromoRepo(conn)
         self.refunds = RefundRepo(conn)
         self.loyalty = LoyaltyRepo(conn)
+        self.delivery = DeliveryRepo(conn)

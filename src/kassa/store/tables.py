@@ -234,8 +234,8 @@ audit_log = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("action", String(64), nullable=False),
-    Column("from_status", String(16)),
-    Column("to_status", String(16)),
+    Column("from_status", String(32)),
+    Column("to_status", String(32)),
     Column("reason", String(500)),
     Column("details", JSON, nullable=False),
 )
@@ -393,4 +393,67 @@ event_loyalty = Table(
     metadata,
     Column("event_id", Id, ForeignKey("events.id"), primary_key=True),
     Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+)
+
+# --- delivery (Kassa as the restaurant's system) ------------------------------------------
+
+delivery_clients = Table(
+    "delivery_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+delivery_tokens = Table(
+    "delivery_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+restaurants = Table(
+    "restaurants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("shop_id", String(32)),  # a loyalty shop whose members earn on delivered orders
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+menu_items = Table(
+    "menu_items",
+    metadata,
+    Column("restaurant_id", String(64), ForeignKey("restaurants.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("price", Money(), nullable=False),
+    # In thousandths of a unit (exact integer arithmetic in SQL on SQLite and PostgreSQL).
+    # NULL: not counted. Each item is its own row: orders of different items never meet.
+    Column("stock_milli", BigInteger),
+)
+
+delivery_orders = Table(
+    "delivery_orders",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("org_id", Id, nullable=False),
+    Column("restaurant_id", String(64), nullable=False),
+    Column("eats_id", String(32), nullable=False),
+    Column("discriminator", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("request", JSON, nullable=False),  # the aggregator's order as last sent
+    Column("lines", JSON, nullable=False),  # what the restaurant accepted, with holds
+    Column("dropped", JSON, nullable=False),  # lines out of stock, left out
+    Column("status_comment", String(500)),
+    Column("status_reason", String(64)),
+    Column("courier", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("org_id", "eats_id", name="uq_delivery_orders_org_eats"),
 )

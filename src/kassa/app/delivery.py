@@ -1,0 +1,487 @@
+"""Delivery use cases: the aggregator's calls (token, menu, orders, status, courier) and the
+restaurant's (menu, stock, accepting and cooking). One transaction per command; the order row
+is locked while it changes, so a cancel and a status push racing on one order serialise and
+end in one consistent state. Stock is held per item row with one conditional UPDATE each."""
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from kassa.app.ids import new_id
+from kassa.app.ticket_loyalty import member_phone, settle_earning
+from kassa.core.audit import AuditEntry, OutboxMessage
+from kassa.core.delivery import (
+    BY_AGGREGATOR,
+    BY_RESTAURANT,
+    REASONS,
+    Code,
+    DeliveryError,
+    Line,
+    MenuItem,
+    Status,
+    Wanted,
+    check_basket,
+    ensure_move,
+    items_cost,
+    returns_stock,
+    validate_comment,
+    validate_eats_id,
+)
+from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
+from kassa.core.money import money
+from kassa.store.db import Database, UnitOfWork
+from kassa.store.delivery import Client, DeliveryOrder, Restaurant
+
+KINDS = frozenset({"yandex", "marketplace", "pickup"})
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- clients and tokens -------------------------------------------------------------------
+
+
+async def create_client(
+    db: Database,
+    org_id: str,
+    now: datetime,
+    *,
+    client_id: str | None = None,
+    secret: str | None = None,
+) -> tuple[str, str]:
+    client_id = client_id or secrets.token_hex(8)
+    secret = secret or secrets.token_hex(16)
+    async with db.unit_of_work() as uow:
+        await uow.delivery.add_client(Client(client_id, org_id, _hash(secret)), now)
+        await uow.commit()
+    return client_id, secret
+
+
+async def issue_token(db: Database, form: dict[str, str], now: datetime, ttl: timedelta) -> str:
+    if form.get("grant_type") != "client_credentials":
+        raise DeliveryError(Code.CLIENT_INVALID, "grant_type must be client_credentials")
+    async with db.unit_of_work() as uow:
+        client = await uow.delivery.client(form.get("client_id") or "")
+        secret = form.get("client_secret") or ""
+        if client is None or not hmac.compare_digest(_hash(secret), client.secret_hash):
+            raise DeliveryError(Code.CLIENT_INVALID, "client_id or client_secret is not valid")
+        token = secrets.token_urlsafe(32)
+        await uow.delivery.add_token(_hash(token), client.client_id, now + ttl, now)
+        await uow.commit()
+    return token
+
+
+async def authenticate(db: Database, authorization: str | None, now: datetime) -> Client:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise DeliveryTokenInvalid("Access token has been expired. You should request a new one")
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.delivery.token(_hash(token.strip()))
+        client = await uow.delivery.client(found[0]) if found else None
+    if found is None or client is None or found[1] <= now:
+        raise DeliveryTokenInvalid("Access token has been expired. You should request a new one")
+    return client
+
+
+# --- restaurants and menus ----------------------------------------------------------------
+
+
+async def add_restaurant(
+    db: Database,
+    org_id: str,
+    title: str,
+    address: str,
+    now: datetime,
+    *,
+    restaurant_id: str | None = None,
+    shop_id: str | None = None,
+) -> Restaurant:
+    restaurant = Restaurant(restaurant_id or new_id(now), org_id, title, address, shop_id)
+    async with db.unit_of_work() as uow:
+        await uow.delivery.add_restaurant(restaurant, now)
+        await uow.commit()
+    return restaurant
+
+
+async def put_menu(db: Database, org_id: str, restaurant_id: str, items: list[MenuItem]) -> None:
+    for item in items:
+        if item.price <= 0 or (item.stock is not None and item.stock < 0):
+            raise DeliveryError(Code.BAD_REQUEST, f"item {item.id}: price > 0 and stock >= 0")
+    async with db.unit_of_work() as uow:
+        await _restaurant(uow, org_id, restaurant_id)
+        await uow.delivery.put_items(restaurant_id, items)
+        await uow.commit()
+
+
+async def restaurants(db: Database, org_id: str) -> list[Restaurant]:
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.delivery.restaurants_of(org_id)
+
+
+async def menu(db: Database, org_id: str, restaurant_id: str) -> dict[str, MenuItem]:
+    async with db.unit_of_work(write=False) as uow:
+        await _restaurant(uow, org_id, restaurant_id)
+        return await uow.delivery.menu(restaurant_id)
+
+
+async def _restaurant(
+    uow: UnitOfWork, org_id: str, restaurant_id: str, *, in_body: bool = False
+) -> Restaurant:
+    """A restaurant of the organisation: 404 when named by the path, 400 when by a body."""
+    found = await uow.delivery.restaurant(restaurant_id)
+    if found is None or found.org_id != org_id:
+        raise DeliveryError(
+            Code.RESTAURANT_UNKNOWN,
+            f"Restaurant {restaurant_id} not found",
+            kind=ErrorKind.INVALID if in_body else ErrorKind.NOT_FOUND,
+        )
+    return found
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number") from None
+    if not number.is_finite():
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+    return number
+
+
+def _basket(body: dict[str, Any]) -> list[Wanted]:
+    items = body.get("items")
+    if not isinstance(items, list) or not items or len(items) > 200:
+        raise DeliveryError(Code.BAD_REQUEST, "items must be a list of 1 to 200 lines")
+    wanted = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].id is required")
+        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
+        extra = Decimal(0)
+        for mod in item.get("modifications") or []:
+            if not isinstance(mod, dict):
+                raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].modifications is not valid")
+            extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
+                mod.get("quantity", 1), "modification quantity"
+            )
+        wanted.append(Wanted(item["id"], quantity, money(extra)))
+    return wanted
+
+
+async def _hold(
+    uow: UnitOfWork, restaurant_id: str, wanted: list[Wanted], menu_items: dict[str, MenuItem]
+) -> tuple[list[Line], list[dict[str, Any]]]:
+    """Hold stock line by line; a line that can't be held is dropped, the order goes on."""
+    check_basket(wanted, menu_items)
+    lines, dropped = [], []
+    for want in wanted:
+        item = menu_items[want.item_id]
+        if await uow.delivery.take_stock(restaurant_id, item.id, want.quantity):
+            price = money(item.price + want.modifications_cost)
+            lines.append(Line(item.id, item.name, want.quantity, price, item.stock is not None))
+        else:
+            dropped.append(
+                {
+                    "id": item.id,
+                    "name": item.name,
+                    "quantity": want.quantity,
+                    "reason": "out of stock",
+                }
+            )
+    return lines, dropped
+
+
+async def _release(uow: UnitOfWork, order: DeliveryOrder) -> None:
+    for line in order.lines:
+        if line.get("held"):
+            await uow.delivery.give_stock(
+                order.restaurant_id, line["id"], Decimal(str(line["quantity"]))
+            )
+
+
+def _line_json(line: Line) -> dict[str, Any]:
+    return {
+        "id": line.item_id,
+        "name": line.name,
+        "quantity": line.quantity,
+        "price": line.price,
+        "held": line.held,
+    }
+
+
+def _canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, default=str)
+
+
+async def create_order(db: Database, client: Client, body: dict[str, Any], now: datetime) -> str:
+    """Idempotent by eatsId: the same order again answers the same orderId."""
+    eats_id = validate_eats_id(body.get("eatsId"))
+    kind = body.get("discriminator")
+    if kind not in KINDS:
+        raise DeliveryError(Code.BAD_REQUEST, "discriminator must be yandex, marketplace or pickup")
+    validate_comment(body.get("comment"))
+    restaurant_id = str(body.get("restaurantId") or "")
+    wanted = _basket(body)
+    try:
+        async with db.unit_of_work() as uow:
+            existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
+            if existing is not None:
+                return _same(existing, body)
+            await _restaurant(uow, client.org_id, restaurant_id, in_body=True)
+            menu_items = await uow.delivery.menu(restaurant_id)
+            lines, dropped = await _hold(uow, restaurant_id, wanted, menu_items)
+            order = DeliveryOrder(
+                new_id(now),
+                client.org_id,
+                restaurant_id,
+                eats_id,
+                str(kind),
+                Status.NEW,
+                body,
+                [_line_json(x) for x in lines],
+                dropped,
+                None,
+                None,
+                None,
+                now,
+                now,
+            )
+            await uow.delivery.add_order(order)
+            await _journal(uow, order, "delivery.created", now, None)
+            await uow.commit()
+            return order.id
+    except IntegrityError:
+        # The same eatsId raced in from another request: answer as for a resend.
+        async with db.unit_of_work(write=False) as uow:
+            existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
+        if existing is None:
+            raise
+        return _same(existing, body)
+
+
+def _same(existing: DeliveryOrder, body: dict[str, Any]) -> str:
+    if _canonical(existing.request) != _canonical(body):
+        raise DeliveryError(
+            Code.DUPLICATE_DIFFERENT,
+            f"Order {existing.eats_id} was already sent with other contents",
+        )
+    return existing.id
+
+
+async def get_order(db: Database, client: Client, order_id: str) -> DeliveryOrder:
+    async with db.unit_of_work(write=False) as uow:
+        return await _visible(uow, client.org_id, order_id)
+
+
+async def _visible(
+    uow: UnitOfWork, org_id: str, order_id: str, *, lock: bool = False
+) -> DeliveryOrder:
+    order = await uow.delivery.order(order_id, lock=lock)
+    if order is None or order.org_id != org_id:
+        raise DeliveryError(
+            Code.ORDER_NOT_FOUND, f"Order {order_id} not found", kind=ErrorKind.NOT_FOUND
+        )
+    return order
+
+
+async def update_order(
+    db: Database, client: Client, order_id: str, body: dict[str, Any], now: datetime
+) -> None:
+    """New contents: the old holds go back and the new ones are taken, in one transaction."""
+    wanted = _basket(body)
+    validate_comment(body.get("comment"))
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, client.org_id, order_id, lock=True)
+        if body.get("eatsId") not in (None, order.eats_id):
+            raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+        if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
+            raise DeliveryError(
+                Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final"
+            )
+        await _release(uow, order)
+        menu_items = await uow.delivery.menu(order.restaurant_id)
+        lines, dropped = await _hold(uow, order.restaurant_id, wanted, menu_items)
+        order = replace(
+            order,
+            request={**order.request, **body, "eatsId": order.eats_id},
+            lines=[_line_json(x) for x in lines],
+            dropped=dropped,
+            updated_at=now,
+        )
+        await uow.delivery.save_order(order)
+        await _journal(uow, order, "delivery.changed", now, None)
+        await uow.commit()
+
+
+async def cancel_order(
+    db: Database,
+    org_id: str,
+    order_id: str,
+    now: datetime,
+    *,
+    eats_id: object,
+    comment: object,
+    reason: str | None = None,
+    attributes: list[str] | None = None,
+    actor: str = "aggregator",
+) -> None:
+    """The shared cancellation: stock back unless the courier took the food; recorded with who
+    and why. Cancelling a cancelled order again is a no-op (the aggregator retries)."""
+    checked_eats = validate_eats_id(eats_id) if eats_id is not None else None
+    text = validate_comment(comment)
+    if reason is not None and reason not in REASONS:
+        raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, org_id, order_id, lock=True)
+        if checked_eats is not None and checked_eats != order.eats_id:
+            raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+        if order.status is Status.CANCELLED:
+            return
+        ensure_move(order.status, Status.CANCELLED)
+        if returns_stock(order.status):
+            await _release(uow, order)
+        before = order.status
+        order = replace(
+            order,
+            status=Status.CANCELLED,
+            status_comment=text,
+            status_reason=reason,
+            updated_at=now,
+        )
+        await uow.delivery.save_order(order)
+        await _journal(
+            uow,
+            order,
+            "delivery.cancelled",
+            now,
+            before,
+            {
+                "actor": actor,
+                "reason": reason,
+                "comment": text,
+                "attributes": attributes or [],
+                "stock_returned": returns_stock(before),
+            },
+        )
+        await uow.commit()
+
+
+async def move(
+    db: Database,
+    org_id: str,
+    order_id: str,
+    target: Status,
+    now: datetime,
+    *,
+    by_restaurant: bool,
+    comment: object = None,
+) -> DeliveryOrder:
+    allowed = BY_RESTAURANT if by_restaurant else BY_AGGREGATOR - {Status.CANCELLED}
+    if target not in allowed:
+        who = "the restaurant" if by_restaurant else "the aggregator"
+        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"{target} is not set by {who}")
+    text = validate_comment(comment)
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, org_id, order_id, lock=True)
+        ensure_move(order.status, target)
+        before = order.status
+        order = replace(order, status=target, status_comment=text, updated_at=now)
+        if target is Status.DELIVERED:
+            await _earn(uow, order, now)
+        await uow.delivery.save_order(order)
+        await _journal(uow, order, f"delivery.{target.value.lower()}", now, before)
+        await uow.commit()
+    return order
+
+
+async def _earn(uow: UnitOfWork, order: DeliveryOrder, now: datetime) -> None:
+    """A delivered order earns the buyer bonuses when the restaurant has a loyalty shop."""
+    restaurant = await uow.delivery.restaurant(order.restaurant_id)
+    if restaurant is None or restaurant.shop_id is None:
+        return
+    shop = await uow.loyalty.shop(restaurant.shop_id)
+    if shop is None:
+        return
+    info = order.request.get("deliveryInfo") or {}
+    phone = member_phone({"phone": info.get("realPhoneNumber") or info.get("phoneNumber")})
+    paid = sum(
+        (Decimal(str(x["price"])) * Decimal(str(x["quantity"])) for x in order.lines), Decimal(0)
+    )
+    await settle_earning(
+        uow, shop, f"delivery:{order.id}", phone, money(paid), now, f"delivery {order.eats_id}"
+    )
+
+
+async def set_courier(
+    db: Database, org_id: str, order_id: str, body: dict[str, Any], now: datetime
+) -> None:
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, org_id, order_id, lock=True)
+        order = replace(order, courier=body, updated_at=now)
+        await uow.delivery.save_order(order)
+        await uow.commit()
+
+
+async def orders(db: Database, org_id: str, statuses: list[Status]) -> list[DeliveryOrder]:
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.delivery.orders_of(org_id, statuses)
+
+
+def total(order: DeliveryOrder) -> Decimal:
+    return items_cost(
+        [
+            Line(
+                x["id"], x["name"], Decimal(str(x["quantity"])), Decimal(str(x["price"])), x["held"]
+            )
+            for x in order.lines
+        ]
+    )
+
+
+async def _journal(
+    uow: UnitOfWork,
+    order: DeliveryOrder,
+    action: str,
+    now: datetime,
+    before: Status | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await uow.audit.append(
+        AuditEntry(
+            order_id=order.id,
+            at=now,
+            actor="aggregator" if action != "delivery.accepted_by_restaurant" else "restaurant",
+            action=action,
+            from_status=before.value if before else None,
+            to_status=order.status.value,
+            reason=(details or {}).get("reason"),
+            details={"eatsId": order.eats_id, **(details or {})},
+        )
+    )
+    await uow.outbox.enqueue(
+        OutboxMessage(
+            topic=action,
+            org_id=order.org_id,
+            partner_id=None,
+            order_id=order.id,
+            payload={
+                "type": action,
+                "occurred_at": now.isoformat(),
+                "order": {"id": order.id, "eatsId": order.eats_id, "status": order.status.value},
+            },
+            created_at=now,
+        )
+    )

@@ -1,0 +1,217 @@
+"""The delivery face: Kassa as the restaurant's server, called by Yandex Eats.
+
+Errors are `[{"code": <int>, "description": ...}]` (400, 404, 500; codes in
+kassa.core.delivery.Code and the README); a missing, wrong or expired token is 401
+`{"reason": "Access token has been expired. You should request a new one"}`. Times are RFC 3339
+with fractional seconds. Orders are accepted as `application/json` and
+`application/vnd.eats.order.v2+json`; the answers are `application/json`.
+"""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, Response
+
+from kassa.app import delivery as app
+from kassa.core.delivery import Code, DeliveryError, Status
+from kassa.faces.deps import Ctx
+from kassa.faces.responses import Json
+from kassa.store.delivery import Client, DeliveryOrder
+
+router = APIRouter(default_response_class=Json)
+DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
+async def _client(request: Request, ctx: Any) -> Client:
+    return await app.authenticate(ctx.db, request.headers.get("authorization"), ctx.clock())
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        data = json.loads(raw or b"{}", parse_float=Decimal)
+    except ValueError:
+        raise DeliveryError(Code.BAD_REQUEST, "Malformed JSON in request body") from None
+    if not isinstance(data, dict):
+        raise DeliveryError(Code.BAD_REQUEST, "The request body must be a JSON object")
+    return data
+
+
+@router.post("/security/oauth/token", tags=DELIVERY)
+async def token(request: Request, ctx: Ctx) -> Json:
+    """Form-encoded `client_id`, `client_secret`, `grant_type=client_credentials`, `scope`."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    issued = await app.issue_token(ctx.db, fields, ctx.clock(), ctx.settings.delivery_token_ttl)
+    return Json({"access_token": issued})
+
+
+@router.get("/restaurants", tags=DELIVERY)
+async def restaurants(request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    found = await app.restaurants(ctx.db, client.org_id)
+    return Json({"places": [{"id": r.id, "title": r.title, "address": r.address} for r in found]})
+
+
+@router.get("/menu/{restaurant_id}/composition", tags=DELIVERY)
+async def composition(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    items = await app.menu(ctx.db, client.org_id, restaurant_id)
+    categories = sorted({i.category for i in items.values()})
+    return Json(
+        {
+            "categories": [{"id": c, "name": c} for c in categories],
+            "items": [
+                {"id": i.id, "categoryId": i.category, "name": i.name, "price": i.price}
+                for i in items.values()
+            ],
+        }
+    )
+
+
+@router.get("/menu/{restaurant_id}/availability", tags=DELIVERY)
+async def availability(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+    """The stop-list: counted items with their stock; 0 means not available now."""
+    client = await _client(request, ctx)
+    items = await app.menu(ctx.db, client.org_id, restaurant_id)
+    return Json(
+        {
+            "items": [
+                {"itemId": i.id, "stock": i.stock} for i in items.values() if i.stock is not None
+            ]
+        }
+    )
+
+
+@router.get("/menu/{restaurant_id}/promos", tags=DELIVERY)
+async def promos(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    await app.menu(ctx.db, client.org_id, restaurant_id)
+    return Json({"promoItems": []})
+
+
+@router.post("/order", tags=DELIVERY)
+async def create_order(request: Request, ctx: Ctx) -> Json:
+    """A new order (`yandex`, `marketplace`, `pickup`); the same eatsId again: the same orderId."""
+    client = await _client(request, ctx)
+    body = await _json(request)
+    order_id = await app.create_order(ctx.db, client, body, ctx.clock())
+    return Json({"result": "OK", "orderId": order_id})
+
+
+def order_v2(order: DeliveryOrder) -> dict[str, Any]:
+    """The order in the v2 model, with the lines the restaurant accepted."""
+    return {
+        **order.request,
+        "items": [
+            {"id": x["id"], "name": x["name"], "quantity": x["quantity"], "price": x["price"]}
+            for x in order.lines
+        ],
+        "droppedItems": order.dropped,
+        "status": order.status.value,
+        "paymentInfo": {**(order.request.get("paymentInfo") or {}), "itemsCost": app.total(order)},
+    }
+
+
+@router.get("/order/{order_id}", tags=DELIVERY)
+async def read_order(order_id: str, request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    return Json(order_v2(await app.get_order(ctx.db, client, order_id)))
+
+
+@router.put("/order/{order_id}", tags=DELIVERY)
+async def change_order(order_id: str, request: Request, ctx: Ctx) -> Json:
+    """New contents: re-priced from the menu and stock held again, in one transaction."""
+    client = await _client(request, ctx)
+    await app.update_order(ctx.db, client, order_id, await _json(request), ctx.clock())
+    return Json({"result": "OK", "orderId": order_id})
+
+
+@router.delete("/order/{order_id}", tags=DELIVERY)
+async def delete_order(order_id: str, request: Request, ctx: Ctx) -> Response:
+    """`{eatsId, comment}`: the eatsId must be the order's; the comment at most 500."""
+    client = await _client(request, ctx)
+    body = await _json(request)
+    if body.get("eatsId") is None:
+        raise DeliveryError(Code.EATS_ID_INVALID, "eatsId is required")
+    await app.cancel_order(
+        ctx.db,
+        client.org_id,
+        order_id,
+        ctx.clock(),
+        eats_id=body.get("eatsId"),
+        comment=body.get("comment"),
+        actor="aggregator",
+    )
+    return Response(status_code=200)
+
+
+@router.get("/order/{order_id}/status", tags=DELIVERY)
+async def read_status(order_id: str, request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    order = await app.get_order(ctx.db, client, order_id)
+    answer: dict[str, Any] = {
+        "status": order.status.value,
+        "comment": order.status_comment or "",
+        "updatedAt": rfc3339(order.updated_at),
+    }
+    if order.status_reason:
+        answer["reason"] = order.status_reason
+    return Json(answer)
+
+
+@router.put("/order/{order_id}/status", tags=DELIVERY)
+async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
+    """The aggregator's pushes: CANCELLED (with `reason`), TAKEN_BY_COURIER, DELIVERED; 204."""
+    client = await _client(request, ctx)
+    body = await _json(request)
+    try:
+        status = Status(str(body.get("status")))
+    except ValueError:
+        raise DeliveryError(
+            Code.BAD_REQUEST, "status must be CANCELLED, TAKEN_BY_COURIER or DELIVERED"
+        ) from None
+    attributes = body.get("attributes") or []
+    if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
+        raise DeliveryError(Code.BAD_REQUEST, "attributes must be a list of strings")
+    if status is Status.CANCELLED:
+        reason = body.get("reason")
+        await app.cancel_order(
+            ctx.db,
+            client.org_id,
+            order_id,
+            ctx.clock(),
+            eats_id=None,
+            comment=body.get("comment"),
+            reason=str(reason) if reason else None,
+            attributes=attributes,
+            actor="aggregator",
+        )
+    else:
+        if body.get("reason") is not None:
+            raise DeliveryError(Code.BAD_REQUEST, "reason comes only with CANCELLED")
+        await app.move(
+            ctx.db,
+            client.org_id,
+            order_id,
+            status,
+            ctx.clock(),
+            by_restaurant=False,
+            comment=body.get("comment"),
+        )
+    return Response(status_code=204)
+
+
+@router.put("/order/{order_id}/courier", tags=DELIVERY)
+async def courier(order_id: str, request: Request, ctx: Ctx) -> Json:
+    client = await _client(request, ctx)
+    await app.set_courier(ctx.db, client.org_id, order_id, await _json(request), ctx.clock())
+    return Json({"result": "OK"})

@@ -1,0 +1,267 @@
+"""Delivery storage: aggregator clients and tokens, restaurants, menu items (stock), orders."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, insert, or_, select, update
+
+from kassa.core.delivery import MenuItem, Status
+from kassa.store.tables import (
+    delivery_clients,
+    delivery_orders,
+    delivery_tokens,
+    menu_items,
+    restaurants,
+)
+from kassa.store.tx import Tx
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    org_id: str
+    secret_hash: str
+
+
+@dataclass(frozen=True)
+class Restaurant:
+    id: str
+    org_id: str
+    title: str
+    address: str
+    shop_id: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryOrder:
+    id: str
+    org_id: str
+    restaurant_id: str
+    eats_id: str
+    discriminator: str
+    status: Status
+    request: dict[str, Any]
+    lines: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    status_comment: str | None
+    status_reason: str | None
+    courier: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeliveryRepo:
+    def __init__(self, conn: Tx) -> None:
+        self._conn = conn
+
+    # clients and tokens
+    async def add_client(self, client: Client, now: datetime) -> None:
+        await self._conn.execute(
+            insert(delivery_clients).values(
+                client_id=client.client_id,
+                org_id=client.org_id,
+                secret_hash=client.secret_hash,
+                created_at=now,
+            )
+        )
+
+    async def client(self, client_id: str) -> Client | None:
+        row = (
+            await self._conn.execute(
+                select(delivery_clients).where(delivery_clients.c.client_id == client_id)
+            )
+        ).first()
+        return Client(row.client_id, row.org_id, row.secret_hash) if row else None
+
+    async def add_token(
+        self, token_hash: str, client_id: str, expires_at: datetime, now: datetime
+    ) -> None:
+        await self._conn.execute(delete(delivery_tokens).where(delivery_tokens.c.expires_at <= now))
+        await self._conn.execute(
+            insert(delivery_tokens).values(
+                token_hash=token_hash, client_id=client_id, expires_at=expires_at
+            )
+        )
+
+    async def token(self, token_hash: str) -> tuple[str, datetime] | None:
+        row = (
+            await self._conn.execute(
+                select(delivery_tokens).where(delivery_tokens.c.token_hash == token_hash)
+            )
+        ).first()
+        return (row.client_id, row.expires_at) if row else None
+
+    # restaurants and menus
+    async def add_restaurant(self, restaurant: Restaurant, now: datetime) -> None:
+        await self._conn.execute(
+            insert(restaurants).values(
+                id=restaurant.id,
+                org_id=restaurant.org_id,
+                title=restaurant.title,
+                address=restaurant.address,
+                shop_id=restaurant.shop_id,
+                created_at=now,
+            )
+        )
+
+    async def restaurants_of(self, org_id: str) -> list[Restaurant]:
+        rows = await self._conn.execute(
+            select(restaurants).where(restaurants.c.org_id == org_id).order_by(restaurants.c.id)
+        )
+        return [Restaurant(r.id, r.org_id, r.title, r.address, r.shop_id) for r in rows]
+
+    async def restaurant(self, restaurant_id: str) -> Restaurant | None:
+        row = (
+            await self._conn.execute(select(restaurants).where(restaurants.c.id == restaurant_id))
+        ).first()
+        return Restaurant(row.id, row.org_id, row.title, row.address, row.shop_id) if row else None
+
+    async def put_items(self, restaurant_id: str, items: Sequence[MenuItem]) -> None:
+        """Upsert the menu: items named are written, other items stay."""
+        for item in items:
+            found = await self._conn.execute(
+                update(menu_items)
+                .where(menu_items.c.restaurant_id == restaurant_id, menu_items.c.id == item.id)
+                .values(
+                    name=item.name,
+                    category=item.category,
+                    price=item.price,
+                    stock_milli=_milli(item.stock),
+                )
+            )
+            if not found.rowcount:
+                await self._conn.execute(
+                    insert(menu_items).values(
+                        restaurant_id=restaurant_id,
+                        id=item.id,
+                        name=item.name,
+                        category=item.category,
+                        price=item.price,
+                        stock_milli=_milli(item.stock),
+                    )
+                )
+
+    async def menu(self, restaurant_id: str) -> dict[str, MenuItem]:
+        rows = await self._conn.execute(
+            select(menu_items)
+            .where(menu_items.c.restaurant_id == restaurant_id)
+            .order_by(menu_items.c.category, menu_items.c.id)
+        )
+        return {r.id: _item(r) for r in rows}
+
+    async def take_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> bool:
+        """Hold `quantity` of an item: one conditional UPDATE; False when not enough is left."""
+        result = await self._conn.execute(
+            update(menu_items)
+            .where(
+                menu_items.c.restaurant_id == restaurant_id,
+                menu_items.c.id == item_id,
+                or_(
+                    menu_items.c.stock_milli.is_(None), menu_items.c.stock_milli >= _milli(quantity)
+                ),
+            )
+            .values(stock_milli=menu_items.c.stock_milli - _milli(quantity))
+        )
+        return bool(result.rowcount)
+
+    async def give_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> None:
+        """The reverse of take_stock (a counted item only)."""
+        await self._conn.execute(
+            update(menu_items)
+            .where(
+                menu_items.c.restaurant_id == restaurant_id,
+                menu_items.c.id == item_id,
+                menu_items.c.stock_milli.is_not(None),
+            )
+            .values(stock_milli=menu_items.c.stock_milli + _milli(quantity))
+        )
+
+    # orders
+    async def add_order(self, order: DeliveryOrder) -> None:
+        await self._conn.execute(insert(delivery_orders).values(**_row(order)))
+
+    async def save_order(self, order: DeliveryOrder) -> None:
+        values = _row(order)
+        values.pop("id")
+        await self._conn.stage(
+            update(delivery_orders).where(delivery_orders.c.id == order.id).values(**values)
+        )
+
+    async def order(self, order_id: str, *, lock: bool = False) -> DeliveryOrder | None:
+        query = select(delivery_orders).where(delivery_orders.c.id == order_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return _order(row) if row else None
+
+    async def by_eats_id(self, org_id: str, eats_id: str) -> DeliveryOrder | None:
+        row = (
+            await self._conn.execute(
+                select(delivery_orders).where(
+                    and_(delivery_orders.c.org_id == org_id, delivery_orders.c.eats_id == eats_id)
+                )
+            )
+        ).first()
+        return _order(row) if row else None
+
+    async def orders_of(self, org_id: str, statuses: Sequence[Status] = ()) -> list[DeliveryOrder]:
+        cond = [delivery_orders.c.org_id == org_id]
+        if statuses:
+            cond.append(delivery_orders.c.status.in_([s.value for s in statuses]))
+        rows = await self._conn.execute(
+            select(delivery_orders).where(and_(*cond)).order_by(delivery_orders.c.created_at.desc())
+        )
+        return [_order(r) for r in rows]
+
+
+def _milli(quantity: Decimal | None) -> int | None:
+    """Thousandths of a unit; a finer quantity is rounded up (never held short)."""
+    if quantity is None:
+        return None
+    return int((quantity * 1000).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _item(r: Row[Any]) -> MenuItem:
+    stock = Decimal(r.stock_milli) / 1000 if r.stock_milli is not None else None
+    return MenuItem(r.id, r.restaurant_id, r.name, r.category, Decimal(r.price), stock)
+
+
+def _row(o: DeliveryOrder) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "org_id": o.org_id,
+        "restaurant_id": o.restaurant_id,
+        "eats_id": o.eats_id,
+        "discriminator": o.discriminator,
+        "status": o.status.value,
+        "request": o.request,
+        "lines": o.lines,
+        "dropped": o.dropped,
+        "status_comment": o.status_comment,
+        "status_reason": o.status_reason,
+        "courier": o.courier,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+    }
+
+
+def _order(r: Row[Any]) -> DeliveryOrder:
+    return DeliveryOrder(
+        r.id,
+        r.org_id,
+        r.restaurant_id,
+        r.eats_id,
+        r.discriminator,
+        Status(r.status),
+        dict(r.request),
+        list(r.lines),
+        list(r.dropped),
+        r.status_comment,
+        r.status_reason,
+        dict(r.courier) if r.courier else None,
+        r.created_at,
+        r.updated_at,
+    )
