@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from kassa.app.ids import new_id
+from kassa.app.journal import record_event
 from kassa.app.ticket_loyalty import member_phone, settle_earning
-from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
@@ -375,6 +375,7 @@ async def cancel_order(
                 "attributes": attributes or [],
                 "stock_returned": returns_stock(before),
             },
+            actor=actor,
         )
         await uow.commit()
 
@@ -402,7 +403,8 @@ async def move(
         if target is Status.DELIVERED:
             await _earn(uow, order, now)
         await uow.delivery.save_order(order)
-        await _journal(uow, order, f"delivery.{target.value.lower()}", now, before)
+        actor = "restaurant" if by_restaurant else "aggregator"
+        await _journal(uow, order, f"delivery.{target.value.lower()}", now, before, actor=actor)
         await uow.commit()
     return order
 
@@ -458,30 +460,20 @@ async def _journal(
     now: datetime,
     before: Status | None,
     details: dict[str, Any] | None = None,
+    *,
+    actor: str = "aggregator",
 ) -> None:
-    await uow.audit.append(
-        AuditEntry(
-            order_id=order.id,
-            at=now,
-            actor="aggregator" if action != "delivery.accepted_by_restaurant" else "restaurant",
-            action=action,
-            from_status=before.value if before else None,
-            to_status=order.status.value,
-            reason=(details or {}).get("reason"),
-            details={"eatsId": order.eats_id, **(details or {})},
-        )
-    )
-    await uow.outbox.enqueue(
-        OutboxMessage(
-            topic=action,
-            org_id=order.org_id,
-            partner_id=None,
-            order_id=order.id,
-            payload={
-                "type": action,
-                "occurred_at": now.isoformat(),
-                "order": {"id": order.id, "eatsId": order.eats_id, "status": order.status.value},
-            },
-            created_at=now,
-        )
+    """The delivery order's timeline and the organisation's `delivery.*` webhooks."""
+    await record_event(
+        uow,
+        order_id=order.id,
+        org_id=order.org_id,
+        actor=actor,
+        action=action,
+        from_status=before.value if before else None,
+        to_status=order.status.value,
+        now=now,
+        order={"id": order.id, "eatsId": order.eats_id, "restaurantId": order.restaurant_id},
+        details={"eatsId": order.eats_id, **(details or {})},
+        reason=(details or {}).get("reason"),
     )

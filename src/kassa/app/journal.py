@@ -82,3 +82,48 @@ def _payload(order: Order, action: str, now: datetime, reason: str | None) -> di
             },
         },
     }
+
+
+async def record_event(
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    org_id: str,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    now: datetime,
+    order: dict[str, Any],
+    details: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
+    """`record` for the orders of the other faces (loyalty, delivery): the timeline entry and
+    the organisation's webhook, in the command's transaction; every action is published."""
+    await uow.audit.append(
+        AuditEntry(
+            order_id=order_id,
+            at=now,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            details=details or {},
+        )
+    )
+    await uow.outbox.enqueue(
+        OutboxMessage(
+            topic=action,
+            org_id=org_id,
+            partner_id=None,
+            order_id=order_id,
+            payload={
+                "type": action,
+                "occurred_at": now.isoformat(),
+                "reason": reason,
+                "order": {**order, "status": to_status},
+            },
+            created_at=now,
+        )
+    )

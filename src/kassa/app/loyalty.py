@@ -21,8 +21,8 @@ from typing import Any
 
 from kassa.app.catalog import own_event
 from kassa.app.ids import new_id
+from kassa.app.journal import record_event
 from kassa.app.loyalty_payload import payload_of
-from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.cancellation import LedgerKey, LedgerMove, plan_ledger_moves
 from kassa.core.errors import (
     LoyaltyInvalid,
@@ -801,37 +801,22 @@ async def _journal(
     uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, action: str, now: datetime
 ) -> None:
     """The loyalty order's timeline and the shop organisation's `loyalty.*` webhooks."""
-    details = {
+    summary = {
+        "id": order.id,
         "shop": shop.id,
         "order_id": order.order_id,
+        "identifier": order.request.get("identifier"),
         "to_pay": str(order.result.get("order_to_pay")),
     }
-    await uow.audit.append(
-        AuditEntry(
-            order_id=order.id,
-            at=now,
-            actor=f"shop:{shop.id}",
-            action=action,
-            from_status=None,
-            to_status=order.status.value,
-            details=details,
-        )
-    )
-    await uow.outbox.enqueue(
-        OutboxMessage(
-            topic=action,
-            org_id=shop.org_id,
-            partner_id=None,
-            order_id=order.id,
-            payload={
-                "type": action,
-                "occurred_at": now.isoformat(),
-                "order": {
-                    **details,
-                    "status": order.status.value,
-                    "identifier": order.request.get("identifier"),
-                },
-            },
-            created_at=now,
-        )
+    await record_event(
+        uow,
+        order_id=order.id,
+        org_id=shop.org_id,
+        actor=f"shop:{shop.id}",
+        action=action,
+        from_status=None,
+        to_status=order.status.value,
+        now=now,
+        order=summary,
+        details=summary,
     )
