@@ -173,7 +173,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0006_delivery"
+    assert migrate.head() == "0007_idempotency"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

@@ -14,6 +14,7 @@ from kassa.faces import errors
 from kassa.faces.context import Context
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
+from kassa.faces.idempotency import Idempotency
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
@@ -115,5 +116,6 @@ def create_app(
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": kassa.__version__}
 
+    app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -2,6 +2,7 @@
 
 from kassa.store.catalog import CatalogRepo
 from kassa.store.delivery import DeliveryRepo
+from kassa.store.idempotency import IdempotencyRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
@@ -23,3 +24,4 @@ class Repositories:
         self.refunds = RefundRepo(conn)
         self.loyalty = LoyaltyRepo(conn)
         self.delivery = DeliveryRepo(conn)
+        self.idempotency = IdempotencyRepo(conn)

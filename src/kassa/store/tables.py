@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -456,4 +457,18 @@ delivery_orders = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("org_id", "eats_id", name="uq_delivery_orders_org_eats"),
+)
+
+# Idempotency-Key: the first answer to a mutating call, replayed to its retries for 24 h.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),  # a hash of the caller's credentials
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # method, path and body
+    Column("state", String(16), nullable=False),  # running | done
+    Column("status", Integer),
+    Column("content_type", String(100)),
+    Column("body", LargeBinary),
+    Column("created_at", UTCDateTime, nullable=False),
 )

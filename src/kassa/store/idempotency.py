@@ -1,0 +1,63 @@
+"""Stored first answers of mutating calls that carried an Idempotency-Key."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kassa.store.tables import idempotency_keys as keys
+from kassa.store.tx import Tx
+
+
+@dataclass(frozen=True)
+class Stored:
+    fingerprint: str
+    state: str
+    status: int | None
+    content_type: str | None
+    body: bytes | None
+    created_at: datetime
+
+
+class IdempotencyRepo:
+    def __init__(self, conn: Tx) -> None:
+        self._conn = conn
+
+    async def claim(self, scope: str, key: str, fingerprint: str, now: datetime) -> bool:
+        """Start the call under this key; False when the key is already there."""
+        try:
+            await self._conn.execute(
+                insert(keys).values(
+                    scope=scope, key=key, fingerprint=fingerprint, state="running", created_at=now
+                )
+            )
+        except IntegrityError:
+            return False
+        return True
+
+    async def get(self, scope: str, key: str) -> Stored | None:
+        row = (
+            await self._conn.execute(select(keys).where(keys.c.scope == scope, keys.c.key == key))
+        ).first()
+        if row is None:
+            return None
+        return Stored(
+            row.fingerprint, row.state, row.status, row.content_type, row.body, row.created_at
+        )
+
+    async def finish(
+        self, scope: str, key: str, status: int, content_type: str | None, body: bytes
+    ) -> None:
+        await self._conn.execute(
+            update(keys)
+            .where(keys.c.scope == scope, keys.c.key == key)
+            .values(state="done", status=status, content_type=content_type, body=body)
+        )
+
+    async def forget(self, scope: str, key: str) -> None:
+        await self._conn.execute(delete(keys).where(keys.c.scope == scope, keys.c.key == key))
+
+    async def purge(self, before: datetime) -> int:
+        result = await self._conn.execute(delete(keys).where(keys.c.created_at < before))
+        return int(result.rowcount)
