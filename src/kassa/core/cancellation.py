@@ -4,6 +4,7 @@
 applies it in one transaction. The same plan, unapplied, is the preview.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +34,11 @@ class CancellationPlan:
 
     @property
     def line_state(self) -> LineState:
-        """What the released lines become: refunded from a sold order, else canceled."""
-        return LineState.REFUNDED if self.from_status is OrderStatus.DONE else LineState.CANCELED
+        """What the released lines become: refunded from a sold order; dropped from an order
+        that goes on (a partial cancel); canceled (still listed) when the order ends."""
+        if self.from_status is OrderStatus.DONE:
+            return LineState.REFUNDED
+        return LineState.RELEASED if self.partial else LineState.CANCELED
 
 
 def plan_cancellation(order: Order, *, reason: str | None = None) -> CancellationPlan:
@@ -119,3 +123,57 @@ def plan_ledger_moves(
             account, member_id, certificate_id, sticker, spending = key
             moves.append(LedgerMove(account, member_id, certificate_id, sticker, spending, delta))
     return moves
+
+
+# Why an order (or part of it) is cancelled: Kassa's codes, plus the delivery face's.
+REASON_CODES = frozenset(
+    {
+        "customer_request",
+        "customer_no_show",
+        "payment_failed",
+        "event_cancelled",
+        "event_changed",
+        "duplicate_order",
+        "fraud_suspected",
+        "operator_error",
+        "out_of_stock",
+        "other",
+        "place.unable_to_call",
+        "place.missing_dish",
+        "place.closed_early",
+        "place.technical_problem",
+        "place.busy_period",
+        "place.some_other_reason",
+        "place.integration_failed",
+        "place.late",
+        "place.high_load",
+        "client.does_not_want_to_wait",
+        "client.refused_order_changes",
+        "service.integration_failed",
+    }
+)
+
+
+def order_version(order: Order) -> str:
+    """What a preview saw: any change to the order (status, tickets, codes, time) changes it."""
+    parts = [
+        order.status.value,
+        order.updated_at.isoformat(),
+        ",".join(sorted(line.ticket_id for line in order.active_lines)),
+        ",".join(order.promocodes),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def plan_for(
+    order: Order, tickets: Iterable[str] | None, *, reason: str | None
+) -> CancellationPlan:
+    """The plan for a cancel of the whole order (`tickets` None) or of some tickets: an open
+    order is cancelled, a done one refunded."""
+    if tickets is None:
+        if order.status is OrderStatus.DONE:
+            return plan_partial(
+                order, [line.ticket_id for line in order.active_lines], reason=reason
+            )
+        return plan_cancellation(order, reason=reason)
+    return plan_partial(order, tickets, reason=reason)

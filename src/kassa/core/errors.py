@@ -190,3 +190,14 @@ class DeliveryTokenInvalid(KassaError):
 
     kind = ErrorKind.UNAUTHORIZED
     code = "token_invalid"
+
+
+class OrderChanged(KassaError):
+    """The order changed since the preview the client passes the version of."""
+
+    kind = ErrorKind.CONFLICT
+    code = "order_changed"
+
+
+class ReasonUnknown(KassaError):
+    code = "reason_unknown"
