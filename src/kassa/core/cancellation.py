@@ -77,8 +77,16 @@ def plan_partial(
         raise OrderNotCancellable(
             f"Order {order.id} is not cancellable", order=order.id, status=order.status
         )
+    # A refund of every ticket left ends what the order holds: its promo code's use comes back.
+    everything = wanted == active
     return CancellationPlan(
-        order.id, order.status, order.status, tuple(sorted(wanted)), reason, partial=True
+        order.id,
+        order.status,
+        order.status,
+        tuple(sorted(wanted)),
+        reason,
+        partial=True,
+        release_promocodes=tuple(order.promocodes) if everything else (),
     )
 
 
