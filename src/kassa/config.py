@@ -18,6 +18,7 @@ class Settings:
     auth_cache_seconds: float = 5.0
     db_pool_size: int = 20
     worker_interval_seconds: float = 1.0
+    worker_lease_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     delivery_token_ttl: timedelta = timedelta(hours=1)
@@ -34,6 +35,7 @@ class Settings:
             auth_cache_seconds=float(env.get("KASSA_AUTH_CACHE_SECONDS", 5)),
             db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 20)),
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
+            worker_lease_seconds=float(env.get("KASSA_WORKER_LEASE_SECONDS", 60)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
             delivery_token_ttl=timedelta(
                 minutes=float(env.get("KASSA_DELIVERY_TOKEN_MINUTES", 60))

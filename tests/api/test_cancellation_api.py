@@ -105,3 +105,36 @@ async def test_bad_reasons_tickets_and_strangers(
     assert foreign.status_code == 400 and foreign.json()["reason"] == "bad tickets"
     other = await new_tenant()
     assert (await client.get(url(order["id"]), headers=other.seller)).status_code == 404
+
+
+async def test_a_partial_cancel_gives_back_a_code_that_no_longer_applies(
+    client: httpx.AsyncClient, seller: dict[str, str], organiser: dict[str, str]
+) -> None:
+    made = await client.post(
+        f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes",
+        headers=organiser,
+        json={"code": "PAIRONLY", "discount": {"fix": "100.00"}, "tickets_count": {"min": 2}},
+    )
+    code = made.json()
+    order = await reserve(client, seller, 2, promocodes=["PAIRONLY"])
+    assert order["promocodes"] == [code["id"]]
+    cut = await client.post(
+        url(order["id"]),
+        headers=seller,
+        json={"reason": "customer_request", "tickets": [order["tickets"][0]["id"]]},
+    )
+    assert cut.status_code == 200, cut.text
+    data = (await client.get(f"{ORDERS}/{order['id']}", headers=seller)).json()["data"]
+    assert data["promocodes"] == [] and data["values"]["discount"] == "0.00"
+    used = await client.get(
+        f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes/{code['id']}", headers=organiser
+    )
+    assert used.json()["used"] == 0
+
+
+async def test_webhook_aliases(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    from kassa.store.webhooks import Endpoint
+
+    endpoint = Endpoint("e", "o", "http://x", "s", ("order.created", "refund.*"), True)
+    assert endpoint.wants("order.placed") and endpoint.wants("refund.approved")
+    assert not endpoint.wants("order.done") and not endpoint.wants("loyalty.applied")

@@ -33,6 +33,7 @@ PARTIAL_INDEXES = {
     "ix_tickets_vacant": "status = 'vacant'",
     "ix_orders_open_due": "status IN ('executed', 'in_progress')",
     "ix_outbox_pending": "delivered_at IS NULL",
+    "ix_webhook_deliveries_due": "state = 'pending'",
 }
 T = TypeVar("T")
 NewDatabase = Callable[[], str]
@@ -173,7 +174,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0007_idempotency"
+    assert migrate.head() == "0008_webhook_endpoints"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

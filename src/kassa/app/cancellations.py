@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from kassa.app.access import locked_order, visible_order
 from kassa.app.cancel import apply_cancellation
+from kassa.app.orders import recheck_promocodes
 from kassa.app.ticket_loyalty import member_phone
 from kassa.core.cancellation import (
     REASON_CODES,
@@ -88,6 +89,10 @@ async def cancel(
             )
         seen = await _preview(uow, order, tickets, reason)
         await apply_cancellation(uow, order, seen.plan, principal.id, now)
+        if seen.plan.partial and order.promocodes and order.status is not OrderStatus.DONE:
+            # Fewer tickets: the code may no longer apply (too few for its minimum).
+            await recheck_promocodes(db, uow, order, now)
+            await uow.orders.save(order)
         await uow.commit()
     return seen
 

@@ -395,6 +395,12 @@ def _change_details(order: Order, change: OrderChange) -> None:
         order.vendor_data = {**order.vendor_data, **change.vendor_data}
 
 
+async def recheck_promocodes(db: Database, uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """After tickets left the order: give its code back if it no longer applies, reprice."""
+    fee = (await _snapshot(db, uow, order.event_id)).fee
+    await _apply_promocodes(uow, fee, order, None, now)
+
+
 async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog:
     """The event's snapshot, on sale or not (pricing an order already placed)."""
 

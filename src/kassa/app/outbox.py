@@ -20,6 +20,7 @@ from kassa.app.mail_jobs import MAIL_TOPICS, deliver_mail
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 from kassa.store.journal import PendingMessage
+from kassa.store.webhooks import Endpoint
 
 log = logging.getLogger("kassa.outbox")
 
@@ -64,6 +65,19 @@ async def drain(
             (m.org_id, m.partner_id): await uow.tenants.endpoint(m.org_id, m.partner_id)
             for m in messages
         }
+        # Registered endpoints get a delivery row each (once per event, however often a
+        # message is leased again): delivered below, retried, or left as a dead letter.
+        registered: dict[str, list[Endpoint]] = {}
+        for m in messages:
+            if m.topic in MAIL_TOPICS:
+                continue
+            if m.org_id not in registered:
+                registered[m.org_id] = await uow.webhooks.endpoints_of(m.org_id)
+            for registered_endpoint in registered[m.org_id]:
+                if registered_endpoint.wants(m.topic):
+                    await uow.webhooks.fan_out(
+                        registered_endpoint.id, m.id, m.topic, m.payload, now
+                    )
         await uow.commit()
     delivered = failed = 0
     for message in messages:
@@ -81,7 +95,55 @@ async def drain(
                 await uow.outbox.mark_failed(message.id, error, now + backoff(message.attempts))
                 failed += 1
             await uow.commit()
-    return DrainResult(delivered, failed)
+    sent, lost = await deliver_registered(db, client, now, batch=batch, lease=lease)
+    return DrainResult(delivered + sent, failed + lost)
+
+
+GIVE_UP_AFTER = timedelta(days=3)
+
+
+async def deliver_registered(
+    db: Database,
+    client: httpx.AsyncClient,
+    now: datetime,
+    *,
+    batch: int = 50,
+    lease: timedelta = timedelta(seconds=60),
+) -> tuple[int, int]:
+    """Due deliveries to registered endpoints: leased with SKIP LOCKED (several workers share
+    them), POSTed signed with the endpoint's secret, then marked; after three days of
+    failures a delivery is dead (listed and replayable by an operator)."""
+    async with db.unit_of_work() as uow:
+        due = await uow.webhooks.claim(now, batch)
+        await uow.webhooks.lease([d.id for d in due], now + lease)
+        targets = {d.endpoint_id: await uow.webhooks.endpoint(d.endpoint_id) for d in due}
+        await uow.commit()
+    sent = lost = 0
+    for delivery in due:
+        endpoint = targets[delivery.endpoint_id]
+        error = "endpoint removed"
+        if endpoint is not None and endpoint.active:
+            message = PendingMessage(
+                delivery.event_id,
+                delivery.topic,
+                endpoint.org_id,
+                None,
+                None,
+                delivery.payload,
+                delivery.attempts,
+            )
+            error = await _post(client, endpoint.url, endpoint.secret, message, now) or ""
+        async with db.unit_of_work() as uow:
+            if not error:
+                await uow.webhooks.delivered(delivery.id, now)
+                sent += 1
+            else:
+                retry_at = now + backoff(delivery.attempts)
+                give_up = retry_at - delivery.created_at > GIVE_UP_AFTER
+                await uow.webhooks.failed(delivery.id, error, None if give_up else retry_at)
+                lost += 1
+            await uow.commit()
+    return sent, lost
 
 
 async def _mail(
@@ -109,6 +171,7 @@ async def _post(
         "Content-Type": "application/json",
         "X-Kassa-Event": message.topic,
         "X-Kassa-Delivery": str(message.id),
+        "X-Kassa-Event-Id": str(message.id),
     }
     if secret:
         headers[SIGNATURE_HEADER] = sign(secret, int(now.timestamp()), body)

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 import httpx
 
@@ -22,10 +23,11 @@ async def run_once(
     client: httpx.AsyncClient,
     clock: Clock = utcnow,
     smtp: SmtpSettings | None = None,
+    lease: timedelta = timedelta(seconds=60),
 ) -> int:
     """One sweep and one outbox pass; returns how many things it did."""
     expired = await expire_due(db, clock())
-    result = await drain(db, client, clock(), smtp=smtp)
+    result = await drain(db, client, clock(), smtp=smtp, lease=lease)
     if expired or result.delivered or result.failed:
         log.info(
             "expired %d orders; delivered %d messages, %d failed",
@@ -48,7 +50,12 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
         async with httpx.AsyncClient(timeout=timeout) as client:
             while not stop.is_set():
                 try:
-                    busy = await run_once(db, client, smtp=settings.smtp)
+                    busy = await run_once(
+                        db,
+                        client,
+                        smtp=settings.smtp,
+                        lease=timedelta(seconds=settings.worker_lease_seconds),
+                    )
                 except Exception:  # the loop outlives a failed pass (e.g. the DB restarting)
                     log.exception("worker pass failed; retrying")
                     busy = 0

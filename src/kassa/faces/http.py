@@ -23,6 +23,7 @@ from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
+from kassa.faces.webhooks_api import router as webhooks_router
 from kassa.store.db import Database
 
 
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(loyalty_admin_router)
     app.include_router(delivery_router)
     app.include_router(delivery_admin_router)
+    app.include_router(webhooks_router)
     app.include_router(kassa_router)
 
     @app.get("/health", include_in_schema=False)

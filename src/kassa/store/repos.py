@@ -10,6 +10,7 @@ from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
 from kassa.store.tx import Tx
+from kassa.store.webhooks import WebhookRepo
 
 
 class Repositories:
@@ -25,3 +26,4 @@ class Repositories:
         self.loyalty = LoyaltyRepo(conn)
         self.delivery = DeliveryRepo(conn)
         self.idempotency = IdempotencyRepo(conn)
+        self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)

@@ -1,0 +1,79 @@
+"""Kassa's webhook API (the organiser's key): endpoints, deliveries, dead letters, replay."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field, StringConstraints
+
+from kassa.app import webhooks
+from kassa.faces.deps import Caller, Ctx
+from kassa.faces.responses import Json, json_response
+from kassa.faces.ticketing.schemas import _Body
+from kassa.store.webhooks import Delivery
+
+router = APIRouter(prefix="/api/v1/webhooks", default_response_class=Json, tags=["webhooks"])
+
+
+class EndpointIn(_Body):
+    url: Annotated[str, StringConstraints(min_length=8, max_length=500)]
+    events: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Field(min_length=1, max_length=50),
+    ]
+
+
+def _delivery(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "endpoint": d.endpoint_id,
+        "event_id": d.event_id,
+        "event": d.topic,
+        "state": d.state,
+        "attempts": d.attempts,
+        "created_at": d.created_at.isoformat(),
+        "next_attempt_at": d.available_at.isoformat() if d.state == "pending" else None,
+        "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+        "last_error": d.last_error,
+    }
+
+
+@router.post("/endpoints", status_code=201)
+async def add_endpoint(body: EndpointIn, who: Caller, ctx: Ctx) -> Any:
+    """Events: `order.*`, `order.canceled`, `refund.*`, `loyalty.*`, `delivery.*`, `*`. The
+    answer holds the endpoint's signing `secret`, shown this once."""
+    endpoint = await webhooks.add_endpoint(ctx.db, who, body.url, body.events, ctx.clock())
+    return json_response(
+        {
+            "id": endpoint.id,
+            "url": endpoint.url,
+            "events": list(endpoint.events),
+            "secret": endpoint.secret,
+        },
+        201,
+    )
+
+
+@router.get("/endpoints")
+async def list_endpoints(who: Caller, ctx: Ctx) -> Any:
+    return [
+        {"id": e.id, "url": e.url, "events": list(e.events), "active": e.active}
+        for e in await webhooks.endpoints(ctx.db, who)
+    ]
+
+
+@router.delete("/endpoints/{endpoint_id}")
+async def remove_endpoint(endpoint_id: str, who: Caller, ctx: Ctx) -> Any:
+    await webhooks.remove_endpoint(ctx.db, who, endpoint_id)
+    return {}
+
+
+@router.get("/deliveries")
+async def list_deliveries(who: Caller, ctx: Ctx, state: str | None = None) -> Any:
+    """The latest deliveries (`state=pending|delivered|dead`): dead letters wait here."""
+    return [_delivery(d) for d in await webhooks.deliveries(ctx.db, who, state)]
+
+
+@router.post("/deliveries/{delivery_id}/replay")
+async def replay(delivery_id: int, who: Caller, ctx: Ctx) -> Any:
+    await webhooks.replay(ctx.db, who, delivery_id, ctx.clock())
+    return {"id": delivery_id, "state": "pending"}
