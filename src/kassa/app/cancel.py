@@ -1,5 +1,6 @@
 """The one cancellation engine: every face's cancel, and every expiry, goes through here."""
 
+import random
 from dataclasses import replace
 from datetime import datetime
 
@@ -90,11 +91,24 @@ async def expire_order(db: Database, order_id: str, now: datetime) -> bool:
     return True
 
 
-async def expire_due(db: Database, now: datetime, batch: int = 100) -> int:
-    """The sweeper's pass: expire every due order, one transaction each."""
-    async with db.unit_of_work(write=False) as uow:
-        due = await uow.orders.due_for_expiry(now, batch)
+async def expire_due(db: Database, now: datetime, batch: int = 100, max_batches: int = 50) -> int:
+    """The sweeper's pass: expire due orders in batches, one transaction per order.
+
+    Several workers may sweep at once: each takes the due orders in its own random order and
+    skips any order another transaction holds (NOWAIT), so they share the work instead of
+    queueing on the same rows; an order is expired exactly once.
+    """
     expired = 0
-    for order_id in due:
-        expired += await expire_order(db, order_id, now)
+    for _ in range(max_batches):
+        async with db.unit_of_work(write=False) as uow:
+            due = await uow.orders.due_for_expiry(now, batch)
+        if not due:
+            break
+        random.shuffle(due)
+        done = 0
+        for order_id in due:
+            done += await expire_order(db, order_id, now)
+        expired += done
+        if done == 0:  # what is left is being expired by others right now
+            break
     return expired
