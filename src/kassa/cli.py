@@ -1,7 +1,8 @@
-"""`kassa`: serve, migrate, worker, demo, orgs, keys."""
+"""`kassa`: serve, migrate, worker, demo, orgs, keys, loyalty, operators."""
 
 import argparse
 import asyncio
+import getpass
 import json
 import logging
 import os
@@ -9,10 +10,10 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from kassa.app import demo, loyalty, tenants
+from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
 from kassa.config import Settings
-from kassa.core.errors import KassaError, LoyaltyNotFound
+from kassa.core.errors import KassaError, LoyaltyNotFound, OperatorInvalid
 from kassa.core.loyalty import Program
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
@@ -105,7 +106,85 @@ def _parser() -> argparse.ArgumentParser:
     promo.add_argument("--kind", choices=["fix", "percent"], required=True)
     promo.add_argument("--value", required=True)
     promo.set_defaults(run=_promo_code)
+
+    ops = sub.add_parser("operators", help="operator console accounts").add_subparsers(
+        required=True
+    )
+    op_create = ops.add_parser(
+        "create",
+        help="an operator who signs in to /console (password asked for, or read from stdin)",
+    )
+    op_create.add_argument("--org", required=True, help="organisation id")
+    op_create.add_argument("--email", required=True)
+    op_create.add_argument("--role", choices=list(operators.ROLES), default="operator")
+    op_create.add_argument("--name", default="")
+    op_create.add_argument("--restaurant", help="narrow the account to one restaurant")
+    op_create.add_argument("--shop", help="narrow the account to one loyalty shop")
+    op_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    op_create.set_defaults(run=_operator_create)
+    op_list = ops.add_parser("list", help="the operators of an organisation")
+    op_list.add_argument("--org", required=True)
+    op_list.set_defaults(run=_operator_list)
+    op_disable = ops.add_parser("disable", help="stop an operator signing in (ends sessions)")
+    op_disable.add_argument("--email", required=True)
+    op_disable.set_defaults(run=_operator_disable)
     return parser
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise OperatorInvalid("the passwords differ")
+    return first
+
+
+def _operator_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = _password(args)
+
+    async def work(db: Database) -> object:
+        made = await operators.create_operator(
+            db,
+            org_id=args.org,
+            email=args.email,
+            password=password,
+            role=args.role,
+            name=args.name,
+            restaurant_id=args.restaurant,
+            shop_id=args.shop,
+            now=utcnow(),
+        )
+        return {"id": made.id, "email": made.email, "role": made.role, "sign_in": "/console/login"}
+
+    return _with_db(settings, work)
+
+
+def _operator_list(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(db: Database) -> object:
+        async with db.unit_of_work(write=False) as uow:
+            found = await uow.operators.of_org(args.org)
+        return [
+            {
+                "email": o.email,
+                "role": o.role,
+                "restaurant": o.restaurant_id,
+                "shop": o.shop_id,
+                "disabled": o.disabled,
+            }
+            for o in found
+        ]
+
+    return _with_db(settings, work)
+
+
+def _operator_disable(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(db: Database) -> object:
+        return {"disabled": await operators.disable(db, args.email, utcnow())}
+
+    return _with_db(settings, work)
 
 
 def _program_file(path: str | None) -> Program:

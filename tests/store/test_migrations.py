@@ -174,7 +174,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0008_webhook_endpoints"
+    assert migrate.head() == "0009_operators"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

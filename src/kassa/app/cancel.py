@@ -69,7 +69,7 @@ async def cancel_order(
             await uow.commit()
             raise OrderNotCancellable(f"Order {order_id} is not cancellable", order=order_id)
         plan = plan_cancellation(order, reason=reason)
-        await apply_cancellation(uow, order, plan, principal.id, now)
+        await apply_cancellation(uow, order, plan, principal.actor, now)
         await uow.commit()
     return order
 

@@ -88,7 +88,7 @@ async def cancel(
                 f"Order {order_id} changed since the preview", order=order_id, version=version
             )
         seen = await _preview(uow, order, tickets, reason)
-        await apply_cancellation(uow, order, seen.plan, principal.id, now)
+        await apply_cancellation(uow, order, seen.plan, principal.actor, now)
         if seen.plan.partial and order.promocodes and order.status is not OrderStatus.DONE:
             # Fewer tickets: the code may no longer apply (too few for its minimum).
             await recheck_promocodes(db, uow, order, now)

@@ -389,6 +389,7 @@ async def move(
     *,
     by_restaurant: bool,
     comment: object = None,
+    actor: str | None = None,
 ) -> DeliveryOrder:
     allowed = BY_RESTAURANT if by_restaurant else BY_AGGREGATOR - {Status.CANCELLED}
     if target not in allowed:
@@ -403,7 +404,7 @@ async def move(
         if target is Status.DELIVERED:
             await _earn(uow, order, now)
         await uow.delivery.save_order(order)
-        actor = "restaurant" if by_restaurant else "aggregator"
+        actor = actor or ("restaurant" if by_restaurant else "aggregator")
         await _journal(uow, order, f"delivery.{target.value.lower()}", now, before, actor=actor)
         await uow.commit()
     return order

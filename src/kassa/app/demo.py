@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import catalog, delivery, loyalty, promocodes, tenants
+from kassa.app import catalog, delivery, loyalty, operators, promocodes, tenants
 from kassa.core.catalog import EventStatus
 from kassa.core.delivery import MenuItem
 from kassa.core.loyalty import program_from
@@ -44,6 +44,17 @@ CERTIFICATE = "GIFT-1000"
 DELIVERY_CLIENT_ID = "demo-eats"
 DELIVERY_CLIENT_SECRET = "demo-eats-secret-0123456789abcdef"  # noqa: S105 - public demo secret
 RESTAURANT_ID = "demo-kitchen-1"
+# The console's demo operators (public: demo only). The kitchen one sees its restaurant only.
+OPERATOR_EMAIL = "admin@demo.kassa"
+KITCHEN_EMAIL = "kitchen@demo.kassa"
+OPERATOR_PASSWORD = "kassa-demo"  # noqa: S105 - public demo password
+# Its argon2id hash, made once (`PasswordHasher().hash("kassa-demo")`): seeding hashes nothing.
+OPERATOR_PASSWORD_HASH = "".join(  # the public demo password's hash, not a secret
+    (
+        "$argon2id$v=19$m=65536,t=3,p=4$4xR3zf3+VqhmN2MZDu8K7A$",
+        "RQJSp6VZOHUybGGo7zw3E7/DbJM2Z2+0vHsbNTHf8BY",
+    )
+)
 LOYALTY_PROMO = "SALE10"
 DEMO_PROGRAM = {
     "earn_percent": "5",
@@ -106,6 +117,11 @@ class DemoInfo:
         )
         return {
             **asdict(self),
+            "console": {
+                "url": f"{base_url}/console/",
+                "admin": {"email": OPERATOR_EMAIL, "password": OPERATOR_PASSWORD},
+                "kitchen": {"email": KITCHEN_EMAIL, "password": OPERATOR_PASSWORD},
+            },
             "base_url": base_url,
             "curl": {
                 "reserve": reserve,
@@ -186,6 +202,25 @@ async def seed(db: Database, now: datetime) -> DemoInfo:
     await _seed_v2(db, organiser, now, starts)
     await _seed_loyalty(db, now)
     await _seed_delivery(db, now)
+    await operators.create_operator(
+        db,
+        org_id=ORG_ID,
+        email=OPERATOR_EMAIL,
+        password_hash=OPERATOR_PASSWORD_HASH,
+        role="admin",
+        name="Demo admin",
+        now=now,
+    )
+    await operators.create_operator(
+        db,
+        org_id=ORG_ID,
+        email=KITCHEN_EMAIL,
+        password_hash=OPERATOR_PASSWORD_HASH,
+        role="operator",
+        name="Demo kitchen",
+        restaurant_id=RESTAURANT_ID,
+        now=now,
+    )
     return DemoInfo()
 
 

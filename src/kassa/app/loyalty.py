@@ -719,7 +719,15 @@ async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) 
     return payload
 
 
-async def cancel(db: Database, shop: Shop, order_id: str | None, now: datetime) -> dict[str, Any]:
+async def cancel(
+    db: Database,
+    shop: Shop,
+    order_id: str | None,
+    now: datetime,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
     """Final. Everything spent comes back (bonuses active from today), everything earned is
     taken back, coupons it used are active again and coupons it issued are voided (one
     already used elsewhere stays used, and the ledger says so)."""
@@ -759,7 +767,7 @@ async def cancel(db: Database, shop: Shop, order_id: str | None, now: datetime) 
             )
         order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
         await uow.loyalty.save_order(order)
-        await _journal(uow, shop, order, "loyalty.cancelled", now)
+        await _journal(uow, shop, order, "loyalty.cancelled", now, actor=actor, reason=reason)
         await uow.commit()
     return {"order_id": order.order_id, "identifier": order.request.get("identifier")}
 
@@ -798,7 +806,14 @@ async def history(db: Database, shop: Shop, identifier: str) -> dict[str, Any]:
 
 
 async def _journal(
-    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, action: str, now: datetime
+    uow: UnitOfWork,
+    shop: Shop,
+    order: LoyaltyOrder,
+    action: str,
+    now: datetime,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
 ) -> None:
     """The loyalty order's timeline and the shop organisation's `loyalty.*` webhooks."""
     summary = {
@@ -812,11 +827,12 @@ async def _journal(
         uow,
         order_id=order.id,
         org_id=shop.org_id,
-        actor=f"shop:{shop.id}",
+        actor=actor or f"shop:{shop.id}",
         action=action,
         from_status=None,
         to_status=order.status.value,
         now=now,
         order=summary,
         details=summary,
+        reason=reason,
     )

@@ -7,13 +7,16 @@ once the SMTP server accepted it and retried with backoff until then.
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from kassa.app.views import order_views
 from kassa.core.audit import OutboxMessage
+from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
-from kassa.core.orders import Order, OrderLine
+from kassa.core.orders import Order, OrderLine, OrderStatus
+from kassa.core.tenancy import Principal
 from kassa.notify.message import export_message, tickets_message
 from kassa.notify.pdf import TicketDoc, render_tickets
 from kassa.notify.smtp import SmtpSettings, send
@@ -190,3 +193,35 @@ async def _send_export(
         sender=smtp.sender, to=payload["email"], csv_data=orders_csv(found), count=len(found)
     )
     await send(smtp, message)
+
+
+async def resend_tickets(
+    db: Database, principal: Principal, order_id: str, now: datetime, email: str | None = None
+) -> str:
+    """Send a done order's tickets again, to the buyer's address or to `email`; returns the
+    address. Recorded on the order's timeline."""
+    from kassa.app.access import visible_order
+    from kassa.app.journal import record
+
+    async with db.unit_of_work() as uow:
+        order = await visible_order(uow, principal, order_id)
+        if order.status is not OrderStatus.DONE:
+            raise OrderNotChangeable(
+                f"Order is {order.status}: only a done order has tickets", order=order.id
+            )
+        to = (email or order.customer.get("email") or "").strip()
+        if "@" not in to or len(to) > 254:
+            raise OrderNotChangeable("the order has no buyer e-mail", order=order.id)
+        message = replace(order, customer={**order.customer, "email": to})
+        await enqueue_tickets_email(uow, message, now)
+        await record(
+            uow,
+            order,
+            actor=principal.actor,
+            action="tickets.resent",
+            from_status=order.status,
+            now=now,
+            details={"email": to},
+        )
+        await uow.commit()
+    return to

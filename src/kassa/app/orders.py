@@ -136,7 +136,7 @@ async def place(
         await record(
             uow,
             order,
-            actor=principal.id,
+            actor=principal.actor,
             action="order.placed",
             from_status=None,
             now=now,
@@ -180,7 +180,7 @@ async def apply_change(
             ensure_not_final(order.status)
         if change.status is OrderStatus.CANCELED:
             plan = plan_cancellation(order)
-            await apply_cancellation(uow, order, plan, principal.id, now)
+            await apply_cancellation(uow, order, plan, principal.actor, now)
             await uow.commit()
             return ChangeOutcome(order)
         before = order.status
@@ -195,7 +195,7 @@ async def apply_change(
             await record(
                 uow,
                 order,
-                actor=principal.id,
+                actor=principal.actor,
                 action="order.details_changed",
                 from_status=before,
                 now=now,
@@ -371,7 +371,7 @@ async def _change_reservation(
     await record(
         uow,
         order,
-        actor=principal.id,
+        actor=principal.actor,
         action="order.reservation_changed",
         from_status=order.status,
         now=now,
@@ -515,7 +515,12 @@ async def _change_status(
     if target is OrderStatus.DONE:
         await _after_done(uow, order, now)
     await record(
-        uow, order, actor=principal.id, action=f"order.{target.value}", from_status=before, now=now
+        uow,
+        order,
+        actor=principal.actor,
+        action=f"order.{target.value}",
+        from_status=before,
+        now=now,
     )
 
 

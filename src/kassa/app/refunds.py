@@ -47,7 +47,7 @@ async def request_refund(
         await record(
             uow,
             order,
-            actor=principal.id,
+            actor=principal.actor,
             action="refund.requested",
             from_status=order.status,
             now=now,
@@ -70,12 +70,12 @@ async def decide_refund(
         refund = transition(current, target, now)
         if target is RefundStatus.APPROVED:
             plan = plan_partial(order, refund.tickets, reason=f"refund {refund.id}")
-            await apply_cancellation(uow, order, plan, principal.id, now)
+            await apply_cancellation(uow, order, plan, principal.actor, now)
         await uow.refunds.save(refund)
         await record(
             uow,
             order,
-            actor=principal.id,
+            actor=principal.actor,
             action=f"refund.{target.value}",
             from_status=order.status,
             now=now,

@@ -201,3 +201,12 @@ class OrderChanged(KassaError):
 
 class ReasonUnknown(KassaError):
     code = "reason_unknown"
+
+
+class SignInFailed(KassaError):
+    kind = ErrorKind.UNAUTHORIZED
+    code = "sign_in_failed"
+
+
+class OperatorInvalid(KassaError):
+    code = "operator_invalid"

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 class Principal:
     org_id: str
     partner_id: str | None = None
+    operator: str | None = None  # a console operator acting for the organisation
+
+    @property
+    def actor(self) -> str:
+        """Who the timeline names: the operator's e-mail, else the key's organisation or
+        partner."""
+        return f"operator:{self.operator}" if self.operator else self.id
 
     @property
     def id(self) -> str:

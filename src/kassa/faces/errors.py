@@ -7,12 +7,13 @@ face `{"status": "error", "success": false, "payload": {"message": "..."}}`.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.core.errors import ErrorKind, KassaError
@@ -78,40 +79,54 @@ def error_response(
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)
 
 
+# Faces that answer with pages (the operator console), by path prefix.
+PageRenderer = Callable[[Request, int, str, str], Awaitable[Response]]
+_pages: dict[str, PageRenderer] = {}
+
+
+def render_pages(prefix: str, renderer: PageRenderer) -> None:
+    _pages[prefix] = renderer
+
+
+async def _respond(request: Request, status: int, reason: str, code: str, **extra: Any) -> Response:
+    path = request.url.path
+    for prefix, renderer in _pages.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return await renderer(request, status, reason, code)
+    return error_response(status, reason, code, path=path, **extra)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
-async def _kassa_error(request: Request, exc: Exception) -> JSONResponse:
+async def _kassa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
     extra = {"number": exc.details["number"]} if "number" in exc.details else {}
-    return error_response(
-        STATUS_OF_KIND[exc.kind], exc.message, exc.code, path=request.url.path, **extra
-    )
+    return await _respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code, **extra)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    path = request.url.path
     problems = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            return error_response(400, "Malformed JSON in request body", "json_invalid", path=path)
+            return await _respond(request, 400, "Malformed JSON in request body", "json_invalid")
         problems.append({"field": _field(tuple(err.get("loc", ()))), "msg": err.get("msg", "")})
     first = problems[0] if problems else {"field": "body", "msg": "invalid"}
     reason = f"{first['field']}: {first['msg']}"
-    return error_response(400, reason, "validation_failed", path=path, fields=problems)
+    return await _respond(request, 400, reason, "validation_failed", fields=problems)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     reason = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return error_response(exc.status_code, reason, code, path=request.url.path)
+    return await _respond(request, exc.status_code, reason, code)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "Internal server error", "internal_error", path=request.url.path)
 

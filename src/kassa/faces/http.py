@@ -5,11 +5,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import kassa
 from kassa.app.clock import Clock, utcnow
 from kassa.config import Settings
+from kassa.console import web as console
 from kassa.faces import errors
 from kassa.faces.context import Context
 from kassa.faces.delivery import router as delivery_router
@@ -113,11 +116,19 @@ def create_app(
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
+    app.include_router(console.router)
+    app.mount(console.PREFIX + "/static", StaticFiles(directory=console.STATIC), name="static")
+    errors.render_pages(console.PREFIX, console.error_page)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse(console.PREFIX + "/", status_code=307)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": kassa.__version__}
 
+    app.add_middleware(console.SecurityHeaders)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -393,6 +393,15 @@ class LoyaltyRepo:
         )
         return str(shop_id) if shop_id else None
 
+    async def order_by_id(self, internal_id: str) -> LoyaltyOrder | None:
+        """A loyalty order by Kassa's own id of it."""
+        row = (
+            await self._conn.execute(
+                select(loyalty_orders).where(loyalty_orders.c.id == internal_id)
+            )
+        ).first()
+        return _order(row) if row else None
+
     async def add_order(self, order: LoyaltyOrder) -> None:
         await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
 

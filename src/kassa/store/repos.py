@@ -1,10 +1,12 @@
 """All repositories of one unit of work, sharing its connection."""
 
 from kassa.store.catalog import CatalogRepo
+from kassa.store.console import ConsoleRepo
 from kassa.store.delivery import DeliveryRepo
 from kassa.store.idempotency import IdempotencyRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
+from kassa.store.operators import OperatorsRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
 from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
@@ -27,3 +29,5 @@ class Repositories:
         self.delivery = DeliveryRepo(conn)
         self.idempotency = IdempotencyRepo(conn)
         self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)
+        self.operators = OperatorsRepo(conn)
+        self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)

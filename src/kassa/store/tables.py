@@ -386,6 +386,7 @@ loyalty_orders = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "order_id", name="uq_loyalty_orders_shop_order"),
+    Index("ix_loyalty_orders_shop_created", "shop_id", "created_at"),
 )
 
 # An organiser's event whose done ticket orders earn bonuses in one of its loyalty shops.
@@ -457,6 +458,7 @@ delivery_orders = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("org_id", "eats_id", name="uq_delivery_orders_org_eats"),
+    Index("ix_delivery_orders_org_created", "org_id", "created_at"),
 )
 
 # Idempotency-Key: the first answer to a mutating call, replayed to its retries for 24 h.
@@ -509,4 +511,33 @@ webhook_deliveries = Table(
         postgresql_where=text("state = 'pending'"),
         sqlite_where=text("state = 'pending'"),
     ),
+)
+
+# Operator console: people who sign in with a password (argon2 hash only), each in one
+# organisation, optionally narrowed to one restaurant or loyalty shop of it.
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("email", String(254), nullable=False, unique=True),  # lowercased
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # viewer | operator | admin
+    Column("restaurant_id", String(64)),
+    Column("shop_id", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+)
+
+# A signed-in browser: the cookie carries a random token, only its hash is stored.
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", Id, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_operator_sessions_operator", "operator_id"),
 )

@@ -1,0 +1,151 @@
+"""Operator accounts: created by the CLI (or the demo), signed in with a password, held by a
+session cookie whose token is stored hashed. Roles: viewer (reads), operator (acts on orders,
+the kitchen board, members), admin (also the catalogue, promo codes, webhooks)."""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from kassa.app.ids import new_id
+from kassa.core.errors import ActionForbidden, OperatorInvalid, SignInFailed
+from kassa.core.tenancy import Principal
+from kassa.store.db import Database
+from kassa.store.operators import Operator, Session
+
+ROLES = ("viewer", "operator", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+SESSION_TTL = timedelta(hours=12)
+MIN_PASSWORD = 8
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+_hasher = PasswordHasher()
+# Verifying against this keeps a wrong e-mail as slow as a wrong password (no user probing).
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str  # the cookie value; only its hash is stored
+    session: Session
+
+
+def can(operator: Operator, role: str) -> bool:
+    """Whether the operator's role is at least `role`."""
+    return _RANK[operator.role] >= _RANK[role]
+
+
+def require(operator: Operator, role: str) -> None:
+    if not can(operator, role):
+        raise ActionForbidden(f"This needs the {role} role; you are {operator.role}")
+
+
+def principal(operator: Operator) -> Principal:
+    """Operators act for their organisation, as its organiser key would."""
+    return Principal(org_id=operator.org_id, operator=operator.email)
+
+
+async def create_operator(
+    db: Database,
+    *,
+    org_id: str,
+    email: str,
+    role: str,
+    password: str | None = None,
+    password_hash: str | None = None,
+    name: str = "",
+    restaurant_id: str | None = None,
+    shop_id: str | None = None,
+    now: datetime,
+) -> Operator:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise OperatorInvalid(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise OperatorInvalid(f"role must be one of {', '.join(ROLES)}")
+    if password_hash is None:
+        if password is None or len(password) < MIN_PASSWORD:
+            raise OperatorInvalid(f"the password needs at least {MIN_PASSWORD} characters")
+        password_hash = _hasher.hash(password)
+    elif not password_hash.startswith("$argon2"):
+        raise OperatorInvalid("password_hash must be an argon2 hash")
+    operator = Operator(
+        id=new_id(now),
+        org_id=org_id,
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=password_hash,
+        role=role,
+        restaurant_id=restaurant_id,
+        shop_id=shop_id,
+        disabled=False,
+    )
+    async with db.unit_of_work() as uow:
+        if await uow.tenants.organisation_name(org_id) is None:
+            raise OperatorInvalid(f"organisation {org_id} does not exist")
+        if restaurant_id is not None:
+            restaurant = await uow.delivery.restaurant(restaurant_id)
+            if restaurant is None or restaurant.org_id != org_id:
+                raise OperatorInvalid(f"restaurant {restaurant_id} is not this organisation's")
+        if shop_id is not None:
+            shop = await uow.loyalty.shop(shop_id)
+            if shop is None or shop.org_id != org_id:
+                raise OperatorInvalid(f"shop {shop_id} is not this organisation's")
+        if await uow.operators.by_email(email) is not None:
+            raise OperatorInvalid(f"an operator {email} exists already")
+        await uow.operators.add(operator, now)
+        await uow.commit()
+    return operator
+
+
+async def sign_in(db: Database, email: str, password: str, now: datetime) -> SignedIn:
+    """A new session for the right password; one answer for a wrong e-mail or password."""
+    email = email.strip().lower()
+    async with db.unit_of_work(write=False) as uow:
+        operator = await uow.operators.by_email(email)
+    try:
+        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        operator = None
+    if operator is None or operator.disabled:
+        raise SignInFailed("Wrong e-mail or password")
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = now + SESSION_TTL
+    async with db.unit_of_work() as uow:
+        if _hasher.check_needs_rehash(operator.password_hash):
+            await uow.operators.set_password(operator.id, _hasher.hash(password))
+        await uow.operators.drop_expired_sessions(now)
+        await uow.operators.open_session(hash_token(token), operator.id, csrf, now, expires)
+        await uow.commit()
+    return SignedIn(token, Session(operator, csrf, expires))
+
+
+async def session(db: Database, token: str | None, now: datetime) -> Session | None:
+    if not token or len(token) > 128:
+        return None
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.operators.session(hash_token(token), now)
+
+
+async def sign_out(db: Database, token: str) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.operators.close_session(hash_token(token))
+        await uow.commit()
+
+
+async def disable(db: Database, email: str, now: datetime) -> bool:
+    """Stop an operator signing in; their open sessions end at once."""
+    async with db.unit_of_work() as uow:
+        operator = await uow.operators.by_email(email.strip().lower())
+        if operator is None:
+            return False
+        await uow.operators.disable(operator.id, now)
+        await uow.commit()
+    return True

@@ -1,0 +1,454 @@
+"""Read models of the operator console: one orders list across the three faces, set counts,
+and the dashboard's aggregates. Every query is bounded by the operator's organisation."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import ColumnElement, Select
+
+from kassa.store.tables import (
+    audit_log,
+    delivery_orders,
+    events,
+    loyalty_members,
+    loyalty_orders,
+    loyalty_shops,
+    order_lines,
+    orders,
+    restaurants,
+    ticket_sets,
+    tickets,
+)
+from kassa.store.tx import Tx
+
+FACES = ("tickets", "delivery", "loyalty")
+GONE = ("canceled", "expired", "CANCELLED", "cancelled")
+# Every face's statuses, in the list's common words.
+STAGES: dict[str, dict[str, tuple[str, ...]]] = {
+    "open": {
+        "tickets": ("executed", "in_progress"),
+        "delivery": ("NEW", "ACCEPTED_BY_RESTAURANT", "COOKING", "READY", "TAKEN_BY_COURIER"),
+        "loyalty": ("created",),
+    },
+    "done": {"tickets": ("done",), "delivery": ("DELIVERED",), "loyalty": ("fulfilled",)},
+    "cancelled": {"tickets": ("canceled",), "delivery": ("CANCELLED",), "loyalty": ("cancelled",)},
+    "expired": {"tickets": ("expired",), "delivery": (), "loyalty": ()},
+}
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    org_id: str
+    restaurant_id: str | None = None  # an operator narrowed to one restaurant
+    shop_id: str | None = None  # or to one loyalty shop
+    query: str | None = None  # number, id, e-mail or phone
+    face: str | None = None
+    stage: str | None = None
+    event_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    face: str
+    id: str
+    number: str
+    status: str
+    created_at: datetime
+    buyer: str
+    where: str  # event, restaurant or shop
+
+
+@dataclass(frozen=True)
+class SetCounts:
+    event_id: str
+    set_id: str
+    name: str
+    price: Decimal
+    capacity: int
+    vacant: int
+    reserved: int
+    sold: int
+    cancelled: int  # tickets cancelled or refunded out of orders
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: date
+    sales: int
+    cancellations: int
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+class ConsoleRepo:
+    def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
+        self._conn = conn
+        self._is_sqlite = is_sqlite
+
+    # -- the orders list ------------------------------------------------------------------
+
+    def _tickets(self, f: OrderFilter) -> Select[Any] | None:
+        if f.face not in (None, "tickets") or f.restaurant_id or f.shop_id:
+            return None
+        email = orders.c.customer["email"].as_string()
+        phone = orders.c.customer["phone"].as_string()
+        where: list[ColumnElement[bool]] = [orders.c.org_id == f.org_id]
+        if f.query:
+            q = f.query.strip()
+            options: list[ColumnElement[bool]] = [
+                orders.c.id == q.lower(),
+                func.lower(email) == q.lower(),
+            ]
+            if q.isdigit() and len(q) < 18:
+                options.append(orders.c.number == int(q))
+            if len(_digits(q)) >= 10:
+                options.append(func.replace(phone, "+", "") == _digits(q))
+            where.append(or_(*options))
+        if f.stage:
+            where.append(orders.c.status.in_(STAGES[f.stage]["tickets"]))
+        if f.event_id:
+            where.append(orders.c.event_id == f.event_id)
+        return self._dated(
+            select(
+                literal("tickets").label("face"),
+                orders.c.id,
+                cast(orders.c.number, String).label("number"),
+                orders.c.status,
+                orders.c.created_at,
+                func.coalesce(email, phone, "").label("buyer"),
+                events.c.title.label("place"),
+            )
+            .select_from(orders.join(events, events.c.id == orders.c.event_id))
+            .where(*where),
+            orders.c.created_at,
+            f,
+        )
+
+    def _delivery(self, f: OrderFilter) -> Select[Any] | None:
+        if f.face not in (None, "delivery") or f.event_id or f.shop_id:
+            return None
+        phone = delivery_orders.c.request[("deliveryInfo", "phoneNumber")].as_string()
+        name = delivery_orders.c.request[("deliveryInfo", "clientName")].as_string()
+        where: list[ColumnElement[bool]] = [delivery_orders.c.org_id == f.org_id]
+        if f.restaurant_id:
+            where.append(delivery_orders.c.restaurant_id == f.restaurant_id)
+        if f.query:
+            q = f.query.strip()
+            options: list[ColumnElement[bool]] = [
+                delivery_orders.c.id == q,
+                delivery_orders.c.eats_id == q,
+            ]
+            if len(_digits(q)) >= 10:
+                options.append(func.replace(phone, "+", "") == _digits(q))
+            where.append(or_(*options))
+        if f.stage:
+            where.append(delivery_orders.c.status.in_(STAGES[f.stage]["delivery"]))
+        return self._dated(
+            select(
+                literal("delivery").label("face"),
+                delivery_orders.c.id,
+                delivery_orders.c.eats_id.label("number"),
+                delivery_orders.c.status,
+                delivery_orders.c.created_at,
+                func.coalesce(name, phone, "").label("buyer"),
+                restaurants.c.title.label("place"),
+            )
+            .select_from(
+                delivery_orders.join(
+                    restaurants, restaurants.c.id == delivery_orders.c.restaurant_id
+                )
+            )
+            .where(*where),
+            delivery_orders.c.created_at,
+            f,
+        )
+
+    def _loyalty(self, f: OrderFilter) -> Select[Any] | None:
+        if f.face not in (None, "loyalty") or f.event_id or f.restaurant_id:
+            return None
+        where: list[ColumnElement[bool]] = [loyalty_shops.c.org_id == f.org_id]
+        if f.shop_id:
+            where.append(loyalty_orders.c.shop_id == f.shop_id)
+        if f.query:
+            q = f.query.strip()
+            options: list[ColumnElement[bool]] = [
+                loyalty_orders.c.id == q,
+                loyalty_orders.c.order_id == q,
+            ]
+            if len(_digits(q)) >= 10:
+                options.append(loyalty_members.c.identifier == _digits(q)[-11:])
+            where.append(or_(*options))
+        if f.stage:
+            where.append(loyalty_orders.c.status.in_(STAGES[f.stage]["loyalty"]))
+        return self._dated(
+            select(
+                literal("loyalty").label("face"),
+                loyalty_orders.c.id,
+                loyalty_orders.c.order_id.label("number"),
+                loyalty_orders.c.status,
+                loyalty_orders.c.created_at,
+                func.coalesce(loyalty_members.c.identifier, "").label("buyer"),
+                loyalty_shops.c.name.label("place"),
+            )
+            .select_from(
+                loyalty_orders.join(
+                    loyalty_shops, loyalty_shops.c.id == loyalty_orders.c.shop_id
+                ).outerjoin(loyalty_members, loyalty_members.c.id == loyalty_orders.c.member_id)
+            )
+            .where(*where),
+            loyalty_orders.c.created_at,
+            f,
+        )
+
+    @staticmethod
+    def _dated(query: Select[Any], column: Any, f: OrderFilter) -> Select[Any]:
+        if f.since is not None:
+            query = query.where(column >= f.since)
+        if f.until is not None:
+            query = query.where(column < f.until)
+        return query
+
+    async def search(self, f: OrderFilter, *, offset: int, limit: int) -> list[OrderRow]:
+        """Newest first. Each face's part is cut to offset+limit rows on its own index before
+        they meet, so a page costs the same on 100 orders or 100,000."""
+        parts = [p for p in (self._tickets(f), self._delivery(f), self._loyalty(f)) if p is not None]
+        if not parts:
+            return []
+        cut = [
+            p.order_by(p.selected_columns.created_at.desc()).limit(offset + limit) for p in parts
+        ]
+        if len(cut) == 1:
+            query = cut[0].subquery()
+        else:
+            query = union_all(*(c.subquery().select() for c in cut)).subquery()
+        rows = await self._conn.execute(
+            select(query)
+            .order_by(query.c.created_at.desc(), query.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            OrderRow(
+                face=r.face,
+                id=r.id,
+                number=str(r.number),
+                status=r.status,
+                created_at=_aware(r.created_at),
+                buyer=r.buyer or "",
+                where=r.place or "",
+            )
+            for r in rows
+        ]
+
+    # -- events and sets ------------------------------------------------------------------
+
+    async def set_counts(self, event_ids: list[str]) -> list[SetCounts]:
+        """Live counts per set: tickets by status, and tickets cancelled out of orders."""
+        if not event_ids:
+            return []
+        by_status = (
+            select(
+                tickets.c.set_id,
+                func.sum(case((tickets.c.status == "vacant", 1), else_=0)).label("vacant"),
+                func.sum(case((tickets.c.status == "reserved", 1), else_=0)).label("reserved"),
+                func.sum(case((tickets.c.status == "sold", 1), else_=0)).label("sold"),
+            )
+            .where(tickets.c.event_id.in_(event_ids))
+            .group_by(tickets.c.set_id)
+            .subquery()
+        )
+        cancelled = (
+            select(order_lines.c.set_id, func.count().label("cancelled"))
+            .where(order_lines.c.state.in_(("canceled", "refunded")))
+            .where(
+                order_lines.c.set_id.in_(
+                    select(ticket_sets.c.id).where(ticket_sets.c.event_id.in_(event_ids))
+                )
+            )
+            .group_by(order_lines.c.set_id)
+            .subquery()
+        )
+        rows = await self._conn.execute(
+            select(
+                ticket_sets,
+                func.coalesce(by_status.c.vacant, 0).label("vacant"),
+                func.coalesce(by_status.c.reserved, 0).label("reserved"),
+                func.coalesce(by_status.c.sold, 0).label("sold"),
+                func.coalesce(cancelled.c.cancelled, 0).label("cancelled"),
+            )
+            .select_from(
+                ticket_sets.outerjoin(by_status, by_status.c.set_id == ticket_sets.c.id).outerjoin(
+                    cancelled, cancelled.c.set_id == ticket_sets.c.id
+                )
+            )
+            .where(ticket_sets.c.event_id.in_(event_ids))
+            .order_by(ticket_sets.c.event_id, ticket_sets.c.position, ticket_sets.c.id)
+        )
+        return [
+            SetCounts(
+                event_id=r.event_id,
+                set_id=r.id,
+                name=r.name,
+                price=r.price,
+                capacity=r.capacity,
+                vacant=int(r.vacant),
+                reserved=int(r.reserved),
+                sold=int(r.sold),
+                cancelled=int(r.cancelled),
+            )
+            for r in rows
+        ]
+
+    # -- the dashboard --------------------------------------------------------------------
+
+    def _org_orders(self, org_id: str) -> Any:
+        """Every order id of the organisation, whatever its face."""
+        return union_all(
+            select(orders.c.id.label("id")).where(orders.c.org_id == org_id),
+            select(delivery_orders.c.id.label("id")).where(delivery_orders.c.org_id == org_id),
+            select(loyalty_orders.c.id.label("id"))
+            .join(loyalty_shops, loyalty_shops.c.id == loyalty_orders.c.shop_id)
+            .where(loyalty_shops.c.org_id == org_id),
+        ).subquery()
+
+    def _day(self, column: Any) -> Any:
+        return (
+            func.substr(column, 1, 10)
+            if self._is_sqlite
+            else func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+        )
+
+    async def daily(self, org_id: str, since: datetime) -> dict[str, tuple[int, int]]:
+        """Per UTC day: orders that reached done (sold) and orders cancelled or expired."""
+        ids = self._org_orders(org_id)
+        moved = or_(
+            audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
+        )
+        done = and_(moved, audit_log.c.to_status.in_(("done", "DELIVERED", "fulfilled")))
+        gone = or_(
+            and_(moved, audit_log.c.to_status.in_(GONE)),
+            audit_log.c.action == "order.partially_canceled",
+        )
+        day = self._day(audit_log.c.at).label("day")
+        rows = await self._conn.execute(
+            select(
+                day,
+                func.sum(case((done, 1), else_=0)).label("sales"),
+                func.sum(case((gone, 1), else_=0)).label("gone"),
+            )
+            .where(audit_log.c.order_id.in_(select(ids.c.id)), audit_log.c.at >= since)
+            .where(or_(done, gone))
+            .group_by(day)
+        )
+        return {str(r.day): (int(r.sales), int(r.gone)) for r in rows}
+
+    async def cancel_reasons(self, org_id: str, since: datetime) -> list[tuple[str, int]]:
+        """Cancellations by reason (the code before any free text), most frequent first."""
+        ids = self._org_orders(org_id)
+        moved = or_(
+            audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
+        )
+        gone = or_(
+            and_(moved, audit_log.c.to_status.in_(GONE)),
+            audit_log.c.action == "order.partially_canceled",
+        )
+        rows = await self._conn.execute(
+            select(audit_log.c.reason, audit_log.c.to_status, audit_log.c.actor).where(
+                audit_log.c.order_id.in_(select(ids.c.id)), audit_log.c.at >= since, gone
+            )
+        )
+        counts: dict[str, int] = {}
+        for r in rows:
+            code = (r.reason or "").split(":", 1)[0].strip()
+            if not code:
+                code = "expired" if r.to_status == "expired" else "unspecified"
+            counts[code] = counts.get(code, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    async def ticket_money(
+        self, org_id: str, since: datetime
+    ) -> list[tuple[str, Decimal, Decimal]]:
+        """Per event: revenue of tickets sold (still held by buyers) and money refunded, for
+        orders made since `since`. Sums happen in Python: SQLite keeps amounts as text."""
+        rows = await self._conn.execute(
+            select(events.c.title, order_lines.c.state, order_lines.c.full)
+            .select_from(
+                order_lines.join(orders, orders.c.id == order_lines.c.order_id).join(
+                    events, events.c.id == orders.c.event_id
+                )
+            )
+            .where(
+                orders.c.org_id == org_id,
+                orders.c.created_at >= since,
+                or_(
+                    and_(orders.c.status == "done", order_lines.c.state == "active"),
+                    order_lines.c.state == "refunded",
+                ),
+            )
+        )
+        totals: dict[str, list[Decimal]] = {}
+        for r in rows:
+            slot = totals.setdefault(r.title, [Decimal(0), Decimal(0)])
+            slot[0 if r.state == "active" else 1] += r.full
+        return sorted(((k, v[0], v[1]) for k, v in totals.items()), key=lambda x: x[0])
+
+    async def delivery_outcomes(
+        self, org_id: str, since: datetime
+    ) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """Delivered and cancelled delivery orders last changed since `since`: restaurant,
+        status, lines."""
+        rows = await self._conn.execute(
+            select(
+                delivery_orders.c.restaurant_id, delivery_orders.c.status, delivery_orders.c.lines
+            ).where(
+                delivery_orders.c.org_id == org_id,
+                delivery_orders.c.updated_at >= since,
+                delivery_orders.c.status.in_(("DELIVERED", "CANCELLED")),
+            )
+        )
+        return [(r.restaurant_id, r.status, r.lines) for r in rows]
+
+    async def loyalty_totals(self, org_id: str, since: datetime) -> list[tuple[str, Decimal, int]]:
+        """Per shop: money to pay of fulfilled orders, and the number cancelled, since."""
+        rows = await self._conn.execute(
+            select(loyalty_shops.c.name, loyalty_orders.c.status, loyalty_orders.c.result)
+            .join(loyalty_shops, loyalty_shops.c.id == loyalty_orders.c.shop_id)
+            .where(
+                loyalty_shops.c.org_id == org_id,
+                loyalty_orders.c.updated_at >= since,
+                loyalty_orders.c.status.in_(("fulfilled", "cancelled")),
+            )
+        )
+        totals: dict[str, list[Any]] = {}
+        for r in rows:
+            slot = totals.setdefault(r.name, [Decimal(0), 0])
+            if r.status == "fulfilled":
+                slot[0] += Decimal(str((r.result or {}).get("order_to_pay") or 0))
+            else:
+                slot[1] += 1
+        return sorted((k, v[0], v[1]) for k, v in totals.items())
+
+
+def _aware(value: Any) -> datetime:
+    from kassa.store.types import UTCDateTime
+
+    converted = UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    assert converted is not None
+    return converted

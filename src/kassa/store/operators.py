@@ -1,0 +1,126 @@
+"""Operator accounts of the console and their signed-in sessions."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from kassa.store.tables import operator_sessions as sessions
+from kassa.store.tables import operators
+from kassa.store.tx import Tx
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    org_id: str
+    email: str
+    name: str
+    password_hash: str
+    role: str
+    restaurant_id: str | None
+    shop_id: str | None
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class Session:
+    operator: Operator
+    csrf: str
+    expires_at: datetime
+
+
+def _operator(row: object) -> Operator:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Operator(
+        id=m["id"],
+        org_id=m["org_id"],
+        email=m["email"],
+        name=m["name"],
+        password_hash=m["password_hash"],
+        role=m["role"],
+        restaurant_id=m["restaurant_id"],
+        shop_id=m["shop_id"],
+        disabled=m["disabled_at"] is not None,
+    )
+
+
+class OperatorsRepo:
+    def __init__(self, conn: Tx) -> None:
+        self._conn = conn
+
+    async def add(self, operator: Operator, now: datetime) -> None:
+        await self._conn.execute(
+            insert(operators).values(
+                id=operator.id,
+                org_id=operator.org_id,
+                email=operator.email,
+                name=operator.name,
+                password_hash=operator.password_hash,
+                role=operator.role,
+                restaurant_id=operator.restaurant_id,
+                shop_id=operator.shop_id,
+                created_at=now,
+            )
+        )
+
+    async def by_email(self, email: str) -> Operator | None:
+        row = (
+            await self._conn.execute(select(operators).where(operators.c.email == email))
+        ).first()
+        return None if row is None else _operator(row)
+
+    async def of_org(self, org_id: str) -> list[Operator]:
+        rows = await self._conn.execute(
+            select(operators).where(operators.c.org_id == org_id).order_by(operators.c.email)
+        )
+        return [_operator(row) for row in rows]
+
+    async def set_password(self, operator_id: str, password_hash: str) -> None:
+        await self._conn.execute(
+            update(operators)
+            .where(operators.c.id == operator_id)
+            .values(password_hash=password_hash)
+        )
+
+    async def disable(self, operator_id: str, now: datetime) -> None:
+        await self._conn.execute(
+            update(operators).where(operators.c.id == operator_id).values(disabled_at=now)
+        )
+        await self._conn.execute(delete(sessions).where(sessions.c.operator_id == operator_id))
+
+    async def open_session(
+        self, token_hash: str, operator_id: str, csrf: str, now: datetime, expires_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            insert(sessions).values(
+                token_hash=token_hash,
+                operator_id=operator_id,
+                csrf=csrf,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+
+    async def session(self, token_hash: str, now: datetime) -> Session | None:
+        """The live session behind a cookie, with its operator (a disabled one has none)."""
+        row = (
+            await self._conn.execute(
+                select(operators, sessions.c.csrf, sessions.c.expires_at)
+                .join(sessions, sessions.c.operator_id == operators.c.id)
+                .where(
+                    sessions.c.token_hash == token_hash,
+                    sessions.c.expires_at > now,
+                    operators.c.disabled_at.is_(None),
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return Session(_operator(row), row._mapping["csrf"], row._mapping["expires_at"])
+
+    async def close_session(self, token_hash: str) -> None:
+        await self._conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    async def drop_expired_sessions(self, now: datetime) -> None:
+        await self._conn.execute(delete(sessions).where(sessions.c.expires_at <= now))

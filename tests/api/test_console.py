@@ -1,0 +1,491 @@
+"""The operator console over HTTP, on SQLite and PostgreSQL: sign-in, sessions and CSRF, what
+each tenant and role may see and do, and the console's commands reaching the order core.
+(The same pages in a real browser: tests/e2e/test_console_browser.py.)"""
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from kassa.app import demo, operators, tenants
+from kassa.core.pricing import FeePolicy
+from kassa.store.db import Database
+from tests.api.test_delivery import order_body, send, token
+from tests.conftest import FakeClock
+
+ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str = demo.OPERATOR_EMAIL, password: str = "kassa-demo"
+) -> tuple[httpx.Response, str]:
+    """Sign in like a browser: fetch the form (its CSRF cookie), post it. Returns the answer
+    and the session's CSRF token taken from the next page."""
+    form = await client.get("/console/login")
+    assert form.status_code == 200
+    token = CSRF.search(form.text)
+    assert token is not None
+    answer = await client.post(
+        "/console/login",
+        data={"email": email, "password": password, "csrf": token.group(1), "next": ""},
+    )
+    if answer.status_code != 303:
+        return answer, ""
+    page = await client.get("/console/orders")
+    found = CSRF.search(page.text)
+    assert found is not None, page.text[:500]
+    return answer, found.group(1)
+
+
+async def reserve(client: httpx.AsyncClient, count: int = 2) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/resources/orders",
+        json={"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: count}},
+        headers=ORGANISER,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def vacant(client: httpx.AsyncClient) -> int:
+    event = (await client.get(f"/v1/resources/events/{demo.EVENT_ID}", headers=ORGANISER)).json()
+    sets = {s["id"]: s for s in event["sets"]}
+    return int(sets[demo.STALLS_SET_ID]["amount_vacant"])
+
+
+async def test_pages_need_a_session_and_sign_in_sets_a_safe_cookie(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    first = await client.get("/console/orders")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/console/login?next=%2Fconsole%2Forders"
+
+    wrong, _ = await sign_in(client, password="not-the-password")
+    assert wrong.status_code == 401
+    assert "Wrong e-mail or password" in wrong.text
+    unknown, _ = await sign_in(client, email="nobody@demo.kassa")
+    assert unknown.status_code == 401
+    assert "Wrong e-mail or password" in unknown.text
+
+    answer, csrf = await sign_in(client)
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"]
+    assert "kassa_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Path=/console" in cookie
+    page = await client.get("/console/")
+    assert page.status_code == 200
+    assert "Dashboard" in page.text
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    assert csrf
+
+
+async def test_sign_in_without_the_forms_token_is_refused(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    answer = await client.post(
+        "/console/login", data={"email": demo.OPERATOR_EMAIL, "password": "kassa-demo"}
+    )
+    assert answer.status_code == 403
+    assert "kassa_session" not in answer.headers.get("set-cookie", "")
+
+
+async def test_every_form_needs_the_sessions_csrf_token(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    order = await reserve(client)
+    _, csrf = await sign_in(client)
+    url = f"/console/orders/tickets/{order['id']}/cancellation"
+    for data in ({"reason": "customer_request"}, {"reason": "customer_request", "csrf": "x" * 40}):
+        refused = await client.post(url, data=data)
+        assert refused.status_code == 403, refused.text
+        assert "did not come from this console" in refused.text
+    still = await client.get(f"/v1/resources/orders/{order['id']}", headers=ORGANISER)
+    assert still.json()["status"] == "executed"
+    # The header htmx sends works as well as the field.
+    done = await client.post(
+        url, data={"reason": "customer_request"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert done.status_code == 303, done.text
+
+
+async def test_cancel_with_the_preview_applies_that_plan_and_names_the_operator(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    before = await vacant(client)
+    order = await reserve(client, 3)
+    assert await vacant(client) == before - 3
+    _, csrf = await sign_in(client)
+
+    page = await client.get(f"/console/orders/tickets/{order['id']}")
+    assert page.status_code == 200
+    assert str(order["number"]) in page.text
+    tickets = re.findall(r'name="tickets" value="([0-9a-f]{24})"', page.text)
+    assert len(tickets) == 3
+
+    # A partial cancel of one ticket: previewed, then applied with the preview's version.
+    preview = await client.get(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        params={"tickets": tickets[0]},
+        headers={"HX-Request": "true"},
+    )
+    assert preview.status_code == 200
+    assert '<strong id="preview-tickets">1</strong>' in preview.text
+    version = re.search(r'name="version" value="([^"]+)"', preview.text)
+    assert version is not None
+    applied = await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={
+            "csrf": csrf,
+            "version": version.group(1),
+            "tickets": tickets[0],
+            "reason": "customer_request",
+            "comment": "one seat less",
+        },
+    )
+    assert applied.status_code == 303
+    assert applied.headers["location"].endswith("ok=partially_cancelled")
+    assert await vacant(client) == before - 2
+
+    # The old preview no longer matches: refused, nothing changes.
+    stale = await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={"csrf": csrf, "version": version.group(1), "reason": "customer_request"},
+    )
+    assert stale.status_code == 409
+    assert await vacant(client) == before - 2
+
+    whole = await client.get(f"/console/orders/tickets/{order['id']}/cancellation")
+    assert whole.status_code == 200
+    assert '<strong id="preview-tickets">2</strong>' in whole.text
+    version = re.search(r'name="version" value="([^"]+)"', whole.text)
+    assert version is not None
+    done = await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={"csrf": csrf, "version": version.group(1), "reason": "duplicate_order"},
+    )
+    assert done.status_code == 303
+    assert await vacant(client) == before
+
+    timeline = (
+        await client.get(f"/api/v1/orders/{order['id']}/timeline", headers=ORGANISER)
+    ).json()["timeline"]
+    cancels = [e for e in timeline if e["action"] in ("order.partially_canceled", "order.canceled")]
+    assert [e["actor"] for e in cancels] == [f"operator:{demo.OPERATOR_EMAIL}"] * 2
+    assert cancels[0]["reason"] == "customer_request: one seat less"
+    assert cancels[1]["reason"] == "duplicate_order"
+    shown = await client.get(f"/console/orders/tickets/{order['id']}")
+    assert f"by operator:{demo.OPERATOR_EMAIL}" in shown.text
+    assert 'id="order-status">canceled<' in shown.text
+
+
+async def test_confirm_and_resend_tickets(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, clock: FakeClock
+) -> None:
+    order = await client.post(
+        "/v1/resources/orders",
+        json={"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}},
+        headers=ORGANISER,
+    )
+    order_id = order.json()["id"]
+    await client.patch(
+        f"/v1/resources/orders/{order_id}",
+        json={"customer": {"email": "buyer@example.com"}},
+        headers=ORGANISER,
+    )
+    _, csrf = await sign_in(client)
+    confirmed = await client.post(
+        f"/console/orders/tickets/{order_id}/confirm", data={"csrf": csrf}
+    )
+    assert confirmed.status_code == 303
+    got = (await client.get(f"/v1/resources/orders/{order_id}", headers=ORGANISER)).json()
+    assert got["status"] == "done"
+    resent = await client.post(
+        f"/console/orders/tickets/{order_id}/resend",
+        data={"csrf": csrf, "email": "other@example.com"},
+    )
+    assert resent.status_code == 303
+    async with db.unit_of_work() as uow:
+        mails = [m for m in await uow.outbox.claim(clock(), 100) if m.topic == "tickets.email"]
+    assert [m.payload["email"] for m in mails] == ["other@example.com"]
+    # Confirming twice is refused in the console's own format (a page, not JSON).
+    again = await client.post(f"/console/orders/tickets/{order_id}/confirm", data={"csrf": csrf})
+    assert again.status_code == 400
+    assert again.headers["content-type"].startswith("text/html")
+
+
+async def test_orders_list_finds_orders_of_every_face(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    ticket = await reserve(client, 1)
+    await client.patch(
+        f"/v1/resources/orders/{ticket['id']}",
+        json={"customer": {"email": "Finder@Example.com"}},
+        headers=ORGANISER,
+    )
+    auth = await token(client)
+    created = await send(client, "POST", "/order", auth, order_body("190330-20202020"))
+    assert created.status_code == 200, created.text
+    await sign_in(client)
+
+    listing = await client.get("/console/orders")
+    assert f">{ticket['number']}</a>" in listing.text
+    assert ">190330-20202020</a>" in listing.text
+    by_number = await client.get("/console/orders", params={"q": str(ticket["number"])})
+    assert f">{ticket['number']}</a>" in by_number.text
+    assert "190330-20202020" not in by_number.text
+    by_email = await client.get("/console/orders", params={"q": "finder@example.com"})
+    assert f">{ticket['number']}</a>" in by_email.text
+    by_phone = await client.get("/console/orders", params={"q": "+7 999 000-00-01"})
+    assert ">190330-20202020</a>" in by_phone.text
+    delivery_only = await client.get("/console/orders", params={"face": "delivery"})
+    assert f">{ticket['number']}</a>" not in delivery_only.text
+    cancelled = await client.get("/console/orders", params={"stage": "cancelled"})
+    assert 'id="no-orders"' in cancelled.text
+    fragment = await client.get(
+        "/console/orders",
+        params={"face": "tickets"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
+    assert "<html" not in fragment.text
+    assert f">{ticket['number']}</a>" in fragment.text
+    bad = await client.get("/console/orders", params={"since": "yesterday"})
+    assert bad.status_code == 400
+    assert "is not a date" in bad.text
+
+
+async def second_tenant(db: Database, clock: FakeClock) -> str:
+    org = await tenants.create_organisation(db, "Other Org", FeePolicy(), clock())
+    await operators.create_operator(
+        db,
+        org_id=org,
+        email="boss@other.example",
+        password="other-password",
+        role="admin",
+        now=clock(),
+    )
+    return org
+
+
+async def test_an_operator_sees_only_their_own_tenant(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, clock: FakeClock
+) -> None:
+    order = await reserve(client, 1)
+    auth = await token(client)
+    delivery = (await send(client, "POST", "/order", auth, order_body("190330-30303030"))).json()
+    await second_tenant(db, clock)
+    _, csrf = await sign_in(client, "boss@other.example", "other-password")
+
+    for url in (
+        f"/console/orders/tickets/{order['id']}",
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        f"/console/orders/delivery/{delivery['orderId']}",
+        f"/events/{demo.EVENT_ID}".replace("/events", "/console/events"),
+    ):
+        page = await client.get(url)
+        assert page.status_code == 404, (url, page.status_code)
+    listing = await client.get("/console/orders")
+    assert 'id="no-orders"' in listing.text
+    refused = await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={"csrf": csrf, "reason": "fraud_suspected"},
+    )
+    assert refused.status_code == 404
+    moved = await client.post(
+        f"/console/orders/delivery/{delivery['orderId']}/status",
+        data={"csrf": csrf, "status": "ACCEPTED_BY_RESTAURANT"},
+    )
+    assert moved.status_code == 404
+    still = await client.get(f"/v1/resources/orders/{order['id']}", headers=ORGANISER)
+    assert still.json()["status"] == "executed"
+
+
+async def test_roles_and_narrowed_accounts(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, clock: FakeClock
+) -> None:
+    order = await reserve(client, 1)
+    await operators.create_operator(
+        db,
+        org_id=demo.ORG_ID,
+        email="look@demo.kassa",
+        password="viewer-pass",
+        role="viewer",
+        now=clock(),
+    )
+    _, csrf = await sign_in(client, "look@demo.kassa", "viewer-pass")
+    page = await client.get(f"/console/orders/tickets/{order['id']}")
+    assert page.status_code == 200
+    assert "Cancel order" not in page.text
+    refused = await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={"csrf": csrf, "reason": "customer_request"},
+    )
+    assert refused.status_code == 403
+    assert "needs the operator role" in refused.text
+
+    client.cookies.clear()
+    _, csrf = await sign_in(client, demo.KITCHEN_EMAIL, "kassa-demo")
+    assert (await client.get(f"/console/orders/tickets/{order['id']}")).status_code == 403
+    assert (await client.get("/console/events")).status_code == 403
+    assert (await client.get("/console/kitchen")).status_code == 200
+    listing = await client.get("/console/orders")
+    assert f">{order['number']}</a>" not in listing.text
+
+
+async def test_kitchen_board_moves_cards_and_the_timeline_names_the_cook(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    auth = await token(client)
+    created = (await send(client, "POST", "/order", auth, order_body("190330-40404040"))).json()
+    order_id = created["orderId"]
+    _, csrf = await sign_in(client, demo.KITCHEN_EMAIL, "kassa-demo")
+    board = await client.get("/console/kitchen")
+    assert 'data-order="190330-40404040"' in board.text
+    for step in ("ACCEPTED_BY_RESTAURANT", "COOKING", "READY"):
+        moved = await client.post(
+            f"/console/orders/delivery/{order_id}/status",
+            data={"csrf": csrf, "status": step, "back": "/console/kitchen"},
+            headers={"HX-Request": "true"},
+        )
+        assert moved.status_code == 200, moved.text
+        column = re.search(rf'data-status="{step}">(.*?)</section>', moved.text, flags=re.DOTALL)
+        assert column is not None and "190330-40404040" in column.group(1)
+    status = await send(client, "GET", f"/order/{order_id}/status", auth)
+    assert status.json()["status"] == "READY"
+    timeline = (await client.get(f"/api/v1/orders/{order_id}/timeline", headers=ORGANISER)).json()[
+        "timeline"
+    ]
+    assert [e["actor"] for e in timeline[1:]] == [f"operator:{demo.KITCHEN_EMAIL}"] * 3
+    # Delivered by the courier is not the kitchen's to set.
+    wrong = await client.post(
+        f"/console/orders/delivery/{order_id}/status",
+        data={"csrf": csrf, "status": "DELIVERED"},
+    )
+    assert wrong.status_code == 400
+
+
+async def test_loyalty_member_lookup_and_adjustment(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    _, csrf = await sign_in(client)
+    page = await client.get("/console/loyalty", params={"phone": demo.MEMBER})
+    assert page.status_code == 200
+    assert '<dd id="balance">1000.00</dd>' in page.text
+    adjusted = await client.post(
+        f"/console/loyalty/{demo.SHOP_ID}/members/{demo.MEMBER}/adjust",
+        data={"csrf": csrf, "amount": "-250.50", "reason": "goodwill correction"},
+    )
+    assert adjusted.status_code == 303
+    page = await client.get("/console/loyalty", params={"phone": demo.MEMBER})
+    assert '<dd id="balance">749.50</dd>' in page.text
+    assert "goodwill correction (by admin@demo.kassa)" in page.text
+    bad = await client.post(
+        f"/console/loyalty/{demo.SHOP_ID}/members/{demo.MEMBER}/adjust",
+        data={"csrf": csrf, "amount": "lots", "reason": "x"},
+    )
+    assert bad.status_code == 400
+    page = await client.get("/console/loyalty", params={"phone": demo.MEMBER})
+    assert '<dd id="balance">749.50</dd>' in page.text
+
+
+async def test_dashboard_counts_sales_and_cancellations_with_reasons(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    _, csrf = await sign_in(client)
+    empty = await client.get("/console/")
+    assert '<strong id="total-cancellations">0</strong>' in empty.text
+    order = await reserve(client, 1)
+    preview = await client.get(f"/console/orders/tickets/{order['id']}/cancellation")
+    version = re.search(r'name="version" value="([^"]+)"', preview.text)
+    assert version is not None
+    await client.post(
+        f"/console/orders/tickets/{order['id']}/cancellation",
+        data={"csrf": csrf, "version": version.group(1), "reason": "event_changed"},
+    )
+    sold = await reserve(client, 2)
+    await client.patch(
+        f"/v1/resources/orders/{sold['id']}", json={"status": "in_progress"}, headers=ORGANISER
+    )
+    await client.patch(
+        f"/v1/resources/orders/{sold['id']}", json={"status": "done"}, headers=ORGANISER
+    )
+    board = await client.get("/console/")
+    assert '<strong id="total-cancellations">1</strong>' in board.text
+    assert '<strong id="total-sales">1</strong>' in board.text
+    assert '<td>event_changed</td><td class="num">1</td>' in board.text
+    assert "<rect" in board.text
+
+
+async def test_catalogue_forms_create_an_event_a_set_a_rule_and_a_promo_code(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, clock: FakeClock
+) -> None:
+    _, csrf = await sign_in(client)
+    starts = (clock() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    ends = (clock() + timedelta(days=10, hours=2)).strftime("%Y-%m-%dT%H:%M")
+    made = await client.post(
+        "/console/events",
+        data={
+            "csrf": csrf,
+            "title": "Console gig",
+            "starts_at": starts,
+            "ends_at": ends,
+            "timezone": "Europe/Moscow",
+            "status": "public",
+        },
+    )
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[1]
+    added = await client.post(
+        f"{event_url}/sets",
+        data={"csrf": csrf, "name": "Floor", "price": "1500.50", "capacity": "40"},
+    )
+    assert added.status_code == 303, added.text
+    page = await client.get(event_url)
+    set_id = re.search(r'data-set="([0-9a-f]{24})"', page.text)
+    assert set_id is not None
+    assert '<td class="num vacant">40</td>' in page.text
+    rule = await client.post(
+        f"{event_url}/sets/{set_id.group(1)}/rules",
+        data={"csrf": csrf, "price": "2000", "starts_at": starts, "ends_at": ""},
+    )
+    assert rule.status_code == 303, rule.text
+    promo = await client.post(
+        f"{event_url}/promocodes",
+        data={"csrf": csrf, "code": "GIG10", "kind": "percentage", "value": "10"},
+    )
+    assert promo.status_code == 303, promo.text
+    event = (await client.get(f"/v1/resources/events/{event_id}", headers=ORGANISER)).json()
+    assert event["title"]["text"] == "Console gig"
+    assert [s["amount"] for s in event["sets"]] == [40]
+    bad = await client.post(
+        f"{event_url}/sets", data={"csrf": csrf, "name": "X", "price": "abc", "capacity": "4"}
+    )
+    assert bad.status_code == 400
+    event = (await client.get(f"/v1/resources/events/{event_id}", headers=ORGANISER)).json()
+    assert len(event["sets"]) == 1
+
+
+async def test_logout_ends_the_session(client: httpx.AsyncClient, demo_data: demo.DemoInfo) -> None:
+    _, csrf = await sign_in(client)
+    out = await client.post("/console/logout", data={"csrf": csrf})
+    assert out.status_code == 303
+    assert (await client.get("/console/")).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/console/orders/tickets/x'><script>", "/console/nope"])
+async def test_unknown_pages_answer_in_html(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, path: str
+) -> None:
+    await sign_in(client)
+    page = await client.get(path)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<script>" not in page.text
