@@ -228,7 +228,8 @@ class ConsoleRepo:
     async def search(self, f: OrderFilter, *, offset: int, limit: int) -> list[OrderRow]:
         """Newest first. Each face's part is cut to offset+limit rows on its own index before
         they meet, so a page costs the same on 100 orders or 100,000."""
-        parts = [p for p in (self._tickets(f), self._delivery(f), self._loyalty(f)) if p is not None]
+        found = (self._tickets(f), self._delivery(f), self._loyalty(f))
+        parts = [p for p in found if p is not None]
         if not parts:
             return []
         cut = [
