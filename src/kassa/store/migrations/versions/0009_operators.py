@@ -34,10 +34,10 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("disabled_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_operators"),
-        sa.UniqueConstraint("email", name="uq_operators_email"),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organisations.id"], name="fk_operators_org_id_organisations"
         ),
+        sa.UniqueConstraint("email", name="uq_operators_email"),
     )
     op.create_table(
         "operator_sessions",
