@@ -318,3 +318,36 @@ def _organisation() -> dict[str, Any]:
         "fee_fixed": Decimal("10.00"),
         "created_at": datetime.now(UTC),
     }
+
+
+def test_expression_indexes_exist_and_serve_the_console_search(url: str) -> None:
+    """Autogenerate cannot compare expression indexes, so: they exist after the migrations,
+    and the planner uses them for the console's search by buyer e-mail."""
+    from sqlalchemy import select
+
+    from kassa.store.tables import orders
+    from kassa.store.types import BuyerEmail
+
+    migrate.upgrade(url)
+
+    def read(conn: Connection) -> tuple[set[str], str]:
+        listing = (
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+            if conn.dialect.name == "sqlite"
+            else "SELECT indexname FROM pg_indexes"
+        )
+        names = {row[0] for row in conn.exec_driver_sql(listing)}
+        query = select(orders.c.id).where(
+            orders.c.org_id == "a" * 24, BuyerEmail(orders.c.customer) == "x@example.com"
+        )
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+        else:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+        return names, plan
+
+    names, plan = on_connection(url, read)
+    assert names >= migrate.EXPRESSION_INDEXES
+    assert "ix_orders_buyer_email" in plan, plan

@@ -33,6 +33,7 @@ from kassa.store.tables import (
     tickets,
 )
 from kassa.store.tx import Tx
+from kassa.store.types import BuyerEmail, BuyerPhone, DeliveryPhone
 
 FACES = ("tickets", "delivery", "loyalty")
 GONE = ("canceled", "expired", "CANCELLED", "cancelled")
@@ -107,19 +108,19 @@ class ConsoleRepo:
     def _tickets(self, f: OrderFilter) -> Select[Any] | None:
         if f.face not in (None, "tickets") or f.restaurant_id or f.shop_id:
             return None
-        email = orders.c.customer["email"].as_string()
-        phone = orders.c.customer["phone"].as_string()
+        email = BuyerEmail(orders.c.customer)
+        phone = BuyerPhone(orders.c.customer)
         where: list[ColumnElement[bool]] = [orders.c.org_id == f.org_id]
         if f.query:
             q = f.query.strip()
             options: list[ColumnElement[bool]] = [
                 orders.c.id == q.lower(),
-                func.lower(email) == q.lower(),
+                email == q.lower(),
             ]
             if q.isdigit() and len(q) < 18:
                 options.append(orders.c.number == int(q))
             if len(_digits(q)) >= 10:
-                options.append(func.replace(phone, "+", "") == _digits(q))
+                options.append(phone == _digits(q))
             where.append(or_(*options))
         if f.stage:
             where.append(orders.c.status.in_(STAGES[f.stage]["tickets"]))
@@ -132,7 +133,11 @@ class ConsoleRepo:
                 cast(orders.c.number, String).label("number"),
                 orders.c.status,
                 orders.c.created_at,
-                func.coalesce(email, phone, "").label("buyer"),
+                func.coalesce(
+                    orders.c.customer["email"].as_string(),
+                    orders.c.customer["phone"].as_string(),
+                    "",
+                ).label("buyer"),
                 events.c.title.label("place"),
             )
             .select_from(orders.join(events, events.c.id == orders.c.event_id))
@@ -144,7 +149,7 @@ class ConsoleRepo:
     def _delivery(self, f: OrderFilter) -> Select[Any] | None:
         if f.face not in (None, "delivery") or f.event_id or f.shop_id:
             return None
-        phone = delivery_orders.c.request[("deliveryInfo", "phoneNumber")].as_string()
+        phone = DeliveryPhone(delivery_orders.c.request)
         name = delivery_orders.c.request[("deliveryInfo", "clientName")].as_string()
         where: list[ColumnElement[bool]] = [delivery_orders.c.org_id == f.org_id]
         if f.restaurant_id:
@@ -156,7 +161,7 @@ class ConsoleRepo:
                 delivery_orders.c.eats_id == q,
             ]
             if len(_digits(q)) >= 10:
-                options.append(func.replace(phone, "+", "") == _digits(q))
+                options.append(phone == _digits(q))
             where.append(or_(*options))
         if f.stage:
             where.append(delivery_orders.c.status.in_(STAGES[f.stage]["delivery"]))
@@ -167,7 +172,11 @@ class ConsoleRepo:
                 delivery_orders.c.eats_id.label("number"),
                 delivery_orders.c.status,
                 delivery_orders.c.created_at,
-                func.coalesce(name, phone, "").label("buyer"),
+                func.coalesce(
+                    name,
+                    delivery_orders.c.request[("deliveryInfo", "phoneNumber")].as_string(),
+                    "",
+                ).label("buyer"),
                 restaurants.c.title.label("place"),
             )
             .select_from(

@@ -5,6 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -59,3 +61,58 @@ class UTCDateTime(TypeDecorator[datetime]):
         if moment.tzinfo is None:
             return moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
+
+
+class _JsonField(FunctionElement[str]):
+    """A text field inside a JSON column, normalised for search; the same SQL in queries and in
+    the expression index that serves them (so the planner can match the two on both
+    databases). Subclasses fix the path and the normalisation."""
+
+    type = String()
+    inherit_cache = True
+    path: tuple[str, ...] = ()
+    normalise = "{}"
+
+
+class BuyerEmail(_JsonField):
+    """`lower(customer.email)` of a ticket order."""
+
+    name = "kassa_buyer_email"
+    inherit_cache = True
+    path = ("email",)
+    normalise = "lower({})"
+
+
+class BuyerPhone(_JsonField):
+    """`customer.phone` of a ticket order, without a leading +."""
+
+    name = "kassa_buyer_phone"
+    inherit_cache = True
+    path = ("phone",)
+    normalise = "replace({}, '+', '')"
+
+
+class DeliveryPhone(_JsonField):
+    """`deliveryInfo.phoneNumber` of a delivery order, without a leading +."""
+
+    name = "kassa_delivery_phone"
+    inherit_cache = True
+    path = ("deliveryInfo", "phoneNumber")
+    normalise = "replace({}, '+', '')"
+
+
+@compiles(_JsonField, "postgresql")
+def _json_field_pg(element: _JsonField, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    if len(element.path) == 1:
+        extracted = f"({column} ->> '{element.path[0]}')"
+    else:
+        extracted = f"({column} #>> '{{{','.join(element.path)}}}')"
+    return element.normalise.format(extracted)
+
+
+@compiles(_JsonField, "sqlite")
+def _json_field_sqlite(element: _JsonField, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    path = "$." + ".".join(element.path)
+    return element.normalise.format(f"json_extract({column}, '{path}')")

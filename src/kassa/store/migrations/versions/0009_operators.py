@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from kassa.store.types import UTCDateTime
+from kassa.store.types import BuyerEmail, BuyerPhone, DeliveryPhone, UTCDateTime
 
 revision: str = "0009_operators"
 down_revision: str | Sequence[str] | None = "0008_webhook_endpoints"
@@ -52,8 +52,28 @@ def upgrade() -> None:
     op.create_index("ix_delivery_orders_org_created", "delivery_orders", ["org_id", "created_at"])
     op.create_index("ix_loyalty_orders_shop_created", "loyalty_orders", ["shop_id", "created_at"])
 
+    # The console's search by buyer (the same SQL as the queries: see kassa.store.types).
+    op.create_index(
+        "ix_orders_buyer_email",
+        "orders",
+        [sa.column("org_id"), BuyerEmail(sa.column("customer", sa.JSON()))],
+    )
+    op.create_index(
+        "ix_orders_buyer_phone",
+        "orders",
+        [sa.column("org_id"), BuyerPhone(sa.column("customer", sa.JSON()))],
+    )
+    op.create_index(
+        "ix_delivery_orders_phone",
+        "delivery_orders",
+        [sa.column("org_id"), DeliveryPhone(sa.column("request", sa.JSON()))],
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_orders_phone", table_name="delivery_orders")
+    op.drop_index("ix_orders_buyer_phone", table_name="orders")
+    op.drop_index("ix_orders_buyer_email", table_name="orders")
     op.drop_index("ix_loyalty_orders_shop_created", table_name="loyalty_orders")
     op.drop_index("ix_delivery_orders_org_created", table_name="delivery_orders")
     op.drop_index("ix_operator_sessions_operator", table_name="operator_sessions")
