@@ -138,3 +138,120 @@ async def test_webhook_aliases(client: httpx.AsyncClient, organiser: dict[str, s
     endpoint = Endpoint("e", "o", "http://x", "s", ("order.created", "refund.*"), True)
     assert endpoint.wants("order.placed") and endpoint.wants("refund.approved")
     assert not endpoint.wants("order.done") and not endpoint.wants("loyalty.applied")
+
+
+async def test_a_delivery_order_is_previewed_and_cancelled_through_kassas_api(
+    client: httpx.AsyncClient, organiser: dict[str, str], demo_data: demo.DemoInfo
+) -> None:
+    from tests.api.test_delivery import order_body, send, stock, token
+
+    auth = await token(client)
+    before = await stock(client)
+    created = await send(client, "POST", "/order", auth, order_body("190330-90909090", borscht=2))
+    order_id = created.json()["orderId"]
+    held = await stock(client)
+    assert held["borscht"] == before["borscht"] - 2
+
+    preview = await client.get(url(order_id), headers=organiser)
+    assert preview.status_code == 200, preview.text
+    plan = preview.json()
+    assert plan["face"] == "delivery"
+    assert plan["to_status"] == "CANCELLED"
+    assert [(i["id"], Decimal(str(i["quantity"]))) for i in plan["release"]["items"]] == [
+        ("borscht", Decimal(2))
+    ]
+    assert await stock(client) == held  # a preview changes nothing
+
+    # The restaurant moves the order on: the old preview is refused, the stock stays held.
+    moved = await client.post(
+        f"/api/v1/delivery/orders/{order_id}/status",
+        json={"status": "ACCEPTED_BY_RESTAURANT"},
+        headers=organiser,
+    )
+    assert moved.status_code == 200, moved.text
+    stale = await client.post(
+        url(order_id),
+        json={"reason": "place.missing_dish", "version": plan["version"]},
+        headers=organiser,
+    )
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["code"] == "order_changed"
+    assert await stock(client) == held
+
+    fresh = (await client.get(url(order_id), headers=organiser)).json()
+    done = await client.post(
+        url(order_id),
+        json={"reason": "place.missing_dish", "comment": "no beets", "version": fresh["version"]},
+        headers=organiser,
+    )
+    assert done.status_code == 200, done.text
+    assert await stock(client) == before
+    status = await send(client, "GET", f"/order/{order_id}/status", auth)
+    assert status.json()["status"] == "CANCELLED"
+    timeline = (await client.get(f"/api/v1/orders/{order_id}/timeline", headers=organiser)).json()
+    last = timeline["timeline"][-1]
+    assert last["to_status"] == "CANCELLED"
+    assert last["actor"] == demo.ORG_ID
+    # Cancelled: nothing more to preview.
+    assert (await client.get(url(order_id), headers=organiser)).status_code == 400
+
+
+async def test_a_loyalty_order_is_previewed_and_cancelled_through_kassas_api(
+    client: httpx.AsyncClient, organiser: dict[str, str], db: Database, demo_data: demo.DemoInfo
+) -> None:
+    from tests.api.test_loyalty import cart, ledger_state, ok
+
+    before = await ledger_state(client, demo.MEMBER)
+    applied_payload = await ok(
+        client,
+        "apply",
+        order_id="KASSA-API-1",
+        identifier=demo.MEMBER,
+        charge_bonuses=True,
+        cart_items=cart(("latte", "250", 4)),
+    )
+    await ok(client, "confirm", order_id="KASSA-API-1")
+    spent = Decimal(str(applied_payload["bonuses_used"]))
+    earned = Decimal(str(applied_payload["bonuses_reward"]))
+    assert spent > 0
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order(demo.SHOP_ID, "KASSA-API-1")
+    assert found is not None
+
+    preview = await client.get(url(found.id), headers=organiser)
+    assert preview.status_code == 200, preview.text
+    plan = preview.json()
+    assert plan["face"] == "loyalty"
+    assert Decimal(plan["loyalty"]["bonuses_returned"]) == spent
+    assert Decimal(plan["loyalty"]["bonuses_revoked"]) == earned
+    assert await ledger_state(client, demo.MEMBER) != before
+
+    partial = await client.post(
+        url(found.id), json={"reason": "customer_request", "tickets": ["a" * 24]}, headers=organiser
+    )
+    assert partial.status_code == 400
+    applied = await client.post(
+        url(found.id),
+        json={"reason": "customer_request", "version": plan["version"]},
+        headers=organiser,
+    )
+    assert applied.status_code == 200, applied.text
+    assert await ledger_state(client, demo.MEMBER) == before
+    again = await client.post(url(found.id), json={"reason": "customer_request"}, headers=organiser)
+    assert again.status_code == 400
+
+
+async def test_other_tenants_and_sellers_cannot_preview_another_faces_orders(
+    client: httpx.AsyncClient,
+    organiser: dict[str, str],
+    seller: dict[str, str],
+    demo_data: demo.DemoInfo,
+) -> None:
+    from tests.api.test_delivery import order_body, send, token
+
+    auth = await token(client)
+    created = await send(client, "POST", "/order", auth, order_body("190330-91919191"))
+    order_id = created.json()["orderId"]
+    assert (await client.get(url(order_id), headers=seller)).status_code == 404
+    unknown = await client.get(url("f" * 24), headers=organiser)
+    assert unknown.status_code == 404

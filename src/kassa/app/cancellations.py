@@ -1,6 +1,8 @@
-"""Kassa's cancellation API for ticket orders: the preview of what a cancel (whole or of some
-tickets) would do, and applying exactly that plan, refused with 409 when the order changed
-since the preview whose version the client passes."""
+"""Kassa's cancellation API: the preview of what a cancel (of a whole ticket order or some of
+its tickets) would do, and applying exactly that plan, refused with 409 when the order changed
+since the preview whose version the client passes. Delivery and loyalty orders are previewed
+and cancelled by their faces' own engines (kassa.app.delivery, kassa.app.loyalty); this module
+finds which face an order id belongs to."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,12 +18,13 @@ from kassa.core.cancellation import (
     order_version,
     plan_for,
 )
-from kassa.core.errors import OrderChanged, ReasonUnknown
+from kassa.core.errors import OrderChanged, OrderNotFound, ReasonUnknown
 from kassa.core.loyalty import whole
 from kassa.core.money import ZERO
 from kassa.core.orders import Order, OrderStatus
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
+from kassa.store.loyalty import Shop
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,40 @@ async def cancel(
 
 def released_lines(preview: Preview) -> list[str]:
     return list(preview.plan.release_tickets)
+
+
+# -- the other faces' orders, by Kassa's order id (an organisation's key sees its own) -------
+
+
+async def face_of(db: Database, principal: Principal, order_id: str) -> str:
+    """`tickets`, `delivery` or `loyalty`: which face's order this id names, for this caller."""
+    async with db.unit_of_work(write=False) as uow:
+        try:
+            await visible_order(uow, principal, order_id)
+            return "tickets"
+        except OrderNotFound:
+            if not principal.is_organiser:
+                raise
+        found = await uow.delivery.order(order_id)
+        if found is not None and found.org_id == principal.org_id:
+            return "delivery"
+        loyalty_order = await uow.loyalty.order_by_id(order_id)
+        shop = await uow.loyalty.shop(loyalty_order.shop_id) if loyalty_order else None
+        if shop is not None and shop.org_id == principal.org_id:
+            return "loyalty"
+    raise OrderNotFound(f"Order {order_id} not found", order=order_id)
+
+
+async def loyalty_order(db: Database, principal: Principal, order_id: str) -> tuple[Shop, str]:
+    """The shop and the shop's own order id of a loyalty order, by Kassa's id of it."""
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order_by_id(order_id)
+        shop = await uow.loyalty.shop(found.shop_id) if found else None
+    if found is None or shop is None or shop.org_id != principal.org_id:
+        raise OrderNotFound(f"Order {order_id} not found", order=order_id)
+    return shop, found.order_id
+
+
+def check_reason(reason_code: str) -> None:
+    if reason_code not in REASON_CODES:
+        raise ReasonUnknown(f"unknown reason {reason_code!r}", reason=reason_code)

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,9 +34,9 @@ from kassa.core.delivery import (
     validate_comment,
     validate_eats_id,
 )
-from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
+from kassa.core.errors import DeliveryTokenInvalid, ErrorKind, OrderChanged
 from kassa.core.money import money
-from kassa.store.db import Database, UnitOfWork
+from kassa.store.db import Database, UnitOfWork, json_dumps
 from kassa.store.delivery import Client, DeliveryOrder, Restaurant
 
 KINDS = frozenset({"yandex", "marketplace", "pickup"})
@@ -326,6 +326,34 @@ async def update_order(
         await uow.commit()
 
 
+def version_of(order: DeliveryOrder) -> str:
+    """What a cancellation preview was computed from: a changed order has another version."""
+    state = f"{order.status.value}|{order.updated_at.isoformat()}|{json_dumps(order.lines)}"
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CancelPlan:
+    """What `cancel_order` would do: the items whose stock comes back (none once the courier
+    took the food)."""
+
+    order: DeliveryOrder
+    version: str
+    stock_returned: list[dict[str, Any]]
+
+
+async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan:
+    async with db.unit_of_work(write=False) as uow:
+        order = await _visible(uow, org_id, order_id)
+    ensure_move(order.status, Status.CANCELLED)
+    back = (
+        [{"id": x["id"], "name": x["name"], "quantity": x["quantity"]} for x in order.lines]
+        if returns_stock(order.status)
+        else []
+    )
+    return CancelPlan(order, version_of(order), back)
+
+
 async def cancel_order(
     db: Database,
     org_id: str,
@@ -337,17 +365,22 @@ async def cancel_order(
     reason: str | None = None,
     attributes: list[str] | None = None,
     actor: str = "aggregator",
+    reasons: frozenset[str] = REASONS,
+    version: str | None = None,
 ) -> None:
     """The shared cancellation: stock back unless the courier took the food; recorded with who
-    and why. Cancelling a cancelled order again is a no-op (the aggregator retries)."""
+    and why. Cancelling a cancelled order again is a no-op (the aggregator retries). With
+    `version`, only if the order is still as the preview saw it."""
     checked_eats = validate_eats_id(eats_id) if eats_id is not None else None
     text = validate_comment(comment)
-    if reason is not None and reason not in REASONS:
+    if reason is not None and reason not in reasons:
         raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
     async with db.unit_of_work() as uow:
         order = await _visible(uow, org_id, order_id, lock=True)
         if checked_eats is not None and checked_eats != order.eats_id:
             raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+        if version is not None and version != version_of(order):
+            raise OrderChanged(f"Order {order_id} changed since the preview", order=order_id)
         if order.status is Status.CANCELLED:
             return
         ensure_move(order.status, Status.CANCELLED)

@@ -29,6 +29,7 @@ from kassa.core.errors import (
     LoyaltyNotFound,
     LoyaltySecretWrong,
     LoyaltyShopUnknown,
+    OrderChanged,
 )
 from kassa.core.loyalty import (
     Buyer,
@@ -50,7 +51,7 @@ from kassa.core.loyalty import (
 )
 from kassa.core.money import ZERO, money
 from kassa.core.tenancy import Principal
-from kassa.store.db import Database, UnitOfWork
+from kassa.store.db import Database, UnitOfWork, json_dumps
 from kassa.store.loyalty import (
     CertificateRow,
     CouponRow,
@@ -719,6 +720,47 @@ async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) 
     return payload
 
 
+def version_of(order: LoyaltyOrder) -> str:
+    """What a cancellation preview was computed from: a changed order has another version."""
+    state = f"{order.status.value}|{order.updated_at.isoformat()}|{json_dumps(order.result)}"
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CancelPlan:
+    """What `cancel` would do: the ledger moves (spends given back, earnings taken back) and
+    the coupons it touches."""
+
+    order: LoyaltyOrder
+    version: str
+    moves: list[LedgerMove]
+    coupons_reactivated: list[str]
+    coupons_voided: list[str]
+    coupons_kept: list[str]  # issued by the order but already used elsewhere
+
+
+async def _cancel_plan(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder) -> CancelPlan:
+    current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
+    issued = await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id)
+    return CancelPlan(
+        order=order,
+        version=version_of(order),
+        moves=plan_ledger_moves(current, {}),
+        coupons_reactivated=[
+            c.code for c in await uow.loyalty.coupons_of(shop.id, used_by=order.order_id)
+        ],
+        coupons_voided=[c.code for c in issued if c.status == "active"],
+        coupons_kept=[c.code for c in issued if c.status == "used"],
+    )
+
+
+async def cancel_preview(db: Database, shop: Shop, order_id: str) -> CancelPlan:
+    async with db.unit_of_work(write=False) as uow:
+        order = await _order(uow, shop, order_id, lock=False)
+        ensure_can_cancel(order.status)
+        return await _cancel_plan(uow, shop, order)
+
+
 async def cancel(
     db: Database,
     shop: Shop,
@@ -727,12 +769,16 @@ async def cancel(
     *,
     actor: str | None = None,
     reason: str | None = None,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """Final. Everything spent comes back (bonuses active from today), everything earned is
     taken back, coupons it used are active again and coupons it issued are voided (one
-    already used elsewhere stays used, and the ledger says so)."""
+    already used elsewhere stays used, and the ledger says so). With `version`, only if the
+    order is still as the preview saw it."""
     async with db.unit_of_work() as uow:
         order = await _order(uow, shop, order_id, lock=True)
+        if version is not None and version != version_of(order):
+            raise OrderChanged(f"Order {order.order_id} changed since the preview", order=order.id)
         ensure_can_cancel(order.status)
         if order.member_id:
             await uow.loyalty.member(shop.id, member_id=order.member_id, lock=True)

@@ -1,13 +1,16 @@
 """Kassa's own API, for any order: the audit timeline, the cancellation preview and apply."""
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 
-from kassa.app import cancellations
+from kassa.app import cancellations, delivery, loyalty
 from kassa.app.orders import order_timeline
-from kassa.core.money import render
+from kassa.core.cancellation import REASON_CODES
+from kassa.core.errors import OrderNotChangeable
+from kassa.core.money import ZERO, money, render
 from kassa.faces.deps import Caller, Ctx
 from kassa.faces.responses import Json
 from kassa.faces.ticketing.schemas import ObjectId, _Body
@@ -50,6 +53,7 @@ def _plan_view(seen: cancellations.Preview) -> dict[str, Any]:
     plan = seen.plan
     return {
         "order": plan.order_id,
+        "face": "tickets",
         "version": seen.version,
         "from_status": plan.from_status.value,
         "to_status": plan.to_status.value,
@@ -63,13 +67,76 @@ def _plan_view(seen: cancellations.Preview) -> dict[str, Any]:
     }
 
 
+def _delivery_view(plan: delivery.CancelPlan, reason: str | None = None) -> dict[str, Any]:
+    order = plan.order
+    return {
+        "order": order.id,
+        "face": "delivery",
+        "version": plan.version,
+        "from_status": order.status.value,
+        "to_status": "CANCELLED",
+        "partial": False,
+        "release": {"items": plan.stock_returned},
+        "promocodes_given_back": [],
+        "loyalty": {"member": None, "bonuses_revoked": "0"},
+        "refund": {"amount": render(delivery.total(order))},
+        "notify": [order.org_id],
+        "reason": reason,
+    }
+
+
+def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[str, Any]:
+    order = plan.order
+    given_back = {"bonus": ZERO, "certificate": ZERO}
+    taken_back = {"bonus": ZERO}
+    stickers: dict[str, Decimal] = {}
+    for move in plan.moves:
+        if move.account == "sticker" and move.sticker:
+            stickers[move.sticker] = stickers.get(move.sticker, ZERO) + move.amount
+        elif move.spending and move.account in given_back:
+            given_back[move.account] += move.amount
+        elif not move.spending and move.account == "bonus":
+            taken_back["bonus"] -= move.amount
+    return {
+        "order": order.id,
+        "face": "loyalty",
+        "version": plan.version,
+        "from_status": order.status.value,
+        "to_status": "cancelled",
+        "partial": False,
+        "release": {},
+        "promocodes_given_back": [],
+        "loyalty": {
+            "member": order.request.get("identifier"),
+            "bonuses_returned": render(given_back["bonus"]),
+            "bonuses_revoked": render(taken_back["bonus"]),
+            "certificates_returned": render(given_back["certificate"]),
+            "stickers": {k: int(v) for k, v in stickers.items()},
+            "coupons_reactivated": plan.coupons_reactivated,
+            "coupons_voided": plan.coupons_voided,
+            "coupons_kept": plan.coupons_kept,
+        },
+        "refund": {"amount": render(money(Decimal(str(order.result.get("order_to_pay") or 0))))},
+        "notify": [],
+        "reason": reason,
+    }
+
+
 @router.get("/orders/{order_id}/cancellation")
 async def cancellation_preview(
     order_id: str, who: Caller, ctx: Ctx, tickets: str | None = None
 ) -> Any:
-    """What a cancel would do, without doing it: the tickets released, the promo uses given
-    back, the bonuses taken back, the money to refund, who is told. `tickets=a,b` previews a
-    partial cancel. Pass the `version` to POST to apply exactly this plan."""
+    """What a cancel would do, without doing it, for an order of any face (Kassa's order
+    id): tickets released or menu stock returned, promo uses given back, bonuses returned and
+    taken back, coupons and certificates, the money to refund, who is told. `tickets=a,b`
+    previews a partial cancel of a ticket order. Pass the `version` to POST to apply exactly
+    this plan."""
+    face = await cancellations.face_of(ctx.db, who, order_id)
+    if face == "delivery":
+        return _delivery_view(await delivery.cancel_preview(ctx.db, who.org_id, order_id))
+    if face == "loyalty":
+        shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
+        return _loyalty_view(await loyalty.cancel_preview(ctx.db, shop, shop_order))
     ids = [t for t in (tickets or "").split(",") if t] or None
     return _plan_view(await cancellations.preview(ctx.db, who, order_id, ids))
 
@@ -79,8 +146,46 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
     """Apply the plan (409 `order_changed` if `version` no longer matches). Reasons:
     customer_request, customer_no_show, payment_failed, event_cancelled, event_changed,
     duplicate_order, fraud_suspected, operator_error, out_of_stock, other, and the delivery
-    face's place.* / client.* / service.integration_failed."""
-    seen = await cancellations.cancel(
+    face's place.* / client.* / service.integration_failed. `tickets` (a partial cancel) is for
+    ticket orders; a delivery order's lines change with the delivery face's PUT /order, a
+    loyalty order's with its `change`."""
+    cancellations.check_reason(body.reason)
+    face = await cancellations.face_of(ctx.db, who, order_id)
+    reason = f"{body.reason}: {body.comment}" if body.comment else body.reason
+    if face != "tickets" and body.tickets:
+        raise OrderNotChangeable(
+            f"Only ticket orders are cancelled in part here; this is a {face} order",
+            order=order_id,
+        )
+    if face == "delivery":
+        plan = await delivery.cancel_preview(ctx.db, who.org_id, order_id)
+        await delivery.cancel_order(
+            ctx.db,
+            who.org_id,
+            order_id,
+            ctx.clock(),
+            eats_id=None,
+            comment=body.comment,
+            reason=body.reason,
+            actor=who.actor,
+            reasons=REASON_CODES,
+            version=body.version or plan.version,
+        )
+        return _delivery_view(plan, reason)
+    if face == "loyalty":
+        shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
+        seen = await loyalty.cancel_preview(ctx.db, shop, shop_order)
+        await loyalty.cancel(
+            ctx.db,
+            shop,
+            shop_order,
+            ctx.clock(),
+            actor=who.actor,
+            reason=reason,
+            version=body.version or seen.version,
+        )
+        return _loyalty_view(seen, reason)
+    applied = await cancellations.cancel(
         ctx.db,
         who,
         order_id,
@@ -90,4 +195,4 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         reason_text=body.comment,
         version=body.version,
     )
-    return _plan_view(seen)
+    return _plan_view(applied)
