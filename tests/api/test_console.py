@@ -489,3 +489,61 @@ async def test_unknown_pages_answer_in_html(
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
     assert "<script>" not in page.text
+
+
+async def test_delivery_and_loyalty_orders_are_cancelled_from_their_pages(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database
+) -> None:
+    from tests.api.test_delivery import stock
+    from tests.api.test_loyalty import cart, ledger_state, ok
+
+    auth = await token(client)
+    before = await stock(client)
+    created = await send(client, "POST", "/order", auth, order_body("190330-50505050", borscht=3))
+    order_id = created.json()["orderId"]
+    _, csrf = await sign_in(client)
+    page = await client.get(f"/console/orders/delivery/{order_id}")
+    assert page.status_code == 200
+    items = re.search(r'id="preview-items">([^<]*)<', page.text)
+    assert items is not None
+    assert items.group(1).split()[0] == "3", items.group(1)  # 3 x the borscht
+    version = re.search(r'name="version" value="([^"]+)"', page.text)
+    assert version is not None
+    done = await client.post(
+        f"/console/orders/delivery/{order_id}/cancel",
+        data={"csrf": csrf, "version": version.group(1), "reason": "place.missing_dish"},
+    )
+    assert done.status_code == 303, done.text
+    assert await stock(client) == before
+    shown = await client.get(f"/console/orders/delivery/{order_id}")
+    assert 'id="order-status">CANCELLED<' in shown.text
+    assert 'id="cancel-preview"' not in shown.text
+
+    member_before = await ledger_state(client, demo.MEMBER)
+    await ok(
+        client,
+        "apply",
+        order_id="CONSOLE-1",
+        identifier=demo.MEMBER,
+        charge_bonuses=True,
+        cart_items=cart(("latte", "250", 2)),
+    )
+    await ok(client, "confirm", order_id="CONSOLE-1")
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order(demo.SHOP_ID, "CONSOLE-1")
+    assert found is not None
+    page = await client.get(f"/console/orders/loyalty/{found.id}")
+    assert "bonus: given back" in page.text
+    version = re.search(r'name="version" value="([^"]+)"', page.text)
+    assert version is not None
+    done = await client.post(
+        f"/console/orders/loyalty/{found.id}/cancel",
+        data={"csrf": csrf, "version": version.group(1), "reason": "customer_request"},
+    )
+    assert done.status_code == 303, done.text
+    assert await ledger_state(client, demo.MEMBER) == member_before
+    timeline = (await client.get(f"/api/v1/orders/{found.id}/timeline", headers=ORGANISER)).json()[
+        "timeline"
+    ]
+    assert timeline[-1]["actor"] == f"operator:{demo.OPERATOR_EMAIL}"
+    assert timeline[-1]["reason"] == "customer_request"

@@ -365,15 +365,17 @@ async def ticket_resend(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
 @router.get("/orders/delivery/{order_id}")
 async def delivery_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.delivery_order(ctx.db, me.operator, order_id)
+    final = seen.order.status in (Status.DELIVERED, Status.CANCELLED)
+    plan = None if final else await delivery.cancel_preview(ctx.db, me.operator.org_id, order_id)
     return page(
         request,
         "order_delivery.html",
         200,
         me,
         p=seen,
+        plan=plan,
         total=delivery.total(seen.order),
         reasons=sorted(DELIVERY_REASONS),
-        returns_stock=seen.order.status in (Status.NEW, Status.ACCEPTED),
         next_step=console.NEXT_STEP.get(seen.order.status),
     )
 
@@ -392,6 +394,7 @@ async def delivery_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> 
         comment=_text(form, "comment") or None,
         reason=_text(form, "reason", 64) or None,
         actor=operators.principal(me.operator).actor,
+        version=_text(form, "version", 64) or None,
     )
     return redirect(f"{PREFIX}/orders/delivery/{order_id}", ok="cancelled")
 
@@ -425,7 +428,10 @@ async def delivery_step(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
 @router.get("/orders/loyalty/{order_id}")
 async def loyalty_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.loyalty_order(ctx.db, me.operator, order_id)
-    return page(request, "order_loyalty.html", 200, me, p=seen)
+    plan = None
+    if seen.order.status.value != "cancelled":
+        plan = await loyalty.cancel_preview(ctx.db, seen.shop, seen.order.order_id)
+    return page(request, "order_loyalty.html", 200, me, p=seen, plan=plan, reasons=TICKET_REASONS)
 
 
 @router.post("/orders/loyalty/{order_id}/cancel")
@@ -433,13 +439,18 @@ async def loyalty_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> R
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
     order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
+    code = _text(form, "reason", 64)
+    if code not in REASON_CODES:
+        raise CatalogInvalid(f"unknown reason {code!r}")
+    comment = _text(form, "comment")
     await loyalty.cancel(
         ctx.db,
         shop,
         order.order_id,
         ctx.clock(),
         actor=operators.principal(me.operator).actor,
-        reason=_text(form, "reason", 64) or None,
+        reason=f"{code}: {comment}" if comment else code,
+        version=_text(form, "version", 64) or None,
     )
     return redirect(f"{PREFIX}/orders/loyalty/{order_id}", ok="cancelled")
 
