@@ -547,3 +547,59 @@ async def test_delivery_and_loyalty_orders_are_cancelled_from_their_pages(
     ]
     assert timeline[-1]["actor"] == f"operator:{demo.OPERATOR_EMAIL}"
     assert timeline[-1]["reason"] == "customer_request"
+
+
+async def test_catalogue_forms_edit_a_set_drop_a_rule_and_change_a_promo_code(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, clock: FakeClock
+) -> None:
+    _, csrf = await sign_in(client)
+    event_url = f"/console/events/{demo.EVENT_ID}"
+    saved = await client.post(
+        f"{event_url}/sets/{demo.STALLS_SET_ID}",
+        data={"csrf": csrf, "name": "Stalls", "price": "120.00", "capacity": "150"},
+    )
+    assert saved.status_code == 303, saved.text
+    event = (await client.get(f"/v1/resources/events/{demo.EVENT_ID}", headers=ORGANISER)).json()
+    stalls = next(s for s in event["sets"] if s["id"] == demo.STALLS_SET_ID)
+    assert stalls["amount"] == 150
+    assert stalls["name"] == "Stalls"
+
+    starts = (clock() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    await client.post(
+        f"{event_url}/sets/{demo.STALLS_SET_ID}/rules",
+        data={"csrf": csrf, "price": "90", "starts_at": starts, "ends_at": ""},
+    )
+    page = await client.get(event_url)
+    deletes = re.findall(r'/rules/([0-9a-f]{24})/delete"', page.text)
+    assert len(deletes) == 1
+    dropped = await client.post(
+        f"{event_url}/sets/{demo.STALLS_SET_ID}/rules/{deletes[0]}/delete", data={"csrf": csrf}
+    )
+    assert dropped.status_code == 303
+    page = await client.get(event_url)
+    assert "/delete" not in page.text
+
+    await client.post(
+        f"{event_url}/promocodes",
+        data={"csrf": csrf, "code": "EDITME", "kind": "percentage", "value": "5"},
+    )
+    page = await client.get(event_url)
+    promo_id = re.search(r'/promocodes/([0-9a-f]{24})"', page.text)
+    assert promo_id is not None
+    changed = await client.post(
+        f"{event_url}/promocodes/{promo_id.group(1)}",
+        data={"csrf": csrf, "value": "7", "usage_limit": "3"},
+    )
+    assert changed.status_code == 303, changed.text
+    off = await client.post(
+        f"{event_url}/promocodes/{promo_id.group(1)}", data={"csrf": csrf, "active": "0"}
+    )
+    assert off.status_code == 303
+    page = await client.get(event_url)
+    row = re.search(r"<tr><td>EDITME</td>(.*?)</tr>", page.text, flags=re.DOTALL)
+    assert row is not None
+    assert '<td class="num">7.00%</td>' in row.group(1) or '<td class="num">7%</td>' in row.group(
+        1
+    ), row.group(1)
+    assert '<td class="num">3</td>' in row.group(1)
+    assert ">Activate<" in row.group(1)

@@ -57,6 +57,8 @@ OK_MESSAGES = {
     "moved": "Order moved on.",
     "event_saved": "Event saved.",
     "set_added": "Ticket set added.",
+    "set_saved": "Ticket set saved.",
+    "rule_deleted": "Price rule deleted.",
     "rule_added": "Price rule added.",
     "promo_added": "Promo code added.",
     "promo_saved": "Promo code saved.",
@@ -587,6 +589,33 @@ async def rule_create(request: Request, event_id: str, set_id: str, me: Me, ctx:
     return redirect(f"{PREFIX}/events/{event_id}", ok="rule_added")
 
 
+@router.post("/events/{event_id}/sets/{set_id}")
+async def set_update(request: Request, event_id: str, set_id: str, me: Me, ctx: Ctx) -> Response:
+    form = await form_of(request, me)
+    _admin(me)
+    await catalog.update_set(
+        ctx.db,
+        operators.principal(me.operator),
+        event_id,
+        set_id,
+        ctx.clock(),
+        name=_text(form, "name", 200) or None,
+        price=_decimal(_text(form, "price"), "price"),
+        capacity=_int(_text(form, "capacity"), "capacity"),
+    )
+    return redirect(f"{PREFIX}/events/{event_id}", ok="set_saved")
+
+
+@router.post("/events/{event_id}/sets/{set_id}/rules/{rule_id}/delete")
+async def rule_delete(
+    request: Request, event_id: str, set_id: str, rule_id: str, me: Me, ctx: Ctx
+) -> Response:
+    await form_of(request, me)
+    _admin(me)
+    await catalog.delete_rule(ctx.db, operators.principal(me.operator), event_id, set_id, rule_id)
+    return redirect(f"{PREFIX}/events/{event_id}", ok="rule_deleted")
+
+
 @router.post("/events/{event_id}/promocodes")
 async def promo_create(request: Request, event_id: str, me: Me, ctx: Ctx) -> Response:
     form = await form_of(request, me)
@@ -612,18 +641,22 @@ async def promo_create(request: Request, event_id: str, me: Me, ctx: Ctx) -> Res
 
 
 @router.post("/events/{event_id}/promocodes/{promo_id}")
-async def promo_toggle(
+async def promo_update(
     request: Request, event_id: str, promo_id: str, me: Me, ctx: Ctx
 ) -> Response:
+    """Switch a code on or off, or change its value and usage limit."""
     form = await form_of(request, me)
     _admin(me)
+    changes: dict[str, Any] = {}
+    if "active" in form:
+        changes["active"] = _text(form, "active") == "1"
+    if _text(form, "value"):
+        changes["value"] = _decimal(_text(form, "value"), "value")
+    if "usage_limit" in form:
+        limit = _text(form, "usage_limit")
+        changes["usage_limit"] = _int(limit, "usage limit") if limit else None
     await promocodes.update_promocode(
-        ctx.db,
-        operators.principal(me.operator),
-        event_id,
-        promo_id,
-        ctx.clock(),
-        active=_text(form, "active") == "1",
+        ctx.db, operators.principal(me.operator), event_id, promo_id, ctx.clock(), **changes
     )
     return redirect(f"{PREFIX}/events/{event_id}", ok="promo_saved")
 
