@@ -110,3 +110,25 @@ async def test_every_face_takes_keys(
         json={**loyalty, "order_id": "IDEM-2"},
     )
     assert mismatch.status_code == 422 and mismatch.json()["status"] == "error"
+
+
+async def test_the_openapi_document_names_the_cancellation_timeline_and_idempotency(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    paths = schema["paths"]
+    cancellation = paths["/api/v1/orders/{order_id}/cancellation"]
+    assert set(cancellation) == {"get", "post"}
+    assert "tickets" in {p["name"] for p in cancellation["get"]["parameters"]}
+    assert "get" in paths["/api/v1/orders/{order_id}/timeline"]
+    mutating = [
+        (path, method, op)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert len(mutating) > 20
+    for path, method, op in mutating:
+        names = [p["name"] for p in op.get("parameters", [])]
+        assert names.count("Idempotency-Key") == 1, (path, method)
+    assert not [p for p in paths if p.startswith("/console")]

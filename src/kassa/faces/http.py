@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,7 +129,44 @@ def create_app(
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": kassa.__version__}
 
+    _document_idempotency(app)
     app.add_middleware(console.SecurityHeaders)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Makes the call safe to retry: the first answer is kept for 24 h and replayed (with "
+        "`Idempotent-Replayed: true`) to a retry with the same key and request; the same key "
+        "with another request is 422; a retry while the first call runs is 409."
+    ),
+}
+
+
+def _document_idempotency(app: FastAPI) -> None:
+    """The Idempotency middleware is invisible to FastAPI: name its header in the OpenAPI
+    document of every mutating operation."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            routes=app.routes,
+        )
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if method in ("post", "put", "patch", "delete"):
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
