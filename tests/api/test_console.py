@@ -603,3 +603,26 @@ async def test_catalogue_forms_edit_a_set_drop_a_rule_and_change_a_promo_code(
     ), row.group(1)
     assert '<td class="num">3</td>' in row.group(1)
     assert ">Activate<" in row.group(1)
+
+
+async def test_wrong_passwords_in_a_row_lock_the_account_for_a_while(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, clock: FakeClock
+) -> None:
+    for _ in range(operators.LOCK_AFTER - 1):
+        wrong, _ = await sign_in(client, password="guess-guess")
+        assert "Wrong e-mail or password" in wrong.text
+    right, _ = await sign_in(client)  # a success in between starts the count again
+    assert right.status_code == 303
+    client.cookies.clear()
+    for _ in range(operators.LOCK_AFTER):
+        wrong, _ = await sign_in(client, password="guess-guess")
+        assert wrong.status_code == 401
+    locked, _ = await sign_in(client)
+    assert locked.status_code == 401
+    assert "locked for 15 more minute(s)" in locked.text
+    other, _ = await sign_in(client, demo.KITCHEN_EMAIL)  # only that account is locked
+    assert other.status_code == 303
+    client.cookies.clear()
+    clock.advance(minutes=15, seconds=1)
+    again, _ = await sign_in(client)
+    assert again.status_code == 303

@@ -20,6 +20,8 @@ from kassa.store.operators import Operator, Session
 ROLES = ("viewer", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 SESSION_TTL = timedelta(hours=12)
+LOCK_AFTER = 5  # wrong passwords in a row
+LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 _hasher = PasswordHasher()
@@ -106,21 +108,35 @@ async def create_operator(
 
 
 async def sign_in(db: Database, email: str, password: str, now: datetime) -> SignedIn:
-    """A new session for the right password; one answer for a wrong e-mail or password."""
-    email = email.strip().lower()
+    """A new session for the right password; one answer for a wrong e-mail or password.
+    `LOCK_AFTER` wrong passwords in a row lock the account for `LOCK_FOR` (checked on every
+    server process: the count lives in the database)."""
+    email = email.strip().lower()[:254]
     async with db.unit_of_work(write=False) as uow:
         operator = await uow.operators.by_email(email)
     try:
-        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password)
+        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password[:1024])
+        right = True
     except (VerificationError, InvalidHashError):
-        operator = None
-    if operator is None or operator.disabled:
+        right = False
+    if operator is not None and operator.locked_until is not None and operator.locked_until > now:
+        minutes = max(1, -int(-(operator.locked_until - now).total_seconds() // 60))
+        raise SignInFailed(
+            f"Too many wrong passwords: this account is locked for {minutes} more minute(s)"
+        )
+    if operator is None or operator.disabled or not right:
+        if operator is not None and not right:
+            async with db.unit_of_work() as uow:
+                await uow.operators.sign_in_failed(operator.id, LOCK_AFTER, now + LOCK_FOR)
+                await uow.commit()
         raise SignInFailed("Wrong e-mail or password")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + SESSION_TTL
     async with db.unit_of_work() as uow:
         if _hasher.check_needs_rehash(operator.password_hash):
             await uow.operators.set_password(operator.id, _hasher.hash(password))
+        if operator.failed_sign_ins or operator.locked_until:
+            await uow.operators.signed_in(operator.id)
         await uow.operators.drop_expired_sessions(now)
         await uow.operators.open_session(hash_token(token), operator.id, csrf, now, expires)
         await uow.commit()

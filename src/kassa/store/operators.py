@@ -21,6 +21,8 @@ class Operator:
     restaurant_id: str | None
     shop_id: str | None
     disabled: bool
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def _operator(row: object) -> Operator:
         restaurant_id=m["restaurant_id"],
         shop_id=m["shop_id"],
         disabled=m["disabled_at"] is not None,
+        failed_sign_ins=m["failed_sign_ins"],
+        locked_until=m["locked_until"],
     )
 
 
@@ -61,6 +65,7 @@ class OperatorsRepo:
                 restaurant_id=operator.restaurant_id,
                 shop_id=operator.shop_id,
                 created_at=now,
+                failed_sign_ins=0,
             )
         )
 
@@ -81,6 +86,30 @@ class OperatorsRepo:
             update(operators)
             .where(operators.c.id == operator_id)
             .values(password_hash=password_hash)
+        )
+
+    async def sign_in_failed(self, operator_id: str, limit: int, lock_until: datetime) -> None:
+        """One more wrong password; the `limit`-th in a row locks the account till then."""
+        row = (
+            await self._conn.execute(
+                select(operators.c.failed_sign_ins)
+                .where(operators.c.id == operator_id)
+                .with_for_update()
+            )
+        ).first()
+        failed = (row[0] if row else 0) + 1
+        values: dict[str, object] = {"failed_sign_ins": failed}
+        if failed >= limit:
+            values = {"failed_sign_ins": 0, "locked_until": lock_until}
+        await self._conn.execute(
+            update(operators).where(operators.c.id == operator_id).values(**values)
+        )
+
+    async def signed_in(self, operator_id: str) -> None:
+        await self._conn.execute(
+            update(operators)
+            .where(operators.c.id == operator_id)
+            .values(failed_sign_ins=0, locked_until=None)
         )
 
     async def disable(self, operator_id: str, now: datetime) -> None:

@@ -543,6 +543,9 @@ operators = Table(
     Column("shop_id", String(32)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime),
+    # Wrong passwords in a row; at the limit the account locks for a while (no guessing).
+    Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime),
 )
 
 # A signed-in browser: the cookie carries a random token, only its hash is stored.

@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("shop_id", sa.String(length=32), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("disabled_at", UTCDateTime(), nullable=True),
+        sa.Column("failed_sign_ins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_operators"),
         sa.ForeignKeyConstraint(
             ["org_id"], ["organisations.id"], name="fk_operators_org_id_organisations"
