@@ -258,8 +258,9 @@ async def dashboard(db: Database, operator: Operator, now: datetime, days: int) 
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     org = operator.org_id
     async with db.unit_of_work(write=False) as uow:
-        daily = await uow.console.daily(org, start)
-        reasons = await uow.console.cancel_reasons(org, start)
+        scope = order_filter(operator)
+        daily = await uow.console.daily(scope, start)
+        reasons = await uow.console.cancel_reasons(scope, start)
         ticket_money = await uow.console.ticket_money(org, start) if sees_tickets(operator) else []
         delivered = await uow.console.delivery_outcomes(org, start)
         shop_orders = await uow.console.loyalty_totals(org, start)

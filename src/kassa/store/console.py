@@ -328,15 +328,28 @@ class ConsoleRepo:
 
     # -- the dashboard --------------------------------------------------------------------
 
-    def _org_orders(self, org_id: str) -> Any:
-        """Every order id of the organisation, whatever its face."""
-        return union_all(
-            select(orders.c.id.label("id")).where(orders.c.org_id == org_id),
-            select(delivery_orders.c.id.label("id")).where(delivery_orders.c.org_id == org_id),
-            select(loyalty_orders.c.id.label("id"))
-            .join(loyalty_shops, loyalty_shops.c.id == loyalty_orders.c.shop_id)
-            .where(loyalty_shops.c.org_id == org_id),
-        ).subquery()
+    def _org_orders(self, scope: OrderFilter) -> Any:
+        """Every order id the scope sees: the organisation's, or one restaurant's or shop's."""
+        parts: list[Select[Any]] = []
+        if scope.restaurant_id is None and scope.shop_id is None:
+            parts.append(select(orders.c.id.label("id")).where(orders.c.org_id == scope.org_id))
+        if scope.shop_id is None:
+            query = select(delivery_orders.c.id.label("id")).where(
+                delivery_orders.c.org_id == scope.org_id
+            )
+            if scope.restaurant_id is not None:
+                query = query.where(delivery_orders.c.restaurant_id == scope.restaurant_id)
+            parts.append(query)
+        if scope.restaurant_id is None:
+            query = (
+                select(loyalty_orders.c.id.label("id"))
+                .join(loyalty_shops, loyalty_shops.c.id == loyalty_orders.c.shop_id)
+                .where(loyalty_shops.c.org_id == scope.org_id)
+            )
+            if scope.shop_id is not None:
+                query = query.where(loyalty_orders.c.shop_id == scope.shop_id)
+            parts.append(query)
+        return union_all(*parts).subquery()
 
     def _day(self, column: Any) -> Any:
         return (
@@ -345,9 +358,9 @@ class ConsoleRepo:
             else func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
         )
 
-    async def daily(self, org_id: str, since: datetime) -> dict[str, tuple[int, int]]:
+    async def daily(self, scope: OrderFilter, since: datetime) -> dict[str, tuple[int, int]]:
         """Per UTC day: orders that reached done (sold) and orders cancelled or expired."""
-        ids = self._org_orders(org_id)
+        ids = self._org_orders(scope)
         moved = or_(
             audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
         )
@@ -369,9 +382,9 @@ class ConsoleRepo:
         )
         return {str(r.day): (int(r.sales), int(r.gone)) for r in rows}
 
-    async def cancel_reasons(self, org_id: str, since: datetime) -> list[tuple[str, int]]:
+    async def cancel_reasons(self, scope: OrderFilter, since: datetime) -> list[tuple[str, int]]:
         """Cancellations by reason (the code before any free text), most frequent first."""
-        ids = self._org_orders(org_id)
+        ids = self._org_orders(scope)
         moved = or_(
             audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
         )
