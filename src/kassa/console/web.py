@@ -145,10 +145,10 @@ def _text(form: Mapping[str, Any], name: str, limit: int = 500) -> str:
     return str(value).strip()[:limit] if value is not None else ""
 
 
-@router.get("/login")
-async def login_page(request: Request) -> HTMLResponse:
+def _login_form(request: Request, status: int = 200, **values: Any) -> HTMLResponse:
+    """The sign-in page with a fresh CSRF token, double-submitted as a cookie."""
     token = secrets.token_urlsafe(24)
-    response = page(request, "login.html", login_csrf=token, next=_next(request))
+    response = page(request, "login.html", status, login_csrf=token, **values)
     response.set_cookie(
         LOGIN_COOKIE,
         token,
@@ -161,10 +161,14 @@ async def login_page(request: Request) -> HTMLResponse:
     return response
 
 
-def _next(request: Request) -> str:
-    target = request.query_params.get("next") or ""
-    # Only a path of this console: never an open redirect.
+def _safe_next(target: str) -> str:
+    """Only a path of this console: never an open redirect."""
     return target if target.startswith(PREFIX + "/") and "//" not in target else PREFIX + "/"
+
+
+@router.get("/login")
+async def login_page(request: Request) -> HTMLResponse:
+    return _login_form(request, next=_safe_next(request.query_params.get("next") or ""))
 
 
 @router.post("/login")
@@ -179,29 +183,14 @@ async def login(request: Request, ctx: Ctx) -> Response:
             ctx.db, _text(form, "email", 254), str(form.get("password") or ""), ctx.clock()
         )
     except KassaError as exc:
-        token = secrets.token_urlsafe(24)
-        response = page(
+        return _login_form(
             request,
-            "login.html",
             401,
-            login_csrf=token,
             error=exc.message,
             email=_text(form, "email", 254),
-            next=_text(form, "next"),
+            next=_safe_next(_text(form, "next")),
         )
-        response.set_cookie(
-            LOGIN_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=_secure(request),
-            path=PREFIX,
-            max_age=3600,
-        )
-        return response
-    target = _text(form, "next")
-    if not (target.startswith(PREFIX + "/") and "//" not in target):
-        target = PREFIX + "/"
+    target = _safe_next(_text(form, "next"))
     signed_in = redirect(target)
     signed_in.set_cookie(
         SESSION_COOKIE,
