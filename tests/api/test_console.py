@@ -655,3 +655,39 @@ async def test_a_narrowed_operators_dashboard_counts_only_their_restaurant(
     assert '<strong id="total-cancellations">1</strong>' in board.text
     assert "<td>unspecified</td>" in board.text  # the aggregator's DELETE names no reason
     assert "Tickets per event" not in board.text
+
+
+async def test_webhooks_page_lists_deliveries_and_replays_a_dead_letter(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, clock: FakeClock
+) -> None:
+    from kassa.app.outbox import drain
+    from tests.api.helpers import Receiver
+
+    async with Receiver(status=500) as receiver:
+        await client.post(
+            "/api/v1/webhooks/endpoints",
+            headers=ORGANISER,
+            json={"url": receiver.url, "events": ["order.placed"]},
+        )
+        await reserve(client, 1)
+        async with httpx.AsyncClient(trust_env=False) as http:
+            await drain(db, http, clock())
+            for _ in range(60):
+                await drain(db, http, clock.advance(hours=2))
+        _, csrf = await sign_in(client)
+        page = await client.get("/console/webhooks", params={"state": "dead"})
+        assert receiver.url in page.text
+        assert '<span class="status s-dead">dead</span>' in page.text
+        replay = re.search(r'/webhooks/deliveries/(\d+)/replay"', page.text)
+        assert replay is not None
+        tries = len(receiver.requests)
+        receiver.status = 200
+        done = await client.post(
+            f"/console/webhooks/deliveries/{replay.group(1)}/replay", data={"csrf": csrf}
+        )
+        assert done.status_code == 303
+        async with httpx.AsyncClient(trust_env=False) as http:
+            await drain(db, http, clock.advance(seconds=1))
+        assert len(receiver.requests) == tries + 1
+        page = await client.get("/console/webhooks", params={"state": "delivered"})
+        assert '<span class="status s-delivered">delivered</span>' in page.text
