@@ -255,3 +255,112 @@ async def test_other_tenants_and_sellers_cannot_preview_another_faces_orders(
     assert (await client.get(url(order_id), headers=seller)).status_code == 404
     unknown = await client.get(url("f" * 24), headers=organiser)
     assert unknown.status_code == 404
+
+
+async def test_part_of_a_delivery_order_is_cancelled_through_kassas_api(
+    client: httpx.AsyncClient, organiser: dict[str, str], demo_data: demo.DemoInfo
+) -> None:
+    from tests.api.test_delivery import order_body, send, stock, token
+
+    auth = await token(client)
+    before = await stock(client)
+    created = await send(
+        client, "POST", "/order", auth, order_body("190330-92929292", borscht=3, kompot=1)
+    )
+    order_id = created.json()["orderId"]
+    preview = await client.get(url(order_id), params={"items": "borscht:2"}, headers=organiser)
+    assert preview.status_code == 200, preview.text
+    plan = preview.json()
+    assert plan["partial"] is True
+    assert plan["to_status"] == "NEW"
+    assert [(i["id"], Decimal(str(i["quantity"]))) for i in plan["release"]["items"]] == [
+        ("borscht", Decimal(2))
+    ]
+    too_many = await client.post(
+        url(order_id),
+        json={"reason": "out_of_stock", "items": [{"id": "borscht", "quantity": 4}]},
+        headers=organiser,
+    )
+    assert too_many.status_code == 400
+    bad_query = await client.get(url(order_id), params={"items": "borscht"}, headers=organiser)
+    assert bad_query.status_code == 400
+    applied = await client.post(
+        url(order_id),
+        json={
+            "reason": "out_of_stock",
+            "items": [{"id": "borscht", "quantity": 2}],
+            "version": plan["version"],
+        },
+        headers=organiser,
+    )
+    assert applied.status_code == 200, applied.text
+    after = await stock(client)
+    assert after["borscht"] == before["borscht"] - 1
+    read = await send(client, "GET", f"/order/{order_id}", auth)
+    lines = {i["id"]: Decimal(str(i["quantity"])) for i in read.json()["items"]}
+    assert lines == {"borscht": Decimal(1), "kompot": Decimal(1)}
+    stale = await client.post(
+        url(order_id),
+        json={
+            "reason": "out_of_stock",
+            "items": [{"id": "kompot", "quantity": 1}],
+            "version": plan["version"],
+        },
+        headers=organiser,
+    )
+    assert stale.status_code == 409
+    whole = await client.post(url(order_id), json={"reason": "other"}, headers=organiser)
+    assert whole.status_code == 200
+    assert await stock(client) == before
+    actions = [
+        e["action"]
+        for e in (
+            await client.get(f"/api/v1/orders/{order_id}/timeline", headers=organiser)
+        ).json()["timeline"]
+    ]
+    assert actions[-2:] == ["delivery.partially_cancelled", "delivery.cancelled"]
+
+
+async def test_part_of_a_loyalty_order_is_cancelled_and_the_rewards_follow(
+    client: httpx.AsyncClient, organiser: dict[str, str], db: Database, demo_data: demo.DemoInfo
+) -> None:
+    from tests.api.test_loyalty import cart, ledger_state, ok
+
+    before = await ledger_state(client, demo.MEMBER)
+    await ok(
+        client,
+        "apply",
+        order_id="KASSA-API-2",
+        identifier=demo.MEMBER,
+        cart_items=cart(("latte", "250", 4), ("cake", "400", 1)),
+    )
+    await ok(client, "confirm", order_id="KASSA-API-2")
+    confirmed = await ledger_state(client, demo.MEMBER)
+    earned = confirmed["bonuses"] - before["bonuses"]
+    assert earned > 0
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order(demo.SHOP_ID, "KASSA-API-2")
+    assert found is not None
+    preview = await client.get(url(found.id), params={"items": "latte:2"}, headers=organiser)
+    assert preview.status_code == 200, preview.text
+    plan = preview.json()
+    assert plan["partial"] is True
+    revoked = Decimal(plan["loyalty"]["bonuses_revoked"])
+    assert Decimal(0) < revoked < earned
+    assert Decimal(plan["refund"]["amount"]) > 0
+    assert await ledger_state(client, demo.MEMBER) == confirmed
+    applied = await client.post(
+        url(found.id),
+        json={
+            "reason": "customer_request",
+            "items": [{"id": "latte", "quantity": 2}],
+            "version": plan["version"],
+        },
+        headers=organiser,
+    )
+    assert applied.status_code == 200, applied.text
+    after = await ledger_state(client, demo.MEMBER)
+    assert after["bonuses"] == confirmed["bonuses"] - revoked
+    whole = await client.post(url(found.id), json={"reason": "other"}, headers=organiser)
+    assert whole.status_code == 200, whole.text
+    assert await ledger_state(client, demo.MEMBER) == before

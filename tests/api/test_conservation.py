@@ -150,3 +150,136 @@ def test_partial_cancels_then_a_full_cancel_conserve_everything(
     linked: str, scenario: dict[str, Any]
 ) -> None:
     run_sync(_scenario(linked, scenario))
+
+
+# -- delivery and loyalty orders, cancelled in part and then whole through Kassa's API ------
+
+other_faces = st.fixed_dictionaries(
+    {
+        "dishes": st.dictionaries(
+            st.sampled_from(["borscht", "kompot", "pelmeni"]), st.integers(1, 3), min_size=1
+        ),
+        "cart": st.dictionaries(
+            st.sampled_from(["latte", "cake", "coffee", "tea"]), st.integers(1, 4), min_size=1
+        ),
+        "bonuses": st.booleans(),
+        "promo": st.booleans(),
+        "certificate": st.booleans(),
+        "cuts": st.lists(st.tuples(st.integers(0, 9), st.integers(1, 3)), max_size=3),
+    }
+)
+PRICES = {"latte": "250", "cake": "400.50", "coffee": "150", "tea": "99.99"}
+_seq = iter(range(10**9))
+
+
+async def _other_state(http: httpx.AsyncClient) -> dict[str, Any]:
+    from tests.api.test_delivery import stock
+    from tests.api.test_loyalty import certificate_left, ledger_state
+
+    return {
+        "stock": await stock(http),
+        "member": await ledger_state(http, demo.MEMBER),
+        "certificate": await certificate_left(http),
+    }
+
+
+async def _cut(
+    http: httpx.AsyncClient, order_id: str, have: dict[str, int], pick: int, amount: int
+) -> None:
+    """Cancel part of one line (never the last unit of the order)."""
+    if sum(have.values()) < 2:
+        return
+    item = sorted(have)[pick % len(have)]
+    quantity = min(amount, have[item], sum(have.values()) - 1)
+    answer = await http.post(
+        f"/api/v1/orders/{order_id}/cancellation",
+        headers=ORGANISER,
+        json={"reason": "customer_request", "items": [{"id": item, "quantity": quantity}]},
+    )
+    assert answer.status_code == 200, answer.text
+    have[item] -= quantity
+    if not have[item]:
+        del have[item]
+
+
+async def _other_scenario(url: str, s: dict[str, Any]) -> None:
+    from tests.api.test_delivery import order_body, send, token
+    from tests.api.test_loyalty import ok
+
+    db = Database(url, pool_size=4)
+    app = create_app(Settings(database_url=url), db=db, clock=FakeClock())
+    number = next(_seq)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://kassa.test"
+        ) as http:
+            start = await _other_state(http)
+            auth = await token(http)
+            created = await send(
+                http, "POST", "/order", auth, order_body(f"190330-{number:08d}", **s["dishes"])
+            )
+            assert created.status_code == 200, created.text
+            delivery_id = created.json()["orderId"]
+            dishes = dict(s["dishes"])
+
+            extra: dict[str, Any] = {"charge_bonuses": s["bonuses"]}
+            if s["promo"]:
+                extra["promo_codes"] = [demo.LOYALTY_PROMO]
+            if s["certificate"]:
+                extra["certificates"] = [demo.CERTIFICATE]
+            shop_order = f"PROP-{number}"
+            await ok(
+                http,
+                "apply",
+                order_id=shop_order,
+                identifier=demo.MEMBER,
+                cart_items=[
+                    {"product_id": p, "price": Decimal(PRICES[p]), "quantity": q}
+                    for p, q in s["cart"].items()
+                ],
+                **extra,
+            )
+            await ok(http, "confirm", order_id=shop_order)
+            async with db.unit_of_work(write=False) as uow:
+                found = await uow.loyalty.order(demo.SHOP_ID, shop_order)
+            assert found is not None
+            cart = dict(s["cart"])
+
+            for pick, amount in s["cuts"]:
+                await _cut(http, delivery_id, dishes, pick, amount)
+                await _cut(http, found.id, cart, pick, amount)
+            for order_id in (delivery_id, found.id):
+                end = await http.post(
+                    f"/api/v1/orders/{order_id}/cancellation",
+                    headers=ORGANISER,
+                    json={"reason": "other"},
+                )
+                assert end.status_code == 200, end.text
+            assert await _other_state(http) == start
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def seeded(database_url: str) -> str:
+    async def seed() -> None:
+        db = Database(database_url, pool_size=2)
+        try:
+            await demo.seed(db, FakeClock()())
+        finally:
+            await db.dispose()
+
+    run_sync(seed())
+    return database_url
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=other_faces)
+def test_delivery_and_loyalty_partial_cancels_then_a_full_cancel_conserve_everything(
+    seeded: str, scenario: dict[str, Any]
+) -> None:
+    run_sync(_other_scenario(seeded, scenario))

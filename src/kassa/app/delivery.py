@@ -354,6 +354,80 @@ async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan
     return CancelPlan(order, version_of(order), back)
 
 
+def _take_out(order: DeliveryOrder, items: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """The order's lines with these quantities taken out; refused unless each is there."""
+    if not items:
+        raise DeliveryError(Code.BAD_REQUEST, "name the items to cancel")
+    have = {x["id"]: Decimal(str(x["quantity"])) for x in order.lines}
+    for item_id, quantity in items.items():
+        if quantity <= 0 or quantity > have.get(item_id, Decimal(0)):
+            raise DeliveryError(
+                Code.BAD_REQUEST,
+                f"cannot cancel {quantity} of {item_id}: the order has {have.get(item_id, 0)}",
+            )
+    left = []
+    for line in order.lines:
+        quantity = Decimal(str(line["quantity"])) - items.get(line["id"], Decimal(0))
+        if quantity > 0:
+            left.append({**line, "quantity": quantity})
+    if not left:
+        raise DeliveryError(Code.BAD_REQUEST, "that is every item: cancel the whole order")
+    return left
+
+
+def _partial_plan(order: DeliveryOrder, items: dict[str, Decimal]) -> CancelPlan:
+    if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
+        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final")
+    _take_out(order, items)
+    names = {x["id"]: x["name"] for x in order.lines}
+    back = [{"id": i, "name": names[i], "quantity": q} for i, q in items.items()]
+    return CancelPlan(order, version_of(order), back)
+
+
+async def cancel_items_preview(
+    db: Database, org_id: str, order_id: str, items: dict[str, Decimal]
+) -> CancelPlan:
+    async with db.unit_of_work(write=False) as uow:
+        order = await _visible(uow, org_id, order_id)
+    return _partial_plan(order, items)
+
+
+async def cancel_items(
+    db: Database,
+    org_id: str,
+    order_id: str,
+    items: dict[str, Decimal],
+    now: datetime,
+    *,
+    actor: str,
+    reason: str | None,
+    version: str | None = None,
+) -> CancelPlan:
+    """Cancel part of the order: these quantities leave it and their stock comes back (only
+    what was held); the rest stays as it is, holds and all."""
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, org_id, order_id, lock=True)
+        if version is not None and version != version_of(order):
+            raise OrderChanged(f"Order {order_id} changed since the preview", order=order_id)
+        plan = _partial_plan(order, items)
+        for line in order.lines:
+            if line.get("held") and line["id"] in items:
+                await uow.delivery.give_stock(order.restaurant_id, line["id"], items[line["id"]])
+        order = replace(order, lines=_take_out(order, items), updated_at=now)
+        await uow.delivery.save_order(order)
+        await _journal(
+            uow,
+            order,
+            "delivery.partially_cancelled",
+            now,
+            order.status,
+            {"actor": actor, "reason": reason, "items": plan.stock_returned},
+            actor=actor,
+        )
+        await uow.commit()
+    return plan
+
+
 async def cancel_order(
     db: Database,
     org_id: str,

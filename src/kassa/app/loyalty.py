@@ -685,39 +685,104 @@ async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime)
     return {"order_id": order.order_id, "identifier": identifier}
 
 
-async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -> dict[str, Any]:
+async def _change_plan(
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, req: CheckoutRequest, now: datetime
+) -> tuple[CheckoutRequest, dict[LedgerKey, Decimal], dict[str, Any]]:
+    """The new request, the accounts the order will hold and its new payload."""
+    ensure_can_change(order.status)
+    before = request_from(order.request)
+    spent_before = Decimal(str(order.result.get("bonuses_used", 0)))
+    new_req = replace(
+        req,
+        identifier=before.identifier,
+        promo_codes=before.promo_codes,
+        certificates=before.certificates,
+        charge_bonuses=before.charge_bonuses,
+        bonuses_amount=spent_before if before.charge_bonuses else None,
+    )
+    resolved, calc = await _recalculate(uow, shop, order, new_req, now)
+    payload = payload_of(calc, new_req, resolved.checkout.buyer)
+    payload["order_total_change"] = money(
+        Decimal(str(payload["order_to_pay"])) - Decimal(str(order.result["order_to_pay"]))
+    )
+    return new_req, _fulfilled_target(shop, order, resolved, calc), payload
+
+
+async def change(
+    db: Database,
+    shop: Shop,
+    req: CheckoutRequest,
+    now: datetime,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+    version: str | None = None,
+) -> dict[str, Any]:
     """A partial return (or more items) of a Fulfilled order: everything is recomputed for the
     new cart with the order's codes and certificates, bonuses spent at most as before, and
     the ledgers move by the difference. `order_total_change` < 0 is money back to the buyer."""
     order_id = _order_id(req)
     async with db.unit_of_work() as uow:
         order = await _order(uow, shop, order_id, lock=True)
-        ensure_can_change(order.status)
-        before = request_from(order.request)
-        spent_before = Decimal(str(order.result.get("bonuses_used", 0)))
-        new_req = replace(
-            req,
-            identifier=before.identifier,
-            promo_codes=before.promo_codes,
-            certificates=before.certificates,
-            charge_bonuses=before.charge_bonuses,
-            bonuses_amount=spent_before if before.charge_bonuses else None,
-        )
-        resolved, calc = await _recalculate(uow, shop, order, new_req, now)
-        await _move(
-            uow, shop, order_id, _fulfilled_target(shop, order, resolved, calc), now, "change"
-        )
-        payload = payload_of(calc, new_req, resolved.checkout.buyer)
-        payload["order_total_change"] = money(
-            Decimal(str(payload["order_to_pay"])) - Decimal(str(order.result["order_to_pay"]))
-        )
+        if version is not None and version != version_of(order):
+            raise OrderChanged(f"Order {order.order_id} changed since the preview", order=order.id)
+        new_req, target, payload = await _change_plan(uow, shop, order, req, now)
+        await _move(uow, shop, order_id, target, now, "change")
         order = replace(
             order, request={**order.request, **new_req.as_dict()}, result=payload, updated_at=now
         )
         await uow.loyalty.save_order(order)
-        await _journal(uow, shop, order, "loyalty.changed", now)
+        await _journal(uow, shop, order, "loyalty.changed", now, actor=actor, reason=reason)
         await uow.commit()
     return payload
+
+
+@dataclass(frozen=True)
+class ChangePlan:
+    """What `change` to a smaller cart would do: the ledger moves and the new payload."""
+
+    order: LoyaltyOrder
+    version: str
+    moves: list[LedgerMove]
+    payload: dict[str, Any]
+
+
+def without_items(order: LoyaltyOrder, items: dict[str, Decimal]) -> CheckoutRequest:
+    """The order's request with these quantities taken out of its cart (each must be there)."""
+    if not items:
+        raise LoyaltyInvalid("name the items to cancel")
+    cart = [dict(x) for x in order.request.get("cart_items") or []]
+    have: dict[str, Decimal] = {}
+    for line in cart:
+        key = str(line.get("product_id"))
+        have[key] = have.get(key, ZERO) + Decimal(str(line.get("quantity", 0)))
+    for product, quantity in items.items():
+        if quantity <= 0 or quantity > have.get(product, ZERO):
+            raise LoyaltyInvalid(
+                f"cannot cancel {quantity} of {product}: the order has {have.get(product, 0)}"
+            )
+    left = []
+    taking = dict(items)
+    for line in cart:
+        key = str(line.get("product_id"))
+        quantity = Decimal(str(line.get("quantity", 0)))
+        out = min(quantity, taking.get(key, ZERO))
+        taking[key] = taking.get(key, ZERO) - out
+        if quantity - out > 0:
+            left.append({**line, "quantity": str(quantity - out)})
+    if not left:
+        raise LoyaltyInvalid("that is every item: cancel the whole order")
+    return replace(request_from({**order.request, "cart_items": left}), order_id=order.order_id)
+
+
+async def change_preview(
+    db: Database, shop: Shop, order_id: str, req: CheckoutRequest, now: datetime
+) -> ChangePlan:
+    async with db.unit_of_work(write=False) as uow:
+        order = await _order(uow, shop, order_id, lock=False)
+        _new_req, target, payload = await _change_plan(uow, shop, order, req, now)
+        current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
+    return ChangePlan(order, version_of(order), plan_ledger_moves(current, target), payload)
 
 
 def version_of(order: LoyaltyOrder) -> str:

@@ -8,13 +8,15 @@ from pydantic import Field, StringConstraints
 
 from kassa.app import cancellations, delivery, loyalty
 from kassa.app.orders import order_timeline
-from kassa.core.cancellation import REASON_CODES
-from kassa.core.errors import OrderNotChangeable
+from kassa.core.cancellation import REASON_CODES, LedgerMove
+from kassa.core.errors import OrderNotChangeable, QueryInvalid
 from kassa.core.money import ZERO, money, render
+from kassa.faces.context import Context
 from kassa.faces.deps import Caller, Ctx
 from kassa.faces.responses import Json
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
+from kassa.store.loyalty import Shop
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
 
@@ -46,7 +48,43 @@ class CancelIn(_Body):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     comment: Annotated[str, StringConstraints(max_length=500)] | None = None
     tickets: Annotated[list[ObjectId], Field(min_length=1, max_length=500)] | None = None
+    items: Annotated[list["ItemOut"], Field(min_length=1, max_length=200)] | None = None
     version: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class ItemOut(_Body):
+    """A quantity of one line of a delivery order (menu item id) or a loyalty order
+    (product_id) to cancel."""
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+
+
+CancelIn.model_rebuild()
+
+
+def _items(given: list[ItemOut] | None) -> dict[str, Decimal]:
+    found: dict[str, Decimal] = {}
+    for item in given or []:
+        found[item.id] = found.get(item.id, Decimal(0)) + item.quantity
+    return found
+
+
+def _items_query(text: str | None) -> dict[str, Decimal]:
+    """`items=borscht:1,kompot:2` in a preview's query."""
+    found: dict[str, Decimal] = {}
+    for part in (text or "").split(","):
+        if not part:
+            continue
+        item_id, _, quantity = part.rpartition(":")
+        try:
+            amount = Decimal(quantity)
+        except ArithmeticError:
+            amount = Decimal(0)
+        if not item_id or not amount.is_finite() or amount <= 0 or len(item_id) > 64:
+            raise QueryInvalid(f"items: {part!r} is not <id>:<quantity>")
+        found[item_id] = found.get(item_id, Decimal(0)) + amount
+    return found
 
 
 def _plan_view(seen: cancellations.Preview) -> dict[str, Any]:
@@ -67,36 +105,85 @@ def _plan_view(seen: cancellations.Preview) -> dict[str, Any]:
     }
 
 
-def _delivery_view(plan: delivery.CancelPlan, reason: str | None = None) -> dict[str, Any]:
+def _delivery_view(
+    plan: delivery.CancelPlan, reason: str | None = None, *, partial: bool = False
+) -> dict[str, Any]:
     order = plan.order
+    names = {x["id"]: x for x in order.lines}
+    refund = (
+        sum(
+            (
+                Decimal(str(names[x["id"]]["price"])) * Decimal(str(x["quantity"]))
+                for x in plan.stock_returned
+            ),
+            ZERO,
+        )
+        if partial
+        else delivery.total(order)
+    )
     return {
         "order": order.id,
         "face": "delivery",
         "version": plan.version,
         "from_status": order.status.value,
-        "to_status": "CANCELLED",
-        "partial": False,
+        "to_status": order.status.value if partial else "CANCELLED",
+        "partial": partial,
         "release": {"items": plan.stock_returned},
         "promocodes_given_back": [],
         "loyalty": {"member": None, "bonuses_revoked": "0"},
-        "refund": {"amount": render(delivery.total(order))},
+        "refund": {"amount": render(money(refund))},
         "notify": [order.org_id],
         "reason": reason,
     }
 
 
-def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[str, Any]:
-    order = plan.order
+def _ledger_summary(moves: list[LedgerMove]) -> dict[str, Any]:
     given_back = {"bonus": ZERO, "certificate": ZERO}
     taken_back = {"bonus": ZERO}
     stickers: dict[str, Decimal] = {}
-    for move in plan.moves:
+    for move in moves:
         if move.account == "sticker" and move.sticker:
             stickers[move.sticker] = stickers.get(move.sticker, ZERO) + move.amount
         elif move.spending and move.account in given_back:
             given_back[move.account] += move.amount
         elif not move.spending and move.account == "bonus":
             taken_back["bonus"] -= move.amount
+    return {
+        "bonuses_returned": render(given_back["bonus"]),
+        "bonuses_revoked": render(taken_back["bonus"]),
+        "certificates_returned": render(given_back["certificate"]),
+        "stickers": {k: int(v) for k, v in stickers.items()},
+    }
+
+
+async def _loyalty_change_preview(
+    ctx: Context, shop: Shop, shop_order: str, part: dict[str, Decimal]
+) -> dict[str, Any]:
+    async with ctx.db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order(shop.id, shop_order)
+    assert found is not None
+    plan = await loyalty.change_preview(
+        ctx.db, shop, shop_order, loyalty.without_items(found, part), ctx.clock()
+    )
+    order = plan.order
+    return {
+        "order": order.id,
+        "face": "loyalty",
+        "version": plan.version,
+        "from_status": order.status.value,
+        "to_status": order.status.value,
+        "partial": True,
+        "release": {"items": [{"id": k, "quantity": v} for k, v in part.items()]},
+        "promocodes_given_back": [],
+        "loyalty": {"member": order.request.get("identifier"), **_ledger_summary(plan.moves)},
+        "refund": {"amount": render(-money(Decimal(str(plan.payload["order_total_change"]))))},
+        "notify": [],
+        "reason": None,
+    }
+
+
+def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[str, Any]:
+    order = plan.order
     return {
         "order": order.id,
         "face": "loyalty",
@@ -108,10 +195,7 @@ def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[s
         "promocodes_given_back": [],
         "loyalty": {
             "member": order.request.get("identifier"),
-            "bonuses_returned": render(given_back["bonus"]),
-            "bonuses_revoked": render(taken_back["bonus"]),
-            "certificates_returned": render(given_back["certificate"]),
-            "stickers": {k: int(v) for k, v in stickers.items()},
+            **_ledger_summary(plan.moves),
             "coupons_reactivated": plan.coupons_reactivated,
             "coupons_voided": plan.coupons_voided,
             "coupons_kept": plan.coupons_kept,
@@ -124,18 +208,24 @@ def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[s
 
 @router.get("/orders/{order_id}/cancellation")
 async def cancellation_preview(
-    order_id: str, who: Caller, ctx: Ctx, tickets: str | None = None
+    order_id: str, who: Caller, ctx: Ctx, tickets: str | None = None, items: str | None = None
 ) -> Any:
     """What a cancel would do, without doing it, for an order of any face (Kassa's order
     id): tickets released or menu stock returned, promo uses given back, bonuses returned and
     taken back, coupons and certificates, the money to refund, who is told. `tickets=a,b`
-    previews a partial cancel of a ticket order. Pass the `version` to POST to apply exactly
-    this plan."""
+    previews a partial cancel of a ticket order, `items=<id>:<quantity>,...` of a delivery or
+    loyalty order. Pass the `version` to POST to apply exactly this plan."""
     face = await cancellations.face_of(ctx.db, who, order_id)
+    part = _items_query(items)
     if face == "delivery":
+        if part:
+            plan = await delivery.cancel_items_preview(ctx.db, who.org_id, order_id, part)
+            return _delivery_view(plan, partial=True)
         return _delivery_view(await delivery.cancel_preview(ctx.db, who.org_id, order_id))
     if face == "loyalty":
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
+        if part:
+            return await _loyalty_change_preview(ctx, shop, shop_order, part)
         return _loyalty_view(await loyalty.cancel_preview(ctx.db, shop, shop_order))
     ids = [t for t in (tickets or "").split(",") if t] or None
     return _plan_view(await cancellations.preview(ctx.db, who, order_id, ids))
@@ -146,17 +236,43 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
     """Apply the plan (409 `order_changed` if `version` no longer matches). Reasons:
     customer_request, customer_no_show, payment_failed, event_cancelled, event_changed,
     duplicate_order, fraud_suspected, operator_error, out_of_stock, other, and the delivery
-    face's place.* / client.* / service.integration_failed. `tickets` (a partial cancel) is for
-    ticket orders; a delivery order's lines change with the delivery face's PUT /order, a
-    loyalty order's with its `change`."""
+    face's place.* / client.* / service.integration_failed. A partial cancel names `tickets`
+    of a ticket order, or `items` (id and quantity) of a delivery or loyalty order."""
     cancellations.check_reason(body.reason)
     face = await cancellations.face_of(ctx.db, who, order_id)
     reason = f"{body.reason}: {body.comment}" if body.comment else body.reason
-    if face != "tickets" and body.tickets:
-        raise OrderNotChangeable(
-            f"Only ticket orders are cancelled in part here; this is a {face} order",
-            order=order_id,
+    if (face != "tickets" and body.tickets) or (face == "tickets" and body.items):
+        what = "items" if face == "tickets" else "tickets"
+        raise OrderNotChangeable(f"A {face} order has no {what} to cancel", order=order_id)
+    part = _items(body.items)
+    if face == "delivery" and part:
+        cancelled = await delivery.cancel_items(
+            ctx.db,
+            who.org_id,
+            order_id,
+            part,
+            ctx.clock(),
+            actor=who.actor,
+            reason=reason,
+            version=body.version,
         )
+        return _delivery_view(cancelled, reason, partial=True)
+    if face == "loyalty" and part:
+        shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
+        changed = await _loyalty_change_preview(ctx, shop, shop_order, part)
+        async with ctx.db.unit_of_work(write=False) as uow:
+            found = await uow.loyalty.order(shop.id, shop_order)
+        assert found is not None
+        await loyalty.change(
+            ctx.db,
+            shop,
+            loyalty.without_items(found, part),
+            ctx.clock(),
+            actor=who.actor,
+            reason=reason,
+            version=body.version or changed["version"],
+        )
+        return {**changed, "reason": reason}
     if face == "delivery":
         plan = await delivery.cancel_preview(ctx.db, who.org_id, order_id)
         await delivery.cancel_order(
@@ -174,7 +290,7 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         return _delivery_view(plan, reason)
     if face == "loyalty":
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
-        seen = await loyalty.cancel_preview(ctx.db, shop, shop_order)
+        whole = await loyalty.cancel_preview(ctx.db, shop, shop_order)
         await loyalty.cancel(
             ctx.db,
             shop,
@@ -182,9 +298,9 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
             ctx.clock(),
             actor=who.actor,
             reason=reason,
-            version=body.version or seen.version,
+            version=body.version or whole.version,
         )
-        return _loyalty_view(seen, reason)
+        return _loyalty_view(whole, reason)
     applied = await cancellations.cancel(
         ctx.db,
         who,
