@@ -691,3 +691,68 @@ async def test_webhooks_page_lists_deliveries_and_replays_a_dead_letter(
         assert len(receiver.requests) == tries + 1
         page = await client.get("/console/webhooks", params={"state": "delivered"})
         assert '<span class="status s-delivered">delivered</span>' in page.text
+
+
+async def test_part_of_a_delivery_or_loyalty_order_is_cancelled_from_its_page(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database
+) -> None:
+    from tests.api.test_delivery import stock
+    from tests.api.test_loyalty import cart, ledger_state, ok
+
+    auth = await token(client)
+    before = await stock(client)
+    created = await send(client, "POST", "/order", auth, order_body("190330-80808080", borscht=3))
+    order_id = created.json()["orderId"]
+    _, csrf = await sign_in(client)
+    page = await client.get(f"/console/orders/delivery/{order_id}")
+    assert 'name="qty-borscht"' in page.text
+    preview = await client.get(
+        f"/console/orders/delivery/{order_id}/partial",
+        params={"qty-borscht": "2", "qty-kompot": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert preview.status_code == 200, preview.text
+    assert "<html" not in preview.text
+    version = re.search(r'name="version" value="([^"]+)"', preview.text)
+    assert version is not None
+    empty = await client.get(f"/console/orders/delivery/{order_id}/partial")
+    assert empty.status_code == 400
+    done = await client.post(
+        f"/console/orders/delivery/{order_id}/partial",
+        data={
+            "csrf": csrf,
+            "version": version.group(1),
+            "qty-borscht": "2",
+            "reason": "place.missing_dish",
+        },
+    )
+    assert done.status_code == 303, done.text
+    assert (await stock(client))["borscht"] == before["borscht"] - 1
+
+    member_before = await ledger_state(client, demo.MEMBER)
+    await ok(
+        client,
+        "apply",
+        order_id="CONSOLE-2",
+        identifier=demo.MEMBER,
+        cart_items=cart(("latte", "250", 4)),
+    )
+    await ok(client, "confirm", order_id="CONSOLE-2")
+    confirmed = await ledger_state(client, demo.MEMBER)
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.order(demo.SHOP_ID, "CONSOLE-2")
+    assert found is not None
+    preview = await client.get(
+        f"/console/orders/loyalty/{found.id}/partial", params={"qty-latte": "2"}
+    )
+    assert preview.status_code == 200
+    assert '<strong id="partial-refund">500.00</strong>' in preview.text
+    version = re.search(r'name="version" value="([^"]+)"', preview.text)
+    assert version is not None
+    done = await client.post(
+        f"/console/orders/loyalty/{found.id}/partial",
+        data={"csrf": csrf, "version": version.group(1), "qty-latte": "2", "reason": "other"},
+    )
+    assert done.status_code == 303, done.text
+    after = await ledger_state(client, demo.MEMBER)
+    assert member_before["bonuses"] < after["bonuses"] < confirmed["bonuses"]

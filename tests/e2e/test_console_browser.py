@@ -165,7 +165,7 @@ def test_partial_cancel_of_chosen_tickets(page: Page, pg: KassaServer) -> None:
     page.get_by_role("button", name="Cancel chosen tickets…").click()
     expect(page.locator("#preview-tickets")).to_have_text("1")
     page.get_by_role("button", name="Cancel now").click()
-    expect(page.get_by_role("status")).to_have_text("The chosen tickets were cancelled.")
+    expect(page.get_by_role("status")).to_have_text("The chosen tickets or items were cancelled.")
     expect(page.locator("#order-status")).to_have_text("executed")
     expect(page.locator('input[name="tickets"]')).to_have_count(2)
 
@@ -290,3 +290,18 @@ def test_pages_fit_a_phone(browser: Browser, pg: KassaServer) -> None:
         expect(phone.get_by_label("Phone")).to_be_visible()
     finally:
         context.close()
+
+
+def test_part_of_a_delivery_order_is_cancelled_with_a_preview(page: Page, pg: KassaServer) -> None:
+    order_id = new_delivery_order(pg, "190330-62626262")
+    sign_in(page, demo.OPERATOR_EMAIL)
+    page.goto(f"/console/orders/delivery/{order_id}")
+    first = page.locator('input[name^="qty-"]').first
+    first.fill("1")
+    page.get_by_role("button", name="Cancel these items…").click()
+    preview = page.locator("#partial-preview")
+    expect(preview).to_be_visible()
+    shot(page, "delivery-partial-preview")
+    preview.get_by_role("button", name="Cancel these").click()
+    expect(page.get_by_role("status")).to_have_text("The chosen tickets or items were cancelled.")
+    expect(page.locator("#timeline")).to_contain_text("delivery.partially_cancelled")

@@ -51,7 +51,7 @@ STATIC = Path(__file__).parent / "static"
 TICKET_REASONS = sorted(r for r in REASON_CODES if "." not in r)
 OK_MESSAGES = {
     "cancelled": "Order cancelled.",
-    "partially_cancelled": "The chosen tickets were cancelled.",
+    "partially_cancelled": "The chosen tickets or items were cancelled.",
     "confirmed": "Order confirmed.",
     "resent": "Tickets are on their way to the buyer.",
     "moved": "Order moved on.",
@@ -444,6 +444,88 @@ async def loyalty_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> R
         version=_text(form, "version", 64) or None,
     )
     return redirect(f"{PREFIX}/orders/loyalty/{order_id}", ok="cancelled")
+
+
+def _quantities(values: Any) -> dict[str, Decimal]:
+    """`qty-<line id>=<quantity>` fields: the quantities of lines to cancel (0 or empty: none)."""
+    found: dict[str, Decimal] = {}
+    for key, raw in values.multi_items():
+        if not key.startswith("qty-") or not str(raw).strip():
+            continue
+        amount = _decimal(str(raw), f"quantity of {key[4:]}")
+        if amount < 0:
+            raise CatalogInvalid(f"quantity of {key[4:]} cannot be negative")
+        if amount:
+            found[key[4:68]] = found.get(key[4:68], Decimal(0)) + amount
+    if not found:
+        raise CatalogInvalid("Enter a quantity to cancel for at least one line")
+    return found
+
+
+@router.get("/orders/{face}/{order_id}/partial")
+async def partial_preview(
+    request: Request, face: str, order_id: str, me: Me, ctx: Ctx
+) -> HTMLResponse:
+    """What cancelling these quantities of a delivery or loyalty order's lines would do."""
+    items = _quantities(request.query_params)
+    values: dict[str, Any] = {"face": face, "order_id": order_id, "items": items}
+    if face == "delivery":
+        await console.visible_delivery(ctx.db, me.operator, order_id)
+        plan = await delivery.cancel_items_preview(ctx.db, me.operator.org_id, order_id, items)
+        values |= {"version": plan.version, "reasons": sorted(DELIVERY_REASONS)}
+        values["lines"] = [(x["name"], x["quantity"]) for x in plan.stock_returned]
+    elif face == "loyalty":
+        order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
+        change = await loyalty.change_preview(
+            ctx.db, shop, order.order_id, loyalty.without_items(order, items), ctx.clock()
+        )
+        values |= {"version": change.version, "reasons": TICKET_REASONS, "moves": change.moves}
+        values["lines"] = list(items.items())
+        values["refund"] = -Decimal(str(change.payload["order_total_change"]))
+    else:
+        raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
+    template = "_partial_preview.html" if request.headers.get("hx-request") else "partial.html"
+    return page(request, template, 200, me, **values)
+
+
+@router.post("/orders/{face}/{order_id}/partial")
+async def partial_apply(request: Request, face: str, order_id: str, me: Me, ctx: Ctx) -> Response:
+    form = await form_of(request, me)
+    operators.require(me.operator, "operator")
+    items = _quantities(form)
+    code = _text(form, "reason", 64)
+    if code not in REASON_CODES:
+        raise CatalogInvalid(f"unknown reason {code!r}")
+    comment = _text(form, "comment")
+    reason = f"{code}: {comment}" if comment else code
+    actor = operators.principal(me.operator).actor
+    version = _text(form, "version", 64) or None
+    if face == "delivery":
+        await console.visible_delivery(ctx.db, me.operator, order_id)
+        await delivery.cancel_items(
+            ctx.db,
+            me.operator.org_id,
+            order_id,
+            items,
+            ctx.clock(),
+            actor=actor,
+            reason=reason,
+            version=version,
+        )
+    elif face == "loyalty":
+        order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
+        await loyalty.change(
+            ctx.db,
+            shop,
+            loyalty.without_items(order, items),
+            ctx.clock(),
+            actor=actor,
+            reason=reason,
+            version=version,
+        )
+    else:
+        raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
+    return redirect(f"{PREFIX}/orders/{face}/{order_id}", ok="partially_cancelled")
 
 
 # -- events, sets, price rules, promo codes ----------------------------------------------
