@@ -340,6 +340,7 @@ class CancelPlan:
     order: DeliveryOrder
     version: str
     stock_returned: list[dict[str, Any]]
+    refund: Decimal  # the price of what leaves the order
 
 
 async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan:
@@ -351,7 +352,7 @@ async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan
         if returns_stock(order.status)
         else []
     )
-    return CancelPlan(order, version_of(order), back)
+    return CancelPlan(order, version_of(order), back, total(order))
 
 
 def _take_out(order: DeliveryOrder, items: dict[str, Decimal]) -> list[dict[str, Any]]:
@@ -379,9 +380,10 @@ def _partial_plan(order: DeliveryOrder, items: dict[str, Decimal]) -> CancelPlan
     if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
         raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final")
     _take_out(order, items)
-    names = {x["id"]: x["name"] for x in order.lines}
-    back = [{"id": i, "name": names[i], "quantity": q} for i, q in items.items()]
-    return CancelPlan(order, version_of(order), back)
+    lines = {x["id"]: x for x in order.lines}
+    back = [{"id": i, "name": lines[i]["name"], "quantity": q} for i, q in items.items()]
+    refund = sum((Decimal(str(lines[i]["price"])) * q for i, q in items.items()), Decimal(0))
+    return CancelPlan(order, version_of(order), back, money(refund))
 
 
 async def cancel_items_preview(

@@ -746,6 +746,11 @@ class ChangePlan:
     moves: list[LedgerMove]
     payload: dict[str, Any]
 
+    @property
+    def refund(self) -> Decimal:
+        """Money back to the buyer: what the order costs less now."""
+        return money(-Decimal(str(self.payload["order_total_change"])))
+
 
 def without_items(order: LoyaltyOrder, items: dict[str, Decimal]) -> CheckoutRequest:
     """The order's request with these quantities taken out of its cart (each must be there)."""
@@ -783,6 +788,41 @@ async def change_preview(
         _new_req, target, payload = await _change_plan(uow, shop, order, req, now)
         current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
     return ChangePlan(order, version_of(order), plan_ledger_moves(current, target), payload)
+
+
+async def cancel_items_preview(
+    db: Database, shop: Shop, order_id: str, items: dict[str, Decimal], now: datetime
+) -> ChangePlan:
+    """What cancelling these quantities of a confirmed order's cart would do (`change`)."""
+    async with db.unit_of_work(write=False) as uow:
+        order = await _order(uow, shop, order_id, lock=False)
+    return await change_preview(db, shop, order_id, without_items(order, items), now)
+
+
+async def cancel_items(
+    db: Database,
+    shop: Shop,
+    order_id: str,
+    items: dict[str, Decimal],
+    now: datetime,
+    *,
+    actor: str,
+    reason: str | None,
+    version: str | None,
+) -> ChangePlan:
+    """Cancel these quantities: the order is recomputed without them, as `change` does; the
+    answer is the plan that was applied (refused if the order moved on from `version`)."""
+    plan = await cancel_items_preview(db, shop, order_id, items, now)
+    await change(
+        db,
+        shop,
+        without_items(plan.order, items),
+        now,
+        actor=actor,
+        reason=reason,
+        version=version or plan.version,
+    )
+    return plan
 
 
 def version_of(order: LoyaltyOrder) -> str:

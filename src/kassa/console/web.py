@@ -476,12 +476,12 @@ async def partial_preview(
         values["lines"] = [(x["name"], x["quantity"]) for x in plan.stock_returned]
     elif face == "loyalty":
         order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
-        change = await loyalty.change_preview(
-            ctx.db, shop, order.order_id, loyalty.without_items(order, items), ctx.clock()
+        change = await loyalty.cancel_items_preview(
+            ctx.db, shop, order.order_id, items, ctx.clock()
         )
         values |= {"version": change.version, "reasons": TICKET_REASONS, "moves": change.moves}
         values["lines"] = list(items.items())
-        values["refund"] = -Decimal(str(change.payload["order_total_change"]))
+        values["refund"] = change.refund
     else:
         raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
     template = "_partial_preview.html" if request.headers.get("hx-request") else "partial.html"
@@ -514,10 +514,11 @@ async def partial_apply(request: Request, face: str, order_id: str, me: Me, ctx:
         )
     elif face == "loyalty":
         order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
-        await loyalty.change(
+        await loyalty.cancel_items(
             ctx.db,
             shop,
-            loyalty.without_items(order, items),
+            order.order_id,
+            items,
             ctx.clock(),
             actor=actor,
             reason=reason,

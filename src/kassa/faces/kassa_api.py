@@ -11,12 +11,10 @@ from kassa.app.orders import order_timeline
 from kassa.core.cancellation import REASON_CODES, LedgerMove
 from kassa.core.errors import OrderNotChangeable, QueryInvalid
 from kassa.core.money import ZERO, money, render
-from kassa.faces.context import Context
 from kassa.faces.deps import Caller, Ctx
 from kassa.faces.responses import Json
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
-from kassa.store.loyalty import Shop
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
 
@@ -109,18 +107,6 @@ def _delivery_view(
     plan: delivery.CancelPlan, reason: str | None = None, *, partial: bool = False
 ) -> dict[str, Any]:
     order = plan.order
-    names = {x["id"]: x for x in order.lines}
-    refund = (
-        sum(
-            (
-                Decimal(str(names[x["id"]]["price"])) * Decimal(str(x["quantity"]))
-                for x in plan.stock_returned
-            ),
-            ZERO,
-        )
-        if partial
-        else delivery.total(order)
-    )
     return {
         "order": order.id,
         "face": "delivery",
@@ -131,7 +117,7 @@ def _delivery_view(
         "release": {"items": plan.stock_returned},
         "promocodes_given_back": [],
         "loyalty": {"member": None, "bonuses_revoked": "0"},
-        "refund": {"amount": render(money(refund))},
+        "refund": {"amount": render(plan.refund)},
         "notify": [order.org_id],
         "reason": reason,
     }
@@ -156,15 +142,7 @@ def _ledger_summary(moves: list[LedgerMove]) -> dict[str, Any]:
     }
 
 
-async def _loyalty_change_preview(
-    ctx: Context, shop: Shop, shop_order: str, part: dict[str, Decimal]
-) -> dict[str, Any]:
-    async with ctx.db.unit_of_work(write=False) as uow:
-        found = await uow.loyalty.order(shop.id, shop_order)
-    assert found is not None
-    plan = await loyalty.change_preview(
-        ctx.db, shop, shop_order, loyalty.without_items(found, part), ctx.clock()
-    )
+def _loyalty_part_view(plan: loyalty.ChangePlan, part: dict[str, Decimal]) -> dict[str, Any]:
     order = plan.order
     return {
         "order": order.id,
@@ -176,7 +154,7 @@ async def _loyalty_change_preview(
         "release": {"items": [{"id": k, "quantity": v} for k, v in part.items()]},
         "promocodes_given_back": [],
         "loyalty": {"member": order.request.get("identifier"), **_ledger_summary(plan.moves)},
-        "refund": {"amount": render(-money(Decimal(str(plan.payload["order_total_change"]))))},
+        "refund": {"amount": render(plan.refund)},
         "notify": [],
         "reason": None,
     }
@@ -219,13 +197,14 @@ async def cancellation_preview(
     part = _items_query(items)
     if face == "delivery":
         if part:
-            plan = await delivery.cancel_items_preview(ctx.db, who.org_id, order_id, part)
-            return _delivery_view(plan, partial=True)
+            cut = await delivery.cancel_items_preview(ctx.db, who.org_id, order_id, part)
+            return _delivery_view(cut, partial=True)
         return _delivery_view(await delivery.cancel_preview(ctx.db, who.org_id, order_id))
     if face == "loyalty":
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
         if part:
-            return await _loyalty_change_preview(ctx, shop, shop_order, part)
+            change = await loyalty.cancel_items_preview(ctx.db, shop, shop_order, part, ctx.clock())
+            return _loyalty_part_view(change, part)
         return _loyalty_view(await loyalty.cancel_preview(ctx.db, shop, shop_order))
     ids = [t for t in (tickets or "").split(",") if t] or None
     return _plan_view(await cancellations.preview(ctx.db, who, order_id, ids))
@@ -259,20 +238,17 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         return _delivery_view(cancelled, reason, partial=True)
     if face == "loyalty" and part:
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
-        changed = await _loyalty_change_preview(ctx, shop, shop_order, part)
-        async with ctx.db.unit_of_work(write=False) as uow:
-            found = await uow.loyalty.order(shop.id, shop_order)
-        assert found is not None
-        await loyalty.change(
+        changed = await loyalty.cancel_items(
             ctx.db,
             shop,
-            loyalty.without_items(found, part),
+            shop_order,
+            part,
             ctx.clock(),
             actor=who.actor,
             reason=reason,
-            version=body.version or changed["version"],
+            version=body.version,
         )
-        return {**changed, "reason": reason}
+        return {**_loyalty_part_view(changed, part), "reason": reason}
     if face == "delivery":
         plan = await delivery.cancel_preview(ctx.db, who.org_id, order_id)
         await delivery.cancel_order(
