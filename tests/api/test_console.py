@@ -756,3 +756,78 @@ async def test_part_of_a_delivery_or_loyalty_order_is_cancelled_from_its_page(
     assert done.status_code == 303, done.text
     after = await ledger_state(client, demo.MEMBER)
     assert member_before["bonuses"] < after["bonuses"] < confirmed["bonuses"]
+
+
+async def test_an_admin_adds_and_disables_operators_and_anyone_changes_their_password(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    _, csrf = await sign_in(client)
+    page = await client.get("/console/operators")
+    assert demo.KITCHEN_EMAIL in page.text
+    added = await client.post(
+        "/console/operators",
+        data={
+            "csrf": csrf,
+            "email": "Clerk@Demo.Kassa",
+            "name": "Clerk",
+            "role": "viewer",
+            "password": "clerk-password",
+            "restaurant": "",
+        },
+    )
+    assert added.status_code == 303, added.text
+    short = await client.post(
+        "/console/operators",
+        data={"csrf": csrf, "email": "x@demo.kassa", "role": "viewer", "password": "short"},
+    )
+    assert short.status_code == 400
+    foreign = await client.post(
+        "/console/operators",
+        data={
+            "csrf": csrf,
+            "email": "y@demo.kassa",
+            "role": "viewer",
+            "password": "long-enough",
+            "restaurant": "someone-elses",
+        },
+    )
+    assert foreign.status_code == 400
+    page = await client.get("/console/operators")
+    clerk = re.search(r"clerk@demo\.kassa.*?/operators/([0-9a-f]{24})/disable", page.text, re.S)
+    assert clerk is not None
+
+    # The clerk signs in (in another browser), changes the password, and is disabled.
+    clerk_client = httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
+    async with clerk_client:
+        answer, clerk_csrf = await sign_in(clerk_client, "clerk@demo.kassa", "clerk-password")
+        assert answer.status_code == 303
+        assert (await clerk_client.get("/console/operators")).status_code == 403
+        wrong = await clerk_client.post(
+            "/console/account/password",
+            data={
+                "csrf": clerk_csrf,
+                "password": "nope-nope",
+                "new_password": "clerk-password-2",
+                "repeat": "clerk-password-2",
+            },
+        )
+        assert wrong.status_code == 401
+        changed = await clerk_client.post(
+            "/console/account/password",
+            data={
+                "csrf": clerk_csrf,
+                "password": "clerk-password",
+                "new_password": "clerk-password-2",
+                "repeat": "clerk-password-2",
+            },
+        )
+        assert changed.status_code == 303
+        assert (await clerk_client.get("/console/account")).status_code == 200
+        disabled = await client.post(
+            f"/console/operators/{clerk.group(1)}/disable", data={"csrf": csrf}
+        )
+        assert disabled.status_code == 303
+        assert (await clerk_client.get("/console/account")).status_code == 303
+    async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as fresh:
+        old, _ = await sign_in(fresh, "clerk@demo.kassa", "clerk-password-2")
+    assert old.status_code == 401

@@ -279,6 +279,8 @@ def test_pages_fit_a_phone(browser: Browser, pg: KassaServer) -> None:
             "kitchen": "/console/kitchen",
             "loyalty": f"/console/loyalty?phone={demo.MEMBER}",
             "webhooks": "/console/webhooks",
+            "operators": "/console/operators",
+            "account": "/console/account",
         }
         for name, url in pages.items():
             answer = phone.goto(url)

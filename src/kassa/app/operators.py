@@ -165,3 +165,39 @@ async def disable(db: Database, email: str, now: datetime) -> bool:
         await uow.operators.disable(operator.id, now)
         await uow.commit()
     return True
+
+
+async def of_org(db: Database, admin: Operator) -> list[Operator]:
+    """The organisation's operators, for its admins."""
+    require(admin, "admin")
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.operators.of_org(admin.org_id)
+
+
+async def disable_in_org(db: Database, admin: Operator, operator_id: str, now: datetime) -> None:
+    """An admin stops another operator of the same organisation (never themselves)."""
+    require(admin, "admin")
+    if operator_id == admin.id:
+        raise OperatorInvalid("you cannot disable your own account")
+    async with db.unit_of_work() as uow:
+        found = {o.id: o for o in await uow.operators.of_org(admin.org_id)}
+        if operator_id not in found:
+            raise OperatorInvalid("no such operator in your organisation")
+        await uow.operators.disable(operator_id, now)
+        await uow.commit()
+
+
+async def change_password(
+    db: Database, operator: Operator, current: str, new: str, keep_token: str
+) -> None:
+    """With the current password; every other session of the operator ends."""
+    try:
+        _hasher.verify(operator.password_hash, current[:1024])
+    except (VerificationError, InvalidHashError):
+        raise SignInFailed("The current password is wrong") from None
+    if len(new) < MIN_PASSWORD:
+        raise OperatorInvalid(f"the password needs at least {MIN_PASSWORD} characters")
+    async with db.unit_of_work() as uow:
+        await uow.operators.set_password(operator.id, _hasher.hash(new))
+        await uow.operators.close_other_sessions(operator.id, hash_token(keep_token))
+        await uow.commit()

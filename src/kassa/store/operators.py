@@ -148,6 +148,13 @@ class OperatorsRepo:
             return None
         return Session(_operator(row), row._mapping["csrf"], row._mapping["expires_at"])
 
+    async def close_other_sessions(self, operator_id: str, keep: str) -> None:
+        await self._conn.execute(
+            delete(sessions).where(
+                sessions.c.operator_id == operator_id, sessions.c.token_hash != keep
+            )
+        )
+
     async def close_session(self, token_hash: str) -> None:
         await self._conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
