@@ -831,3 +831,37 @@ async def test_an_admin_adds_and_disables_operators_and_anyone_changes_their_pas
     async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as fresh:
         old, _ = await sign_in(fresh, "clerk@demo.kassa", "clerk-password-2")
     assert old.status_code == 401
+
+
+async def test_an_admin_adds_a_webhook_endpoint_sees_its_secret_once_and_switches_it_off(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    _, csrf = await sign_in(client)
+    added = await client.post(
+        "/console/webhooks/endpoints",
+        data={
+            "csrf": csrf,
+            "url": "https://hooks.example.com/kassa",
+            "events": "order.*, refund.*",
+        },
+    )
+    assert added.status_code == 200, added.text
+    secret = re.search(r"<code>(whsec_[0-9a-f]+)</code>", added.text)
+    assert secret is not None
+    listed = (await client.get("/api/v1/webhooks/endpoints", headers=ORGANISER)).json()
+    assert [e["url"] for e in listed] == ["https://hooks.example.com/kassa"]
+    page = await client.get("/console/webhooks")
+    assert secret.group(1) not in page.text
+    bad = await client.post(
+        "/console/webhooks/endpoints",
+        data={"csrf": csrf, "url": "ftp://nope", "events": "order.*"},
+    )
+    assert bad.status_code == 400
+    remove = re.search(r"/webhooks/endpoints/([0-9a-f]{24})/remove", page.text)
+    assert remove is not None
+    off = await client.post(
+        f"/console/webhooks/endpoints/{remove.group(1)}/remove", data={"csrf": csrf}
+    )
+    assert off.status_code == 303
+    page = await client.get("/console/webhooks")
+    assert "/remove" not in page.text

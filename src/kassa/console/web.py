@@ -64,6 +64,7 @@ OK_MESSAGES = {
     "promo_saved": "Promo code saved.",
     "adjusted": "Balance adjusted.",
     "replayed": "Delivery queued again.",
+    "endpoint_removed": "Endpoint switched off: it gets no more events.",
     "operator_added": "Operator added: they can sign in now.",
     "operator_disabled": "Operator disabled: their sessions have ended.",
     "password_changed": "Password changed; your other sessions have ended.",
@@ -816,8 +817,9 @@ async def loyalty_adjust(request: Request, shop_id: str, phone: str, me: Me, ctx
 # -- webhooks ------------------------------------------------------------------------------
 
 
-@router.get("/webhooks")
-async def webhooks_page(request: Request, me: Me, ctx: Ctx, state: str = "") -> HTMLResponse:
+async def _webhooks(
+    request: Request, me: Session, ctx: Context, state: str = "", **extra: Any
+) -> HTMLResponse:
     who = operators.principal(me.operator)
     endpoints = await webhooks_app.endpoints(ctx.db, who)
     chosen = state if state in ("pending", "delivered", "dead") else None
@@ -831,7 +833,35 @@ async def webhooks_page(request: Request, me: Me, ctx: Ctx, state: str = "") -> 
         deliveries=deliveries,
         state=state,
         urls={e.id: e.url for e in endpoints},
+        **extra,
     )
+
+
+@router.get("/webhooks")
+async def webhooks_page(request: Request, me: Me, ctx: Ctx, state: str = "") -> HTMLResponse:
+    return await _webhooks(request, me, ctx, state)
+
+
+@router.post("/webhooks/endpoints")
+async def webhook_endpoint_add(request: Request, me: Me, ctx: Ctx) -> HTMLResponse:
+    """The new endpoint's signing secret is shown on this answer only (never again)."""
+    form = await form_of(request, me)
+    operators.require(me.operator, "admin")
+    events = [e.strip() for e in _text(form, "events", 1000).split(",") if e.strip()]
+    if not events or len(events) > 50:
+        raise CatalogInvalid("Name one or more events, e.g. order.*, refund.*")
+    endpoint = await webhooks_app.add_endpoint(
+        ctx.db, operators.principal(me.operator), _text(form, "url", 500), events, ctx.clock()
+    )
+    return await _webhooks(request, me, ctx, new_endpoint=endpoint)
+
+
+@router.post("/webhooks/endpoints/{endpoint_id}/remove")
+async def webhook_endpoint_remove(request: Request, endpoint_id: str, me: Me, ctx: Ctx) -> Response:
+    await form_of(request, me)
+    operators.require(me.operator, "admin")
+    await webhooks_app.remove_endpoint(ctx.db, operators.principal(me.operator), endpoint_id)
+    return redirect(f"{PREFIX}/webhooks", ok="endpoint_removed")
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/replay")
