@@ -865,3 +865,19 @@ async def test_an_admin_adds_a_webhook_endpoint_sees_its_secret_once_and_switche
     assert off.status_code == 303
     page = await client.get("/console/webhooks")
     assert "/remove" not in page.text
+
+
+async def test_a_new_demo_database_has_a_little_history_to_look_at(
+    client: httpx.AsyncClient, db: Database, clock: FakeClock
+) -> None:
+    assert await demo.seed_if_empty(db, clock()) is True
+    assert await demo.seed_if_empty(db, clock()) is False
+    await sign_in(client)
+    listing = await client.get("/console/orders")
+    for shown in (">DEMO-1</a>", ">190330-00000001</a>", ">1</a>", ">2</a>"):
+        assert shown in listing.text
+    board = await client.get("/console/")
+    assert '<strong id="total-cancellations">1</strong>' in board.text
+    assert "<td>customer_request</td>" in board.text
+    kitchen = await client.get("/console/kitchen")
+    assert 'data-order="190330-00000001"' in kitchen.text

@@ -104,3 +104,25 @@ async def test_a_failing_endpoint_ends_as_a_dead_letter_that_can_be_replayed(
             )
         ).json()
         assert [d["id"] for d in done] == [dead[0]["id"]]
+
+
+async def test_an_endpoint_hears_of_events_from_its_registration_on(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+) -> None:
+    async with Receiver() as receiver:
+        before = (await client.post(ORDERS, headers=seller, json=BODY)).json()
+        clock.advance(seconds=1)
+        await client.post(
+            HOOKS + "/endpoints", headers=organiser, json={"url": receiver.url, "events": ["*"]}
+        )
+        after = (await client.post(ORDERS, headers=seller, json=BODY)).json()
+        async with httpx.AsyncClient(trust_env=False) as http:
+            await drain(db, http, clock())
+            await drain(db, http, clock.advance(minutes=1))
+        seen = [json.loads(r.body)["order"]["id"] for r in receiver.requests]
+        assert seen == [after["id"]]
+        assert before["id"] != after["id"]

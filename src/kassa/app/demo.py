@@ -5,18 +5,21 @@ the documented curl lines work against a fresh Kassa unchanged. These keys are p
 seed demo data into a database that faces the internet.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import catalog, delivery, loyalty, operators, promocodes, tenants
+from kassa.app import cancellations, catalog, delivery, loyalty, operators, promocodes, tenants
+from kassa.app.orders import Holds, OrderChange, apply_change, place_order
 from kassa.core.catalog import EventStatus
 from kassa.core.delivery import MenuItem
 from kassa.core.loyalty import program_from
+from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.pricing import FeePolicy
 from kassa.core.promocodes import DiscountKind
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
+from kassa.store.delivery import Client
 
 ORG_ID = "56810047f06c5a6ac62f4e1d"
 ORG_KEY = "047bdb8bcee44d3693371920aaf9135c"
@@ -138,7 +141,75 @@ async def seed_if_empty(db: Database, now: datetime) -> bool:
         if await uow.tenants.has_organisations():
             return False
     await seed(db, now)
+    await seed_activity(db, now)
     return True
+
+
+async def seed_activity(db: Database, now: datetime) -> None:
+    """A little history for a first look at the console: a sold ticket order, a cancelled one,
+    a delivery order waiting for the kitchen and a loyalty checkout. Made through the same
+    commands the APIs use; only `kassa serve`/`kassa demo` on an empty database call this."""
+    seller = Principal(ORG_ID, PARTNER_ID)
+    holds = Holds(reserve=timedelta(minutes=10), payment=timedelta(hours=12))
+    buyer = OrderChange(customer={"name": "Anna Demo", "email": "anna@example.com"})
+    sold = await place_order(
+        db, seller, EVENT_ID, ReservationRequest(random={STALLS_SET_ID: 2}), now, holds, buyer
+    )
+    for status in (OrderStatus.IN_PROGRESS, OrderStatus.DONE):
+        await apply_change(
+            db, seller, sold.id, OrderChange(status=status), now, holds, Flow.PAYMENT_STEP
+        )
+    dropped = await place_order(
+        db, seller, EVENT_ID, ReservationRequest(random={BALCONY_SET_ID: 1}), now, holds, buyer
+    )
+    await cancellations.cancel(
+        db,
+        seller,
+        dropped.id,
+        now,
+        tickets=None,
+        reason_code="customer_request",
+        reason_text="changed plans (demo)",
+    )
+    client = Client(DELIVERY_CLIENT_ID, ORG_ID, "")
+    await delivery.create_order(
+        db,
+        client,
+        {
+            "discriminator": "yandex",
+            "platform": "YE",
+            "eatsId": "190330-00000001",
+            "restaurantId": RESTAURANT_ID,
+            "deliveryInfo": {"clientName": "Boris Demo", "phoneNumber": "+79990000003"},
+            "paymentInfo": {"itemsCost": 0, "paymentType": "CARD"},
+            "items": [
+                {"id": "borscht", "quantity": 1, "price": 0},
+                {"id": "kompot", "quantity": 2, "price": 0},
+            ],
+            "persons": 1,
+            "comment": "demo order",
+            "promos": [],
+        },
+        now,
+    )
+    shop = await loyalty.authenticate(db, SHOP_ID, SHOP_SECRET)
+    checkout = loyalty.request_from(
+        {
+            "identifier": REFERRED_MEMBER,
+            "cart_items": [
+                {
+                    "product_id": "latte",
+                    "price": "250",
+                    "quantity": "2",
+                    "discountable": True,
+                    "bonusable": True,
+                    "rewardable": True,
+                }
+            ],
+        }
+    )
+    await loyalty.apply(db, shop, replace(checkout, order_id="DEMO-1"), now)
+    await loyalty.confirm(db, shop, "DEMO-1", now)
 
 
 async def seed(db: Database, now: datetime) -> DemoInfo:

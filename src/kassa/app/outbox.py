@@ -33,6 +33,13 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
+def _after(endpoint: Endpoint, message: PendingMessage) -> bool:
+    """An endpoint hears of what happens from its registration on, not of older events."""
+    if endpoint.created_at is None or message.created_at is None:
+        return True
+    return endpoint.created_at <= message.created_at
+
+
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... up to an hour between tries."""
     return timedelta(seconds=min(5 * 2 ** max(attempts, 0), 3600))
@@ -74,7 +81,7 @@ async def drain(
             if m.org_id not in registered:
                 registered[m.org_id] = await uow.webhooks.endpoints_of(m.org_id)
             for registered_endpoint in registered[m.org_id]:
-                if registered_endpoint.wants(m.topic):
+                if registered_endpoint.wants(m.topic) and _after(registered_endpoint, m):
                     await uow.webhooks.fan_out(
                         registered_endpoint.id, m.id, m.topic, m.payload, now
                     )

@@ -46,6 +46,7 @@ class PendingMessage:
     order_id: str | None
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime | None = None
 
 
 class OutboxRepo:
@@ -76,6 +77,7 @@ class OutboxRepo:
                 row.order_id,
                 dict(row.payload),
                 row.attempts,
+                row.created_at,
             )
             for row in rows
         ]

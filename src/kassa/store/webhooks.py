@@ -19,6 +19,7 @@ class Endpoint:
     secret: str
     events: tuple[str, ...]
     active: bool
+    created_at: datetime | None = None  # events from before it are not its own
 
     def wants(self, topic: str) -> bool:
         """`order.canceled`, `order.*`, `*`: exact topics or a family. `order.created` and
@@ -174,7 +175,7 @@ class WebhookRepo:
 
 
 def _endpoint(r: Any) -> Endpoint:
-    return Endpoint(r.id, r.org_id, r.url, r.secret, tuple(r.events), r.active)
+    return Endpoint(r.id, r.org_id, r.url, r.secret, tuple(r.events), r.active, r.created_at)
 
 
 def _delivery(r: Any) -> Delivery:
