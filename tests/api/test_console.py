@@ -335,6 +335,7 @@ async def test_roles_and_narrowed_accounts(
     assert (await client.get(f"/console/orders/tickets/{order['id']}")).status_code == 403
     assert (await client.get("/console/events")).status_code == 403
     assert (await client.get("/console/kitchen")).status_code == 200
+    assert (await client.get("/console/webhooks")).status_code == 403
     listing = await client.get("/console/orders")
     assert f">{order['number']}</a>" not in listing.text
 

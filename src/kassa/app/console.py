@@ -40,6 +40,7 @@ def sees_tickets(operator: Operator) -> bool:
 
 
 def require_tickets(operator: Operator) -> None:
+    """The box office and everything organisation-wide: not for a narrowed account."""
     if not sees_tickets(operator):
         raise ActionForbidden("Your account is for one restaurant or shop only")
 

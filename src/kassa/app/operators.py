@@ -177,6 +177,8 @@ async def of_org(db: Database, admin: Operator) -> list[Operator]:
 async def disable_in_org(db: Database, admin: Operator, operator_id: str, now: datetime) -> None:
     """An admin stops another operator of the same organisation (never themselves)."""
     require(admin, "admin")
+    if admin.restaurant_id or admin.shop_id:
+        raise ActionForbidden("An account narrowed to a restaurant or shop manages no operators")
     if operator_id == admin.id:
         raise OperatorInvalid("you cannot disable your own account")
     async with db.unit_of_work() as uow:

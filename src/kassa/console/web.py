@@ -820,6 +820,7 @@ async def loyalty_adjust(request: Request, shop_id: str, phone: str, me: Me, ctx
 async def _webhooks(
     request: Request, me: Session, ctx: Context, state: str = "", **extra: Any
 ) -> HTMLResponse:
+    console.require_tickets(me.operator)  # webhooks are the whole organisation's
     who = operators.principal(me.operator)
     endpoints = await webhooks_app.endpoints(ctx.db, who)
     chosen = state if state in ("pending", "delivered", "dead") else None
