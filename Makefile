@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test test-fast lint format typecheck check bench clean
+.PHONY: help install run test test-fast lint format typecheck check bench vendor clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ check: lint typecheck test ## everything CI cares about
 
 bench: install ## the benchmark (see BENCHMARKS.md)
 	$(BIN)/python bench/run.py
+
+HTMX_VERSION ?= 2.0.11
+vendor: ## refresh the console's htmx from the npm registry (HTMX_VERSION=2.0.11)
+	cd /tmp && rm -rf kassa-vendor && mkdir kassa-vendor && cd kassa-vendor && \
+	  npm pack -q htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
+	cp /tmp/kassa-vendor/package/dist/htmx.min.js src/kassa/console/static/htmx-$(HTMX_VERSION).min.js
+	cp /tmp/kassa-vendor/package/LICENSE src/kassa/console/static/htmx-LICENSE.txt
 
 clean: ## remove caches and the local SQLite database
 	rm -rf .pytest_cache .mypy_cache .ruff_cache kassa.db kassa.db-*
