@@ -182,6 +182,14 @@ async def events(db: Database, operator: Operator) -> list[EventCounts]:
     return [EventCounts(e, by_event[e.id]) for e in found]
 
 
+async def event_choices(db: Database, operator: Operator) -> list[Event]:
+    """The organisation's events, for a filter (no counts: cheap on a big box office)."""
+    if not sees_tickets(operator):
+        return []
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.catalog.events_of(operator.org_id)
+
+
 async def event_page(
     db: Database, operator: Operator, event_id: str
 ) -> tuple[EventCounts, list[PromoCode], dict[str, list[Any]]]:

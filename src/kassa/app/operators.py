@@ -2,6 +2,7 @@
 session cookie whose token is stored hashed. Roles: viewer (reads), operator (acts on orders,
 the kitchen board, members), admin (also the catalogue, promo codes, webhooks)."""
 
+import functools
 import hashlib
 import re
 import secrets
@@ -25,8 +26,13 @@ LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 _hasher = PasswordHasher()
-# Verifying against this keeps a wrong e-mail as slow as a wrong password (no user probing).
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a wrong e-mail as slow as a wrong password (no probing
+    for accounts); made on first use, not at import."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def hash_token(token: str) -> str:
@@ -115,7 +121,7 @@ async def sign_in(db: Database, email: str, password: str, now: datetime) -> Sig
     async with db.unit_of_work(write=False) as uow:
         operator = await uow.operators.by_email(email)
     try:
-        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password[:1024])
+        _hasher.verify(operator.password_hash if operator else _dummy_hash(), password[:1024])
         right = True
     except (VerificationError, InvalidHashError):
         right = False

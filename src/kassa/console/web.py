@@ -266,7 +266,7 @@ async def orders_list(
         until=_day(until, end=True),
     )
     found = await console.search(ctx.db, f, page_no)
-    events = await console.events(ctx.db, me.operator) if console.sees_tickets(me.operator) else []
+    events = await console.event_choices(ctx.db, me.operator)
     values = {
         "found": found,
         "q": q,
@@ -275,7 +275,7 @@ async def orders_list(
         "event": event,
         "since": since,
         "until": until,
-        "events": [e.event for e in events],
+        "events": events,
         "faces": FACES,
         "stages": list(STAGES),
         "query": lambda **kw: urlencode(
