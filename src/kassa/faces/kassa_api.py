@@ -85,42 +85,73 @@ def _items_query(text: str | None) -> dict[str, Decimal]:
     return found
 
 
+def _view(
+    *,
+    order: str,
+    face: str,
+    version: str,
+    from_status: str,
+    to_status: str,
+    partial: bool,
+    release: dict[str, Any],
+    loyalty_effects: dict[str, Any],
+    refund: Decimal,
+    notify: list[str],
+    reason: str | None,
+    promocodes: list[str] | None = None,
+) -> dict[str, Any]:
+    """One shape for the plan of any face's order."""
+    return {
+        "order": order,
+        "face": face,
+        "version": version,
+        "from_status": from_status,
+        "to_status": to_status,
+        "partial": partial,
+        "release": release,
+        "promocodes_given_back": promocodes or [],
+        "loyalty": loyalty_effects,
+        "refund": {"amount": render(refund)},
+        "notify": notify,
+        "reason": reason,
+    }
+
+
 def _plan_view(seen: cancellations.Preview) -> dict[str, Any]:
     plan = seen.plan
-    return {
-        "order": plan.order_id,
-        "face": "tickets",
-        "version": seen.version,
-        "from_status": plan.from_status.value,
-        "to_status": plan.to_status.value,
-        "partial": plan.partial,
-        "release": {"tickets": list(plan.release_tickets)},
-        "promocodes_given_back": list(plan.release_promocodes),
-        "loyalty": {"member": seen.member, "bonuses_revoked": render(seen.bonuses_revoked)},
-        "refund": {"amount": render(seen.refund)},
-        "notify": seen.notify,
-        "reason": plan.reason,
-    }
+    return _view(
+        order=plan.order_id,
+        face="tickets",
+        version=seen.version,
+        from_status=plan.from_status.value,
+        to_status=plan.to_status.value,
+        partial=plan.partial,
+        release={"tickets": list(plan.release_tickets)},
+        promocodes=list(plan.release_promocodes),
+        loyalty_effects={"member": seen.member, "bonuses_revoked": render(seen.bonuses_revoked)},
+        refund=seen.refund,
+        notify=seen.notify,
+        reason=plan.reason,
+    )
 
 
 def _delivery_view(
     plan: delivery.CancelPlan, reason: str | None = None, *, partial: bool = False
 ) -> dict[str, Any]:
     order = plan.order
-    return {
-        "order": order.id,
-        "face": "delivery",
-        "version": plan.version,
-        "from_status": order.status.value,
-        "to_status": order.status.value if partial else "CANCELLED",
-        "partial": partial,
-        "release": {"items": plan.stock_returned},
-        "promocodes_given_back": [],
-        "loyalty": {"member": None, "bonuses_revoked": "0"},
-        "refund": {"amount": render(plan.refund)},
-        "notify": [order.org_id],
-        "reason": reason,
-    }
+    return _view(
+        order=order.id,
+        face="delivery",
+        version=plan.version,
+        from_status=order.status.value,
+        to_status=order.status.value if partial else "CANCELLED",
+        partial=partial,
+        release={"items": plan.stock_returned},
+        loyalty_effects={"member": None, "bonuses_revoked": "0"},
+        refund=plan.refund,
+        notify=[order.org_id],
+        reason=reason,
+    )
 
 
 def _ledger_summary(moves: list[LedgerMove]) -> dict[str, Any]:
@@ -142,46 +173,51 @@ def _ledger_summary(moves: list[LedgerMove]) -> dict[str, Any]:
     }
 
 
-def _loyalty_part_view(plan: loyalty.ChangePlan, part: dict[str, Decimal]) -> dict[str, Any]:
+def _loyalty_part_view(
+    plan: loyalty.ChangePlan, part: dict[str, Decimal], org_id: str, reason: str | None = None
+) -> dict[str, Any]:
     order = plan.order
-    return {
-        "order": order.id,
-        "face": "loyalty",
-        "version": plan.version,
-        "from_status": order.status.value,
-        "to_status": order.status.value,
-        "partial": True,
-        "release": {"items": [{"id": k, "quantity": v} for k, v in part.items()]},
-        "promocodes_given_back": [],
-        "loyalty": {"member": order.request.get("identifier"), **_ledger_summary(plan.moves)},
-        "refund": {"amount": render(plan.refund)},
-        "notify": [],
-        "reason": None,
-    }
+    return _view(
+        order=order.id,
+        face="loyalty",
+        version=plan.version,
+        from_status=order.status.value,
+        to_status=order.status.value,
+        partial=True,
+        release={"items": [{"id": k, "quantity": v} for k, v in part.items()]},
+        loyalty_effects={
+            "member": order.request.get("identifier"),
+            **_ledger_summary(plan.moves),
+        },
+        refund=plan.refund,
+        notify=[org_id],
+        reason=reason,
+    )
 
 
-def _loyalty_view(plan: loyalty.CancelPlan, reason: str | None = None) -> dict[str, Any]:
+def _loyalty_view(
+    plan: loyalty.CancelPlan, org_id: str, reason: str | None = None
+) -> dict[str, Any]:
     order = plan.order
-    return {
-        "order": order.id,
-        "face": "loyalty",
-        "version": plan.version,
-        "from_status": order.status.value,
-        "to_status": "cancelled",
-        "partial": False,
-        "release": {},
-        "promocodes_given_back": [],
-        "loyalty": {
+    return _view(
+        order=order.id,
+        face="loyalty",
+        version=plan.version,
+        from_status=order.status.value,
+        to_status="cancelled",
+        partial=False,
+        release={},
+        loyalty_effects={
             "member": order.request.get("identifier"),
             **_ledger_summary(plan.moves),
             "coupons_reactivated": plan.coupons_reactivated,
             "coupons_voided": plan.coupons_voided,
             "coupons_kept": plan.coupons_kept,
         },
-        "refund": {"amount": render(money(Decimal(str(order.result.get("order_to_pay") or 0))))},
-        "notify": [],
-        "reason": reason,
-    }
+        refund=money(Decimal(str(order.result.get("order_to_pay") or 0))),
+        notify=[org_id],
+        reason=reason,
+    )
 
 
 @router.get("/orders/{order_id}/cancellation")
@@ -204,8 +240,8 @@ async def cancellation_preview(
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
         if part:
             change = await loyalty.cancel_items_preview(ctx.db, shop, shop_order, part, ctx.clock())
-            return _loyalty_part_view(change, part)
-        return _loyalty_view(await loyalty.cancel_preview(ctx.db, shop, shop_order))
+            return _loyalty_part_view(change, part, who.org_id)
+        return _loyalty_view(await loyalty.cancel_preview(ctx.db, shop, shop_order), who.org_id)
     ids = [t for t in (tickets or "").split(",") if t] or None
     return _plan_view(await cancellations.preview(ctx.db, who, order_id, ids))
 
@@ -248,7 +284,7 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
             reason=reason,
             version=body.version,
         )
-        return {**_loyalty_part_view(changed, part), "reason": reason}
+        return _loyalty_part_view(changed, part, who.org_id, reason)
     if face == "delivery":
         plan = await delivery.cancel_preview(ctx.db, who.org_id, order_id)
         await delivery.cancel_order(
@@ -276,7 +312,7 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
             reason=reason,
             version=body.version or whole.version,
         )
-        return _loyalty_view(whole, reason)
+        return _loyalty_view(whole, who.org_id, reason)
     applied = await cancellations.cancel(
         ctx.db,
         who,
