@@ -11,16 +11,14 @@ running for longer than `STALE` is taken over.
 
 import hashlib
 import json
-from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kassa.app import idempotency
 from kassa.faces import errors
 
 HEADER = b"idempotency-key"
-KEEP = timedelta(hours=24)
-STALE = timedelta(minutes=5)
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
 
@@ -64,10 +62,9 @@ class Idempotency:
         ).hexdigest()
         ctx = scope["app"].state.kassa
         db, now = ctx.db, ctx.clock()
-        outcome = await _begin(db, caller, key, fingerprint, now)
-        if isinstance(outcome, tuple):
-            status, content_type, stored = outcome
-            await _send(send, status, content_type, stored, replayed=True)
+        outcome = await idempotency.begin(db, caller, key, fingerprint, now)
+        if isinstance(outcome, idempotency.Stored):
+            await _send(send, outcome.status, outcome.content_type, outcome.body, replayed=True)
             return
         if outcome == "mismatch":
             await _refuse(
@@ -104,39 +101,9 @@ class Idempotency:
         try:
             await self.app(scope, _replay(body, receive), capture)
         finally:
-            async with db.unit_of_work() as uow:
-                if captured["status"] < 500:
-                    await uow.idempotency.finish(
-                        caller, key, captured["status"], captured["content_type"], captured["body"]
-                    )
-                else:
-                    await uow.idempotency.forget(caller, key)
-                await uow.commit()
-
-
-async def _begin(db: Any, caller: str, key: str, fingerprint: str, now: datetime) -> Any:
-    """ "new" (run it), "running", "mismatch", or the stored answer to replay."""
-    for _ in range(2):
-        async with db.unit_of_work() as uow:
-            if await uow.idempotency.claim(caller, key, fingerprint, now):
-                await uow.commit()
-                return "new"
-        async with db.unit_of_work() as uow:
-            stored = await uow.idempotency.get(caller, key)
-            expired = stored is not None and (
-                stored.created_at <= now - KEEP
-                or (stored.state == "running" and stored.created_at <= now - STALE)
+            await idempotency.finish(
+                db, caller, key, captured["status"], captured["content_type"], captured["body"]
             )
-            if stored is None or expired:
-                await uow.idempotency.forget(caller, key)
-                await uow.commit()
-                continue
-        if stored.fingerprint != fingerprint:
-            return "mismatch"
-        if stored.state == "running":
-            return "running"
-        return (stored.status, stored.content_type, stored.body or b"")
-    return "running"
 
 
 def _shop(body: bytes) -> bytes:
