@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, insert, literal, select, update
 
 from kassa.store.tables import operator_sessions as sessions
 from kassa.store.tables import operators
 from kassa.store.tx import Tx
+from kassa.store.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -89,20 +90,18 @@ class OperatorsRepo:
         )
 
     async def sign_in_failed(self, operator_id: str, limit: int, lock_until: datetime) -> None:
-        """One more wrong password; the `limit`-th in a row locks the account till then."""
-        row = (
-            await self._conn.execute(
-                select(operators.c.failed_sign_ins)
-                .where(operators.c.id == operator_id)
-                .with_for_update()
-            )
-        ).first()
-        failed = (row[0] if row else 0) + 1
-        values: dict[str, object] = {"failed_sign_ins": failed}
-        if failed >= limit:
-            values = {"failed_sign_ins": 0, "locked_until": lock_until}
+        """One more wrong password, counted in SQL; the `limit`-th in a row locks the account
+        till `lock_until` and starts the count again."""
+        reached = operators.c.failed_sign_ins + 1 >= limit
         await self._conn.execute(
-            update(operators).where(operators.c.id == operator_id).values(**values)
+            update(operators)
+            .where(operators.c.id == operator_id)
+            .values(
+                failed_sign_ins=case((reached, 0), else_=operators.c.failed_sign_ins + 1),
+                locked_until=case(
+                    (reached, literal(lock_until, UTCDateTime)), else_=operators.c.locked_until
+                ),
+            )
         )
 
     async def signed_in(self, operator_id: str) -> None:
