@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from kassa.app.ids import new_id
 from kassa.app.journal import record_event
 from kassa.app.ticket_loyalty import member_phone, settle_earning
+from kassa.core.cancellation import REASON_CODES
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
@@ -353,6 +354,35 @@ async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan
         else []
     )
     return CancelPlan(order, version_of(order), back, total(order))
+
+
+async def cancel_planned(
+    db: Database,
+    org_id: str,
+    order_id: str,
+    now: datetime,
+    *,
+    reason: str,
+    comment: str | None,
+    actor: str,
+    version: str | None,
+) -> CancelPlan:
+    """Kassa's cancellation API on a delivery order: the previewed plan, applied only while the
+    order is as previewed (the client's `version`, or this preview's); any documented reason."""
+    plan = await cancel_preview(db, org_id, order_id)
+    await cancel_order(
+        db,
+        org_id,
+        order_id,
+        now,
+        eats_id=None,
+        comment=comment,
+        reason=reason,
+        actor=actor,
+        reasons=REASON_CODES,
+        version=version or plan.version,
+    )
+    return plan
 
 
 def _take_out(order: DeliveryOrder, items: dict[str, Decimal]) -> list[dict[str, Any]]:

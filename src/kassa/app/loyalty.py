@@ -866,6 +866,25 @@ async def cancel_preview(db: Database, shop: Shop, order_id: str) -> CancelPlan:
         return await _cancel_plan(uow, shop, order)
 
 
+async def cancel_planned(
+    db: Database,
+    shop: Shop,
+    order_id: str,
+    now: datetime,
+    *,
+    actor: str,
+    reason: str | None,
+    version: str | None,
+) -> CancelPlan:
+    """Kassa's cancellation API on a loyalty order: the previewed plan, applied only while the
+    order is as previewed (the client's `version`, or this preview's)."""
+    plan = await cancel_preview(db, shop, order_id)
+    await cancel(
+        db, shop, order_id, now, actor=actor, reason=reason, version=version or plan.version
+    )
+    return plan
+
+
 async def cancel(
     db: Database,
     shop: Shop,

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 
 from kassa.app import cancellations, delivery, loyalty
 from kassa.app.orders import order_timeline
-from kassa.core.cancellation import REASON_CODES, LedgerMove
+from kassa.core.cancellation import LedgerMove
 from kassa.core.errors import OrderNotChangeable, QueryInvalid
 from kassa.core.money import ZERO, money, render
 from kassa.faces.deps import Caller, Ctx
@@ -286,31 +286,27 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         )
         return _loyalty_part_view(changed, part, who.org_id, reason)
     if face == "delivery":
-        plan = await delivery.cancel_preview(ctx.db, who.org_id, order_id)
-        await delivery.cancel_order(
+        plan = await delivery.cancel_planned(
             ctx.db,
             who.org_id,
             order_id,
             ctx.clock(),
-            eats_id=None,
-            comment=body.comment,
             reason=body.reason,
+            comment=body.comment,
             actor=who.actor,
-            reasons=REASON_CODES,
-            version=body.version or plan.version,
+            version=body.version,
         )
         return _delivery_view(plan, reason)
     if face == "loyalty":
         shop, shop_order = await cancellations.loyalty_order(ctx.db, who, order_id)
-        whole = await loyalty.cancel_preview(ctx.db, shop, shop_order)
-        await loyalty.cancel(
+        whole = await loyalty.cancel_planned(
             ctx.db,
             shop,
             shop_order,
             ctx.clock(),
             actor=who.actor,
             reason=reason,
-            version=body.version or whole.version,
+            version=body.version,
         )
         return _loyalty_view(whole, who.org_id, reason)
     applied = await cancellations.cancel(
