@@ -10,13 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.app.access import visible_order
+from kassa.app.operators import principal
 from kassa.core.audit import AuditEntry
 from kassa.core.catalog import Event
-from kassa.core.delivery import FLOW, Status
-from kassa.core.errors import ActionForbidden, OrderNotFound
+from kassa.core.delivery import Status
+from kassa.core.errors import ActionForbidden, EventNotFound, OrderNotFound
 from kassa.core.orders import Order
 from kassa.core.promocodes import PromoCode
-from kassa.store.console import FACES, STAGES, DayPoint, OrderFilter, OrderRow, SetCounts
+from kassa.store.console import DayPoint, OrderFilter, OrderRow, SetCounts
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.delivery import DeliveryOrder, Restaurant
 from kassa.store.loyalty import LedgerRow, LoyaltyOrder, Shop
@@ -73,8 +74,6 @@ class TicketOrderPage:
 
 
 async def ticket_order(db: Database, operator: Operator, order_id: str) -> TicketOrderPage:
-    from kassa.app.operators import principal
-
     require_tickets(operator)
     async with db.unit_of_work(write=False) as uow:
         order = await visible_order(uow, principal(operator), order_id)
@@ -197,8 +196,6 @@ async def event_page(
     async with db.unit_of_work(write=False) as uow:
         event = await uow.catalog.event(event_id)
         if event is None or event.org_id != operator.org_id:
-            from kassa.core.errors import EventNotFound
-
             raise EventNotFound(f"Event {event_id} not found", event=event_id)
         counts = await uow.console.set_counts([event_id])
         promos = await uow.promos.of_event(event_id)
@@ -243,9 +240,6 @@ async def kitchen(
         if order.restaurant_id == restaurant_id:
             columns[order.status].append(order)
     return columns
-
-
-assert all(s in FLOW for s in BOARD)
 
 
 # -- the dashboard ------------------------------------------------------------------------
@@ -304,6 +298,3 @@ async def dashboard(db: Database, operator: Operator, now: datetime, days: int) 
             "cancellations": sum(p.cancellations for p in points),
         },
     )
-
-
-__all__ = ["FACES", "PAGE_SIZE", "STAGES"]

@@ -11,6 +11,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from kassa.app.access import visible_order
+from kassa.app.journal import record
 from kassa.app.views import order_views
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
@@ -200,9 +202,6 @@ async def resend_tickets(
 ) -> str:
     """Send a done order's tickets again, to the buyer's address or to `email`; returns the
     address. Recorded on the order's timeline."""
-    from kassa.app.access import visible_order
-    from kassa.app.journal import record
-
     async with db.unit_of_work() as uow:
         order = await visible_order(uow, principal, order_id)
         if order.status is not OrderStatus.DONE:

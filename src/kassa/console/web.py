@@ -435,8 +435,7 @@ async def loyalty_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> R
     operators.require(me.operator, "operator")
     order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
     code = _text(form, "reason", 64)
-    if code not in REASON_CODES:
-        raise CatalogInvalid(f"unknown reason {code!r}")
+    cancellations.check_reason(code)
     comment = _text(form, "comment")
     await loyalty.cancel(
         ctx.db,
@@ -498,8 +497,7 @@ async def partial_apply(request: Request, face: str, order_id: str, me: Me, ctx:
     operators.require(me.operator, "operator")
     items = _quantities(form)
     code = _text(form, "reason", 64)
-    if code not in REASON_CODES:
-        raise CatalogInvalid(f"unknown reason {code!r}")
+    cancellations.check_reason(code)
     comment = _text(form, "comment")
     reason = f"{code}: {comment}" if comment else code
     actor = operators.principal(me.operator).actor
