@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import select
 
 from kassa.app import demo
-from kassa.app.cancel import expire_due
+from kassa.app.cancellation import expire_due
 from kassa.store import tables
 from kassa.store.db import Database
 from tests.api.helpers import (

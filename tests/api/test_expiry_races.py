@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from kassa.app import demo
-from kassa.app.cancel import expire_due, expire_order
+from kassa.app.cancellation import expire_due
+from kassa.app.cancellation import expire_if_due as expire_order
 from kassa.app.orders import Holds, OrderChange, change_order, place_order
 from kassa.core.errors import KassaError
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest

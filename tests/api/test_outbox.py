@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from kassa.app import demo
-from kassa.app.cancel import expire_due
+from kassa.app.cancellation import expire_due
 from kassa.app.outbox import SIGNATURE_HEADER, DrainResult, backoff, drain, sign
 from kassa.store.db import Database
 from tests.api.helpers import (

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,11 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from kassa.app.ids import new_id
 from kassa.app.journal import record_event
 from kassa.app.ticket_loyalty import member_phone, settle_earning
-from kassa.core.cancellation import REASON_CODES
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
-    REASONS,
     Code,
     DeliveryError,
     Line,
@@ -31,13 +29,12 @@ from kassa.core.delivery import (
     check_basket,
     ensure_move,
     items_cost,
-    returns_stock,
     validate_comment,
     validate_eats_id,
 )
-from kassa.core.errors import DeliveryTokenInvalid, ErrorKind, OrderChanged
+from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
 from kassa.core.money import money
-from kassa.store.db import Database, UnitOfWork, json_dumps
+from kassa.store.db import Database, UnitOfWork
 from kassa.store.delivery import Client, DeliveryOrder, Restaurant
 
 KINDS = frozenset({"yandex", "marketplace", "pickup"})
@@ -324,198 +321,6 @@ async def update_order(
         )
         await uow.delivery.save_order(order)
         await _journal(uow, order, "delivery.changed", now, None)
-        await uow.commit()
-
-
-def version_of(order: DeliveryOrder) -> str:
-    """What a cancellation preview was computed from: a changed order has another version."""
-    state = f"{order.status.value}|{order.updated_at.isoformat()}|{json_dumps(order.lines)}"
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class CancelPlan:
-    """What `cancel_order` would do: the items whose stock comes back (none once the courier
-    took the food)."""
-
-    order: DeliveryOrder
-    version: str
-    stock_returned: list[dict[str, Any]]
-    refund: Decimal  # the price of what leaves the order
-
-
-async def cancel_preview(db: Database, org_id: str, order_id: str) -> CancelPlan:
-    async with db.unit_of_work(write=False) as uow:
-        order = await _visible(uow, org_id, order_id)
-    ensure_move(order.status, Status.CANCELLED)
-    back = (
-        [{"id": x["id"], "name": x["name"], "quantity": x["quantity"]} for x in order.lines]
-        if returns_stock(order.status)
-        else []
-    )
-    return CancelPlan(order, version_of(order), back, total(order))
-
-
-async def cancel_planned(
-    db: Database,
-    org_id: str,
-    order_id: str,
-    now: datetime,
-    *,
-    reason: str,
-    comment: str | None,
-    actor: str,
-    version: str | None,
-) -> CancelPlan:
-    """Kassa's cancellation API on a delivery order: the previewed plan, applied only while the
-    order is as previewed (the client's `version`, or this preview's); any documented reason."""
-    plan = await cancel_preview(db, org_id, order_id)
-    await cancel_order(
-        db,
-        org_id,
-        order_id,
-        now,
-        eats_id=None,
-        comment=comment,
-        reason=reason,
-        actor=actor,
-        reasons=REASON_CODES,
-        version=version or plan.version,
-    )
-    return plan
-
-
-def _take_out(order: DeliveryOrder, items: dict[str, Decimal]) -> list[dict[str, Any]]:
-    """The order's lines with these quantities taken out; refused unless each is there."""
-    if not items:
-        raise DeliveryError(Code.BAD_REQUEST, "name the items to cancel")
-    have = {x["id"]: Decimal(str(x["quantity"])) for x in order.lines}
-    for item_id, quantity in items.items():
-        if quantity <= 0 or quantity > have.get(item_id, Decimal(0)):
-            raise DeliveryError(
-                Code.BAD_REQUEST,
-                f"cannot cancel {quantity} of {item_id}: the order has {have.get(item_id, 0)}",
-            )
-    left = []
-    for line in order.lines:
-        quantity = Decimal(str(line["quantity"])) - items.get(line["id"], Decimal(0))
-        if quantity > 0:
-            left.append({**line, "quantity": quantity})
-    if not left:
-        raise DeliveryError(Code.BAD_REQUEST, "that is every item: cancel the whole order")
-    return left
-
-
-def _partial_plan(order: DeliveryOrder, items: dict[str, Decimal]) -> CancelPlan:
-    if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
-        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final")
-    _take_out(order, items)
-    lines = {x["id"]: x for x in order.lines}
-    back = [{"id": i, "name": lines[i]["name"], "quantity": q} for i, q in items.items()]
-    refund = sum((Decimal(str(lines[i]["price"])) * q for i, q in items.items()), Decimal(0))
-    return CancelPlan(order, version_of(order), back, money(refund))
-
-
-async def cancel_items_preview(
-    db: Database, org_id: str, order_id: str, items: dict[str, Decimal]
-) -> CancelPlan:
-    async with db.unit_of_work(write=False) as uow:
-        order = await _visible(uow, org_id, order_id)
-    return _partial_plan(order, items)
-
-
-async def cancel_items(
-    db: Database,
-    org_id: str,
-    order_id: str,
-    items: dict[str, Decimal],
-    now: datetime,
-    *,
-    actor: str,
-    reason: str | None,
-    version: str | None = None,
-) -> CancelPlan:
-    """Cancel part of the order: these quantities leave it and their stock comes back (only
-    what was held); the rest stays as it is, holds and all."""
-    async with db.unit_of_work() as uow:
-        order = await _visible(uow, org_id, order_id, lock=True)
-        if version is not None and version != version_of(order):
-            raise OrderChanged(f"Order {order_id} changed since the preview", order=order_id)
-        plan = _partial_plan(order, items)
-        for line in order.lines:
-            if line.get("held") and line["id"] in items:
-                await uow.delivery.give_stock(order.restaurant_id, line["id"], items[line["id"]])
-        order = replace(order, lines=_take_out(order, items), updated_at=now)
-        await uow.delivery.save_order(order)
-        await _journal(
-            uow,
-            order,
-            "delivery.partially_cancelled",
-            now,
-            order.status,
-            {"actor": actor, "reason": reason, "items": plan.stock_returned},
-            actor=actor,
-        )
-        await uow.commit()
-    return plan
-
-
-async def cancel_order(
-    db: Database,
-    org_id: str,
-    order_id: str,
-    now: datetime,
-    *,
-    eats_id: object,
-    comment: object,
-    reason: str | None = None,
-    attributes: list[str] | None = None,
-    actor: str = "aggregator",
-    reasons: frozenset[str] = REASONS,
-    version: str | None = None,
-) -> None:
-    """The shared cancellation: stock back unless the courier took the food; recorded with who
-    and why. Cancelling a cancelled order again is a no-op (the aggregator retries). With
-    `version`, only if the order is still as the preview saw it."""
-    checked_eats = validate_eats_id(eats_id) if eats_id is not None else None
-    text = validate_comment(comment)
-    if reason is not None and reason not in reasons:
-        raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
-    async with db.unit_of_work() as uow:
-        order = await _visible(uow, org_id, order_id, lock=True)
-        if checked_eats is not None and checked_eats != order.eats_id:
-            raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
-        if version is not None and version != version_of(order):
-            raise OrderChanged(f"Order {order_id} changed since the preview", order=order_id)
-        if order.status is Status.CANCELLED:
-            return
-        ensure_move(order.status, Status.CANCELLED)
-        if returns_stock(order.status):
-            await _release(uow, order)
-        before = order.status
-        order = replace(
-            order,
-            status=Status.CANCELLED,
-            status_comment=text,
-            status_reason=reason,
-            updated_at=now,
-        )
-        await uow.delivery.save_order(order)
-        await _journal(
-            uow,
-            order,
-            "delivery.cancelled",
-            now,
-            before,
-            {
-                "actor": actor,
-                "reason": reason,
-                "comment": text,
-                "attributes": attributes or [],
-                "stock_returned": returns_stock(before),
-            },
-            actor=actor,
-        )
         await uow.commit()
 
 

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from kassa.app import cancellations, catalog, delivery, loyalty, operators, promocodes, tenants
+from kassa.app import cancellation, catalog, delivery, loyalty, operators, promocodes, tenants
 from kassa.app.orders import Holds, OrderChange, apply_change, place_order
+from kassa.core.cancellation import Reason
 from kassa.core.catalog import EventStatus
 from kassa.core.delivery import MenuItem
 from kassa.core.loyalty import program_from
@@ -162,14 +163,8 @@ async def seed_activity(db: Database, now: datetime) -> None:
     dropped = await place_order(
         db, seller, EVENT_ID, ReservationRequest(random={BALCONY_SET_ID: 1}), now, holds, buyer
     )
-    await cancellations.cancel(
-        db,
-        seller,
-        dropped.id,
-        now,
-        tickets=None,
-        reason_code="customer_request",
-        reason_text="changed plans (demo)",
+    await cancellation.cancel(
+        db, seller, dropped.id, now, reason=Reason("customer_request", "changed plans (demo)")
     )
     client = Client(DELIVERY_CLIENT_ID, ORG_ID, "")
     await delivery.create_order(

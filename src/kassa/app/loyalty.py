@@ -23,13 +23,13 @@ from kassa.app.catalog import own_event
 from kassa.app.ids import new_id
 from kassa.app.journal import record_event
 from kassa.app.loyalty_payload import payload_of
-from kassa.core.cancellation import LedgerKey, LedgerMove, plan_ledger_moves
+from kassa.core.cancellation import LedgerKey, LedgerMove, OrderKind, plan_ledger_moves
+from kassa.core.cancellation import version_of as cancellation_version
 from kassa.core.errors import (
     LoyaltyInvalid,
     LoyaltyNotFound,
     LoyaltySecretWrong,
     LoyaltyShopUnknown,
-    OrderChanged,
 )
 from kassa.core.loyalty import (
     Buyer,
@@ -43,7 +43,6 @@ from kassa.core.loyalty import (
     bonus_balance,
     calculate,
     ensure_can_apply,
-    ensure_can_cancel,
     ensure_can_change,
     ensure_can_confirm,
     expiry,
@@ -504,7 +503,7 @@ def _fulfilled_target(
     return target
 
 
-def _current(rows: list[LedgerRow]) -> dict[LedgerKey, Decimal]:
+def current_accounts(rows: list[LedgerRow]) -> dict[LedgerKey, Decimal]:
     found: dict[LedgerKey, Decimal] = {}
     for row in rows:
         spending = row.entry in (Entry.SPEND, Entry.RETURN)
@@ -513,7 +512,7 @@ def _current(rows: list[LedgerRow]) -> dict[LedgerKey, Decimal]:
     return {k: v for k, v in found.items() if v}
 
 
-def _rows(
+def ledger_rows(
     shop: Shop, order_id: str, moves: list[LedgerMove], now: datetime, note: str
 ) -> list[LedgerRow]:
     rows = []
@@ -549,9 +548,9 @@ async def _move(
     now: datetime,
     note: str,
 ) -> list[LedgerMove]:
-    current = _current(await uow.loyalty.order_rows(shop.id, order_id))
+    current = current_accounts(await uow.loyalty.order_rows(shop.id, order_id))
     moves = plan_ledger_moves(current, target)
-    await uow.loyalty.append(shop.id, _rows(shop, order_id, moves, now, note))
+    await uow.loyalty.append(shop.id, ledger_rows(shop, order_id, moves, now, note))
     return moves
 
 
@@ -610,7 +609,8 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
                 existing, member_id=member_id, request=request, result=payload, updated_at=now
             )
             await uow.loyalty.save_order(order)
-        await _journal(uow, shop, order, "loyalty.applied", now)
+        before = existing.status if existing else None
+        await _journal(uow, shop, order, "loyalty.applied", now, before)
         await uow.commit()
     return payload
 
@@ -628,7 +628,7 @@ async def _recalculate(
     uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, req: CheckoutRequest, now: datetime
 ) -> tuple[_Resolved, Any]:
     """The order's calculation again, with what it holds counted as available to it."""
-    current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
+    current = current_accounts(await uow.loyalty.order_rows(shop.id, order.order_id))
     returning: dict[str, Decimal] = {}
     for (account, member_id, certificate_id, _s, spending), amount in current.items():
         if spending and account == "bonus" and member_id == order.member_id:
@@ -679,13 +679,13 @@ async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime)
                     )
             order = replace(order, status=LoyaltyStatus.FULFILLED, updated_at=now)
             await uow.loyalty.save_order(order)
-            await _journal(uow, shop, order, "loyalty.confirmed", now)
+            await _journal(uow, shop, order, "loyalty.confirmed", now, LoyaltyStatus.CREATED)
         identifier = order.request.get("identifier")
         await uow.commit()
     return {"order_id": order.order_id, "identifier": identifier}
 
 
-async def _change_plan(
+async def change_plan(
     uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, req: CheckoutRequest, now: datetime
 ) -> tuple[CheckoutRequest, dict[LedgerKey, Decimal], dict[str, Any]]:
     """The new request, the accounts the order will hold and its new payload."""
@@ -708,48 +708,23 @@ async def _change_plan(
     return new_req, _fulfilled_target(shop, order, resolved, calc), payload
 
 
-async def change(
-    db: Database,
-    shop: Shop,
-    req: CheckoutRequest,
-    now: datetime,
-    *,
-    actor: str | None = None,
-    reason: str | None = None,
-    version: str | None = None,
-) -> dict[str, Any]:
-    """A partial return (or more items) of a Fulfilled order: everything is recomputed for the
+async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -> dict[str, Any]:
+    """More items (or other lines) for a Fulfilled order: everything is recomputed for the
     new cart with the order's codes and certificates, bonuses spent at most as before, and
-    the ledgers move by the difference. `order_total_change` < 0 is money back to the buyer."""
+    the ledgers move by the difference. A cart that only shrinks is a partial cancel
+    (`kassa.app.cancellation`), not this."""
     order_id = _order_id(req)
     async with db.unit_of_work() as uow:
         order = await _order(uow, shop, order_id, lock=True)
-        if version is not None and version != version_of(order):
-            raise OrderChanged(f"Order {order.order_id} changed since the preview", order=order.id)
-        new_req, target, payload = await _change_plan(uow, shop, order, req, now)
+        new_req, target, payload = await change_plan(uow, shop, order, req, now)
         await _move(uow, shop, order_id, target, now, "change")
         order = replace(
             order, request={**order.request, **new_req.as_dict()}, result=payload, updated_at=now
         )
         await uow.loyalty.save_order(order)
-        await _journal(uow, shop, order, "loyalty.changed", now, actor=actor, reason=reason)
+        await _journal(uow, shop, order, "loyalty.changed", now, LoyaltyStatus.FULFILLED)
         await uow.commit()
     return payload
-
-
-@dataclass(frozen=True)
-class ChangePlan:
-    """What `change` to a smaller cart would do: the ledger moves and the new payload."""
-
-    order: LoyaltyOrder
-    version: str
-    moves: list[LedgerMove]
-    payload: dict[str, Any]
-
-    @property
-    def refund(self) -> Decimal:
-        """Money back to the buyer: what the order costs less now."""
-        return money(-Decimal(str(self.payload["order_total_change"])))
 
 
 def without_items(order: LoyaltyOrder, items: dict[str, Decimal]) -> CheckoutRequest:
@@ -780,166 +755,54 @@ def without_items(order: LoyaltyOrder, items: dict[str, Decimal]) -> CheckoutReq
     return replace(request_from({**order.request, "cart_items": left}), order_id=order.order_id)
 
 
-async def change_preview(
-    db: Database, shop: Shop, order_id: str, req: CheckoutRequest, now: datetime
-) -> ChangePlan:
+@dataclass(frozen=True)
+class Shrinkage:
+    """A `change` that only lowers quantities: a partial cancel of the order as it was."""
+
+    order_id: str  # Kassa's
+    items: dict[str, Decimal]
+    version: str
+
+
+async def shrinkage(db: Database, shop: Shop, req: CheckoutRequest) -> Shrinkage | None:
+    """Kassa's id of the order and the quantities a `change` takes out of its cart, when the
+    new cart is the old one with some quantities lowered (same products, prices and flags);
+    None for any other change."""
     async with db.unit_of_work(write=False) as uow:
-        order = await _order(uow, shop, order_id, lock=False)
-        _new_req, target, payload = await _change_plan(uow, shop, order, req, now)
-        current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
-    return ChangePlan(order, version_of(order), plan_ledger_moves(current, target), payload)
-
-
-async def cancel_items_preview(
-    db: Database, shop: Shop, order_id: str, items: dict[str, Decimal], now: datetime
-) -> ChangePlan:
-    """What cancelling these quantities of a confirmed order's cart would do (`change`)."""
-    async with db.unit_of_work(write=False) as uow:
-        order = await _order(uow, shop, order_id, lock=False)
-    return await change_preview(db, shop, order_id, without_items(order, items), now)
-
-
-async def cancel_items(
-    db: Database,
-    shop: Shop,
-    order_id: str,
-    items: dict[str, Decimal],
-    now: datetime,
-    *,
-    actor: str,
-    reason: str | None,
-    version: str | None,
-) -> ChangePlan:
-    """Cancel these quantities: the order is recomputed without them, as `change` does; the
-    answer is the plan that was applied (refused if the order moved on from `version`)."""
-    plan = await cancel_items_preview(db, shop, order_id, items, now)
-    await change(
-        db,
-        shop,
-        without_items(plan.order, items),
-        now,
-        actor=actor,
-        reason=reason,
-        version=version or plan.version,
-    )
-    return plan
+        order = await _order(uow, shop, _order_id(req), lock=False)
+    old = _cart_lines(order.request.get("cart_items") or [])
+    new = _cart_lines(CheckoutRequest(req.items).as_dict()["cart_items"])
+    if old is None or new is None or not set(new) <= set(old):
+        return None
+    taken: dict[str, Decimal] = {}
+    for product, (quantity, rest) in old.items():
+        left, same = new.get(product, (ZERO, rest))
+        if same != rest or left > quantity:
+            return None
+        if left < quantity:
+            taken[product] = quantity - left
+    return Shrinkage(order.id, taken, version_of(order)) if taken else None
 
 
 def version_of(order: LoyaltyOrder) -> str:
-    """What a cancellation preview was computed from: a changed order has another version."""
-    state = f"{order.status.value}|{order.updated_at.isoformat()}|{json_dumps(order.result)}"
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
+    """The version of a cancellation plan of the order: any change (status, figures, time)
+    changes it."""
+    parts = [order.status.value, order.updated_at.isoformat(), json_dumps(order.result)]
+    return cancellation_version(OrderKind.LOYALTY, order.id, parts)
 
 
-@dataclass(frozen=True)
-class CancelPlan:
-    """What `cancel` would do: the ledger moves (spends given back, earnings taken back) and
-    the coupons it touches."""
-
-    order: LoyaltyOrder
-    version: str
-    moves: list[LedgerMove]
-    coupons_reactivated: list[str]
-    coupons_voided: list[str]
-    coupons_kept: list[str]  # issued by the order but already used elsewhere
-
-
-async def _cancel_plan(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder) -> CancelPlan:
-    current = _current(await uow.loyalty.order_rows(shop.id, order.order_id))
-    issued = await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id)
-    return CancelPlan(
-        order=order,
-        version=version_of(order),
-        moves=plan_ledger_moves(current, {}),
-        coupons_reactivated=[
-            c.code for c in await uow.loyalty.coupons_of(shop.id, used_by=order.order_id)
-        ],
-        coupons_voided=[c.code for c in issued if c.status == "active"],
-        coupons_kept=[c.code for c in issued if c.status == "used"],
-    )
-
-
-async def cancel_preview(db: Database, shop: Shop, order_id: str) -> CancelPlan:
-    async with db.unit_of_work(write=False) as uow:
-        order = await _order(uow, shop, order_id, lock=False)
-        ensure_can_cancel(order.status)
-        return await _cancel_plan(uow, shop, order)
-
-
-async def cancel_planned(
-    db: Database,
-    shop: Shop,
-    order_id: str,
-    now: datetime,
-    *,
-    actor: str,
-    reason: str | None,
-    version: str | None,
-) -> CancelPlan:
-    """Kassa's cancellation API on a loyalty order: the previewed plan, applied only while the
-    order is as previewed (the client's `version`, or this preview's)."""
-    plan = await cancel_preview(db, shop, order_id)
-    await cancel(
-        db, shop, order_id, now, actor=actor, reason=reason, version=version or plan.version
-    )
-    return plan
-
-
-async def cancel(
-    db: Database,
-    shop: Shop,
-    order_id: str | None,
-    now: datetime,
-    *,
-    actor: str | None = None,
-    reason: str | None = None,
-    version: str | None = None,
-) -> dict[str, Any]:
-    """Final. Everything spent comes back (bonuses active from today), everything earned is
-    taken back, coupons it used are active again and coupons it issued are voided (one
-    already used elsewhere stays used, and the ledger says so). With `version`, only if the
-    order is still as the preview saw it."""
-    async with db.unit_of_work() as uow:
-        order = await _order(uow, shop, order_id, lock=True)
-        if version is not None and version != version_of(order):
-            raise OrderChanged(f"Order {order.order_id} changed since the preview", order=order.id)
-        ensure_can_cancel(order.status)
-        if order.member_id:
-            await uow.loyalty.member(shop.id, member_id=order.member_id, lock=True)
-        await _move(uow, shop, order.order_id, {}, now, "cancel")
-        for coupon in await uow.loyalty.coupons_of(shop.id, used_by=order.order_id):
-            await uow.loyalty.set_coupon(coupon.id, "active", None)
-        kept = []
-        for coupon in await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id):
-            if coupon.status == "active":
-                await uow.loyalty.set_coupon(coupon.id, "voided", None)
-            elif coupon.status == "used":
-                kept.append(coupon)
-        if kept:
-            await uow.loyalty.append(
-                shop.id,
-                [
-                    LedgerRow(
-                        "coupon",
-                        c.member_id,
-                        None,
-                        None,
-                        order.order_id,
-                        Entry.ADJUST,
-                        ZERO,
-                        now,
-                        None,
-                        f"coupon {c.code} issued by this order was already used "
-                        f"by order {c.used_by}: kept",
-                    )
-                    for c in kept
-                ],
-            )
-        order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
-        await uow.loyalty.save_order(order)
-        await _journal(uow, shop, order, "loyalty.cancelled", now, actor=actor, reason=reason)
-        await uow.commit()
-    return {"order_id": order.order_id, "identifier": order.request.get("identifier")}
+def _cart_lines(
+    cart: list[dict[str, Any]],
+) -> dict[str, tuple[Decimal, tuple[Any, ...]]] | None:
+    """product -> (quantity, the line's other fields); None when a product has two lines."""
+    found: dict[str, tuple[Decimal, tuple[Any, ...]]] = {}
+    for line in cart:
+        product = str(line.get("product_id"))
+        if product in found:
+            return None
+        rest = tuple(str(line.get(k)) for k in ("price", "discountable", "bonusable", "rewardable"))
+        found[product] = (Decimal(str(line.get("quantity", 0))), rest)
+    return found
 
 
 async def details(db: Database, shop: Shop, order_id: str | None) -> dict[str, Any]:
@@ -975,34 +838,39 @@ async def history(db: Database, shop: Shop, identifier: str) -> dict[str, Any]:
     }
 
 
-async def _journal(
-    uow: UnitOfWork,
-    shop: Shop,
-    order: LoyaltyOrder,
-    action: str,
-    now: datetime,
-    *,
-    actor: str | None = None,
-    reason: str | None = None,
-) -> None:
-    """The loyalty order's timeline and the shop organisation's `loyalty.*` webhooks."""
-    summary = {
+def summary(shop: Shop, order: LoyaltyOrder) -> dict[str, Any]:
+    """What a loyalty order's timeline entry and webhook say of it."""
+    return {
         "id": order.id,
         "shop": shop.id,
         "order_id": order.order_id,
         "identifier": order.request.get("identifier"),
         "to_pay": str(order.result.get("order_to_pay")),
     }
+
+
+async def _journal(
+    uow: UnitOfWork,
+    shop: Shop,
+    order: LoyaltyOrder,
+    action: str,
+    now: datetime,
+    before: LoyaltyStatus | None,
+    *,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """The loyalty order's timeline and the shop organisation's `loyalty.*` webhooks."""
     await record_event(
         uow,
         order_id=order.id,
         org_id=shop.org_id,
         actor=actor or f"shop:{shop.id}",
         action=action,
-        from_status=None,
+        from_status=before.value if before else None,
         to_status=order.status.value,
         now=now,
-        order=summary,
-        details=summary,
+        order=summary(shop, order),
+        details=summary(shop, order),
         reason=reason,
     )

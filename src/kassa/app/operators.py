@@ -57,7 +57,12 @@ def require(operator: Operator, role: str) -> None:
 
 def principal(operator: Operator) -> Principal:
     """Operators act for their organisation, as its organiser key would."""
-    return Principal(org_id=operator.org_id, operator=operator.email)
+    return Principal(
+        org_id=operator.org_id,
+        operator=operator.email,
+        restaurant_id=operator.restaurant_id,
+        shop_id=operator.shop_id,
+    )
 
 
 async def create_operator(

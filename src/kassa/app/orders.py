@@ -5,21 +5,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from kassa.app import ticket_loyalty
+from kassa.app import cancellation, ticket_loyalty
 from kassa.app.access import locked_order, visible_order
-from kassa.app.cancel import apply_cancellation, expire_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import record
 from kassa.app.mail_jobs import enqueue_tickets_email
+from kassa.app.order_promos import apply_promocodes
 from kassa.app.snapshots import SaleCatalog, snapshots
-from kassa.core import promocodes as promo
 from kassa.core.audit import AuditEntry
-from kassa.core.cancellation import plan_cancellation
+from kassa.core.cancellation import OrderKind
 from kassa.core.errors import (
     EventUnknown,
     NotEnoughTickets,
     OrderNotChangeable,
-    OrderNotFound,
     SetUnknown,
     TicketNotInEvent,
 )
@@ -37,8 +35,8 @@ from kassa.core.orders import (
     ensure_transition,
     plan_reservation,
 )
-from kassa.core.pricing import FeePolicy, ticket_values
-from kassa.core.promocodes import PromoCode, PromoFailure
+from kassa.core.pricing import ticket_values
+from kassa.core.promocodes import PromoFailure
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.orders import ClaimedTicket, OrderFilter
@@ -130,7 +128,7 @@ async def place(
         order.lines = lines
         failures: list[PromoFailure] = []
         if details.promocodes:
-            failures = await _apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
+            failures = await apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
         order.number = await uow.orders.add(order)
         await uow.orders.add_lines(order.id, order.lines, now)
         await record(
@@ -179,8 +177,16 @@ async def apply_change(
         if flow is Flow.DIRECT:
             ensure_not_final(order.status)
         if change.status is OrderStatus.CANCELED:
-            plan = plan_cancellation(order)
-            await apply_cancellation(uow, order, plan, principal.actor, now)
+            target = cancellation.target_of(OrderKind.TICKETS, order)
+            await cancellation.cancel_locked(
+                uow,
+                target,
+                now,
+                cancellation.WHOLE_OPEN,
+                reason=None,
+                version=None,
+                actor=principal.actor,
+            )
             await uow.commit()
             return ChangeOutcome(order)
         before = order.status
@@ -202,7 +208,7 @@ async def apply_change(
             )
         if change.promocodes is not None or (lines_changed and order.promocodes):
             fee = (await _snapshot(db, uow, order.event_id)).fee
-            failures = await _apply_promocodes(uow, fee, order, change.promocodes, now)
+            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now
@@ -250,7 +256,7 @@ async def list_orders(
         if not due:
             break
         for order_id in due:
-            await expire_order(db, order_id, now)
+            await cancellation.expire_if_due(db, order_id, now)
     return found, total
 
 
@@ -258,7 +264,7 @@ async def _expire_if_due(db: Database, principal: Principal, order_id: str, now:
     async with db.unit_of_work(write=False) as uow:
         order = await visible_order(uow, principal, order_id)
     if order.is_due(now):
-        await expire_order(db, order_id, now)
+        await cancellation.expire_if_due(db, order_id, now)
 
 
 async def _catalog(
@@ -395,12 +401,6 @@ def _change_details(order: Order, change: OrderChange) -> None:
         order.vendor_data = {**order.vendor_data, **change.vendor_data}
 
 
-async def recheck_promocodes(db: Database, uow: UnitOfWork, order: Order, now: datetime) -> None:
-    """After tickets left the order: give its code back if it no longer applies, reprice."""
-    fee = (await _snapshot(db, uow, order.event_id)).fee
-    await _apply_promocodes(uow, fee, order, None, now)
-
-
 async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog:
     """The event's snapshot, on sale or not (pricing an order already placed)."""
 
@@ -415,83 +415,6 @@ async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog
     if found is None:
         raise EventUnknown(f"Event {event_id} not found", event=event_id)
     return found
-
-
-async def _apply_promocodes(
-    uow: UnitOfWork,
-    fee: FeePolicy,
-    order: Order,
-    codes: Sequence[str] | None,
-    now: datetime,
-) -> list[PromoFailure]:
-    """Make the order hold the first of `codes` that applies, and price its tickets by it.
-
-    `codes` is the desired state: `[]` gives the current code back; codes that all fail leave
-    the current one in place. `None` re-checks the current code after a reservation change: a
-    code the order no longer qualifies for (too few tickets) is given back.
-    """
-    current_id = order.promocodes[0] if order.promocodes else None
-    current = (await uow.promos.many([current_id])).get(current_id) if current_id else None
-    sets = [line.set_id for line in order.active_lines]
-    failures: list[PromoFailure] = []
-    chosen = current
-    if codes is None:
-        failure = promo.check(current, sets, now, held=True) if current else None
-        if failure is not None:
-            failures.append(failure)
-            chosen = None
-    else:
-        picked: PromoCode | None = None
-        for code in codes:
-            candidate = await uow.promos.by_code(order.event_id, code)
-            held = candidate is not None and candidate.id == current_id
-            failure = promo.check(candidate, sets, now, held=held)
-            if failure is None and picked is not None:
-                failure = promo.apply_info("an order takes one promo code")
-            taken = failure is None and candidate is not None and not held
-            if taken and candidate and not await uow.promos.take_use(candidate.id):
-                failure = promo.already_used()
-            if failure is not None:
-                failures.append(failure)
-                continue
-            picked = candidate
-        if picked is not None or not codes:
-            chosen = picked
-    if current is not None and (chosen is None or chosen.id != current.id):
-        await uow.promos.give_back_use(current.id)
-    order.promocodes = [chosen.id] if chosen is not None else []
-    await _reprice(uow, fee, order, chosen)
-    if failures or (chosen and chosen.id) != (current and current.id):
-        await record(
-            uow,
-            order,
-            actor="system" if codes is None else order.vendor_id,
-            action="order.promocodes_changed",
-            from_status=order.status,
-            now=now,
-            details={
-                "promocodes": list(order.promocodes),
-                "released": [current.id] if current and current is not chosen else [],
-                "failed": [f.code for f in failures],
-            },
-        )
-    return failures
-
-
-async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoCode | None) -> None:
-    """Each active ticket's discount, nominal, fee and full by the order's code (or none)."""
-    active = sorted(order.active_lines, key=lambda line: (line.set_id, line.number))
-    discounts = promo.line_discounts([(line.set_id, line.values.price) for line in active], chosen)
-    repriced = {
-        line.ticket_id: replace(line, values=ticket_values(line.values.price, fee, discount))
-        for line, discount in zip(active, discounts, strict=True)
-        if line.values.discount != discount
-    }
-    if not repriced:
-        return
-    order.lines = [repriced.get(line.ticket_id, line) for line in order.lines]
-    if order.number:  # lines of an order not inserted yet are written with it
-        await uow.orders.reprice_lines(order.id, list(repriced.values()))
 
 
 async def _change_status(
@@ -559,18 +482,5 @@ async def order_timeline(db: Database, principal: Principal, order_id: str) -> l
     A ticket order is seen by its organiser and its seller; delivery and loyalty orders (by
     Kassa's order id) by their organisation's key."""
     async with db.unit_of_work(write=False) as uow:
-        try:
-            await visible_order(uow, principal, order_id)
-        except OrderNotFound:
-            if not principal.is_organiser or not await _other_face_order(uow, principal, order_id):
-                raise
-        return await uow.audit.timeline(order_id)
-
-
-async def _other_face_order(uow: UnitOfWork, principal: Principal, order_id: str) -> bool:
-    delivery = await uow.delivery.order(order_id)
-    if delivery is not None:
-        return delivery.org_id == principal.org_id
-    shop_id = await uow.loyalty.shop_of_order(order_id)
-    shop = await uow.loyalty.shop(shop_id) if shop_id else None
-    return shop is not None and shop.org_id == principal.org_id
+        target = await cancellation.find(uow, principal, order_id)
+        return await uow.audit.timeline(target.order.id)

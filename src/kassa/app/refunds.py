@@ -8,11 +8,11 @@ cancellation engine: a partial plan of the done order, applied in the same trans
 from collections.abc import Sequence
 from datetime import datetime
 
+from kassa.app import cancellation
 from kassa.app.access import locked_order
-from kassa.app.cancel import apply_cancellation
 from kassa.app.ids import new_id
 from kassa.app.journal import record
-from kassa.core.cancellation import plan_partial
+from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.errors import ActionForbidden, RefundNotFound
 from kassa.core.refunds import RefundRequest, RefundStatus, new_refund, transition
 from kassa.core.tenancy import Principal
@@ -69,8 +69,16 @@ async def decide_refund(
         current = await _visible(uow, principal, refund_id)  # re-read under the order's lock
         refund = transition(current, target, now)
         if target is RefundStatus.APPROVED:
-            plan = plan_partial(order, refund.tickets, reason=f"refund {refund.id}")
-            await apply_cancellation(uow, order, plan, principal.actor, now)
+            await cancellation.cancel_locked(
+                uow,
+                cancellation.target_of(OrderKind.TICKETS, order),
+                now,
+                cancellation.Part(tickets=tuple(refund.tickets)),
+                reason=Reason("refund", f"request {refund.id}"),
+                version=None,
+                actor=principal.actor,
+                system=True,
+            )
         await uow.refunds.save(refund)
         await record(
             uow,

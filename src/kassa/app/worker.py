@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from kassa.app.cancel import expire_due
+from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.outbox import drain
 from kassa.config import Settings

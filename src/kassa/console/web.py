@@ -19,13 +19,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kassa.app import cancellations, catalog, console, delivery, loyalty, operators, promocodes
+from kassa.app import cancellation, catalog, console, delivery, loyalty, operators, promocodes
 from kassa.app import webhooks as webhooks_app
 from kassa.app.mail_jobs import resend_tickets
 from kassa.app.orders import OrderChange, apply_change
-from kassa.core.cancellation import REASON_CODES
+from kassa.core.cancellation import OrderKind, Reason, allowed, label, plan_json, reason_code
 from kassa.core.catalog import EventStatus
-from kassa.core.delivery import REASONS as DELIVERY_REASONS
 from kassa.core.delivery import Status
 from kassa.core.errors import (
     ActionForbidden,
@@ -47,8 +46,6 @@ PREFIX = "/console"
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
-# Ticketing reasons an operator picks from; the delivery face has its own list.
-TICKET_REASONS = sorted(r for r in REASON_CODES if "." not in r)
 OK_MESSAGES = {
     "cancelled": "Order cancelled.",
     "partially_cancelled": "The chosen tickets or items were cancelled.",
@@ -77,6 +74,10 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["money"] = lambda v: render(Decimal(str(v))) if v is not None else ""
+env.filters["reason_label"] = label
+env.filters["reason_text"] = lambda v: (
+    f"{label(code)}{v[len(code) :]}" if (code := reason_code(v)) else v or ""
+)
 env.filters["when"] = lambda v: v.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if v else ""
 env.globals["prefix"] = PREFIX
 
@@ -289,17 +290,33 @@ async def orders_list(
 @router.get("/orders/tickets/{order_id}")
 async def ticket_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.ticket_order(ctx.db, me.operator, order_id)
-    return page(request, "order_tickets.html", 200, me, p=seen, reasons=TICKET_REASONS)
+    return page(request, "order_tickets.html", 200, me, p=seen)
+
+
+def reasons(kind: OrderKind) -> list[tuple[str, str]]:
+    """The reasons an operator picks from for this kind of order: (code, label)."""
+    return [(code, label(code)) for code in allowed(kind)]
+
+
+def _reason(form: Mapping[str, Any]) -> Reason:
+    return Reason(_text(form, "reason", 64), _text(form, "comment") or None)
 
 
 @router.get("/orders/tickets/{order_id}/cancellation")
 async def ticket_cancel_preview(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     console.require_tickets(me.operator)
-    chosen = [t for t in request.query_params.getlist("tickets") if t][:500] or None
+    chosen = [t for t in request.query_params.getlist("tickets") if t][:500]
     if request.query_params.get("whole"):
-        chosen = None
-    seen = await cancellations.preview(ctx.db, operators.principal(me.operator), order_id, chosen)
-    values = {"preview": seen, "order_id": order_id, "reasons": TICKET_REASONS, "chosen": chosen}
+        chosen = []
+    plan = await cancellation.preview(
+        ctx.db,
+        operators.principal(me.operator),
+        order_id,
+        ctx.clock(),
+        cancellation.Part(tickets=tuple(chosen)),
+        kind=OrderKind.TICKETS,
+    )
+    values = {"plan": plan_json(plan), "order_id": order_id, "reasons": reasons(plan.kind)}
     if request.headers.get("hx-request"):
         return page(request, "_cancel_preview.html", 200, me, **values)
     return page(request, "cancel_preview.html", 200, me, **values)
@@ -310,18 +327,18 @@ async def ticket_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
     console.require_tickets(me.operator)
-    chosen = [str(t) for t in form.getlist("tickets") if t][:500] or None
-    seen = await cancellations.cancel(
+    chosen = tuple(str(t) for t in form.getlist("tickets") if t)[:500]
+    done = await cancellation.cancel(
         ctx.db,
         operators.principal(me.operator),
         order_id,
         ctx.clock(),
-        tickets=chosen,
-        reason_code=_text(form, "reason", 64),
-        reason_text=_text(form, "comment") or None,
+        cancellation.Part(tickets=chosen),
+        reason=_reason(form),
         version=_text(form, "version", 64) or None,
+        kind=OrderKind.TICKETS,
     )
-    ok = "partially_cancelled" if seen.plan.partial else "cancelled"
+    ok = "partially_cancelled" if done.plan.partial else "cancelled"
     return redirect(f"{PREFIX}/orders/tickets/{order_id}", ok=ok)
 
 
@@ -361,7 +378,7 @@ async def ticket_resend(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
 async def delivery_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.delivery_order(ctx.db, me.operator, order_id)
     final = seen.order.status in (Status.DELIVERED, Status.CANCELLED)
-    plan = None if final else await delivery.cancel_preview(ctx.db, me.operator.org_id, order_id)
+    plan = None if final else await _whole_plan(ctx, me, seen.order.id, OrderKind.DELIVERY)
     return page(
         request,
         "order_delivery.html",
@@ -370,28 +387,39 @@ async def delivery_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> H
         p=seen,
         plan=plan,
         total=delivery.total(seen.order),
-        reasons=sorted(DELIVERY_REASONS),
+        reasons=reasons(OrderKind.DELIVERY),
         next_step=console.NEXT_STEP.get(seen.order.status),
     )
 
 
-@router.post("/orders/delivery/{order_id}/cancel")
-async def delivery_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> Response:
+async def _whole_plan(ctx: Context, me: Session, order_id: str, kind: OrderKind) -> Any:
+    principal = operators.principal(me.operator)
+    plan = await cancellation.preview(ctx.db, principal, order_id, ctx.clock(), kind=kind)
+    return plan_json(plan)
+
+
+@router.post("/orders/{face}/{order_id}/cancel")
+async def whole_cancel(request: Request, face: str, order_id: str, me: Me, ctx: Ctx) -> Response:
+    """Cancel a whole delivery or loyalty order by the plan its page previewed."""
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
-    order = await console.visible_delivery(ctx.db, me.operator, order_id)
-    await delivery.cancel_order(
+    await cancellation.cancel(
         ctx.db,
-        me.operator.org_id,
-        order.id,
+        operators.principal(me.operator),
+        order_id,
         ctx.clock(),
-        eats_id=None,
-        comment=_text(form, "comment") or None,
-        reason=_text(form, "reason", 64) or None,
-        actor=operators.principal(me.operator).actor,
+        reason=_reason(form),
         version=_text(form, "version", 64) or None,
+        kind=_line_kind(face),
     )
-    return redirect(f"{PREFIX}/orders/delivery/{order_id}", ok="cancelled")
+    return redirect(f"{PREFIX}/orders/{face}/{order_id}", ok="cancelled")
+
+
+def _line_kind(face: str) -> OrderKind:
+    """The kinds whose orders are cancelled by line (quantities), not by ticket."""
+    if face not in (OrderKind.DELIVERY.value, OrderKind.LOYALTY.value):
+        raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
+    return OrderKind(face)
 
 
 @router.post("/orders/delivery/{order_id}/status")
@@ -425,28 +453,9 @@ async def loyalty_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HT
     seen = await console.loyalty_order(ctx.db, me.operator, order_id)
     plan = None
     if seen.order.status.value != "cancelled":
-        plan = await loyalty.cancel_preview(ctx.db, seen.shop, seen.order.order_id)
-    return page(request, "order_loyalty.html", 200, me, p=seen, plan=plan, reasons=TICKET_REASONS)
-
-
-@router.post("/orders/loyalty/{order_id}/cancel")
-async def loyalty_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> Response:
-    form = await form_of(request, me)
-    operators.require(me.operator, "operator")
-    order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
-    code = _text(form, "reason", 64)
-    cancellations.check_reason(code)
-    comment = _text(form, "comment")
-    await loyalty.cancel(
-        ctx.db,
-        shop,
-        order.order_id,
-        ctx.clock(),
-        actor=operators.principal(me.operator).actor,
-        reason=f"{code}: {comment}" if comment else code,
-        version=_text(form, "version", 64) or None,
-    )
-    return redirect(f"{PREFIX}/orders/loyalty/{order_id}", ok="cancelled")
+        plan = await _whole_plan(ctx, me, seen.order.id, OrderKind.LOYALTY)
+    values = {"p": seen, "plan": plan, "reasons": reasons(OrderKind.LOYALTY)}
+    return page(request, "order_loyalty.html", 200, me, **values)
 
 
 def _quantities(values: Any) -> dict[str, Decimal]:
@@ -470,23 +479,23 @@ async def partial_preview(
     request: Request, face: str, order_id: str, me: Me, ctx: Ctx
 ) -> HTMLResponse:
     """What cancelling these quantities of a delivery or loyalty order's lines would do."""
+    kind = _line_kind(face)
     items = _quantities(request.query_params)
-    values: dict[str, Any] = {"face": face, "order_id": order_id, "items": items}
-    if face == "delivery":
-        await console.visible_delivery(ctx.db, me.operator, order_id)
-        plan = await delivery.cancel_items_preview(ctx.db, me.operator.org_id, order_id, items)
-        values |= {"version": plan.version, "reasons": sorted(DELIVERY_REASONS)}
-        values["lines"] = [(x["name"], x["quantity"]) for x in plan.stock_returned]
-    elif face == "loyalty":
-        order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
-        change = await loyalty.cancel_items_preview(
-            ctx.db, shop, order.order_id, items, ctx.clock()
-        )
-        values |= {"version": change.version, "reasons": TICKET_REASONS, "moves": change.moves}
-        values["lines"] = list(items.items())
-        values["refund"] = change.refund
-    else:
-        raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
+    plan = await cancellation.preview(
+        ctx.db,
+        operators.principal(me.operator),
+        order_id,
+        ctx.clock(),
+        cancellation.Part(items=items),
+        kind=kind,
+    )
+    values = {
+        "face": face,
+        "order_id": order_id,
+        "items": items,
+        "plan": plan_json(plan),
+        "reasons": reasons(kind),
+    }
     template = "_partial_preview.html" if request.headers.get("hx-request") else "partial.html"
     return page(request, template, 200, me, **values)
 
@@ -495,39 +504,16 @@ async def partial_preview(
 async def partial_apply(request: Request, face: str, order_id: str, me: Me, ctx: Ctx) -> Response:
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
-    items = _quantities(form)
-    code = _text(form, "reason", 64)
-    cancellations.check_reason(code)
-    comment = _text(form, "comment")
-    reason = f"{code}: {comment}" if comment else code
-    actor = operators.principal(me.operator).actor
-    version = _text(form, "version", 64) or None
-    if face == "delivery":
-        await console.visible_delivery(ctx.db, me.operator, order_id)
-        await delivery.cancel_items(
-            ctx.db,
-            me.operator.org_id,
-            order_id,
-            items,
-            ctx.clock(),
-            actor=actor,
-            reason=reason,
-            version=version,
-        )
-    elif face == "loyalty":
-        order, shop = await console.visible_loyalty(ctx.db, me.operator, order_id)
-        await loyalty.cancel_items(
-            ctx.db,
-            shop,
-            order.order_id,
-            items,
-            ctx.clock(),
-            actor=actor,
-            reason=reason,
-            version=version,
-        )
-    else:
-        raise CatalogInvalid("Only delivery and loyalty orders are cancelled by line here")
+    await cancellation.cancel(
+        ctx.db,
+        operators.principal(me.operator),
+        order_id,
+        ctx.clock(),
+        cancellation.Part(items=_quantities(form)),
+        reason=_reason(form),
+        version=_text(form, "version", 64) or None,
+        kind=_line_kind(face),
+    )
     return redirect(f"{PREFIX}/orders/{face}/{order_id}", ok="partially_cancelled")
 
 

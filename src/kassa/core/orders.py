@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from kassa.core.errors import (
+    OrderNotCancellable,
     OrderNotChangeable,
     OrderStatusTransitionInvalid,
     ReservationInvalid,
@@ -229,6 +230,14 @@ def ensure_reservation_allowed(status: OrderStatus, delta: ReservationDelta) -> 
         f"Incorrect status {status} for this operation: tickets cannot be added",
         status=status,
     )
+
+
+def ensure_cancellable(order: "Order") -> None:
+    """Only an open order moves to `canceled` (a sold one is refunded instead)."""
+    if order.status not in OPEN:
+        raise OrderNotCancellable(
+            f"Order {order.id} is not cancellable", order=order.id, status=order.status
+        )
 
 
 def ensure_not_final(status: OrderStatus) -> None:

@@ -8,6 +8,10 @@ class Principal:
     org_id: str
     partner_id: str | None = None
     operator: str | None = None  # a console operator acting for the organisation
+    # Narrowed to one restaurant or one loyalty shop of the organisation (a console account
+    # narrowed so, or a shop's own secret on the loyalty face).
+    restaurant_id: str | None = None
+    shop_id: str | None = None
 
     @property
     def actor(self) -> str:

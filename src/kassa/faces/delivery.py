@@ -16,8 +16,19 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
 
+from kassa.app import cancellation
 from kassa.app import delivery as app
-from kassa.core.delivery import Code, DeliveryError, Status
+from kassa.core.cancellation import OrderKind, Reason
+from kassa.core.cancellation.reasons import AGGREGATOR
+from kassa.core.delivery import (
+    Code,
+    DeliveryError,
+    Status,
+    validate_comment,
+    validate_eats_id,
+)
+from kassa.core.tenancy import Principal
+from kassa.faces.context import Context
 from kassa.faces.deps import Ctx
 from kassa.faces.responses import Json
 from kassa.store.delivery import Client, DeliveryOrder
@@ -142,16 +153,46 @@ async def delete_order(order_id: str, request: Request, ctx: Ctx) -> Response:
     body = await _json(request)
     if body.get("eatsId") is None:
         raise DeliveryError(Code.EATS_ID_INVALID, "eatsId is required")
-    await app.cancel_order(
-        ctx.db,
-        client.org_id,
-        order_id,
-        ctx.clock(),
-        eats_id=body.get("eatsId"),
-        comment=body.get("comment"),
-        actor="aggregator",
-    )
+    await _cancel(ctx, client, order_id, eats_id=body.get("eatsId"), comment=body.get("comment"))
     return Response(status_code=200)
+
+
+async def _cancel(
+    ctx: Context,
+    client: Client,
+    order_id: str,
+    *,
+    eats_id: object = None,
+    comment: object = None,
+    reason: str | None = None,
+    attributes: list[str] | None = None,
+) -> None:
+    """The aggregator's cancel through the one engine; a cancelled order again is a no-op
+    (the aggregator retries), as Yandex Eats expects."""
+    checked = validate_eats_id(eats_id) if eats_id is not None else None
+    text = validate_comment(comment)
+    if reason is not None and reason not in AGGREGATOR:
+        raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
+    order = await app.get_order(ctx.db, client, order_id)
+    if checked is not None and checked != order.eats_id:
+        raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+    if order.status is Status.CANCELLED:
+        return
+    try:
+        await cancellation.cancel(
+            ctx.db,
+            Principal(org_id=client.org_id),
+            order.id,
+            ctx.clock(),
+            reason=Reason(reason, text) if reason or text else None,
+            actor="aggregator",
+            kind=OrderKind.DELIVERY,
+            extra={"attributes": attributes or []},
+        )
+    except DeliveryError as error:  # another cancel got there first
+        again = await app.get_order(ctx.db, client, order_id)
+        if error.number is not Code.STATUS_NOT_ALLOWED or again.status is not Status.CANCELLED:
+            raise
 
 
 @router.get("/order/{order_id}/status", tags=DELIVERY)
@@ -184,16 +225,13 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
         raise DeliveryError(Code.BAD_REQUEST, "attributes must be a list of strings")
     if status is Status.CANCELLED:
         reason = body.get("reason")
-        await app.cancel_order(
-            ctx.db,
-            client.org_id,
+        await _cancel(
+            ctx,
+            client,
             order_id,
-            ctx.clock(),
-            eats_id=None,
             comment=body.get("comment"),
             reason=str(reason) if reason else None,
             attributes=attributes,
-            actor="aggregator",
         )
     else:
         if body.get("reason") is not None:

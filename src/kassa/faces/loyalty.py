@@ -14,9 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
+from kassa.app import cancellation
 from kassa.app import loyalty as app
-from kassa.core.errors import LoyaltyInvalid
+from kassa.core.cancellation import OrderKind
+from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty import MAX_ITEMS, CartItem
+from kassa.core.tenancy import Principal
 from kassa.faces.deps import Ctx
 from kassa.faces.responses import Json
 from kassa.store.loyalty import Shop
@@ -139,7 +142,27 @@ async def confirm(request: Request, ctx: Ctx) -> Json:
 async def cancel(request: Request, ctx: Ctx) -> Json:
     params = await _params(request)
     shop = await _shop(ctx, params)
-    return success(await app.cancel(ctx.db, shop, _order_id(params), ctx.clock()))
+    order_id = _order_id(params)
+    try:
+        done = await cancellation.cancel(
+            ctx.db,
+            _principal(shop),
+            order_id,
+            ctx.clock(),
+            reason=None,
+            actor=f"shop:{shop.id}",
+            kind=OrderKind.LOYALTY,
+        )
+    except OrderNotFound:
+        raise LoyaltyNotFound(f"Order {order_id} not found") from None
+    return success(
+        {"order_id": done.order.order_id, "identifier": done.order.request.get("identifier")}
+    )
+
+
+def _principal(shop: Shop) -> Principal:
+    """The shop's secret speaks for its organisation, narrowed to the shop."""
+    return Principal(org_id=shop.org_id, shop_id=shop.id)
 
 
 @router.post("/loyalty/checkout/change", tags=LOYALTY)
@@ -150,7 +173,21 @@ async def change(request: Request, ctx: Ctx) -> Json:
     req = _checkout(params)
     if not req.order_id:
         raise LoyaltyInvalid("order_id is required")
-    return success(await app.change(ctx.db, shop, req, ctx.clock()))
+    shrunk = await app.shrinkage(ctx.db, shop, req)
+    if shrunk is None:
+        return success(await app.change(ctx.db, shop, req, ctx.clock()))
+    done = await cancellation.cancel(  # a smaller cart: a partial cancel, by the one engine
+        ctx.db,
+        _principal(shop),
+        shrunk.order_id,
+        ctx.clock(),
+        cancellation.Part(items=shrunk.items),
+        reason=None,
+        version=shrunk.version,
+        actor=f"shop:{shop.id}",
+        kind=OrderKind.LOYALTY,
+    )
+    return success(done.order.result)
 
 
 @router.get("/loyalty/checkout/details", tags=LOYALTY)

@@ -393,13 +393,12 @@ class LoyaltyRepo:
         )
         return str(shop_id) if shop_id else None
 
-    async def order_by_id(self, internal_id: str) -> LoyaltyOrder | None:
+    async def order_by_id(self, internal_id: str, *, lock: bool = False) -> LoyaltyOrder | None:
         """A loyalty order by Kassa's own id of it."""
-        row = (
-            await self._conn.execute(
-                select(loyalty_orders).where(loyalty_orders.c.id == internal_id)
-            )
-        ).first()
+        query = select(loyalty_orders).where(loyalty_orders.c.id == internal_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
 
     async def add_order(self, order: LoyaltyOrder) -> None:

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from kassa.app import cancellation
 from kassa.app import catalog as catalog_app
 from kassa.app import orders as orders_app
-from kassa.app.cancel import cancel_order
+from kassa.core.cancellation import OrderKind
 from kassa.core.catalog import EventStatus, TicketStatus
 from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
@@ -117,7 +118,15 @@ async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, c
 @router.delete("/v1/resources/orders/{order_id}", tags=ORDERS)
 async def delete_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
     """The same as setting status `canceled`; answers `{}`."""
-    await cancel_order(ctx.db, who, order_id, ctx.clock())
+    await cancellation.cancel(
+        ctx.db,
+        who,
+        order_id,
+        ctx.clock(),
+        cancellation.WHOLE_OPEN,
+        reason=None,
+        kind=OrderKind.TICKETS,
+    )
     return json_response({}, partner=who.id)
 
 

@@ -1,0 +1,215 @@
+"""Loyalty orders as a kind of the cancellation engine. A whole cancel gives back everything
+spent (bonuses, certificate money, stickers), takes back everything earned (the buyer's and
+the referrer's rewards), makes the coupons it used active again and voids those it issued
+(one already used elsewhere is kept, and the ledger says so). Part of a confirmed order is
+cancelled as REES46's `change` does it: the order is recomputed without those quantities and
+each account moves by the difference."""
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kassa.app import loyalty as checkout
+from kassa.app.cancellation.kinds import Part
+from kassa.app.journal import record_event
+from kassa.core.cancellation import (
+    CouponMoves,
+    OrderKind,
+    Plan,
+    Released,
+    plan_ledger_moves,
+)
+from kassa.core.errors import OrderNotChangeable
+from kassa.core.loyalty import Entry, LoyaltyStatus, ensure_can_cancel
+from kassa.core.money import ZERO, money
+from kassa.core.tenancy import Principal
+from kassa.store.db import UnitOfWork
+from kassa.store.loyalty import LedgerRow, LoyaltyOrder, Shop
+
+
+class LoyaltyOrders:
+    kind = OrderKind.LOYALTY
+
+    async def find(
+        self, uow: UnitOfWork, who: Principal | None, order_id: str, *, lock: bool
+    ) -> LoyaltyOrder | None:
+        """By the shop's own order id (a shop's call) or Kassa's id, in the caller's
+        organisation (its shop, for a narrowed account)."""
+        order = None
+        if who is not None and who.shop_id:
+            order = await uow.loyalty.order(who.shop_id, order_id, lock=lock)
+        if order is None:
+            order = await uow.loyalty.order_by_id(order_id, lock=lock)
+        if order is None or who is None:
+            return order
+        if not who.is_organiser or who.restaurant_id or who.shop_id not in (None, order.shop_id):
+            return None
+        shop = await uow.loyalty.shop(order.shop_id)
+        return order if shop is not None and shop.org_id == who.org_id else None
+
+    def due(self, order: LoyaltyOrder, now: datetime) -> bool:
+        return False  # an applied checkout holds its spends until the shop cancels it
+
+    async def plan(
+        self,
+        uow: UnitOfWork,
+        order: LoyaltyOrder,
+        part: Part,
+        now: datetime,
+        *,
+        expire: bool = False,
+    ) -> Plan:
+        if part.tickets:
+            raise OrderNotChangeable("A loyalty order has no tickets to cancel", order=order.id)
+        shop = await _shop(uow, order)
+        if part.items:
+            return await _partial(uow, shop, order, dict(part.items), now)
+        ensure_can_cancel(order.status)
+        current = checkout.current_accounts(await uow.loyalty.order_rows(shop.id, order.order_id))
+        issued = await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id)
+        used = await uow.loyalty.coupons_of(shop.id, used_by=order.order_id)
+        coupons = CouponMoves(
+            reactivated=tuple(c.code for c in used),
+            voided=tuple(c.code for c in issued if c.status == "active"),
+            kept=tuple(c.code for c in issued if c.status == "used"),
+        )
+        to_pay = money(Decimal(str(order.result.get("order_to_pay") or 0)))
+        return _plan(
+            shop,
+            order,
+            LoyaltyStatus.CANCELLED.value,
+            tuple(plan_ledger_moves(current, {})),
+            to_pay,
+            coupons=coupons,
+        )
+
+    async def apply(
+        self, uow: UnitOfWork, order: LoyaltyOrder, plan: Plan, actor: str, now: datetime
+    ) -> LoyaltyOrder:
+        shop = await _shop(uow, order)
+        if order.member_id:  # spends of one member serialise on the member row
+            await uow.loyalty.member(shop.id, member_id=order.member_id, lock=True)
+        note = "change" if plan.partial else "cancel"
+        rows = checkout.ledger_rows(shop, order.order_id, list(plan.ledger), now, note)
+        await uow.loyalty.append(shop.id, rows)
+        if plan.partial:
+            return await _apply_partial(uow, shop, order, plan, now)
+        await _apply_coupons(uow, shop, order, now)
+        order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
+        await uow.loyalty.save_order(order)
+        return order
+
+    async def record(
+        self,
+        uow: UnitOfWork,
+        order: LoyaltyOrder,
+        plan: Plan,
+        actor: str,
+        now: datetime,
+        details: dict[str, Any],
+    ) -> None:
+        shop = await _shop(uow, order)
+        summary = checkout.summary(shop, order)
+        await record_event(
+            uow,
+            order_id=order.id,
+            org_id=shop.org_id,
+            actor=actor,
+            action=plan.topic,
+            from_status=plan.from_status,
+            to_status=order.status.value,
+            now=now,
+            order=summary,
+            details={**summary, **details},
+            reason=str(plan.reason) if plan.reason else None,
+        )
+
+
+async def _shop(uow: UnitOfWork, order: LoyaltyOrder) -> Shop:
+    shop = await uow.loyalty.shop(order.shop_id)
+    assert shop is not None  # orders.shop_id references shops
+    return shop
+
+
+def _plan(
+    shop: Shop,
+    order: LoyaltyOrder,
+    to_status: str,
+    ledger: tuple[Any, ...],
+    refund: Decimal,
+    *,
+    coupons: CouponMoves | None = None,
+    items: tuple[Released, ...] = (),
+) -> Plan:
+    partial = to_status == order.status.value
+    return Plan(
+        kind=OrderKind.LOYALTY,
+        order_id=order.id,
+        from_status=order.status.value,
+        to_status=to_status,
+        partial=partial,
+        version=checkout.version_of(order),
+        topic="loyalty.changed" if partial else "loyalty.cancelled",
+        items=items,
+        ledger=ledger,
+        coupons=coupons or CouponMoves(),
+        member=order.request.get("identifier"),
+        refund=refund,
+        notify=(shop.org_id,),
+    )
+
+
+async def _partial(
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, items: dict[str, Decimal], now: datetime
+) -> Plan:
+    """What `change` to the cart without these quantities would do."""
+    smaller = checkout.without_items(order, items)
+    _new_req, target, payload = await checkout.change_plan(uow, shop, order, smaller, now)
+    current = checkout.current_accounts(await uow.loyalty.order_rows(shop.id, order.order_id))
+    refund = money(-Decimal(str(payload["order_total_change"])))
+    back = tuple(Released(product, product, quantity) for product, quantity in items.items())
+    moves = tuple(plan_ledger_moves(current, target))
+    return _plan(shop, order, order.status.value, moves, refund, items=back)
+
+
+async def _apply_partial(
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, plan: Plan, now: datetime
+) -> LoyaltyOrder:
+    smaller = checkout.without_items(order, {x.id: x.quantity for x in plan.items})
+    new_req, _target, payload = await checkout.change_plan(uow, shop, order, smaller, now)
+    order = replace(
+        order, request={**order.request, **new_req.as_dict()}, result=payload, updated_at=now
+    )
+    await uow.loyalty.save_order(order)
+    return order
+
+
+async def _apply_coupons(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetime) -> None:
+    """Coupons the order used are active again; those it issued are voided, or kept (with a
+    ledger note) when another order already used one."""
+    for coupon in await uow.loyalty.coupons_of(shop.id, used_by=order.order_id):
+        await uow.loyalty.set_coupon(coupon.id, "active", None)
+    kept = []
+    for coupon in await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id):
+        if coupon.status == "active":
+            await uow.loyalty.set_coupon(coupon.id, "voided", None)
+        elif coupon.status == "used":
+            kept.append(coupon)
+    notes = [
+        LedgerRow(
+            "coupon",
+            c.member_id,
+            None,
+            None,
+            order.order_id,
+            Entry.ADJUST,
+            ZERO,
+            now,
+            None,
+            f"coupon {c.code} issued by this order was already used by order {c.used_by}: kept",
+        )
+        for c in kept
+    ]
+    if notes:
+        await uow.loyalty.append(shop.id, notes)

@@ -1,0 +1,51 @@
+"""The one cancellation plan, for every kind of order, and the reasons for a cancel.
+
+`kassa.app.cancellation` computes a plan with the order's kind and applies it whole in one
+transaction; the same plan, unapplied, is the preview.
+"""
+
+from kassa.core.cancellation.ledger import (
+    LedgerKey,
+    LedgerMove,
+    LedgerSummary,
+    plan_ledger_moves,
+    summarise,
+)
+from kassa.core.cancellation.plan import (
+    CouponMoves,
+    Plan,
+    Released,
+    plan_json,
+    quantity_json,
+    version_of,
+)
+from kassa.core.cancellation.reasons import (
+    LABELS,
+    OrderKind,
+    Reason,
+    allowed,
+    check_reason,
+    label,
+    reason_code,
+)
+
+__all__ = [
+    "LABELS",
+    "CouponMoves",
+    "LedgerKey",
+    "LedgerMove",
+    "LedgerSummary",
+    "OrderKind",
+    "Plan",
+    "Reason",
+    "Released",
+    "allowed",
+    "check_reason",
+    "label",
+    "plan_json",
+    "plan_ledger_moves",
+    "quantity_json",
+    "reason_code",
+    "summarise",
+    "version_of",
+]
