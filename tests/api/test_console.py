@@ -420,7 +420,7 @@ async def test_dashboard_counts_sales_and_cancellations_with_reasons(
     board = await client.get("/console/")
     assert '<strong id="total-cancellations">1</strong>' in board.text
     assert '<strong id="total-sales">1</strong>' in board.text
-    assert '<td>event_changed</td><td class="num">1</td>' in board.text
+    assert '<td>The event changed</td><td class="num">1</td>' in board.text
     assert "<rect" in board.text
 
 
@@ -534,7 +534,7 @@ async def test_delivery_and_loyalty_orders_are_cancelled_from_their_pages(
         found = await uow.loyalty.order(demo.SHOP_ID, "CONSOLE-1")
     assert found is not None
     page = await client.get(f"/console/orders/loyalty/{found.id}")
-    assert "bonus: given back" in page.text
+    assert "Bonuses given back to " in page.text
     version = re.search(r'name="version" value="([^"]+)"', page.text)
     assert version is not None
     done = await client.post(
@@ -654,7 +654,7 @@ async def test_a_narrowed_operators_dashboard_counts_only_their_restaurant(
     await sign_in(client, demo.KITCHEN_EMAIL)
     board = await client.get("/console/")
     assert '<strong id="total-cancellations">1</strong>' in board.text
-    assert "<td>unspecified</td>" in board.text  # the aggregator's DELETE names no reason
+    assert "<td>No reason given</td>" in board.text  # the aggregator's DELETE names no reason
     assert "Tickets per event" not in board.text
 
 
@@ -879,6 +879,6 @@ async def test_a_new_demo_database_has_a_little_history_to_look_at(
         assert shown in listing.text
     board = await client.get("/console/")
     assert '<strong id="total-cancellations">1</strong>' in board.text
-    assert "<td>customer_request</td>" in board.text
+    assert "<td>The buyer asked to cancel</td>" in board.text
     kitchen = await client.get("/console/kitchen")
     assert 'data-order="190330-00000001"' in kitchen.text

@@ -112,7 +112,7 @@ async def test_delete_and_expiry_publish_too(
     ]
     expired_rows = await outbox_rows(db, expired["id"])
     assert [r["topic"] for r in expired_rows] == ["order.placed", "order.expired"]
-    assert expired_rows[1]["payload"]["reason"] == "reservation expired"
+    assert expired_rows[1]["payload"]["reason"] == "expired"  # the reason code
 
 
 async def test_failed_requests_leave_no_messages(

@@ -143,7 +143,7 @@ def test_sign_in_find_an_order_preview_and_cancel_it(page: Page, pg: KassaServer
     expect(page.get_by_role("status")).to_have_text("Order cancelled.")
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text(f"by operator:{demo.OPERATOR_EMAIL}")
-    expect(timeline).to_contain_text("event_cancelled: the band fell ill")
+    expect(timeline).to_contain_text("The event is cancelled: the band fell ill")
 
     assert set_counts(page) == {
         **counts_before,
@@ -151,7 +151,7 @@ def test_sign_in_find_an_order_preview_and_cancel_it(page: Page, pg: KassaServer
     }
     page.goto("/console/")
     expect(page.locator("#total-cancellations")).to_have_text(str(cancellations_before + 1))
-    expect(page.locator("#reasons")).to_contain_text("event_cancelled")
+    expect(page.locator("#reasons")).to_contain_text("The event is cancelled")
     shot(page, "dashboard")
 
 

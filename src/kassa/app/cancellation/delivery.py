@@ -103,7 +103,7 @@ class DeliveryOrders:
             now=now,
             order={"id": order.id, "eatsId": order.eats_id, "restaurantId": order.restaurant_id},
             details={"eatsId": order.eats_id, **details},
-            reason=str(plan.reason) if plan.reason else None,
+            reason=plan.reason.recorded if plan.reason else None,
         )
 
 

@@ -122,7 +122,7 @@ class LoyaltyOrders:
             now=now,
             order=summary,
             details={**summary, **details},
-            reason=str(plan.reason) if plan.reason else None,
+            reason=plan.reason.recorded if plan.reason else None,
         )
 
 

@@ -83,7 +83,7 @@ class TicketOrders:
             action=plan.topic,
             from_status=OrderStatus(plan.from_status),
             now=now,
-            reason=str(plan.reason) if plan.reason else None,
+            reason=plan.reason.recorded if plan.reason else None,
             details=details,
         )
 

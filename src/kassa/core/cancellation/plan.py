@@ -99,5 +99,6 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         },
         "refund": {"amount": render(plan.refund)},
         "notify": list(plan.notify),
-        "reason": str(plan.reason) if plan.reason else None,
+        "reason": plan.reason.recorded if plan.reason else None,
+        "comment": plan.reason.comment if plan.reason else None,
     }

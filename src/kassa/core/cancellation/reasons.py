@@ -89,6 +89,12 @@ class Reason:
         return self.code or self.comment or ""
 
     @property
+    def recorded(self) -> str | None:
+        """What the timeline's `reason` says: `code[: comment]`, or None without a code (the
+        comment alone is kept in the entry's details)."""
+        return str(self) if self.code else None
+
+    @property
     def label(self) -> str:
         return label(self.code) if self.code else "No reason given"
 
