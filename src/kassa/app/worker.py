@@ -32,15 +32,17 @@ async def run_once(
     expired = await expire_due(db, clock())
     result = await drain(db, client, clock(), smtp=smtp, lease=lease)
     purged = await purge_expired(db, clock(), keep=keep_keys)
-    if expired or result.delivered or result.failed or purged:
+    done = expired + result.delivered + result.failed + result.voided + purged
+    if done:
         log.info(
-            "expired %d orders; delivered %d messages, %d failed; purged %d keys",
+            "expired %d orders; delivered %d messages, %d failed, %d voided; purged %d keys",
             expired,
             result.delivered,
             result.failed,
+            result.voided,
             purged,
         )
-    return expired + result.delivered + result.failed + purged
+    return done
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
