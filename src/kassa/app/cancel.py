@@ -7,6 +7,7 @@ from datetime import datetime
 from kassa.app import ticket_loyalty
 from kassa.app.access import locked_order
 from kassa.app.journal import record
+from kassa.app.mail_jobs import void_ticket_mail
 from kassa.core.cancellation import CancellationPlan, plan_cancellation, plan_expiry
 from kassa.core.errors import OrderBusy, OrderNotCancellable
 from kassa.core.orders import LineState, Order, OrderStatus
@@ -21,6 +22,7 @@ async def apply_cancellation(
 ) -> None:
     """Apply a whole plan inside the caller's transaction: release, end lines, record, tell."""
     await uow.inventory.release(order.id, plan.release_tickets)
+    await void_ticket_mail(uow, order.id, plan.release_tickets, now)
     await uow.orders.end_lines(order.id, plan.release_tickets, plan.line_state, now)
     released = set(plan.release_tickets)
     order.lines = [
