@@ -22,6 +22,8 @@ class Settings:
     webhook_timeout_seconds: float = 10.0
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     delivery_token_ttl: timedelta = timedelta(hours=1)
+    # How long an Idempotency-Key's answer is replayed; the worker purges older keys.
+    idempotency_retention: timedelta = timedelta(hours=24)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -39,6 +41,9 @@ class Settings:
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
             delivery_token_ttl=timedelta(
                 minutes=float(env.get("KASSA_DELIVERY_TOKEN_MINUTES", 60))
+            ),
+            idempotency_retention=timedelta(
+                hours=float(env.get("KASSA_IDEMPOTENCY_RETENTION_HOURS", 24))
             ),
             smtp=SmtpSettings(
                 host=env.get("KASSA_SMTP_HOST") or "localhost",

@@ -216,3 +216,120 @@ async def test_export_arrives_as_csv(
     assert rows[0].startswith("id,number,status")
     assert len(rows) == 2 and rows[1].startswith(f"{order['id']},{order['number']},done")
     assert ",2500.00,0.00,2500.00,0.00,2500.00,Иван,buyer@example.ru," in rows[1]
+
+
+REFUNDS = "/v2/resources/refund_requests"
+
+
+async def refund(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+    order: dict[str, Any],
+    tickets: list[str],
+) -> None:
+    """The seller asks for a refund of `tickets`; the organiser approves it."""
+    body = {"order": order["id"], "culprit": "user", "tickets": tickets}
+    asked = await client.post(REFUNDS, headers=seller, json=body)
+    assert asked.status_code == 200, asked.text
+    approved = await client.patch(
+        f"{REFUNDS}/{asked.json()['data']['id']}", headers=organiser, json={"status": "approved"}
+    )
+    assert approved.status_code == 200, approved.text
+
+
+async def ticket_mail(db: Database, order_id: str) -> dict[str, Any]:
+    [row] = [r for r in await outbox_rows(db, order_id) if r["topic"] == "tickets.email"]
+    return row
+
+
+def mailed_barcodes(message: Message, order: dict[str, Any]) -> list[str]:
+    pdf = attachments(message)[f"tickets-{order['number']}.pdf"]
+    return sorted(code for page in qr_codes(pdf) for code in page)
+
+
+async def test_a_refund_of_every_ticket_before_the_worker_runs_voids_the_mail(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],
+) -> None:
+    box, smtp = inbox
+    order = await done_order(client, seller)
+    assert (await ticket_mail(db, order["id"]))["delivered_at"] is None
+    await refund(client, seller, organiser, order, [t["id"] for t in order["tickets"]])
+    row = await ticket_mail(db, order["id"])
+    assert row["delivered_at"] is not None and row["last_error"].startswith("voided: ")
+    async with httpx.AsyncClient() as http:
+        await drain(db, http, clock.advance(minutes=1), smtp=smtp)
+    assert box.messages == []
+    assert await ticket_mail(db, order["id"]) == row  # voided, kept, never sent
+
+
+async def test_a_partial_refund_mails_only_the_tickets_left(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],
+) -> None:
+    box, smtp = inbox
+    order = await done_order(client, seller)
+    gone, *kept = order["tickets"]
+    await refund(client, seller, organiser, order, [gone["id"]])
+    row = await ticket_mail(db, order["id"])
+    assert row["delivered_at"] is None
+    assert row["payload"]["tickets"] == [t["id"] for t in kept]
+    async with httpx.AsyncClient() as http:
+        result = await drain(db, http, clock.advance(minutes=1), smtp=smtp)
+    assert result.voided == 0
+    [message] = box.messages
+    assert mailed_barcodes(message, order) == sorted(t["barcode"] for t in kept)
+    assert (await ticket_mail(db, order["id"]))["delivered_at"] is not None
+
+
+async def test_the_worker_sends_only_tickets_still_the_buyers(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],
+) -> None:
+    box, smtp = inbox
+    order = await done_order(client, seller)
+    gone, *kept = order["tickets"]
+    # Behind the queue's back: the ticket goes back on sale, the mail is not told.
+    async with db.unit_of_work() as uow:
+        await uow.inventory.release(order["id"], [gone["id"]])
+        await uow.commit()
+    assert gone["id"] in (await ticket_mail(db, order["id"]))["payload"]["tickets"]
+    async with httpx.AsyncClient() as http:
+        await drain(db, http, clock(), smtp=smtp)
+    [message] = box.messages
+    assert mailed_barcodes(message, order) == sorted(t["barcode"] for t in kept)
+    assert gone["barcode"] not in mailed_barcodes(message, order)
+
+
+async def test_a_mail_with_no_ticket_still_the_buyers_is_voided_at_send_time(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],
+) -> None:
+    box, smtp = inbox
+    order = await done_order(client, seller)
+    async with db.unit_of_work() as uow:
+        await uow.inventory.release(order["id"], [t["id"] for t in order["tickets"]])
+        await uow.commit()
+    async with httpx.AsyncClient() as http:
+        result = await drain(db, http, clock(), smtp=smtp)
+    assert box.messages == [] and result.voided == 1 and result.failed == 0
+    row = await ticket_mail(db, order["id"])
+    assert row["delivered_at"] == clock() and row["last_error"].startswith("voided: ")
+    async with httpx.AsyncClient() as http:
+        await drain(db, http, clock.advance(hours=1), smtp=smtp)
+    assert box.messages == []

@@ -19,10 +19,15 @@ class Stored:
 
 
 async def begin(
-    db: Database, caller: str, key: str, fingerprint: str, now: datetime
+    db: Database,
+    caller: str,
+    key: str,
+    fingerprint: str,
+    now: datetime,
+    keep: timedelta = KEEP,
 ) -> str | Stored:
     """ "new" (run it), "running", "mismatch", or the stored answer to replay. A key kept past
-    `KEEP`, or left running past `STALE` (its server died), is taken over."""
+    `keep`, or left running past `STALE` (its server died), is taken over."""
     for _ in range(2):
         async with db.unit_of_work() as uow:
             if await uow.idempotency.claim(caller, key, fingerprint, now):
@@ -31,7 +36,7 @@ async def begin(
         async with db.unit_of_work() as uow:
             stored = await uow.idempotency.get(caller, key)
             expired = stored is not None and (
-                stored.created_at <= now - KEEP
+                stored.created_at <= now - keep
                 or (stored.state == "running" and stored.created_at <= now - STALE)
             )
             if stored is None or expired:
@@ -56,3 +61,19 @@ async def finish(
         else:
             await uow.idempotency.forget(caller, key)
         await uow.commit()
+
+
+async def purge_expired(
+    db: Database, now: datetime, *, keep: timedelta = KEEP, batch: int = 500, max_batches: int = 20
+) -> int:
+    """Delete keys older than `keep`: `batch` rows per transaction, at most `max_batches`
+    batches per call (the next pass goes on); returns how many went."""
+    purged = 0
+    for _ in range(max_batches):
+        async with db.unit_of_work() as uow:
+            count = await uow.idempotency.purge(now - keep, batch)
+            await uow.commit()
+        purged += count
+        if count < batch:
+            break
+    return purged

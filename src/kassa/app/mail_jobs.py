@@ -3,17 +3,22 @@
 Enqueued in the command's own transaction, so a rolled-back change never sends anything;
 the worker renders and sends after commit (kassa.mail). Each message is marked delivered
 once the SMTP server accepted it and retried with backoff until then.
+
+What a cancellation voids, it voids in the mail too: the cancel takes its tickets out of the
+order's unsent ticket mails (`void_ticket_mail`), and at send time the job sends only the
+tickets still the buyer's; a mail left with none is voided, never sent.
 """
 
 import csv
 import io
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from kassa.app.access import visible_order
 from kassa.app.journal import record
-from kassa.app.views import order_views
+from kassa.app.views import OrderView, order_views
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
@@ -41,10 +46,30 @@ async def enqueue_tickets_email(uow: UnitOfWork, order: Order, now: datetime) ->
                 "order_id": order.id,
                 "email": order.customer.get("email"),
                 "lang": order.customer.get("lang") or "ru",
+                "tickets": [line.ticket_id for line in order.active_lines],
             },
             created_at=now,
         )
     )
+
+
+async def void_ticket_mail(
+    uow: UnitOfWork, order_id: str, ticket_ids: Sequence[str], now: datetime
+) -> None:
+    """Take cancelled tickets out of the order's unsent ticket mails, in the caller's
+    transaction; a mail left with no ticket is voided (settled, never sent)."""
+    gone = set(ticket_ids)
+    if not gone:
+        return
+    for message in await uow.outbox.unsent(order_id, TICKETS_EMAIL):
+        listed = message.payload.get("tickets")
+        if listed is None:  # queued before mails listed their tickets: checked at send time
+            continue
+        left = [t for t in listed if t not in gone]
+        if not left:
+            await uow.outbox.void(message.id, "every ticket of the mail was cancelled", now)
+        elif len(left) < len(listed):
+            await uow.outbox.rewrite(message.id, {**message.payload, "tickets": left})
 
 
 async def enqueue_export(
@@ -69,46 +94,39 @@ async def enqueue_export(
     )
 
 
+@dataclass(frozen=True)
+class Voided:
+    """A mail job found nothing left to send: the outbox settles it unsent, saying why."""
+
+    why: str
+
+
 async def deliver_mail(
     db: Database, smtp: SmtpSettings, topic: str, payload: dict[str, Any], now: datetime
-) -> None:
-    """Render and send one mail job; raises when the SMTP server refuses (the outbox retries)."""
+) -> Voided | None:
+    """Render and send one mail job (a Voided when nothing is left to send); raises when the
+    SMTP server refuses (the outbox retries)."""
     if topic == TICKETS_EMAIL:
-        await _send_tickets(db, smtp, payload, now)
-    elif topic == ORDERS_EXPORT:
+        return await _send_tickets(db, smtp, payload, now)
+    if topic == ORDERS_EXPORT:
         await _send_export(db, smtp, payload, now)
-    else:  # pragma: no cover - the outbox routes only MAIL_TOPICS here
-        raise ValueError(f"not a mail topic: {topic}")
+        return None
+    raise ValueError(f"not a mail topic: {topic}")  # pragma: no cover - only MAIL_TOPICS come
 
 
 async def _send_tickets(
     db: Database, smtp: SmtpSettings, payload: dict[str, Any], now: datetime
-) -> None:
+) -> Voided | None:
     async with db.unit_of_work(write=False) as uow:
         order = await uow.orders.get(payload["order_id"])
-    if order is None:
-        raise LookupError(f"order {payload['order_id']} is gone")
+        if order is None:
+            raise LookupError(f"order {payload['order_id']} is gone")
+        lines = await _still_the_buyers(uow, order, payload.get("tickets"))
+    if not lines:
+        return Voided("no ticket of the mail is the buyer's any more")
     [view] = await order_views(db, [order], now)
     lang = payload.get("lang") or "ru"
-    venue = view.venue
-    place = ", ".join(p for p in (venue.name, venue.address, venue.city) if p) if venue else None
-    docs = [
-        TicketDoc(
-            event_title=view.event.title,
-            starts_at=view.event.starts_at,
-            timezone=view.event.timezone,
-            venue=place,
-            set_name=view.sets[line.set_id].name if line.set_id in view.sets else line.set_id,
-            seat=_seat(line),
-            price=render(line.values.full),
-            serial=line.serial,
-            number=line.number,
-            barcode=line.barcode or "",
-            order_number=order.number,
-            lang=lang,
-        )
-        for line in order.active_lines
-    ]
+    docs = [_ticket_doc(view, order, line, lang) for line in lines]
     message = tickets_message(
         sender=smtp.sender,
         to=payload["email"],
@@ -119,6 +137,38 @@ async def _send_tickets(
         pdf=render_tickets(docs),
     )
     await send(smtp, message)
+    return None
+
+
+async def _still_the_buyers(
+    uow: UnitOfWork, order: Order, listed: Sequence[str] | None
+) -> list[OrderLine]:
+    """The one send-time check: of the tickets the mail lists (all the order's when it lists
+    none), those whose line is active in the done order and whose ticket is sold to it."""
+    if order.status is not OrderStatus.DONE:
+        return []
+    lines = [line for line in order.active_lines if listed is None or line.ticket_id in listed]
+    sold = await uow.inventory.sold_to(order.id, [line.ticket_id for line in lines])
+    return [line for line in lines if line.ticket_id in sold]
+
+
+def _ticket_doc(view: OrderView, order: Order, line: OrderLine, lang: str) -> TicketDoc:
+    venue = view.venue
+    place = ", ".join(p for p in (venue.name, venue.address, venue.city) if p) if venue else None
+    return TicketDoc(
+        event_title=view.event.title,
+        starts_at=view.event.starts_at,
+        timezone=view.event.timezone,
+        venue=place,
+        set_name=view.sets[line.set_id].name if line.set_id in view.sets else line.set_id,
+        seat=_seat(line),
+        price=render(line.values.full),
+        serial=line.serial,
+        number=line.number,
+        barcode=line.barcode or "",
+        order_number=order.number,
+        lang=lang,
+    )
 
 
 def _seat(line: OrderLine) -> str | None:

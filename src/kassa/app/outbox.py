@@ -10,13 +10,14 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiosmtplib
 import httpx
 
-from kassa.app.mail_jobs import MAIL_TOPICS, deliver_mail
+from kassa.app.mail_jobs import MAIL_TOPICS, Voided, deliver_mail
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 from kassa.store.journal import PendingMessage
@@ -49,6 +50,7 @@ def backoff(attempts: int) -> timedelta:
 class DrainResult:
     delivered: int = 0
     failed: int = 0
+    voided: int = 0  # mail jobs settled unsent: nothing was left to send
 
 
 async def drain(
@@ -86,24 +88,35 @@ async def drain(
                         registered_endpoint.id, m.id, m.topic, m.payload, now
                     )
         await uow.commit()
-    delivered = failed = 0
+    outcomes: Counter[str] = Counter()
     for message in messages:
         endpoint = endpoints[(message.org_id, message.partner_id)]
-        error = None
+        error: str | Voided | None = None
         if message.topic in MAIL_TOPICS:
             error = await _mail(db, smtp, message, now)
         elif endpoint.url:
             error = await _post(client, endpoint.url, endpoint.secret, message, now)
-        async with db.unit_of_work() as uow:
-            if error is None:
-                await uow.outbox.mark_delivered(message.id, now)
-                delivered += 1
-            else:
-                await uow.outbox.mark_failed(message.id, error, now + backoff(message.attempts))
-                failed += 1
-            await uow.commit()
+        outcomes[await _settle(db, message, error, now)] += 1
     sent, lost = await deliver_registered(db, client, now, batch=batch, lease=lease)
-    return DrainResult(delivered + sent, failed + lost)
+    return DrainResult(outcomes["delivered"] + sent, outcomes["failed"] + lost, outcomes["voided"])
+
+
+async def _settle(
+    db: Database, message: PendingMessage, error: str | Voided | None, now: datetime
+) -> str:
+    """Record one message's outcome in its own transaction; returns which it was."""
+    async with db.unit_of_work() as uow:
+        if isinstance(error, Voided):
+            await uow.outbox.void(message.id, error.why, now)
+            outcome = "voided"
+        elif error is None:
+            await uow.outbox.mark_delivered(message.id, now)
+            outcome = "delivered"
+        else:
+            await uow.outbox.mark_failed(message.id, error, now + backoff(message.attempts))
+            outcome = "failed"
+        await uow.commit()
+    return outcome
 
 
 GIVE_UP_AFTER = timedelta(days=3)
@@ -155,15 +168,14 @@ async def deliver_registered(
 
 async def _mail(
     db: Database, smtp: SmtpSettings | None, message: PendingMessage, now: datetime
-) -> str | None:
+) -> str | Voided | None:
     if smtp is None:
         return "no SMTP settings in this worker"
     try:
-        await deliver_mail(db, smtp, message.topic, message.payload, now)
+        return await deliver_mail(db, smtp, message.topic, message.payload, now)
     except (OSError, aiosmtplib.SMTPException, LookupError) as exc:
         log.warning("mail %s (%s) failed: %s", message.id, message.topic, exc)
         return f"{type(exc).__name__}: {exc}"
-    return None
 
 
 async def _post(

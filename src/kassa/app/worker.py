@@ -1,4 +1,5 @@
-"""`kassa worker`: expire holds that ran out and deliver the outbox, until stopped."""
+"""`kassa worker`: expire holds that ran out, deliver the outbox and purge old Idempotency-Keys,
+until stopped."""
 
 import asyncio
 import contextlib
@@ -10,6 +11,7 @@ import httpx
 
 from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
+from kassa.app.idempotency import KEEP, purge_expired
 from kassa.app.outbox import drain
 from kassa.config import Settings
 from kassa.notify.smtp import SmtpSettings
@@ -24,18 +26,23 @@ async def run_once(
     clock: Clock = utcnow,
     smtp: SmtpSettings | None = None,
     lease: timedelta = timedelta(seconds=60),
+    keep_keys: timedelta = KEEP,
 ) -> int:
-    """One sweep and one outbox pass; returns how many things it did."""
+    """One sweep, one outbox pass and one key purge; returns how many things it did."""
     expired = await expire_due(db, clock())
     result = await drain(db, client, clock(), smtp=smtp, lease=lease)
-    if expired or result.delivered or result.failed:
+    purged = await purge_expired(db, clock(), keep=keep_keys)
+    done = expired + result.delivered + result.failed + result.voided + purged
+    if done:
         log.info(
-            "expired %d orders; delivered %d messages, %d failed",
+            "expired %d orders; delivered %d messages, %d failed, %d voided; purged %d keys",
             expired,
             result.delivered,
             result.failed,
+            result.voided,
+            purged,
         )
-    return expired + result.delivered + result.failed
+    return done
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -55,6 +62,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
                         client,
                         smtp=settings.smtp,
                         lease=timedelta(seconds=settings.worker_lease_seconds),
+                        keep_keys=settings.idempotency_retention,
                     )
                 except Exception:  # the loop outlives a failed pass (e.g. the DB restarting)
                     log.exception("worker pass failed; retrying")

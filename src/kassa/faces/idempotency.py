@@ -1,8 +1,9 @@
 """`Idempotency-Key` on every mutating call of every face (POST, PUT, PATCH, DELETE).
 
-The first call with a key runs and its answer (under 500) is kept for 24 hours; a retry with
-the same key and the same request gets that answer again (header `Idempotent-Replayed: true`)
-without running anything. The same key with another request (method, path or body) is 422; a
+The first call with a key runs and its answer (under 500) is kept for 24 hours
+(`KASSA_IDEMPOTENCY_RETENTION_HOURS`; the worker purges older keys); a retry with the same key
+and the same request gets that answer again (header `Idempotent-Replayed: true`) without
+running anything. The same key with another request (method, path or body) is 422; a
 retry while the first call still runs is 409. Keys are scoped to the caller's credentials
 (`Authorization`, or the loyalty face's `shop_id`), so two callers never share one. A call
 that failed with 5xx, or whose server died, leaves no answer: it may be retried; a key left
@@ -62,7 +63,8 @@ class Idempotency:
         ).hexdigest()
         ctx = scope["app"].state.kassa
         db, now = ctx.db, ctx.clock()
-        outcome = await idempotency.begin(db, caller, key, fingerprint, now)
+        keep = ctx.settings.idempotency_retention
+        outcome = await idempotency.begin(db, caller, key, fingerprint, now, keep)
         if isinstance(outcome, idempotency.Stored):
             await _send(send, outcome.status, outcome.content_type, outcome.body, replayed=True)
             return

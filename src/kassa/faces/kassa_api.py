@@ -106,6 +106,7 @@ class CancellationPlan(BaseModel):
     refund: dict[str, str] = Field(description='{"amount": "<two-place decimal>"}')
     notify: list[str]
     reason: str | None
+    comment: str | None
 
 
 def _part(tickets: list[str] | None, items: dict[str, Decimal]) -> cancellation.Part:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.store.tables import idempotency_keys as keys
@@ -58,6 +58,21 @@ class IdempotencyRepo:
     async def forget(self, scope: str, key: str) -> None:
         await self._conn.execute(delete(keys).where(keys.c.scope == scope, keys.c.key == key))
 
-    async def purge(self, before: datetime) -> int:
-        result = await self._conn.execute(delete(keys).where(keys.c.created_at < before))
-        return int(result.rowcount)
+    async def purge(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` keys made before `before`; returns how many went. Rows another
+        transaction holds are skipped (PostgreSQL), so concurrent purges never queue."""
+        # MATERIALIZED: the limited pick runs once (see InventoryRepo.claim_random).
+        oldest = (
+            select(keys.c.scope, keys.c.key)
+            .where(keys.c.created_at < before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("oldest")
+            .prefix_with("MATERIALIZED")
+        )
+        picked = select(oldest.c.scope, oldest.c.key)
+        # RETURNING, not rowcount: SQLite's driver reports -1 for a statement led by WITH.
+        gone = await self._conn.execute(
+            delete(keys).where(tuple_(keys.c.scope, keys.c.key).in_(picked)).returning(keys.c.key)
+        )
+        return len(gone.all())

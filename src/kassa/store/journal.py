@@ -49,6 +49,22 @@ class PendingMessage:
     created_at: datetime | None = None
 
 
+VOIDED = "voided: "  # how `last_error` begins on a message settled without being sent
+
+
+def _pending(row: Any) -> PendingMessage:
+    return PendingMessage(
+        row.id,
+        row.topic,
+        row.org_id,
+        row.partner_id,
+        row.order_id,
+        dict(row.payload),
+        row.attempts,
+        row.created_at,
+    )
+
+
 class OutboxRepo:
     def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
         self._conn = conn
@@ -68,19 +84,38 @@ class OutboxRepo:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [
-            PendingMessage(
-                row.id,
-                row.topic,
-                row.org_id,
-                row.partner_id,
-                row.order_id,
-                dict(row.payload),
-                row.attempts,
-                row.created_at,
+        return [_pending(row) for row in rows]
+
+    async def unsent(self, order_id: str, topic: str) -> list[PendingMessage]:
+        """The order's messages of `topic` not delivered yet (leased ones too), locked."""
+        rows = await self._conn.execute(
+            select(outbox)
+            .where(
+                outbox.c.order_id == order_id,
+                outbox.c.topic == topic,
+                outbox.c.delivered_at.is_(None),
             )
-            for row in rows
-        ]
+            .order_by(outbox.c.id)
+            .with_for_update()
+        )
+        return [_pending(row) for row in rows]
+
+    async def rewrite(self, message_id: int, payload: dict[str, Any]) -> None:
+        """Change what an undelivered message will say."""
+        await self._conn.stage(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.delivered_at.is_(None))
+            .values(payload=payload)
+        )
+
+    async def void(self, message_id: int, why: str, at: datetime) -> None:
+        """Settle an undelivered message without sending it: `delivered_at` set (never sent
+        again), `attempts` untouched, `last_error` reading "voided: <why>"."""
+        await self._conn.stage(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.delivered_at.is_(None))
+            .values(delivered_at=at, last_error=f"{VOIDED}{why}"[:2000])
+        )
 
     async def lease(self, message_ids: list[int], until: datetime) -> None:
         """Hide claimed messages from other workers until `until`; a crashed worker's come back."""

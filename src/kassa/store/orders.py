@@ -438,6 +438,19 @@ class InventoryRepo:
             .values(status=TicketStatus.VACANT.value, order_id=None)
         )
 
+    async def sold_to(self, order_id: str, ticket_ids: Sequence[str]) -> set[str]:
+        """Those of `ticket_ids` that are sold and still belong to the order."""
+        if not ticket_ids:
+            return set()
+        rows = await self._conn.scalars(
+            select(tickets.c.id).where(
+                tickets.c.order_id == order_id,
+                tickets.c.id.in_(sorted(ticket_ids)),
+                tickets.c.status == TicketStatus.SOLD.value,
+            )
+        )
+        return set(rows)
+
     async def sell(self, order_id: str, ticket_ids: Sequence[str]) -> None:
         """Held tickets of a paid order become sold."""
         if not ticket_ids:

@@ -9,6 +9,7 @@ from typing import Any
 from kassa.app import ticket_loyalty
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record
+from kassa.app.mail_jobs import void_ticket_mail
 from kassa.app.order_promos import recheck_promocodes
 from kassa.core.cancellation import OrderKind, Plan
 from kassa.core.cancellation.tickets import TicketEarning, line_state, plan_tickets
@@ -52,6 +53,7 @@ class TicketOrders:
         self, uow: UnitOfWork, order: Order, plan: Plan, actor: str, now: datetime
     ) -> Order:
         await uow.inventory.release(order.id, plan.tickets)
+        await void_ticket_mail(uow, order.id, plan.tickets, now)  # no e-mail sends them now
         state = line_state(plan)
         await uow.orders.end_lines(order.id, plan.tickets, state, now)
         _end_lines(order, set(plan.tickets), state)
