@@ -19,7 +19,7 @@ from kassa.core.cancellation import (
     plan_for,
 )
 from kassa.core.errors import OrderChanged, OrderNotFound, ReasonUnknown
-from kassa.core.loyalty import whole
+from kassa.core.loyalty import round_down
 from kassa.core.money import ZERO
 from kassa.core.orders import Order, OrderStatus
 from kassa.core.tenancy import Principal
@@ -55,7 +55,7 @@ async def _preview(
         rows = await uow.loyalty.order_rows(shop.id, f"ticket:{order.id}")
         earned = sum((row.amount for row in rows), ZERO)
         left = order.values.full - refund
-        revoked = earned - whole(left * shop.program.earn_percent / 100) if earned else ZERO
+        revoked = earned - round_down(left * shop.program.earn_percent / 100) if earned else ZERO
         member = member_phone(order.customer)
     notify = [order.org_id] + ([order.vendor_id] if order.vendor_id != order.org_id else [])
     return Preview(order, plan, order_version(order), refund, revoked, member, notify)

@@ -39,8 +39,9 @@ def validate_identifier(identifier: str | None) -> str:
     return identifier
 
 
-def whole(amount: Decimal) -> Decimal:
-    """Bonuses are whole units: round down."""
+def round_down(amount: Decimal) -> Decimal:
+    """Drop the fraction of a unit (toward zero: 12.99 -> 12.00, -1.50 -> -1.00): bonuses are
+    whole units."""
     return amount.quantize(ONE, rounding=ROUND_DOWN).quantize(Decimal("0.01"))
 
 
@@ -277,8 +278,8 @@ def validate_cart(items: Sequence[CartItem]) -> None:
 
 
 @dataclass(frozen=True)
-class Code:
-    """A promo code or a coupon the shop sent, as found in the program."""
+class PromoCode:
+    """A promo code or a coupon the shop sent that applies to this cart, as the program has it."""
 
     code: str
     kind: str  # fix | percent
@@ -312,7 +313,7 @@ class Buyer:
 class Checkout:
     items: tuple[CartItem, ...]
     buyer: Buyer | None = None
-    codes: tuple[Code, ...] = ()
+    codes: tuple[PromoCode, ...] = ()
     failed_codes: tuple[tuple[str, str], ...] = ()
     certificates: tuple[Certificate, ...] = ()
     failed_certificates: tuple[tuple[str, str], ...] = ()
@@ -349,7 +350,7 @@ class Line:
 @dataclass(frozen=True)
 class Calculation:
     lines: tuple[Line, ...]
-    codes: tuple[Code, ...]
+    codes: tuple[PromoCode, ...]
     failed_codes: tuple[tuple[str, str], ...]
     certificates: dict[str, Certificate]
     failed_certificates: tuple[tuple[str, str], ...]
@@ -455,18 +456,18 @@ def calculate(program: Program, checkout: Checkout) -> Calculation:
     # 6. bonuses: up to the cap of each bonusable item, the balance and the shop's request.
     for line in lines:
         line.max_bonuses = (
-            whole(line.after_discounts * program.spend_cap_percent / 100)
+            round_down(line.after_discounts * program.spend_cap_percent / 100)
             if line.item.bonusable and buyer is not None
             else ZERO
         )
     max_bonuses = min(
-        sum((x.max_bonuses for x in lines), ZERO), whole(buyer.bonuses) if buyer else ZERO
+        sum((x.max_bonuses for x in lines), ZERO), round_down(buyer.bonuses) if buyer else ZERO
     )
     max_bonuses = max(max_bonuses, ZERO)
     if checkout.charge_bonuses and buyer is not None:
         wanted = max_bonuses
         if checkout.bonuses_amount is not None:
-            wanted = min(wanted, whole(checkout.bonuses_amount))
+            wanted = min(wanted, round_down(checkout.bonuses_amount))
         for line, part in zip(lines, allocate(wanted, [x.max_bonuses for x in lines]), strict=True):
             line.bonuses = part
     # 7. certificates, each up to what is left.
@@ -482,7 +483,7 @@ def calculate(program: Program, checkout: Checkout) -> Calculation:
     if buyer is not None:
         for line in lines:
             if line.item.rewardable:
-                line.reward = whole(line.left * program.earn_percent / 100)
+                line.reward = round_down(line.left * program.earn_percent / 100)
     # 9-10. referral: the buyer's discount came in step 4; the referrer's reward on confirm.
     referrer_reward = (
         program.referrer_reward
