@@ -18,13 +18,13 @@ from kassa.core.loyalty import (
     Level,
     Program,
     PromoCode,
-    allocate,
     bonus_balance,
     calculate,
     program_from,
     validate_cart,
     validate_identifier,
 )
+from kassa.core.money import allocate
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 PROGRAM = Program(

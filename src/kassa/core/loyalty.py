@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from kassa.core.errors import LoyaltyInvalid
-from kassa.core.money import ZERO, money, percent_of
+from kassa.core.money import ZERO, allocate, money, percent_of
 
 IDENTIFIER_DIGITS = 11
 MAX_ITEMS = 500
@@ -237,14 +237,6 @@ def _take(lots: list[list[Any]], amount: Decimal, at: datetime) -> Decimal:
     return amount
 
 
-def sticker_balance(entries: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """{product_id: stickers} from signed sticker ledger entries."""
-    found: dict[str, int] = {}
-    for key, count in entries:
-        found[key] = found.get(key, 0) + count
-    return {k: v for k, v in found.items() if v}
-
-
 # --- the cart -----------------------------------------------------------------------------
 
 
@@ -388,26 +380,6 @@ class Calculation:
     @property
     def order_to_pay(self) -> Decimal:
         return self.total("left")
-
-
-def allocate(amount: Decimal, caps: Sequence[Decimal]) -> list[Decimal]:
-    """Split `amount` over items in proportion to `caps`, never over a cap, exact in cents."""
-    amount = min(money(amount), sum(caps, ZERO))
-    total = sum(caps, ZERO)
-    if amount <= 0 or total <= 0:
-        return [ZERO for _ in caps]
-    cents = int(amount * 100)
-    raw = [cap * 100 * amount / total for cap in caps]
-    shares = [int(r) for r in raw]
-    order = sorted(range(len(caps)), key=lambda i: raw[i] - shares[i], reverse=True)
-    short = cents - sum(shares)
-    for i in order:
-        if short <= 0:
-            break
-        if shares[i] < int(caps[i] * 100):
-            shares[i] += 1
-            short -= 1
-    return [Decimal(s) / 100 for s in shares]
 
 
 def calculate(program: Program, checkout: Checkout) -> Calculation:
