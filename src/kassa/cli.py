@@ -164,8 +164,7 @@ def _operator_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def _operator_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> object:
-        async with db.unit_of_work(write=False) as uow:
-            found = await uow.operators.of_org(args.org)
+        found = await operators.of_org_id(db, args.org)
         return [
             {
                 "email": o.email,
@@ -319,14 +318,10 @@ def _org_create(args: argparse.Namespace, settings: Settings) -> int:
     async def go() -> dict[str, object]:
         db = Database(settings.database_url, pool_size=2)
         try:
-            now = utcnow()
-            org_id = await tenants.create_organisation(db, args.name, fee, now)
-            if args.webhook_url:
-                async with db.unit_of_work() as uow:
-                    await uow.tenants.set_org_webhook(org_id, args.webhook_url, None)
-                    await uow.commit()
-            issued = await tenants.issue_key(db, org_id, now, label="first key")
-            return {"org_id": org_id, "api_key": issued.key}
+            issued = await tenants.open_organisation(
+                db, args.name, fee, utcnow(), webhook_url=args.webhook_url
+            )
+            return {"org_id": issued.principal.org_id, "api_key": issued.key}
         finally:
             await db.dispose()
 
@@ -339,15 +334,20 @@ def _key_create(args: argparse.Namespace, settings: Settings) -> int:
     async def go() -> dict[str, object]:
         db = Database(settings.database_url, pool_size=2)
         try:
-            now = utcnow()
-            partner_id = args.partner
             if args.partner_name:
-                partner_id = await tenants.create_partner(
-                    db, args.org, args.partner_name, now, webhook_url=args.webhook_url
+                issued = await tenants.open_partner(
+                    db,
+                    args.org,
+                    args.partner_name,
+                    utcnow(),
+                    webhook_url=args.webhook_url,
+                    label=args.label,
                 )
-            issued = await tenants.issue_key(
-                db, args.org, now, partner_id=partner_id, label=args.label
-            )
+            else:
+                issued = await tenants.issue_key(
+                    db, args.org, utcnow(), partner_id=args.partner, label=args.label
+                )
+            partner_id = issued.principal.partner_id
             return {"org_id": args.org, "partner_id": partner_id, "api_key": issued.key}
         finally:
             await db.dispose()

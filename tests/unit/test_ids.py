@@ -1,13 +1,16 @@
-"""kassa.core.ids: 24 lowercase hex characters."""
+"""Object ids on the wire: 24 lowercase hex characters, as the request schemas check them."""
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from kassa.core.ids import is_object_id
+from kassa.faces.ticketing.schemas import ObjectId
+
+OBJECT_ID = TypeAdapter(ObjectId)
 
 
 @pytest.mark.parametrize("value", ["0123456789abcdef01234567", "a" * 24, "0" * 24])
 def test_well_formed_ids(value: str) -> None:
-    assert is_object_id(value) is True
+    assert OBJECT_ID.validate_python(value) == value
 
 
 @pytest.mark.parametrize(
@@ -24,8 +27,10 @@ def test_well_formed_ids(value: str) -> None:
     ],
 )
 def test_malformed_ids(value: str) -> None:
-    assert is_object_id(value) is False
+    with pytest.raises(ValidationError):
+        OBJECT_ID.validate_python(value)
 
 
 def test_trailing_newline_is_not_an_id() -> None:
-    assert is_object_id("0123456789abcdef01234567\n") is False
+    with pytest.raises(ValidationError):
+        OBJECT_ID.validate_python("0123456789abcdef01234567\n")

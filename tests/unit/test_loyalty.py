@@ -13,18 +13,18 @@ from kassa.core.loyalty import (
     CartItem,
     Certificate,
     Checkout,
-    Code,
     Entry,
     LedgerEntry,
     Level,
     Program,
-    allocate,
+    PromoCode,
     bonus_balance,
     calculate,
     program_from,
     validate_cart,
     validate_identifier,
 )
+from kassa.core.money import allocate
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 PROGRAM = Program(
@@ -69,7 +69,9 @@ items = st.lists(
     items,
     st.decimals(min_value=0, max_value=Decimal(5000), places=0),
     st.booleans(),
-    st.sampled_from([None, Code("FIX", "fix", Decimal(150)), Code("PCT", "percent", Decimal(12))]),
+    st.sampled_from(
+        [None, PromoCode("FIX", "fix", Decimal(150)), PromoCode("PCT", "percent", Decimal(12))]
+    ),
     st.one_of(st.none(), st.builds(lambda b: Certificate("c1", "GIFT", b), amounts)),
     st.booleans(),
 )
@@ -77,7 +79,7 @@ def test_every_amount_adds_up(
     cart: list[CartItem],
     bonuses: Decimal,
     charge: bool,
-    code: Code | None,
+    code: PromoCode | None,
     certificate: Certificate | None,
     referral: bool,
 ) -> None:

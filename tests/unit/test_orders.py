@@ -22,7 +22,6 @@ from kassa.core.orders import (
     ensure_details_changeable,
     ensure_reservation_allowed,
     ensure_transition,
-    hold_until,
     plan_reservation,
 )
 from kassa.core.pricing import SetValues
@@ -151,11 +150,6 @@ def test_order_without_lines_has_zero_values() -> None:
 def test_order_is_due(status: OrderStatus, offset: timedelta, due: bool) -> None:
     o = order(status, reserved_till=T0 + HOLD)
     assert o.is_due(T0 + HOLD + offset) is due
-
-
-def test_hold_until() -> None:
-    assert hold_until(T0, HOLD) == T0 + timedelta(minutes=15)
-    assert hold_until(T0, timedelta(0)) == T0
 
 
 # --- ReservationRequest ---------------------------------------------------------------------

@@ -36,10 +36,10 @@ from kassa.core.loyalty import (
     CartItem,
     Certificate,
     Checkout,
-    Code,
     Entry,
     LoyaltyStatus,
     Program,
+    PromoCode,
     bonus_balance,
     calculate,
     ensure_can_apply,
@@ -398,14 +398,14 @@ async def _resolve(
             first_order=await uow.loyalty.fulfilled_count(shop.id, member.id, besides=req.order_id)
             == 0,
         )
-    codes: list[Code] = []
+    codes: list[PromoCode] = []
     failed: list[tuple[str, str]] = []
     coupons: list[CouponRow] = []
     referral = bool(buyer and buyer.referrer_id and buyer.first_order)
     for raw in dict.fromkeys(req.promo_codes):
         promo = await uow.loyalty.promo(shop.id, raw)
         if promo is not None:
-            codes.append(Code(raw, promo[1], promo[2], promo_id=promo[0]))
+            codes.append(PromoCode(raw, promo[1], promo[2], promo_id=promo[0]))
             continue
         coupon = await uow.loyalty.coupon(shop.id, raw)
         if coupon is not None:
@@ -416,7 +416,7 @@ async def _resolve(
                 and (coupon.status == "active" or coupon.used_by == req.order_id)
             )
             if usable:
-                codes.append(Code(raw, coupon.kind, coupon.value, coupon_id=coupon.id))
+                codes.append(PromoCode(raw, coupon.kind, coupon.value, coupon_id=coupon.id))
                 coupons.append(coupon)
             else:
                 failed.append((raw, "Code is not valid"))

@@ -185,6 +185,12 @@ async def of_org(db: Database, admin: Operator) -> list[Operator]:
         return await uow.operators.of_org(admin.org_id)
 
 
+async def of_org_id(db: Database, org_id: str) -> list[Operator]:
+    """The organisation's operators, for the machine's owner at the command line."""
+    async with db.unit_of_work(write=False) as uow:
+        return await uow.operators.of_org(org_id)
+
+
 async def disable_in_org(db: Database, admin: Operator, operator_id: str, now: datetime) -> None:
     """An admin stops another operator of the same organisation (never themselves)."""
     require(admin, "admin")

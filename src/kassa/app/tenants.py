@@ -8,7 +8,7 @@ from kassa.app.ids import hash_api_key, new_api_key, new_id
 from kassa.core.errors import ApiKeyInvalid, PartnerNotFound
 from kassa.core.pricing import FeePolicy
 from kassa.core.tenancy import Principal
-from kassa.store.db import Database
+from kassa.store.db import Database, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,38 @@ async def create_partner(
     return partner_id
 
 
+async def open_organisation(
+    db: Database, name: str, fee: FeePolicy, now: datetime, *, webhook_url: str | None = None
+) -> IssuedKey:
+    """A new organiser with its webhook and its first API key, all or nothing."""
+    org_id = new_id(now)
+    async with db.unit_of_work() as uow:
+        await uow.tenants.add_organisation(org_id, name, fee, now)
+        if webhook_url:
+            await uow.tenants.set_org_webhook(org_id, webhook_url, None)
+        issued = await _add_key(uow, Principal(org_id, None), "first key", now)
+        await uow.commit()
+    return issued
+
+
+async def open_partner(
+    db: Database,
+    org_id: str,
+    name: str,
+    now: datetime,
+    *,
+    webhook_url: str | None = None,
+    label: str = "",
+) -> IssuedKey:
+    """A new seller of an organisation's tickets with its first API key, all or nothing."""
+    partner_id = new_id(now)
+    async with db.unit_of_work() as uow:
+        await uow.tenants.add_partner(partner_id, org_id, name, webhook_url, None, now)
+        issued = await _add_key(uow, Principal(org_id, partner_id), label, now)
+        await uow.commit()
+    return issued
+
+
 async def issue_key(
     db: Database,
     org_id: str,
@@ -69,13 +101,22 @@ async def issue_key(
     key: str | None = None,
 ) -> IssuedKey:
     """A key for the organiser itself, or for one of its partners."""
-    key = key or new_api_key()
     async with db.unit_of_work() as uow:
         if partner_id is not None and await uow.tenants.partner_org(partner_id) != org_id:
             raise PartnerNotFound(f"Partner {partner_id} not found", partner=partner_id)
-        await uow.tenants.add_key(new_id(now), hash_api_key(key), org_id, partner_id, label, now)
+        issued = await _add_key(uow, Principal(org_id, partner_id), label, now, key=key)
         await uow.commit()
-    return IssuedKey(key, Principal(org_id, partner_id))
+    return issued
+
+
+async def _add_key(
+    uow: UnitOfWork, principal: Principal, label: str, now: datetime, *, key: str | None = None
+) -> IssuedKey:
+    key = key or new_api_key()
+    await uow.tenants.add_key(
+        new_id(now), hash_api_key(key), principal.org_id, principal.partner_id, label, now
+    )
+    return IssuedKey(key, principal)
 
 
 async def revoke_key(db: Database, key: str, now: datetime) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from kassa.core.cancellation import LedgerKey, plan_ledger_moves
-from kassa.core.loyalty import Entry, expiry, whole
+from kassa.core.loyalty import Entry, expiry, round_down
 from kassa.core.orders import Order, OrderStatus
 from kassa.store.db import UnitOfWork
 from kassa.store.loyalty import LedgerRow, Shop
@@ -68,7 +68,7 @@ async def settle_earning(
         k: LedgerKey = ("bonus", row.member_id, None, None, False)
         current[k] = current.get(k, Decimal(0)) + row.amount
     target: dict[LedgerKey, Decimal] = {}
-    reward = whole(paid * shop.program.earn_percent / 100)
+    reward = round_down(paid * shop.program.earn_percent / 100)
     if reward:
         target[("bonus", member_id, None, None, False)] = reward
     moves = plan_ledger_moves(current, target)

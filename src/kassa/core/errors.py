@@ -126,10 +126,6 @@ class TicketsNotInOrder(KassaError):
     code = "tickets_not_in_order"
 
 
-class VendorDataInvalid(KassaError):
-    code = "vendor_data_invalid"
-
-
 class RefundInvalid(KassaError):
     code = "refund_invalid"
 

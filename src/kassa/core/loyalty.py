@@ -13,14 +13,14 @@ rest is gone, never more. Item flags: `discountable=false` keeps every discount 
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any
 
 from kassa.core.errors import LoyaltyInvalid
-from kassa.core.money import ZERO, money
+from kassa.core.money import ZERO, allocate, money, percent_of
 
 IDENTIFIER_DIGITS = 11
 MAX_ITEMS = 500
@@ -39,8 +39,9 @@ def validate_identifier(identifier: str | None) -> str:
     return identifier
 
 
-def whole(amount: Decimal) -> Decimal:
-    """Bonuses are whole units: round down."""
+def round_down(amount: Decimal) -> Decimal:
+    """Drop the fraction of a unit (toward zero: 12.99 -> 12.00, -1.50 -> -1.00): bonuses are
+    whole units."""
     return amount.quantize(ONE, rounding=ROUND_DOWN).quantize(Decimal("0.01"))
 
 
@@ -236,14 +237,6 @@ def _take(lots: list[list[Any]], amount: Decimal, at: datetime) -> Decimal:
     return amount
 
 
-def sticker_balance(entries: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """{product_id: stickers} from signed sticker ledger entries."""
-    found: dict[str, int] = {}
-    for key, count in entries:
-        found[key] = found.get(key, 0) + count
-    return {k: v for k, v in found.items() if v}
-
-
 # --- the cart -----------------------------------------------------------------------------
 
 
@@ -277,8 +270,8 @@ def validate_cart(items: Sequence[CartItem]) -> None:
 
 
 @dataclass(frozen=True)
-class Code:
-    """A promo code or a coupon the shop sent, as found in the program."""
+class PromoCode:
+    """A promo code or a coupon the shop sent that applies to this cart, as the program has it."""
 
     code: str
     kind: str  # fix | percent
@@ -312,7 +305,7 @@ class Buyer:
 class Checkout:
     items: tuple[CartItem, ...]
     buyer: Buyer | None = None
-    codes: tuple[Code, ...] = ()
+    codes: tuple[PromoCode, ...] = ()
     failed_codes: tuple[tuple[str, str], ...] = ()
     certificates: tuple[Certificate, ...] = ()
     failed_certificates: tuple[tuple[str, str], ...] = ()
@@ -349,7 +342,7 @@ class Line:
 @dataclass(frozen=True)
 class Calculation:
     lines: tuple[Line, ...]
-    codes: tuple[Code, ...]
+    codes: tuple[PromoCode, ...]
     failed_codes: tuple[tuple[str, str], ...]
     certificates: dict[str, Certificate]
     failed_certificates: tuple[tuple[str, str], ...]
@@ -389,114 +382,24 @@ class Calculation:
         return self.total("left")
 
 
-def allocate(amount: Decimal, caps: Sequence[Decimal]) -> list[Decimal]:
-    """Split `amount` over items in proportion to `caps`, never over a cap, exact in cents."""
-    amount = min(money(amount), sum(caps, ZERO))
-    total = sum(caps, ZERO)
-    if amount <= 0 or total <= 0:
-        return [ZERO for _ in caps]
-    cents = int(amount * 100)
-    raw = [cap * 100 * amount / total for cap in caps]
-    shares = [int(r) for r in raw]
-    order = sorted(range(len(caps)), key=lambda i: raw[i] - shares[i], reverse=True)
-    short = cents - sum(shares)
-    for i in order:
-        if short <= 0:
-            break
-        if shares[i] < int(caps[i] * 100):
-            shares[i] += 1
-            short -= 1
-    return [Decimal(s) / 100 for s in shares]
-
-
 def calculate(program: Program, checkout: Checkout) -> Calculation:
     """Price a cart for a buyer: every step in the program's order (see the module doc)."""
     validate_cart(checkout.items)
-    lines = [Line(item) for item in checkout.items]
     buyer = checkout.buyer
-    # 1. promotions: sticker exchanges (one reward unit per `needed` stickers held).
-    used_stickers: dict[str, int] = {}
-    if buyer is not None:
-        for rule in program.stickers:
-            held = buyer.stickers.get(rule.product_id, 0) - used_stickers.get(rule.product_id, 0)
-            for line in lines:
-                if line.item.product_id != rule.reward_product_id or held < rule.needed:
-                    continue
-                units = min(int(line.item.quantity), held // rule.needed)
-                if units and line.item.discountable:
-                    line.offers += money(line.item.price * units)
-                    used_stickers[rule.product_id] = (
-                        used_stickers.get(rule.product_id, 0) + units * rule.needed
-                    )
-                    held -= units * rule.needed
-
-    # 2. limits: only discountable items take discounts.
-    def discountable() -> list[Decimal]:
-        return [line.after_discounts if line.item.discountable else ZERO for line in lines]
-
-    # 3. discount promo codes and coupons.
-    for code in checkout.codes:
-        caps = discountable()
-        if code.kind == "fix":
-            parts = allocate(code.value, caps)
-        else:
-            parts = [money(cap * code.value / 100) for cap in caps]
-        for line, part in zip(lines, parts, strict=True):
-            line.promo += part
-    # 4. referral discount.
-    if checkout.referral and program.referee_discount_percent:
-        for line, cap in zip(lines, discountable(), strict=True):
-            line.referral += money(cap * program.referee_discount_percent / 100)
-    # 5. level discount.
     level = program.level_for(buyer.spent) if buyer is not None else None
+    lines = [Line(item) for item in checkout.items]
+    used_stickers = _exchange_stickers(program.stickers, buyer, lines)
+    _discount_by_codes(checkout.codes, lines)
+    if checkout.referral and program.referee_discount_percent:
+        _discount_for_referral(program.referee_discount_percent, lines)
     if level is not None and level.discount_percent:
-        for line, cap in zip(lines, discountable(), strict=True):
-            line.level += money(cap * level.discount_percent / 100)
-    # 6. bonuses: up to the cap of each bonusable item, the balance and the shop's request.
-    for line in lines:
-        line.max_bonuses = (
-            whole(line.after_discounts * program.spend_cap_percent / 100)
-            if line.item.bonusable and buyer is not None
-            else ZERO
-        )
-    max_bonuses = min(
-        sum((x.max_bonuses for x in lines), ZERO), whole(buyer.bonuses) if buyer else ZERO
-    )
-    max_bonuses = max(max_bonuses, ZERO)
+        _discount_for_level(level.discount_percent, lines)
+    max_bonuses = _cap_bonuses(program.spend_cap_percent, buyer, lines)
     if checkout.charge_bonuses and buyer is not None:
-        wanted = max_bonuses
-        if checkout.bonuses_amount is not None:
-            wanted = min(wanted, whole(checkout.bonuses_amount))
-        for line, part in zip(lines, allocate(wanted, [x.max_bonuses for x in lines]), strict=True):
-            line.bonuses = part
-    # 7. certificates, each up to what is left.
-    used_certificates: dict[str, Certificate] = {}
-    for certificate in checkout.certificates:
-        parts = allocate(certificate.balance, [line.left for line in lines])
-        if sum(parts, ZERO) > 0:
-            used_certificates[certificate.id] = certificate
-        for line, part in zip(lines, parts, strict=True):
-            if part:
-                line.certificates[certificate.id] = part
-    # 8. the bonus reward on what is paid in money.
+        _charge_bonuses(max_bonuses, checkout.bonuses_amount, lines)
+    used_certificates = _charge_certificates(checkout.certificates, lines)
     if buyer is not None:
-        for line in lines:
-            if line.item.rewardable:
-                line.reward = whole(line.left * program.earn_percent / 100)
-    # 9-10. referral: the buyer's discount came in step 4; the referrer's reward on confirm.
-    referrer_reward = (
-        program.referrer_reward
-        if checkout.referral and buyer is not None and buyer.referrer_id
-        else ZERO
-    )
-    rewarded: dict[str, int] = {}
-    if buyer is not None:
-        for rule in program.stickers:
-            for line in lines:
-                if line.item.product_id == rule.product_id and rule.per_unit:
-                    count = rule.per_unit * int(line.item.quantity)
-                    if count:
-                        rewarded[rule.product_id] = rewarded.get(rule.product_id, 0) + count
+        _earn_rewards(program.earn_percent, lines)
     calc = Calculation(
         lines=tuple(lines),
         codes=checkout.codes,
@@ -505,16 +408,150 @@ def calculate(program: Program, checkout: Checkout) -> Calculation:
         failed_certificates=checkout.failed_certificates,
         max_bonuses=max_bonuses,
         bonuses_reward=sum((x.reward for x in lines), ZERO),
-        referrer_reward=referrer_reward,
+        referrer_reward=_referrer_reward(program, checkout),
         referral=checkout.referral,
         used_stickers=used_stickers,
-        rewarded_stickers=rewarded,
+        rewarded_stickers=_earned_stickers(program.stickers, buyer, checkout.items),
         coupons=(),
         level=level,
     )
-    to_pay = calc.order_to_pay
-    coupons = tuple(c for c in program.coupons if buyer is not None and to_pay >= c.min_order_total)
-    return Calculation(**{**calc.__dict__, "coupons": coupons})
+    return replace(calc, coupons=_earned_coupons(program.coupons, buyer, calc.order_to_pay))
+
+
+# The steps of `calculate`, in its order. Each fills its own column of the lines, reading
+# what the steps before it left to pay; none looks at anything outside its arguments.
+
+
+def _exchange_stickers(
+    rules: Sequence[StickerRule], buyer: Buyer | None, lines: Sequence[Line]
+) -> dict[str, int]:
+    """1. Promotions: `needed` stickers held buy one reward unit; returns the stickers used."""
+    used: dict[str, int] = {}
+    if buyer is None:
+        return used
+    for rule in rules:
+        held = buyer.stickers.get(rule.product_id, 0) - used.get(rule.product_id, 0)
+        spent = _exchange(rule, held, lines)
+        if spent:
+            used[rule.product_id] = used.get(rule.product_id, 0) + spent
+    return used
+
+
+def _exchange(rule: StickerRule, held: int, lines: Sequence[Line]) -> int:
+    """Offer the rule's reward units for `held` stickers; returns how many stickers that took."""
+    spent = 0
+    for line in lines:
+        if line.item.product_id != rule.reward_product_id or held - spent < rule.needed:
+            continue
+        units = min(int(line.item.quantity), (held - spent) // rule.needed)
+        if units and line.item.discountable:
+            line.offers += money(line.item.price * units)
+            spent += units * rule.needed
+    return spent
+
+
+def _discountable(lines: Sequence[Line]) -> list[Decimal]:
+    """2. Limits: what each line can still be discounted (nothing, if it takes no discount)."""
+    return [line.after_discounts if line.item.discountable else ZERO for line in lines]
+
+
+def _discount_by_codes(codes: Sequence[PromoCode], lines: Sequence[Line]) -> None:
+    """3. Promo codes and coupons, one after another, each on what the ones before it left."""
+    for code in codes:
+        caps = _discountable(lines)
+        if code.kind == "fix":
+            parts = allocate(code.value, caps)
+        else:
+            parts = [percent_of(cap, code.value) for cap in caps]
+        for line, part in zip(lines, parts, strict=True):
+            line.promo += part
+
+
+def _discount_for_referral(percent: Decimal, lines: Sequence[Line]) -> None:
+    """4. The referred buyer's discount on their first order."""
+    for line, cap in zip(lines, _discountable(lines), strict=True):
+        line.referral += percent_of(cap, percent)
+
+
+def _discount_for_level(percent: Decimal, lines: Sequence[Line]) -> None:
+    """5. The buyer's level discount."""
+    for line, cap in zip(lines, _discountable(lines), strict=True):
+        line.level += percent_of(cap, percent)
+
+
+def _cap_bonuses(cap_percent: Decimal, buyer: Buyer | None, lines: Sequence[Line]) -> Decimal:
+    """6a. Each bonusable line takes up to `cap_percent` of it in bonuses; returns what the
+    whole cart may take, never over the buyer's balance."""
+    for line in lines:
+        line.max_bonuses = (
+            round_down(line.after_discounts * cap_percent / 100)
+            if line.item.bonusable and buyer is not None
+            else ZERO
+        )
+    held = round_down(buyer.bonuses) if buyer is not None else ZERO
+    return max(min(sum((line.max_bonuses for line in lines), ZERO), held), ZERO)
+
+
+def _charge_bonuses(max_bonuses: Decimal, wanted: Decimal | None, lines: Sequence[Line]) -> None:
+    """6b. Spend the bonuses the shop asked for (all it may, if it named no amount)."""
+    amount = max_bonuses if wanted is None else min(max_bonuses, round_down(wanted))
+    caps = [line.max_bonuses for line in lines]
+    for line, part in zip(lines, allocate(amount, caps), strict=True):
+        line.bonuses = part
+
+
+def _charge_certificates(
+    certificates: Sequence[Certificate], lines: Sequence[Line]
+) -> dict[str, Certificate]:
+    """7. Certificates, each up to what is left; returns those that paid anything."""
+    used: dict[str, Certificate] = {}
+    for certificate in certificates:
+        parts = allocate(certificate.balance, [line.left for line in lines])
+        if sum(parts, ZERO) > 0:
+            used[certificate.id] = certificate
+        for line, part in zip(lines, parts, strict=True):
+            if part:
+                line.certificates[certificate.id] = part
+    return used
+
+
+def _earn_rewards(earn_percent: Decimal, lines: Sequence[Line]) -> None:
+    """8. The bonus reward on what each rewardable line leaves to pay in money."""
+    for line in lines:
+        if line.item.rewardable:
+            line.reward = round_down(line.left * earn_percent / 100)
+
+
+def _referrer_reward(program: Program, checkout: Checkout) -> Decimal:
+    """9-10. The buyer's referral discount came in step 4; the referrer earns this on confirm."""
+    buyer = checkout.buyer
+    if checkout.referral and buyer is not None and buyer.referrer_id:
+        return program.referrer_reward
+    return ZERO
+
+
+def _earned_stickers(
+    rules: Sequence[StickerRule], buyer: Buyer | None, items: Sequence[CartItem]
+) -> dict[str, int]:
+    """The stickers a member earns for the units of each sticker product bought."""
+    earned: dict[str, int] = {}
+    if buyer is None:
+        return earned
+    for rule in rules:
+        for item in items:
+            count = rule.per_unit * int(item.quantity) if item.product_id == rule.product_id else 0
+            if count:
+                earned[rule.product_id] = earned.get(rule.product_id, 0) + count
+    return earned
+
+
+def _earned_coupons(
+    rules: Sequence[CouponRule], buyer: Buyer | None, to_pay: Decimal
+) -> tuple[CouponRule, ...]:
+    """The coupons a member earns for an order paying at least each rule's minimum."""
+    if buyer is None:
+        return ()
+    return tuple(rule for rule in rules if to_pay >= rule.min_order_total)
 
 
 def expiry(program: Program, at: datetime) -> datetime | None:

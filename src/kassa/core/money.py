@@ -1,5 +1,6 @@
 """Money is Decimal with two places and half-up rounding, end to end."""
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
@@ -31,3 +32,23 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 def render(amount: Decimal) -> str:
     """The wire form: a decimal string with exactly two places, e.g. "150.00"."""
     return f"{money(amount):.2f}"
+
+
+def allocate(amount: Decimal, caps: Sequence[Decimal]) -> list[Decimal]:
+    """Split `amount` over items in proportion to `caps`, never over a cap, exact in cents."""
+    amount = min(money(amount), sum(caps, ZERO))
+    total = sum(caps, ZERO)
+    if amount <= 0 or total <= 0:
+        return [ZERO for _ in caps]
+    cents = int(amount * 100)
+    raw = [cap * 100 * amount / total for cap in caps]
+    shares = [int(r) for r in raw]
+    order = sorted(range(len(caps)), key=lambda i: raw[i] - shares[i], reverse=True)
+    short = cents - sum(shares)
+    for i in order:
+        if short <= 0:
+            break
+        if shares[i] < int(caps[i] * 100):
+            shares[i] += 1
+            short -= 1
+    return [Decimal(s) / 100 for s in shares]

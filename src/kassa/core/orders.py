@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -141,11 +141,6 @@ class Order:
 
 
 _LISTED = frozenset({LineState.ACTIVE, LineState.CANCELED})
-
-
-def hold_until(now: datetime, hold: timedelta) -> datetime:
-    """When a hold that starts now runs out."""
-    return now + hold
 
 
 @dataclass(frozen=True)

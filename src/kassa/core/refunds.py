@@ -26,7 +26,6 @@ class RefundStatus(StrEnum):
     REJECTED = "rejected"
 
 
-OPEN_REFUND = frozenset({RefundStatus.NEW, RefundStatus.IN_PROGRESS})
 _NEXT = {
     RefundStatus.NEW: frozenset(
         {RefundStatus.IN_PROGRESS, RefundStatus.APPROVED, RefundStatus.REJECTED}

@@ -137,9 +137,3 @@ class OutboxRepo:
             .where(outbox.c.id == message_id)
             .values(available_at=retry_at, attempts=outbox.c.attempts + 1, last_error=error[:2000])
         )
-
-    async def for_order(self, order_id: str) -> list[dict[str, Any]]:
-        rows = await self._conn.execute(
-            select(outbox).where(outbox.c.order_id == order_id).order_by(outbox.c.id)
-        )
-        return [dict(row._mapping) for row in rows]

@@ -14,7 +14,7 @@ from kassa.core.cancellation.ledger import LedgerMove
 from kassa.core.cancellation.plan import Plan, version_of
 from kassa.core.cancellation.reasons import OrderKind, Reason
 from kassa.core.errors import OrderNotCancellable, TicketsNotInOrder
-from kassa.core.loyalty import whole
+from kassa.core.loyalty import round_down
 from kassa.core.money import ZERO
 from kassa.core.orders import OPEN, LineState, Order, OrderStatus
 
@@ -136,7 +136,7 @@ def _revoked(
     """The bonuses no longer earned on what the buyer keeps paying for."""
     if earning is None or not earning.earned or order.status is not OrderStatus.DONE:
         return ()
-    keeps = whole((order.values.full - refund) * earning.earn_percent / 100)
+    keeps = round_down((order.values.full - refund) * earning.earn_percent / 100)
     delta = keeps - earning.earned
     if not delta:
         return ()
