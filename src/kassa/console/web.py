@@ -25,6 +25,7 @@ from kassa.app.mail_jobs import resend_tickets
 from kassa.app.orders import OrderChange, apply_change
 from kassa.core.cancellation import OrderKind, Reason, allowed, label, plan_json, reason_code
 from kassa.core.catalog import EventStatus
+from kassa.core.console import FACES, STAGES
 from kassa.core.delivery import Status
 from kassa.core.errors import (
     ActionForbidden,
@@ -33,12 +34,11 @@ from kassa.core.errors import (
     KassaError,
 )
 from kassa.core.money import render
+from kassa.core.operators import Session
 from kassa.core.orders import Flow, OrderStatus
 from kassa.core.promocodes import DiscountKind
 from kassa.faces.context import Context
 from kassa.faces.deps import Ctx
-from kassa.store.console import FACES, STAGES
-from kassa.store.operators import Session
 
 SESSION_COOKIE = "kassa_session"
 LOGIN_COOKIE = "kassa_login"
