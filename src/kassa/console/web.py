@@ -37,8 +37,8 @@ from kassa.core.money import render
 from kassa.core.operators import Session
 from kassa.core.orders import Flow, OrderStatus
 from kassa.core.promocodes import DiscountKind
-from kassa.faces.context import Context
-from kassa.faces.deps import Ctx
+from kassa.web.context import Context
+from kassa.web.deps import Ctx
 
 SESSION_COOKIE = "kassa_session"
 LOGIN_COOKIE = "kassa_login"

@@ -14,21 +14,21 @@ import kassa
 from kassa.app.clock import Clock, utcnow
 from kassa.config import Settings
 from kassa.console import web as console
-from kassa.faces import errors
-from kassa.faces.context import Context
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
-from kassa.faces.idempotency import Idempotency
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
-from kassa.faces.responses import Json
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
 from kassa.store.db import Database
+from kassa.web import errors
+from kassa.web.context import Context
+from kassa.web.idempotency import Idempotency
+from kassa.web.responses import Json
 
 
 class BodyLimit:

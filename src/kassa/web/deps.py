@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Request, Response
 
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
-from kassa.faces.context import Context
+from kassa.web.context import Context
 
 
 async def context(request: Request) -> Context:

@@ -4,13 +4,13 @@ import time
 from dataclasses import dataclass, field
 
 from kassa.app.clock import Clock, utcnow
+from kassa.app.db import Database
 from kassa.app.ids import hash_api_key
 from kassa.app.orders import Holds
 from kassa.app.tenants import authenticate
 from kassa.config import Settings
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
-from kassa.store.db import Database
 
 
 @dataclass
