@@ -1,4 +1,5 @@
-"""The HTTP application: every face's router on one FastAPI app, one error handler, limits."""
+"""The ASGI app, assembled above the faces and the console: every face's router and the console
+on one FastAPI app, one error handler, the middleware and the OpenAPI document."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import kassa
 from kassa.app.clock import Clock, utcnow
+from kassa.app.db import Database, open_database
 from kassa.config import Settings
 from kassa.console import web as console
 from kassa.faces.delivery import router as delivery_router
@@ -24,7 +26,6 @@ from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
-from kassa.store.db import Database
 from kassa.web import errors
 from kassa.web.context import Context
 from kassa.web.idempotency import Idempotency
@@ -90,7 +91,7 @@ def create_app(
     """The whole HTTP app. Owns its database engine unless one is handed in."""
     settings = settings or Settings.from_env()
     owned = db is None
-    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    database = db or open_database(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
