@@ -15,7 +15,10 @@ import kassa
 from kassa.app.clock import Clock, utcnow
 from kassa.app.db import Database, open_database
 from kassa.config import Settings
-from kassa.console import web as console
+from kassa.console.common import PREFIX, STATIC
+from kassa.console.errors import error_page
+from kassa.console.router import router as console_router
+from kassa.console.security import SecurityHeaders
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
 from kassa.faces.kassa_api import router as kassa_router
@@ -118,20 +121,20 @@ def create_app(
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
-    app.include_router(console.router)
-    app.mount(console.PREFIX + "/static", StaticFiles(directory=console.STATIC), name="static")
-    errors.render_pages(console.PREFIX, console.error_page)
+    app.include_router(console_router)
+    app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
+    errors.render_pages(PREFIX, error_page)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse(console.PREFIX + "/", status_code=307)
+        return RedirectResponse(PREFIX + "/", status_code=307)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": kassa.__version__}
 
     _document_idempotency(app)
-    app.add_middleware(console.SecurityHeaders)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
