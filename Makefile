@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: help install run test test-fast lint format typecheck check bench vendor clean
+.PHONY: help install run test test-fast lint format typecheck layers check bench vendor clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ format: install ## apply ruff formatting and safe fixes
 
 typecheck: install ## mypy --strict on the package
 	$(BIN)/mypy src
+
+layers: install ## import-linter: the layer contracts in pyproject.toml
+	$(BIN)/lint-imports
 
 check: lint typecheck test ## everything CI cares about
 
