@@ -1,4 +1,5 @@
-"""What every face needs per process: the database, settings, the clock and the auth cache."""
+"""What every face and the console need per process: the database, settings, the clock and the
+auth cache."""
 
 import time
 from dataclasses import dataclass, field

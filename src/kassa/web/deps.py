@@ -1,4 +1,5 @@
-"""FastAPI dependencies every face shares: the process context and the ticketing caller.
+"""FastAPI dependencies every face (and the console) shares: the process context and the
+ticketing caller.
 
 Both are `async def`: FastAPI runs a plain `def` dependency in a worker thread, a thread
 hand-off on every request for nothing.
