@@ -133,7 +133,7 @@ async def test_a_partial_cancel_gives_back_a_code_that_no_longer_applies(
 
 
 async def test_webhook_aliases(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
-    from kassa.store.webhooks import Endpoint
+    from kassa.core.webhooks import Endpoint
 
     endpoint = Endpoint("e", "o", "http://x", "s", ("order.created", "refund.*"), True)
     assert endpoint.wants("order.placed") and endpoint.wants("refund.approved")

@@ -11,10 +11,10 @@ from kassa.app import cancellation
 from kassa.app.orders import order_timeline
 from kassa.core.cancellation import Reason, plan_json
 from kassa.core.errors import QueryInvalid
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
 

@@ -20,9 +20,9 @@ from kassa.core.cancellation import OrderKind
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty import MAX_ITEMS, CartItem
 from kassa.core.tenancy import Principal
-from kassa.faces.deps import Ctx
-from kassa.faces.responses import Json
 from kassa.store.loyalty import Shop
+from kassa.web.deps import Ctx
+from kassa.web.responses import Json
 
 router = APIRouter(default_response_class=Json)
 LOYALTY: list[str | Enum] = ["loyalty checkout (REES46)"]
