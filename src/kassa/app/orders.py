@@ -433,49 +433,95 @@ async def _apply_promocodes(
     current_id = order.promocodes[0] if order.promocodes else None
     current = (await uow.promos.many([current_id])).get(current_id) if current_id else None
     sets = [line.set_id for line in order.active_lines]
-    failures: list[PromoFailure] = []
-    chosen = current
     if codes is None:
-        failure = promo.check(current, sets, now, held=True) if current else None
-        if failure is not None:
-            failures.append(failure)
-            chosen = None
+        chosen, failures = _recheck_promocode(current, sets, now)
     else:
-        picked: PromoCode | None = None
-        for code in codes:
-            candidate = await uow.promos.by_code(order.event_id, code)
-            held = candidate is not None and candidate.id == current_id
-            failure = promo.check(candidate, sets, now, held=held)
-            if failure is None and picked is not None:
-                failure = promo.apply_info("an order takes one promo code")
-            taken = failure is None and candidate is not None and not held
-            if taken and candidate and not await uow.promos.take_use(candidate.id):
-                failure = promo.already_used()
-            if failure is not None:
-                failures.append(failure)
-                continue
-            picked = candidate
-        if picked is not None or not codes:
-            chosen = picked
-    if current is not None and (chosen is None or chosen.id != current.id):
+        chosen, failures = await _pick_promocode(uow, order, codes, current, current_id, sets, now)
+    changed = (chosen and chosen.id) != (current and current.id)
+    if changed and current is not None:
         await uow.promos.give_back_use(current.id)
     order.promocodes = [chosen.id] if chosen is not None else []
     await _reprice(uow, fee, order, chosen)
-    if failures or (chosen and chosen.id) != (current and current.id):
-        await record(
-            uow,
-            order,
-            actor="system" if codes is None else order.vendor_id,
-            action="order.promocodes_changed",
-            from_status=order.status,
-            now=now,
-            details={
-                "promocodes": list(order.promocodes),
-                "released": [current.id] if current and current is not chosen else [],
-                "failed": [f.code for f in failures],
-            },
-        )
+    if failures or changed:
+        actor = "system" if codes is None else order.vendor_id
+        await _record_promocodes(uow, order, actor, current, chosen, failures, now)
     return failures
+
+
+def _recheck_promocode(
+    current: PromoCode | None, sets: Sequence[str], now: datetime
+) -> tuple[PromoCode | None, list[PromoFailure]]:
+    """After a reservation change the held code stays only while the order still qualifies."""
+    failure = promo.check(current, sets, now, held=True) if current else None
+    return (current, []) if failure is None else (None, [failure])
+
+
+async def _pick_promocode(
+    uow: UnitOfWork,
+    order: Order,
+    codes: Sequence[str],
+    current: PromoCode | None,
+    current_id: str | None,
+    sets: Sequence[str],
+    now: datetime,
+) -> tuple[PromoCode | None, list[PromoFailure]]:
+    """The first of `codes` that applies, its use taken, and why each other one failed. No
+    codes at all gives the current one back; codes that all fail keep it."""
+    picked: PromoCode | None = None
+    failures: list[PromoFailure] = []
+    for code in codes:
+        candidate = await uow.promos.by_code(order.event_id, code)
+        failure = await _take_promocode(uow, candidate, current_id, picked is not None, sets, now)
+        if failure is not None:
+            failures.append(failure)
+            continue
+        picked = candidate
+    return (picked if picked is not None or not codes else current), failures
+
+
+async def _take_promocode(
+    uow: UnitOfWork,
+    candidate: PromoCode | None,
+    current_id: str | None,
+    one_picked: bool,
+    sets: Sequence[str],
+    now: datetime,
+) -> PromoFailure | None:
+    """Why `candidate` cannot be the order's code, or None once it is (a new code's use is
+    taken in SQL, so the last use goes to one order only)."""
+    held = candidate is not None and candidate.id == current_id
+    failure = promo.check(candidate, sets, now, held=held)
+    if failure is None and one_picked:
+        failure = promo.apply_info("an order takes one promo code")
+    taken = failure is None and candidate is not None and not held
+    if taken and candidate and not await uow.promos.take_use(candidate.id):
+        failure = promo.already_used()
+    return failure
+
+
+async def _record_promocodes(
+    uow: UnitOfWork,
+    order: Order,
+    actor: str,
+    current: PromoCode | None,
+    chosen: PromoCode | None,
+    failures: Sequence[PromoFailure],
+    now: datetime,
+) -> None:
+    """The journal entry of a change of the order's promo code, or of codes that failed."""
+    await record(
+        uow,
+        order,
+        actor=actor,
+        action="order.promocodes_changed",
+        from_status=order.status,
+        now=now,
+        details={
+            "promocodes": list(order.promocodes),
+            "released": [current.id] if current and current is not chosen else [],
+            "failed": [f.code for f in failures],
+        },
+    )
 
 
 async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoCode | None) -> None:
