@@ -11,8 +11,8 @@ from kassa.app.cancel import apply_cancellation, expire_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import record
 from kassa.app.mail_jobs import enqueue_tickets_email
+from kassa.app.order_promocodes import apply_promocodes
 from kassa.app.snapshots import SaleCatalog, snapshots
-from kassa.core import promocodes as promo
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import plan_cancellation
 from kassa.core.errors import (
@@ -37,8 +37,8 @@ from kassa.core.orders import (
     ensure_transition,
     plan_reservation,
 )
-from kassa.core.pricing import FeePolicy, ticket_values
-from kassa.core.promocodes import PromoCode, PromoFailure
+from kassa.core.pricing import ticket_values
+from kassa.core.promocodes import PromoFailure
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.orders import ClaimedTicket, OrderFilter
@@ -130,7 +130,7 @@ async def place(
         order.lines = lines
         failures: list[PromoFailure] = []
         if details.promocodes:
-            failures = await _apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
+            failures = await apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
         order.number = await uow.orders.add(order)
         await uow.orders.add_lines(order.id, order.lines, now)
         await record(
@@ -202,7 +202,7 @@ async def apply_change(
             )
         if change.promocodes is not None or (lines_changed and order.promocodes):
             fee = (await _snapshot(db, uow, order.event_id)).fee
-            failures = await _apply_promocodes(uow, fee, order, change.promocodes, now)
+            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now
@@ -398,7 +398,7 @@ def _change_details(order: Order, change: OrderChange) -> None:
 async def recheck_promocodes(db: Database, uow: UnitOfWork, order: Order, now: datetime) -> None:
     """After tickets left the order: give its code back if it no longer applies, reprice."""
     fee = (await _snapshot(db, uow, order.event_id)).fee
-    await _apply_promocodes(uow, fee, order, None, now)
+    await apply_promocodes(uow, fee, order, None, now)
 
 
 async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog:
@@ -415,129 +415,6 @@ async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog
     if found is None:
         raise EventUnknown(f"Event {event_id} not found", event=event_id)
     return found
-
-
-async def _apply_promocodes(
-    uow: UnitOfWork,
-    fee: FeePolicy,
-    order: Order,
-    codes: Sequence[str] | None,
-    now: datetime,
-) -> list[PromoFailure]:
-    """Make the order hold the first of `codes` that applies, and price its tickets by it.
-
-    `codes` is the desired state: `[]` gives the current code back; codes that all fail leave
-    the current one in place. `None` re-checks the current code after a reservation change: a
-    code the order no longer qualifies for (too few tickets) is given back.
-    """
-    current_id = order.promocodes[0] if order.promocodes else None
-    current = (await uow.promos.many([current_id])).get(current_id) if current_id else None
-    sets = [line.set_id for line in order.active_lines]
-    if codes is None:
-        chosen, failures = _recheck_promocode(current, sets, now)
-    else:
-        chosen, failures = await _pick_promocode(uow, order, codes, current, current_id, sets, now)
-    changed = (chosen and chosen.id) != (current and current.id)
-    if changed and current is not None:
-        await uow.promos.give_back_use(current.id)
-    order.promocodes = [chosen.id] if chosen is not None else []
-    await _reprice(uow, fee, order, chosen)
-    if failures or changed:
-        actor = "system" if codes is None else order.vendor_id
-        await _record_promocodes(uow, order, actor, current, chosen, failures, now)
-    return failures
-
-
-def _recheck_promocode(
-    current: PromoCode | None, sets: Sequence[str], now: datetime
-) -> tuple[PromoCode | None, list[PromoFailure]]:
-    """After a reservation change the held code stays only while the order still qualifies."""
-    failure = promo.check(current, sets, now, held=True) if current else None
-    return (current, []) if failure is None else (None, [failure])
-
-
-async def _pick_promocode(
-    uow: UnitOfWork,
-    order: Order,
-    codes: Sequence[str],
-    current: PromoCode | None,
-    current_id: str | None,
-    sets: Sequence[str],
-    now: datetime,
-) -> tuple[PromoCode | None, list[PromoFailure]]:
-    """The first of `codes` that applies, its use taken, and why each other one failed. No
-    codes at all gives the current one back; codes that all fail keep it."""
-    picked: PromoCode | None = None
-    failures: list[PromoFailure] = []
-    for code in codes:
-        candidate = await uow.promos.by_code(order.event_id, code)
-        failure = await _take_promocode(uow, candidate, current_id, picked is not None, sets, now)
-        if failure is not None:
-            failures.append(failure)
-            continue
-        picked = candidate
-    return (picked if picked is not None or not codes else current), failures
-
-
-async def _take_promocode(
-    uow: UnitOfWork,
-    candidate: PromoCode | None,
-    current_id: str | None,
-    one_picked: bool,
-    sets: Sequence[str],
-    now: datetime,
-) -> PromoFailure | None:
-    """Why `candidate` cannot be the order's code, or None once it is (a new code's use is
-    taken in SQL, so the last use goes to one order only)."""
-    held = candidate is not None and candidate.id == current_id
-    failure = promo.check(candidate, sets, now, held=held)
-    if failure is None and one_picked:
-        failure = promo.apply_info("an order takes one promo code")
-    taken = failure is None and candidate is not None and not held
-    if taken and candidate and not await uow.promos.take_use(candidate.id):
-        failure = promo.already_used()
-    return failure
-
-
-async def _record_promocodes(
-    uow: UnitOfWork,
-    order: Order,
-    actor: str,
-    current: PromoCode | None,
-    chosen: PromoCode | None,
-    failures: Sequence[PromoFailure],
-    now: datetime,
-) -> None:
-    """The journal entry of a change of the order's promo code, or of codes that failed."""
-    await record(
-        uow,
-        order,
-        actor=actor,
-        action="order.promocodes_changed",
-        from_status=order.status,
-        now=now,
-        details={
-            "promocodes": list(order.promocodes),
-            "released": [current.id] if current and current is not chosen else [],
-            "failed": [f.code for f in failures],
-        },
-    )
-
-
-async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoCode | None) -> None:
-    """Each active ticket's discount, nominal, fee and full by the order's code (or none)."""
-    active = sorted(order.active_lines, key=lambda line: (line.set_id, line.number))
-    discounts = promo.line_discounts([(line.set_id, line.values.price) for line in active], chosen)
-    repriced = {
-        line.ticket_id: replace(line, values=ticket_values(line.values.price, fee, discount))
-        for line, discount in zip(active, discounts, strict=True)
-        if line.values.discount != discount
-    }
-    if not repriced:
-        return
-    order.lines = [repriced.get(line.ticket_id, line) for line in order.lines]
-    if order.number:  # lines of an order not inserted yet are written with it
-        await uow.orders.reprice_lines(order.id, list(repriced.values()))
 
 
 async def _change_status(
