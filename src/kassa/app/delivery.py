@@ -20,22 +20,22 @@ from kassa.app.ticket_loyalty import member_phone, settle_earning
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
+    Client,
     Code,
     DeliveryError,
+    DeliveryOrder,
     Line,
     MenuItem,
+    Restaurant,
     Status,
     Wanted,
     check_basket,
-    ensure_move,
-    items_cost,
     validate_comment,
     validate_eats_id,
 )
 from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
 from kassa.core.money import money
 from kassa.store.db import Database, UnitOfWork
-from kassa.store.delivery import Client, DeliveryOrder, Restaurant
 
 KINDS = frozenset({"yandex", "marketplace", "pickup"})
 
@@ -203,21 +203,8 @@ async def _hold(
 
 
 async def _release(uow: UnitOfWork, order: DeliveryOrder) -> None:
-    for line in order.lines:
-        if line.get("held"):
-            await uow.delivery.give_stock(
-                order.restaurant_id, line["id"], Decimal(str(line["quantity"]))
-            )
-
-
-def _line_json(line: Line) -> dict[str, Any]:
-    return {
-        "id": line.item_id,
-        "name": line.name,
-        "quantity": line.quantity,
-        "price": line.price,
-        "held": line.held,
-    }
+    for line in order.held_lines:
+        await uow.delivery.give_stock(order.restaurant_id, line.item_id, line.quantity)
 
 
 def _canonical(body: dict[str, Any]) -> str:
@@ -249,7 +236,7 @@ async def create_order(db: Database, client: Client, body: dict[str, Any], now: 
                 str(kind),
                 Status.NEW,
                 body,
-                [_line_json(x) for x in lines],
+                tuple(lines),
                 dropped,
                 None,
                 None,
@@ -305,17 +292,14 @@ async def update_order(
         order = await _visible(uow, client.org_id, order_id, lock=True)
         if body.get("eatsId") not in (None, order.eats_id):
             raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
-        if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
-            raise DeliveryError(
-                Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final"
-            )
+        order.ensure_contents_open()
         await _release(uow, order)
         menu_items = await uow.delivery.menu(order.restaurant_id)
         lines, dropped = await _hold(uow, order.restaurant_id, wanted, menu_items)
         order = replace(
             order,
             request={**order.request, **body, "eatsId": order.eats_id},
-            lines=[_line_json(x) for x in lines],
+            lines=tuple(lines),
             dropped=dropped,
             updated_at=now,
         )
@@ -342,9 +326,8 @@ async def move(
     text = validate_comment(comment)
     async with db.unit_of_work() as uow:
         order = await _visible(uow, org_id, order_id, lock=True)
-        ensure_move(order.status, target)
         before = order.status
-        order = replace(order, status=target, status_comment=text, updated_at=now)
+        order = order.moved(target, text, now)
         if target is Status.DELIVERED:
             await _earn(uow, order, now)
         await uow.delivery.save_order(order)
@@ -364,11 +347,9 @@ async def _earn(uow: UnitOfWork, order: DeliveryOrder, now: datetime) -> None:
         return
     info = order.request.get("deliveryInfo") or {}
     phone = member_phone({"phone": info.get("realPhoneNumber") or info.get("phoneNumber")})
-    paid = sum(
-        (Decimal(str(x["price"])) * Decimal(str(x["quantity"])) for x in order.lines), Decimal(0)
-    )
+    paid = order.price_of(order.quantities())
     await settle_earning(
-        uow, shop, f"delivery:{order.id}", phone, money(paid), now, f"delivery {order.eats_id}"
+        uow, shop, f"delivery:{order.id}", phone, paid, now, f"delivery {order.eats_id}"
     )
 
 
@@ -388,14 +369,8 @@ async def orders(db: Database, org_id: str, statuses: list[Status]) -> list[Deli
 
 
 def total(order: DeliveryOrder) -> Decimal:
-    return items_cost(
-        [
-            Line(
-                x["id"], x["name"], Decimal(str(x["quantity"])), Decimal(str(x["price"])), x["held"]
-            )
-            for x in order.lines
-        ]
-    )
+    """What the order's accepted lines cost (the console's and the faces' total)."""
+    return order.total()
 
 
 async def _journal(

@@ -13,9 +13,11 @@ left the restaurant. A DELIVERED order cannot be cancelled.
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from kassa.core.errors import ErrorKind, KassaError
 from kassa.core.money import ZERO, money
@@ -84,6 +86,7 @@ FLOW = (Status.NEW, Status.ACCEPTED, Status.COOKING, Status.READY, Status.TAKEN,
 BY_RESTAURANT = frozenset({Status.ACCEPTED, Status.COOKING, Status.READY})
 BY_AGGREGATOR = frozenset({Status.TAKEN, Status.DELIVERED, Status.CANCELLED})
 FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
+CONTENTS_FINAL = frozenset({Status.TAKEN, Status.DELIVERED, Status.CANCELLED})
 
 
 def ensure_move(current: Status, target: Status) -> None:
@@ -147,6 +150,11 @@ class Line:
     held: bool  # stock was taken for it
 
     @property
+    def id(self) -> str:
+        """The menu item's id, the name the wire and the console's templates use."""
+        return self.item_id
+
+    @property
     def total(self) -> Decimal:
         return money(self.price * self.quantity)
 
@@ -167,3 +175,93 @@ def check_basket(wanted: Sequence[Wanted], menu: Mapping[str, MenuItem]) -> None
 
 def items_cost(lines: Sequence[Line]) -> Decimal:
     return sum((line.total for line in lines), ZERO)
+
+
+@dataclass(frozen=True)
+class Client:
+    """An aggregator's credentials for one organisation."""
+
+    client_id: str
+    org_id: str
+    secret_hash: str
+
+
+@dataclass(frozen=True)
+class Restaurant:
+    id: str
+    org_id: str
+    title: str
+    address: str
+    shop_id: str | None  # the loyalty shop a delivered order earns in
+
+
+@dataclass(frozen=True)
+class DeliveryOrder:
+    """The aggregator's order as the restaurant accepted it: its lines (with the stock held
+    for them), the lines dropped for want of stock, and the status."""
+
+    id: str
+    org_id: str
+    restaurant_id: str
+    eats_id: str
+    discriminator: str
+    status: Status
+    request: dict[str, Any]  # the aggregator's order as last sent
+    lines: tuple[Line, ...]
+    dropped: list[dict[str, Any]]  # {id, name, quantity, reason}
+    status_comment: str | None
+    status_reason: str | None
+    courier: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+    def total(self) -> Decimal:
+        """What the accepted lines cost, each line rounded."""
+        return items_cost(self.lines)
+
+    @property
+    def held_lines(self) -> tuple[Line, ...]:
+        """The lines stock was taken for (what a release gives back)."""
+        return tuple(line for line in self.lines if line.held)
+
+    def quantities(self) -> dict[str, Decimal]:
+        return {line.item_id: line.quantity for line in self.lines}
+
+    def name_of(self, item_id: str) -> str:
+        return next((x.name for x in self.lines if x.item_id == item_id), item_id)
+
+    def price_of(self, items: Mapping[str, Decimal]) -> Decimal:
+        """What these quantities of the order's items cost, the sum rounded once."""
+        prices = {line.item_id: line.price for line in self.lines}
+        return money(sum((prices[i] * q for i, q in items.items()), ZERO))
+
+    def ensure_contents_open(self) -> None:
+        """The lines may change until the courier takes the food."""
+        if self.status in CONTENTS_FINAL:
+            raise DeliveryError(
+                Code.STATUS_NOT_ALLOWED, f"Order is {self.status}: contents are final"
+            )
+
+    def take_out(self, items: Mapping[str, Decimal]) -> tuple[Line, ...]:
+        """The lines with these quantities taken out; refused unless each is there and
+        something is left (taking out everything is a cancel of the whole order)."""
+        have = self.quantities()
+        for item_id, quantity in items.items():
+            if quantity <= 0 or quantity > have.get(item_id, ZERO):
+                raise DeliveryError(
+                    Code.BAD_REQUEST,
+                    f"cannot cancel {quantity} of {item_id}: the order has {have.get(item_id, 0)}",
+                )
+        left = tuple(
+            replace(line, quantity=line.quantity - items.get(line.item_id, ZERO))
+            for line in self.lines
+            if line.quantity - items.get(line.item_id, ZERO) > 0
+        )
+        if not left:
+            raise DeliveryError(Code.BAD_REQUEST, "that is every item: cancel the whole order")
+        return left
+
+    def moved(self, target: Status, comment: str | None, now: datetime) -> "DeliveryOrder":
+        """The order at a later status (see ensure_move)."""
+        ensure_move(self.status, target)
+        return replace(self, status=target, status_comment=comment, updated_at=now)

@@ -21,8 +21,10 @@ from kassa.app import delivery as app
 from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.cancellation.reasons import AGGREGATOR
 from kassa.core.delivery import (
+    Client,
     Code,
     DeliveryError,
+    DeliveryOrder,
     Status,
     validate_comment,
     validate_eats_id,
@@ -31,7 +33,6 @@ from kassa.core.tenancy import Principal
 from kassa.faces.context import Context
 from kassa.faces.deps import Ctx
 from kassa.faces.responses import Json
-from kassa.store.delivery import Client, DeliveryOrder
 
 router = APIRouter(default_response_class=Json)
 DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
@@ -123,7 +124,7 @@ def order_v2(order: DeliveryOrder) -> dict[str, Any]:
     return {
         **order.request,
         "items": [
-            {"id": x["id"], "name": x["name"], "quantity": x["quantity"], "price": x["price"]}
+            {"id": x.item_id, "name": x.name, "quantity": x.quantity, "price": x.price}
             for x in order.lines
         ],
         "droppedItems": order.dropped,
