@@ -9,7 +9,7 @@ import json
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -147,38 +147,6 @@ async def _restaurant(
 # --- orders -------------------------------------------------------------------------------
 
 
-def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number") from None
-    if not number.is_finite():
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
-    return number
-
-
-def _basket(body: dict[str, Any]) -> list[Wanted]:
-    items = body.get("items")
-    if not isinstance(items, list) or not items or len(items) > 200:
-        raise DeliveryError(Code.BAD_REQUEST, "items must be a list of 1 to 200 lines")
-    wanted = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].id is required")
-        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
-        extra = Decimal(0)
-        for mod in item.get("modifications") or []:
-            if not isinstance(mod, dict):
-                raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].modifications is not valid")
-            extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
-                mod.get("quantity", 1), "modification quantity"
-            )
-        wanted.append(Wanted(item["id"], quantity, money(extra)))
-    return wanted
-
-
 async def _hold(
     uow: UnitOfWork, restaurant_id: str, wanted: list[Wanted], menu_items: dict[str, MenuItem]
 ) -> tuple[list[Line], list[dict[str, Any]]]:
@@ -211,15 +179,17 @@ def _canonical(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, default=str)
 
 
-async def create_order(db: Database, client: Client, body: dict[str, Any], now: datetime) -> str:
-    """Idempotent by eatsId: the same order again answers the same orderId."""
+async def create_order(
+    db: Database, client: Client, body: dict[str, Any], wanted: list[Wanted], now: datetime
+) -> str:
+    """Idempotent by eatsId: the same order again answers the same orderId. `body` is the
+    aggregator's order as sent (kept, and compared on a resend); `wanted` its basket."""
     eats_id = validate_eats_id(body.get("eatsId"))
     kind = body.get("discriminator")
     if kind not in KINDS:
         raise DeliveryError(Code.BAD_REQUEST, "discriminator must be yandex, marketplace or pickup")
     validate_comment(body.get("comment"))
     restaurant_id = str(body.get("restaurantId") or "")
-    wanted = _basket(body)
     try:
         async with db.unit_of_work() as uow:
             existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
@@ -283,10 +253,14 @@ async def _visible(
 
 
 async def update_order(
-    db: Database, client: Client, order_id: str, body: dict[str, Any], now: datetime
+    db: Database,
+    client: Client,
+    order_id: str,
+    body: dict[str, Any],
+    wanted: list[Wanted],
+    now: datetime,
 ) -> None:
     """New contents: the old holds go back and the new ones are taken, in one transaction."""
-    wanted = _basket(body)
     validate_comment(body.get("comment"))
     async with db.unit_of_work() as uow:
         order = await _visible(uow, client.org_id, order_id, lock=True)

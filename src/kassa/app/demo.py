@@ -13,7 +13,7 @@ from kassa.app import cancellation, catalog, delivery, loyalty, operators, promo
 from kassa.app.orders import Holds, OrderChange, apply_change, place_order
 from kassa.core.cancellation import Reason
 from kassa.core.catalog import EventStatus
-from kassa.core.delivery import Client, MenuItem
+from kassa.core.delivery import Client, MenuItem, Wanted
 from kassa.core.loyalty import program_from
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.pricing import FeePolicy
@@ -184,6 +184,7 @@ async def seed_activity(db: Database, now: datetime) -> None:
             "comment": "demo order",
             "promos": [],
         },
+        [Wanted("borscht", Decimal(1)), Wanted("kompot", Decimal(2))],
         now,
     )
     shop = await loyalty.authenticate(db, SHOP_ID, SHOP_SECRET)

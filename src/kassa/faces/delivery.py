@@ -9,7 +9,7 @@ with fractional seconds. Orders are accepted as `application/json` and
 
 import json
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,9 +26,11 @@ from kassa.core.delivery import (
     DeliveryError,
     DeliveryOrder,
     Status,
+    Wanted,
     validate_comment,
     validate_eats_id,
 )
+from kassa.core.money import money
 from kassa.core.tenancy import Principal
 from kassa.faces.context import Context
 from kassa.faces.deps import Ctx
@@ -55,6 +57,44 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise DeliveryError(Code.BAD_REQUEST, "The request body must be a JSON object")
     return data
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number") from None
+    if not number.is_finite():
+        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+    return number
+
+
+def _extra(item: dict[str, Any], index: int) -> Decimal:
+    """The per-unit cost of a line's `modifications` (price x quantity each)."""
+    extra = Decimal(0)
+    for mod in item.get("modifications") or []:
+        if not isinstance(mod, dict):
+            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].modifications is not valid")
+        extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
+            mod.get("quantity", 1), "modification quantity"
+        )
+    return money(extra)
+
+
+def basket(body: dict[str, Any]) -> list[Wanted]:
+    """The aggregator's `items[]` (id, quantity, modifications) as the lines wanted."""
+    items = body.get("items")
+    if not isinstance(items, list) or not items or len(items) > 200:
+        raise DeliveryError(Code.BAD_REQUEST, "items must be a list of 1 to 200 lines")
+    wanted = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].id is required")
+        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
+        wanted.append(Wanted(item["id"], quantity, _extra(item, index)))
+    return wanted
 
 
 @router.post("/security/oauth/token", tags=DELIVERY)
@@ -115,7 +155,7 @@ async def create_order(request: Request, ctx: Ctx) -> Json:
     """A new order (`yandex`, `marketplace`, `pickup`); the same eatsId again: the same orderId."""
     client = await _client(request, ctx)
     body = await _json(request)
-    order_id = await app.create_order(ctx.db, client, body, ctx.clock())
+    order_id = await app.create_order(ctx.db, client, body, basket(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
@@ -143,7 +183,8 @@ async def read_order(order_id: str, request: Request, ctx: Ctx) -> Json:
 async def change_order(order_id: str, request: Request, ctx: Ctx) -> Json:
     """New contents: re-priced from the menu and stock held again, in one transaction."""
     client = await _client(request, ctx)
-    await app.update_order(ctx.db, client, order_id, await _json(request), ctx.clock())
+    body = await _json(request)
+    await app.update_order(ctx.db, client, order_id, body, basket(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
