@@ -21,8 +21,6 @@ from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
     Client,
-    Code,
-    DeliveryError,
     DeliveryOrder,
     Line,
     MenuItem,
@@ -33,7 +31,17 @@ from kassa.core.delivery import (
     validate_comment,
     validate_eats_id,
 )
-from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
+from kassa.core.errors import (
+    DeliveryClientInvalid,
+    DeliveryOrderDuplicate,
+    DeliveryOrderNotFound,
+    DeliveryRequestInvalid,
+    DeliveryStatusNotAllowed,
+    DeliveryTokenInvalid,
+    EatsIdMismatch,
+    RestaurantNotFound,
+    RestaurantUnknown,
+)
 from kassa.core.money import money
 from kassa.store.db import Database, UnitOfWork
 
@@ -65,12 +73,12 @@ async def create_client(
 
 async def issue_token(db: Database, form: dict[str, str], now: datetime, ttl: timedelta) -> str:
     if form.get("grant_type") != "client_credentials":
-        raise DeliveryError(Code.CLIENT_INVALID, "grant_type must be client_credentials")
+        raise DeliveryClientInvalid("grant_type must be client_credentials")
     async with db.unit_of_work() as uow:
         client = await uow.delivery.client(form.get("client_id") or "")
         secret = form.get("client_secret") or ""
         if client is None or not hmac.compare_digest(_hash(secret), client.secret_hash):
-            raise DeliveryError(Code.CLIENT_INVALID, "client_id or client_secret is not valid")
+            raise DeliveryClientInvalid("client_id or client_secret is not valid")
         token = secrets.token_urlsafe(32)
         await uow.delivery.add_token(_hash(token), client.client_id, now + ttl, now)
         await uow.commit()
@@ -112,7 +120,7 @@ async def add_restaurant(
 async def put_menu(db: Database, org_id: str, restaurant_id: str, items: list[MenuItem]) -> None:
     for item in items:
         if item.price <= 0 or (item.stock is not None and item.stock < 0):
-            raise DeliveryError(Code.BAD_REQUEST, f"item {item.id}: price > 0 and stock >= 0")
+            raise DeliveryRequestInvalid(f"item {item.id}: price > 0 and stock >= 0")
     async with db.unit_of_work() as uow:
         await _restaurant(uow, org_id, restaurant_id)
         await uow.delivery.put_items(restaurant_id, items)
@@ -136,11 +144,8 @@ async def _restaurant(
     """A restaurant of the organisation: 404 when named by the path, 400 when by a body."""
     found = await uow.delivery.restaurant(restaurant_id)
     if found is None or found.org_id != org_id:
-        raise DeliveryError(
-            Code.RESTAURANT_UNKNOWN,
-            f"Restaurant {restaurant_id} not found",
-            kind=ErrorKind.INVALID if in_body else ErrorKind.NOT_FOUND,
-        )
+        error = RestaurantUnknown if in_body else RestaurantNotFound
+        raise error(f"Restaurant {restaurant_id} not found")
     return found
 
 
@@ -187,7 +192,7 @@ async def create_order(
     eats_id = validate_eats_id(body.get("eatsId"))
     kind = body.get("discriminator")
     if kind not in KINDS:
-        raise DeliveryError(Code.BAD_REQUEST, "discriminator must be yandex, marketplace or pickup")
+        raise DeliveryRequestInvalid("discriminator must be yandex, marketplace or pickup")
     validate_comment(body.get("comment"))
     restaurant_id = str(body.get("restaurantId") or "")
     try:
@@ -229,8 +234,7 @@ async def create_order(
 
 def _same(existing: DeliveryOrder, body: dict[str, Any]) -> str:
     if _canonical(existing.request) != _canonical(body):
-        raise DeliveryError(
-            Code.DUPLICATE_DIFFERENT,
+        raise DeliveryOrderDuplicate(
             f"Order {existing.eats_id} was already sent with other contents",
         )
     return existing.id
@@ -246,9 +250,7 @@ async def _visible(
 ) -> DeliveryOrder:
     order = await uow.delivery.order(order_id, lock=lock)
     if order is None or order.org_id != org_id:
-        raise DeliveryError(
-            Code.ORDER_NOT_FOUND, f"Order {order_id} not found", kind=ErrorKind.NOT_FOUND
-        )
+        raise DeliveryOrderNotFound(f"Order {order_id} not found")
     return order
 
 
@@ -265,7 +267,7 @@ async def update_order(
     async with db.unit_of_work() as uow:
         order = await _visible(uow, client.org_id, order_id, lock=True)
         if body.get("eatsId") not in (None, order.eats_id):
-            raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+            raise EatsIdMismatch("eatsId does not match the order")
         order.ensure_contents_open()
         await _release(uow, order)
         menu_items = await uow.delivery.menu(order.restaurant_id)
@@ -296,7 +298,7 @@ async def move(
     allowed = BY_RESTAURANT if by_restaurant else BY_AGGREGATOR - {Status.CANCELLED}
     if target not in allowed:
         who = "the restaurant" if by_restaurant else "the aggregator"
-        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"{target} is not set by {who}")
+        raise DeliveryStatusNotAllowed(f"{target} is not set by {who}")
     text = validate_comment(comment)
     async with db.unit_of_work() as uow:
         order = await _visible(uow, org_id, order_id, lock=True)

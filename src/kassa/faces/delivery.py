@@ -1,7 +1,7 @@
 """The delivery face: Kassa as the restaurant's server, called by Yandex Eats.
 
-Errors are `[{"code": <int>, "description": ...}]` (400, 404, 500; codes in
-kassa.core.delivery.Code and the README); a missing, wrong or expired token is 401
+Errors are `[{"code": <int>, "description": ...}]` (400, 404, 500; the numbers in
+kassa.faces.delivery_errors and the README); a missing, wrong or expired token is 401
 `{"reason": "Access token has been expired. You should request a new one"}`. Times are RFC 3339
 with fractional seconds. Orders are accepted as `application/json` and
 `application/vnd.eats.order.v2+json`; the answers are `application/json`.
@@ -22,13 +22,18 @@ from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.cancellation.reasons import AGGREGATOR
 from kassa.core.delivery import (
     Client,
-    Code,
-    DeliveryError,
     DeliveryOrder,
     Status,
     Wanted,
     validate_comment,
     validate_eats_id,
+)
+from kassa.core.errors import (
+    DeliveryReasonUnknown,
+    DeliveryRequestInvalid,
+    DeliveryStatusNotAllowed,
+    EatsIdInvalid,
+    EatsIdMismatch,
 )
 from kassa.core.money import money
 from kassa.core.tenancy import Principal
@@ -53,21 +58,21 @@ async def _json(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw or b"{}", parse_float=Decimal)
     except ValueError:
-        raise DeliveryError(Code.BAD_REQUEST, "Malformed JSON in request body") from None
+        raise DeliveryRequestInvalid("Malformed JSON in request body") from None
     if not isinstance(data, dict):
-        raise DeliveryError(Code.BAD_REQUEST, "The request body must be a JSON object")
+        raise DeliveryRequestInvalid("The request body must be a JSON object")
     return data
 
 
 def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+        raise DeliveryRequestInvalid(f"{what} must be a number")
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number") from None
+        raise DeliveryRequestInvalid(f"{what} must be a number") from None
     if not number.is_finite():
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
+        raise DeliveryRequestInvalid(f"{what} must be a number")
     return number
 
 
@@ -76,7 +81,7 @@ def _extra(item: dict[str, Any], index: int) -> Decimal:
     extra = Decimal(0)
     for mod in item.get("modifications") or []:
         if not isinstance(mod, dict):
-            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].modifications is not valid")
+            raise DeliveryRequestInvalid(f"items[{index}].modifications is not valid")
         extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
             mod.get("quantity", 1), "modification quantity"
         )
@@ -87,11 +92,11 @@ def basket(body: dict[str, Any]) -> list[Wanted]:
     """The aggregator's `items[]` (id, quantity, modifications) as the lines wanted."""
     items = body.get("items")
     if not isinstance(items, list) or not items or len(items) > 200:
-        raise DeliveryError(Code.BAD_REQUEST, "items must be a list of 1 to 200 lines")
+        raise DeliveryRequestInvalid("items must be a list of 1 to 200 lines")
     wanted = []
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].id is required")
+            raise DeliveryRequestInvalid(f"items[{index}].id is required")
         quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
         wanted.append(Wanted(item["id"], quantity, _extra(item, index)))
     return wanted
@@ -194,7 +199,7 @@ async def delete_order(order_id: str, request: Request, ctx: Ctx) -> Response:
     client = await _client(request, ctx)
     body = await _json(request)
     if body.get("eatsId") is None:
-        raise DeliveryError(Code.EATS_ID_INVALID, "eatsId is required")
+        raise EatsIdInvalid("eatsId is required")
     await _cancel(ctx, client, order_id, eats_id=body.get("eatsId"), comment=body.get("comment"))
     return Response(status_code=200)
 
@@ -214,10 +219,10 @@ async def _cancel(
     checked = validate_eats_id(eats_id) if eats_id is not None else None
     text = validate_comment(comment)
     if reason is not None and reason not in AGGREGATOR:
-        raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
+        raise DeliveryReasonUnknown(f"Unknown reason {reason}")
     order = await app.get_order(ctx.db, client, order_id)
     if checked is not None and checked != order.eats_id:
-        raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+        raise EatsIdMismatch("eatsId does not match the order")
     if order.status is Status.CANCELLED:
         return
     try:
@@ -231,9 +236,9 @@ async def _cancel(
             kind=OrderKind.DELIVERY,
             extra={"attributes": attributes or []},
         )
-    except DeliveryError as error:  # another cancel got there first
+    except DeliveryStatusNotAllowed:  # another cancel got there first
         again = await app.get_order(ctx.db, client, order_id)
-        if error.number is not Code.STATUS_NOT_ALLOWED or again.status is not Status.CANCELLED:
+        if again.status is not Status.CANCELLED:
             raise
 
 
@@ -259,12 +264,12 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
     try:
         status = Status(str(body.get("status")))
     except ValueError:
-        raise DeliveryError(
-            Code.BAD_REQUEST, "status must be CANCELLED, TAKEN_BY_COURIER or DELIVERED"
+        raise DeliveryRequestInvalid(
+            "status must be CANCELLED, TAKEN_BY_COURIER or DELIVERED"
         ) from None
     attributes = body.get("attributes") or []
     if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
-        raise DeliveryError(Code.BAD_REQUEST, "attributes must be a list of strings")
+        raise DeliveryRequestInvalid("attributes must be a list of strings")
     if status is Status.CANCELLED:
         reason = body.get("reason")
         await _cancel(
@@ -277,7 +282,7 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
         )
     else:
         if body.get("reason") is not None:
-            raise DeliveryError(Code.BAD_REQUEST, "reason comes only with CANCELLED")
+            raise DeliveryRequestInvalid("reason comes only with CANCELLED")
         await app.move(
             ctx.db,
             client.org_id,
