@@ -26,7 +26,7 @@ from kassa.faces.http import create_app
 from kassa.store.db import Database
 from tests.api.helpers import vacancies
 from tests.api.test_delivery import order_body, send, stock, token
-from tests.api.test_loyalty import certificate_left, ledger_state, ok
+from tests.api.test_loyalty import cart, ledger_state, ok
 from tests.conftest import FakeClock, run_sync
 
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
@@ -72,17 +72,53 @@ async def _state(http: httpx.AsyncClient) -> dict[str, Any]:
         "uses": {c["code"]: c["used"] for c in codes},
         "stock": await stock(http),
         "member": await ledger_state(http, demo.MEMBER),
-        "certificate": await certificate_left(http),
+        "certificate": await _certificate_left(http),
+    }
+
+
+async def _certificate_left(http: httpx.AsyncClient) -> Decimal:
+    """The gift certificate's balance (an estimate lists it only while something is left)."""
+    estimate = await ok(
+        http, "estimate", certificates=[demo.CERTIFICATE], cart_items=cart(("big", "5000", 1))
+    )
+    found = estimate["certificates"]
+    return Decimal(str(found[0]["amount"])) if found else Decimal(0)
+
+
+async def _balances(http: httpx.AsyncClient) -> dict[str, Any]:
+    return {
+        "bonuses": (await ledger_state(http, demo.MEMBER))["bonuses"],
+        "certificate": await _certificate_left(http),
+        "vacant": sum((await vacancies(http, ORGANISER, demo.V2_EVENT_ID)).values()),
+        "stock": await stock(http),
     }
 
 
 async def _cancel(http: httpx.AsyncClient, order_id: str, reason: str, **part: Any) -> None:
+    """Cancel through Kassa's API; every balance moves by exactly what the plan says."""
+    before = await _balances(http)
     answer = await http.post(
         f"/api/v1/orders/{order_id}/cancellation",
         headers=ORGANISER,
         json={"reason": reason, **part},
     )
     assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    after = await _balances(http)
+    loyalty = plan["loyalty"]
+    moved = Decimal(loyalty["bonuses_returned"]) - Decimal(loyalty["bonuses_revoked"])
+    assert after["bonuses"] - before["bonuses"] == moved, plan
+    returned = Decimal(loyalty["certificates_returned"])
+    assert after["certificate"] - before["certificate"] == returned, plan
+    assert after["vacant"] - before["vacant"] == len(plan["release"]["tickets"]), plan
+    if plan["face"] == "delivery":
+        expected = dict(before["stock"])
+        for item in plan["release"]["items"]:
+            if expected[item["id"]] is not None:
+                expected[item["id"]] += Decimal(str(item["quantity"]))
+        assert after["stock"] == expected, plan
+    else:
+        assert after["stock"] == before["stock"], plan
 
 
 class Buyer:
