@@ -36,7 +36,6 @@ from kassa.core.loyalty import (
     CartItem,
     Certificate,
     Checkout,
-    Entry,
     LoyaltyStatus,
     Program,
     PromoCode,
@@ -48,10 +47,7 @@ from kassa.core.loyalty import (
     expiry,
     validate_identifier,
 )
-from kassa.core.money import ZERO, money
-from kassa.core.tenancy import Principal
-from kassa.store.db import Database, UnitOfWork, json_dumps
-from kassa.store.loyalty import (
+from kassa.core.loyalty_orders import (
     CertificateRow,
     CouponRow,
     LedgerRow,
@@ -59,6 +55,10 @@ from kassa.store.loyalty import (
     Member,
     Shop,
 )
+from kassa.core.loyalty_orders import current_accounts as current_accounts
+from kassa.core.money import ZERO, money
+from kassa.core.tenancy import Principal
+from kassa.store.db import Database, UnitOfWork, json_dumps
 
 _CODE = string.ascii_uppercase + string.digits
 
@@ -241,13 +241,8 @@ async def adjust_bonuses(
         await uow.loyalty.append(
             shop.id,
             [
-                LedgerRow(
-                    "bonus",
+                LedgerRow.adjust(
                     member.id,
-                    None,
-                    None,
-                    None,
-                    Entry.ADJUST,
                     money(amount),
                     now,
                     expiry(shop.program, now) if amount > 0 else None,
@@ -288,13 +283,8 @@ async def join(
             await uow.loyalty.append(
                 shop.id,
                 [
-                    LedgerRow(
-                        "bonus",
+                    LedgerRow.earn(
                         member.id,
-                        None,
-                        None,
-                        None,
-                        Entry.EARN,
                         shop.program.welcome_bonuses,
                         now,
                         expiry(shop.program, now),
@@ -503,41 +493,21 @@ def _fulfilled_target(
     return target
 
 
-def current_accounts(rows: list[LedgerRow]) -> dict[LedgerKey, Decimal]:
-    found: dict[LedgerKey, Decimal] = {}
-    for row in rows:
-        spending = row.entry in (Entry.SPEND, Entry.RETURN)
-        key: LedgerKey = (row.account, row.member_id, row.certificate_id, row.sticker, spending)
-        found[key] = found.get(key, ZERO) + row.amount
-    return {k: v for k, v in found.items() if v}
-
-
 def ledger_rows(
     shop: Shop, order_id: str, moves: list[LedgerMove], now: datetime, note: str
 ) -> list[LedgerRow]:
-    rows = []
-    for move in moves:
-        if move.spending:
-            entry = Entry.RETURN if move.amount > 0 else Entry.SPEND
-        else:
-            entry = Entry.EARN if move.amount > 0 else Entry.REVOKE
-        # Bonuses that come back (returned or earned) are active from today.
-        expires = expiry(shop.program, now) if move.account == "bonus" and move.amount > 0 else None
-        rows.append(
-            LedgerRow(
-                move.account,
-                move.member_id,
-                move.certificate_id,
-                move.sticker,
-                order_id,
-                entry,
-                move.amount,
-                now,
-                expires,
-                note,
-            )
+    """The moves as ledger rows; bonuses that come back (returned or earned) are active from
+    today."""
+    return [
+        LedgerRow.of_move(
+            move,
+            order_id,
+            now,
+            expiry(shop.program, now) if move.account == "bonus" and move.amount > 0 else None,
+            note,
         )
-    return rows
+        for move in moves
+    ]
 
 
 async def _move(

@@ -19,10 +19,10 @@ from kassa.app import loyalty as app
 from kassa.core.cancellation import OrderKind
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty import MAX_ITEMS, CartItem
+from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
 from kassa.faces.deps import Ctx
 from kassa.faces.responses import Json
-from kassa.store.loyalty import Shop
 
 router = APIRouter(default_response_class=Json)
 LOYALTY: list[str | Enum] = ["loyalty checkout (REES46)"]
