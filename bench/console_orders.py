@@ -26,7 +26,7 @@ import asyncpg
 from sqlalchemy import insert, text
 
 from kassa.app import console, demo
-from kassa.store.console import OrderFilter
+from kassa.core.console import OrderFilter
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade
 from kassa.store.tables import delivery_orders, orders

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade
 from kassa.store.tables import metadata

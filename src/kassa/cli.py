@@ -270,7 +270,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
     print(f"Kassa on {base_url}  (API docs: {base_url}/docs)", flush=True)
     uvicorn.run(
-        "kassa.faces.asgi:app",
+        "kassa.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,

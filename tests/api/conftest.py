@@ -10,7 +10,7 @@ import pytest
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade_async
 from tests.api.helpers import Pristine, Tenant, key_header, make_tenant

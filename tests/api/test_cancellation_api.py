@@ -133,7 +133,7 @@ async def test_a_partial_cancel_gives_back_a_code_that_no_longer_applies(
 
 
 async def test_webhook_aliases(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
-    from kassa.store.webhooks import Endpoint
+    from kassa.core.webhooks import Endpoint
 
     endpoint = Endpoint("e", "o", "http://x", "s", ("order.created", "refund.*"), True)
     assert endpoint.wants("order.placed") and endpoint.wants("refund.approved")
@@ -364,3 +364,18 @@ async def test_part_of_a_loyalty_order_is_cancelled_and_the_rewards_follow(
     whole = await client.post(url(found.id), json={"reason": "other"}, headers=organiser)
     assert whole.status_code == 200, whole.text
     assert await ledger_state(client, demo.MEMBER) == before
+
+
+async def test_the_openapi_document_shows_the_one_plan_for_preview_and_apply(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    plan = schema["components"]["schemas"]["CancellationPlan"]
+    assert {"order", "face", "version", "release", "loyalty", "refund", "notify"} <= set(
+        plan["properties"]
+    )
+    assert plan["properties"]["face"]["enum"] == ["tickets", "delivery", "loyalty"]
+    ops = schema["paths"]["/api/v1/orders/{order_id}/cancellation"]
+    for method in ("get", "post"):
+        answer = ops[method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/CancellationPlan"}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store.db import Database
 from tests.conftest import FakeClock, run_sync
 

@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from kassa.app import demo
-from kassa.faces.responses import json_default
 from kassa.store.db import Database
+from kassa.web.responses import json_default
 from tests.api.helpers import db_state
 from tests.conftest import FakeClock
 

@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from kassa.app import demo
-from kassa.faces.responses import json_default
 from kassa.store.db import Database
+from kassa.web.responses import json_default
 from tests.api.helpers import db_state
 
 AUTH = {"shop_id": demo.SHOP_ID, "shop_secret": demo.SHOP_SECRET}

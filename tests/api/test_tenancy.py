@@ -10,7 +10,7 @@ import pytest
 
 from kassa.app import demo, tenants
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import (
     ORDERS,

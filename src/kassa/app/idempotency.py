@@ -1,6 +1,6 @@
 """Idempotency keys: claim a key for a request, or find the answer it already has; keep the
 answer when the request is done, or let the key go when it failed. The HTTP middleware
-(kassa.faces.idempotency) calls these around any face's mutating call."""
+(kassa.web.idempotency) calls these around any face's mutating call."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -14,9 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from kassa.app.ids import new_id
 from kassa.core.errors import ActionForbidden, OperatorInvalid, SignInFailed
+from kassa.core.operators import Operator, Session
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
-from kassa.store.operators import Operator, Session
 
 ROLES = ("viewer", "operator", "admin")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}

@@ -10,7 +10,7 @@ from kassa.app.access import locked_order, visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import record
 from kassa.app.mail_jobs import enqueue_tickets_email
-from kassa.app.order_promos import apply_promocodes
+from kassa.app.order_promocodes import apply_promocodes
 from kassa.app.snapshots import SaleCatalog, snapshots
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import OrderKind

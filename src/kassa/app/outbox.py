@@ -18,10 +18,10 @@ import aiosmtplib
 import httpx
 
 from kassa.app.mail_jobs import MAIL_TOPICS, Voided, deliver_mail
+from kassa.core.webhooks import Endpoint
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 from kassa.store.journal import PendingMessage
-from kassa.store.webhooks import Endpoint
 
 log = logging.getLogger("kassa.outbox")
 

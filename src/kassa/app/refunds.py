@@ -14,10 +14,9 @@ from kassa.app.ids import new_id
 from kassa.app.journal import record
 from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.errors import ActionForbidden, RefundNotFound
-from kassa.core.refunds import RefundRequest, RefundStatus, new_refund, transition
+from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus, new_refund, transition
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
-from kassa.store.refunds import RefundFilter
 
 
 async def request_refund(

@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 from kassa.app.ids import new_id
 from kassa.core.errors import ActionForbidden, CatalogInvalid, NotFound
 from kassa.core.tenancy import Principal
+from kassa.core.webhooks import Delivery, Endpoint
 from kassa.store.db import Database
-from kassa.store.webhooks import Delivery, Endpoint
 
 EVENT_FAMILIES = ("order", "refund", "loyalty", "delivery")
 

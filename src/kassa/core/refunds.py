@@ -111,3 +111,17 @@ def transition(refund: RefundRequest, target: RefundStatus, now: datetime) -> Re
         )
     finished = now if target in (RefundStatus.APPROVED, RefundStatus.REJECTED) else None
     return replace(refund, status=target, finished_at=finished)
+
+
+@dataclass(frozen=True)
+class RefundFilter:
+    """Which refund requests a list shows: one organisation's, narrowed by the fields set."""
+
+    org_id: str
+    vendor_id: str | None = None
+    statuses: Sequence[RefundStatus] = ()
+    event_ids: Sequence[str] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    finished_from: datetime | None = None
+    finished_to: datetime | None = None

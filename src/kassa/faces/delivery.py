@@ -28,10 +28,10 @@ from kassa.core.delivery import (
     validate_eats_id,
 )
 from kassa.core.tenancy import Principal
-from kassa.faces.context import Context
-from kassa.faces.deps import Ctx
-from kassa.faces.responses import Json
 from kassa.store.delivery import Client, DeliveryOrder
+from kassa.web.context import Context
+from kassa.web.deps import Ctx
+from kassa.web.responses import Json
 
 router = APIRouter(default_response_class=Json)
 DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]

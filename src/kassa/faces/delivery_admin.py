@@ -12,9 +12,9 @@ from kassa.app import delivery as app
 from kassa.core.delivery import MenuItem, Status
 from kassa.core.errors import ActionForbidden
 from kassa.core.tenancy import Principal
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing.schemas import _Body
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(prefix="/api/v1/delivery", default_response_class=Json)
 ADMIN: list[str | Enum] = ["delivery admin"]

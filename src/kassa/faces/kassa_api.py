@@ -4,16 +4,17 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from kassa.app import cancellation
 from kassa.app.orders import order_timeline
 from kassa.core.cancellation import Reason, plan_json
 from kassa.core.errors import QueryInvalid
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
 
@@ -113,7 +114,11 @@ def _part(tickets: list[str] | None, items: dict[str, Decimal]) -> cancellation.
     return cancellation.Part(tickets=tuple(tickets or ()), items=items)
 
 
-@router.get("/orders/{order_id}/cancellation", response_model=CancellationPlan)
+@router.get(
+    "/orders/{order_id}/cancellation",
+    response_model=CancellationPlan,
+    response_class=JSONResponse,
+)
 async def cancellation_preview(
     order_id: str, who: Caller, ctx: Ctx, tickets: str | None = None, items: str | None = None
 ) -> Any:
@@ -127,7 +132,11 @@ async def cancellation_preview(
     return plan_json(await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part))
 
 
-@router.post("/orders/{order_id}/cancellation", response_model=CancellationPlan)
+@router.post(
+    "/orders/{order_id}/cancellation",
+    response_model=CancellationPlan,
+    response_class=JSONResponse,
+)
 async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ctx) -> Any:
     """Apply the plan (409 `order_changed` if `version` no longer matches). The reason is
     one of the codes allowed for the order's kind (a 400 lists them): customer_request,

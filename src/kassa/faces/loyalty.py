@@ -21,8 +21,8 @@ from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty import MAX_ITEMS, CartItem
 from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
-from kassa.faces.deps import Ctx
-from kassa.faces.responses import Json
+from kassa.web.deps import Ctx
+from kassa.web.responses import Json
 
 router = APIRouter(default_response_class=Json)
 LOYALTY: list[str | Enum] = ["loyalty checkout (REES46)"]

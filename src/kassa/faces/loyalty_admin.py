@@ -13,9 +13,9 @@ from kassa.core.errors import ActionForbidden, LoyaltyNotFound
 from kassa.core.loyalty import program_from
 from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing.schemas import _Body
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(prefix="/api/v1/loyalty", default_response_class=Json)
 ADMIN: list[str | Enum] = ["loyalty admin"]

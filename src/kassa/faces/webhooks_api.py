@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 
 from kassa.app import webhooks
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
+from kassa.core.webhooks import Delivery
 from kassa.faces.ticketing.schemas import _Body
-from kassa.store.webhooks import Delivery
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(prefix="/api/v1/webhooks", default_response_class=Json, tags=["webhooks"])
 

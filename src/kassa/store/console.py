@@ -1,8 +1,7 @@
 """Read models of the operator console: one orders list across the three faces, set counts,
 and the dashboard's aggregates. Every query is bounded by the operator's organisation."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement, Select
 
+from kassa.core.console import STAGES, OrderFilter, OrderRow, SetCounts
 from kassa.store.tables import (
     audit_log,
     delivery_orders,
@@ -35,63 +35,7 @@ from kassa.store.tables import (
 from kassa.store.tx import Tx
 from kassa.store.types import BuyerEmail, BuyerPhone, DeliveryPhone
 
-FACES = ("tickets", "delivery", "loyalty")
 GONE = ("canceled", "expired", "CANCELLED", "cancelled")
-# Every face's statuses, in the list's common words.
-STAGES: dict[str, dict[str, tuple[str, ...]]] = {
-    "open": {
-        "tickets": ("executed", "in_progress"),
-        "delivery": ("NEW", "ACCEPTED_BY_RESTAURANT", "COOKING", "READY", "TAKEN_BY_COURIER"),
-        "loyalty": ("created",),
-    },
-    "done": {"tickets": ("done",), "delivery": ("DELIVERED",), "loyalty": ("fulfilled",)},
-    "cancelled": {"tickets": ("canceled",), "delivery": ("CANCELLED",), "loyalty": ("cancelled",)},
-    "expired": {"tickets": ("expired",), "delivery": (), "loyalty": ()},
-}
-
-
-@dataclass(frozen=True)
-class OrderFilter:
-    org_id: str
-    restaurant_id: str | None = None  # an operator narrowed to one restaurant
-    shop_id: str | None = None  # or to one loyalty shop
-    query: str | None = None  # number, id, e-mail or phone
-    face: str | None = None
-    stage: str | None = None
-    event_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    face: str
-    id: str
-    number: str
-    status: str
-    created_at: datetime
-    buyer: str
-    where: str  # event, restaurant or shop
-
-
-@dataclass(frozen=True)
-class SetCounts:
-    event_id: str
-    set_id: str
-    name: str
-    price: Decimal
-    capacity: int
-    vacant: int
-    reserved: int
-    sold: int
-    cancelled: int  # tickets cancelled or refunded out of orders
-
-
-@dataclass(frozen=True)
-class DayPoint:
-    day: date
-    sales: int
-    cancellations: int
 
 
 def _digits(text: str) -> str:

@@ -1,28 +1,13 @@
 """Refund requests."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, and_, func, select, update
 
-from kassa.core.refunds import RefundRequest, RefundStatus
+from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus
 from kassa.store.tables import refund_requests
 from kassa.store.tx import Tx
-
-
-@dataclass(frozen=True)
-class RefundFilter:
-    org_id: str
-    vendor_id: str | None = None
-    statuses: Sequence[RefundStatus] = ()
-    event_ids: Sequence[str] = ()
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    finished_from: datetime | None = None
-    finished_to: datetime | None = None
 
 
 class RefundRepo:

@@ -1,54 +1,14 @@
 """Registered webhook endpoints and their delivery rows (pending, delivered, dead)."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from kassa.core.webhooks import Delivery, Endpoint
 from kassa.store.tables import webhook_deliveries as deliveries
 from kassa.store.tables import webhook_endpoints as endpoints
 from kassa.store.tx import Tx
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    id: str
-    org_id: str
-    url: str
-    secret: str
-    events: tuple[str, ...]
-    active: bool
-    created_at: datetime | None = None  # events from before it are not its own
-
-    def wants(self, topic: str) -> bool:
-        """`order.canceled`, `order.*`, `*`: exact topics or a family. `order.created` and
-        `order.confirmed` are the names of `order.placed` and `order.done` too."""
-        names = {topic, *ALIASES.get(topic, ())}
-        return self.active and any(
-            pattern == "*"
-            or pattern in names
-            or (pattern.endswith(".*") and topic.startswith(pattern[:-1]))
-            for pattern in self.events
-        )
-
-
-ALIASES = {"order.placed": ("order.created",), "order.done": ("order.confirmed",)}
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    endpoint_id: str
-    event_id: int
-    topic: str
-    payload: dict[str, Any]
-    state: str
-    attempts: int
-    created_at: datetime
-    available_at: datetime
-    delivered_at: datetime | None
-    last_error: str | None
 
 
 class WebhookRepo:

@@ -10,7 +10,7 @@ from kassa.app import ticket_loyalty
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record
 from kassa.app.mail_jobs import void_ticket_mail
-from kassa.app.order_promos import recheck_promocodes
+from kassa.app.order_promocodes import recheck_promocodes
 from kassa.core.cancellation import OrderKind, Plan
 from kassa.core.cancellation.tickets import TicketEarning, line_state, plan_tickets
 from kassa.core.errors import OrderNotChangeable

@@ -10,11 +10,11 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 from kassa.app import promocodes as promo_app
 from kassa.core.money import render
 from kassa.core.promocodes import DiscountKind, PromoCode
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.faces.ticketing.wire_v2 import promo_discount, v2_time
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(default_response_class=Json)
 PROMOCODES: list[str | Enum] = ["ticketing: promo codes"]

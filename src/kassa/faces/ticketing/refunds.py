@@ -10,14 +10,13 @@ from kassa.app import refunds as refunds_app
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import render
 from kassa.core.orders import MAX_TICKETS_PER_ORDER
-from kassa.core.refunds import RefundRequest, RefundStatus
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
+from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus
 from kassa.faces.ticketing.schemas import ObjectId
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX, _Body
 from kassa.faces.ticketing.v2 import _csv, created_range
 from kassa.faces.ticketing.wire_v2 import v2_time
-from kassa.store.refunds import RefundFilter
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(default_response_class=Json)
 REFUNDS: list[str | Enum] = ["ticketing v2: refunds"]

@@ -14,10 +14,10 @@ from kassa.core.catalog import EventStatus, TicketStatus
 from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.tenancy import Principal
-from kassa.faces.context import Context
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing import schemas, wire
+from kassa.web.context import Context
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(default_response_class=Json)
 

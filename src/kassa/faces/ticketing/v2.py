@@ -17,10 +17,10 @@ from kassa.app.exports import export_orders
 from kassa.core.errors import ExpiredAfterNotChangeable, QueryInvalid
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.promocodes import PromoFailure
-from kassa.faces.deps import Caller, Ctx
-from kassa.faces.responses import Json, json_response
 from kassa.faces.ticketing import schemas_v2, wire_v2
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
+from kassa.web.deps import Caller, Ctx
+from kassa.web.responses import Json, json_response
 
 router = APIRouter(default_response_class=Json)
 ORDERS_V2: list[str | Enum] = ["ticketing v2: orders"]

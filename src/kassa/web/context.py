@@ -1,16 +1,17 @@
-"""What every face needs per process: the database, settings, the clock and the auth cache."""
+"""What every face and the console need per process: the database, settings, the clock and the
+auth cache."""
 
 import time
 from dataclasses import dataclass, field
 
 from kassa.app.clock import Clock, utcnow
+from kassa.app.db import Database
 from kassa.app.ids import hash_api_key
 from kassa.app.orders import Holds
 from kassa.app.tenants import authenticate
 from kassa.config import Settings
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
-from kassa.store.db import Database
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""FastAPI dependencies every face shares: the process context and the ticketing caller.
+"""FastAPI dependencies every face (and the console) shares: the process context and the
+ticketing caller.
 
 Both are `async def`: FastAPI runs a plain `def` dependency in a worker thread, a thread
 hand-off on every request for nothing.
@@ -10,7 +11,7 @@ from fastapi import Depends, Header, Request, Response
 
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
-from kassa.faces.context import Context
+from kassa.web.context import Context
 
 
 async def context(request: Request) -> Context:

@@ -1,5 +1,5 @@
 """The ASGI entry point uvicorn imports in each worker process: settings from the environment."""
 
-from kassa.faces.http import create_app
+from kassa.server import create_app
 
 app = create_app()

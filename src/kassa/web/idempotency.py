@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.app import idempotency
-from kassa.faces import errors
+from kassa.web import errors
 
 HEADER = b"idempotency-key"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -1,4 +1,5 @@
-"""The HTTP application: every face's router on one FastAPI app, one error handler, limits."""
+"""The ASGI app, assembled above the faces and the console: every face's router and the console
+on one FastAPI app, one error handler, the middleware and the OpenAPI document."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,23 +13,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import kassa
 from kassa.app.clock import Clock, utcnow
+from kassa.app.db import Database, open_database
 from kassa.config import Settings
-from kassa.console import web as console
-from kassa.faces import errors
-from kassa.faces.context import Context
+from kassa.console.common import PREFIX, STATIC
+from kassa.console.errors import error_page
+from kassa.console.router import router as console_router
+from kassa.console.security import SecurityHeaders
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
-from kassa.faces.idempotency import Idempotency
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
-from kassa.faces.responses import Json
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
-from kassa.store.db import Database
+from kassa.web import errors
+from kassa.web.context import Context
+from kassa.web.idempotency import Idempotency
+from kassa.web.responses import Json
 
 
 class BodyLimit:
@@ -90,7 +94,7 @@ def create_app(
     """The whole HTTP app. Owns its database engine unless one is handed in."""
     settings = settings or Settings.from_env()
     owned = db is None
-    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    database = db or open_database(settings.database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,20 +121,20 @@ def create_app(
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
-    app.include_router(console.router)
-    app.mount(console.PREFIX + "/static", StaticFiles(directory=console.STATIC), name="static")
-    errors.render_pages(console.PREFIX, console.error_page)
+    app.include_router(console_router)
+    app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
+    errors.render_pages(PREFIX, error_page)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse(console.PREFIX + "/", status_code=307)
+        return RedirectResponse(PREFIX + "/", status_code=307)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": kassa.__version__}
 
     _document_idempotency(app)
-    app.add_middleware(console.SecurityHeaders)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

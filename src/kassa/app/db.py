@@ -1,0 +1,12 @@
+"""The database handle the outer layers hold: opened once per process, passed to every command.
+
+Faces, the console and the server keep it and hand it on; only `app` (through `store`) ever
+opens a transaction on it.
+"""
+
+from kassa.store.db import Database as Database  # the handle, re-exported on purpose
+
+
+def open_database(url: str, *, pool_size: int = 20) -> Database:
+    """An engine for `url` (`sqlite:///...` or `postgresql://...`); the caller disposes of it."""
+    return Database(url, pool_size=pool_size)

@@ -1,0 +1,48 @@
+"""Loyalty members: a member's status by phone, and manual bonus adjustments."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kassa.app import console, loyalty, operators
+from kassa.console import forms
+from kassa.console.common import PREFIX, Me, form_of, page, redirect
+from kassa.core.errors import ActionForbidden
+from kassa.web.deps import Ctx
+
+router = APIRouter()
+
+
+@router.get("/loyalty")
+async def loyalty_page(
+    request: Request, me: Me, ctx: Ctx, shop: str = "", phone: str = ""
+) -> HTMLResponse:
+    shops = await console.shops(ctx.db, me.operator)
+    if not shops:
+        raise ActionForbidden("There is no loyalty shop for your account")
+    chosen = next((s for s in shops if s.id == shop), shops[0])
+    status = None
+    phone = "".join(c for c in phone if c.isdigit())[:11]
+    if phone:
+        status = await loyalty.member_status(ctx.db, chosen, phone, ctx.clock())
+    return page(
+        request, "loyalty.html", 200, me, shops=shops, chosen=chosen, phone=phone, status=status
+    )
+
+
+@router.post("/loyalty/{shop_id}/members/{phone}/adjust")
+async def loyalty_adjust(request: Request, shop_id: str, phone: str, me: Me, ctx: Ctx) -> Response:
+    form = await form_of(request, me)
+    operators.require(me.operator, "operator")
+    shops = {s.id: s for s in await console.shops(ctx.db, me.operator)}
+    if shop_id not in shops:
+        raise ActionForbidden("Not your shop")
+    reason = forms.text(form, "reason")
+    await loyalty.adjust_bonuses(
+        ctx.db,
+        shops[shop_id],
+        phone,
+        forms.amount(forms.text(form, "amount"), "amount"),
+        f"{reason} (by {me.operator.email})" if reason else "",
+        ctx.clock(),
+    )
+    return redirect(f"{PREFIX}/loyalty", shop=shop_id, phone=phone, ok="adjusted")
