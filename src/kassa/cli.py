@@ -15,9 +15,9 @@ from kassa.app.clock import utcnow
 from kassa.config import Settings
 from kassa.core.errors import KassaError, LoyaltyNotFound, OperatorInvalid
 from kassa.core.loyalty import Program
+from kassa.core.loyalty_orders import Shop
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
-from kassa.store.loyalty import Shop
 from kassa.store.migrate import upgrade
 
 
