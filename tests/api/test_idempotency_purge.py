@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from kassa.faces.http import create_app
 from sqlalchemy import func, select
 
 from kassa.app import demo
 from kassa.app.idempotency import purge_expired
 from kassa.app.worker import run_once
 from kassa.config import Settings
+from kassa.server import create_app
 from kassa.store import tables
 from kassa.store.db import Database
 from kassa.store.idempotency import IdempotencyRepo

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from kassa.faces.http import create_app
 
 from kassa.app import demo
 from kassa.config import Settings
+from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import vacancies
 from tests.api.test_delivery import order_body, send, stock, token
