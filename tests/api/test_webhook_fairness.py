@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from kassa.app.outbox import PER_ENDPOINT, backoff, drain
+from kassa.app.worker import run_once
+from kassa.config import Settings
 from kassa.store import tables
 from kassa.store.db import Database
 from tests.api.helpers import Tenant, create_order, patch_order
@@ -35,10 +37,11 @@ class Arrival:
 class TimedReceiver:
     """A real HTTP endpoint on 127.0.0.1 noting when each request arrived and how many were
     in flight at once. `stall`: answer nothing until the test ends (a dead endpoint);
-    `delay`: answer 200 after that many seconds."""
+    `delay`: answer 200 after that many seconds; `refused`: order ids answered 500."""
 
     stall: bool = False
     delay: float = 0.0
+    refused: set[str] = field(default_factory=set)
     arrivals: list[Arrival] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
@@ -80,12 +83,18 @@ class TimedReceiver:
                 await asyncio.sleep(self.delay)
             finally:
                 self.in_flight -= 1
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            status = "500 Internal Server Error" if self._refuses(body) else "200 OK"
+            writer.write(
+                f"HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode()
+            )
             await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             writer.close()
+
+    def _refuses(self, body: bytes) -> bool:
+        return bool(self.refused) and json.loads(body)["order"]["id"] in self.refused
 
     def event_ids(self) -> list[str]:
         return [a.headers["x-kassa-event-id"] for a in self.arrivals]
@@ -207,3 +216,53 @@ async def test_two_workers_at_once_deliver_each_event_once(
     assert len(ids) == len(set(ids)) == 12
     assert one.failed + two.failed + rest.failed == 0
     assert [r["state"] for r in await delivery_rows(db)] == ["delivered"] * 12
+
+
+async def test_the_worker_bounds_each_endpoint_as_its_settings_say(
+    client: httpx.AsyncClient, new_tenant: NewTenant, db: Database, clock: FakeClock
+) -> None:
+    settings = Settings.from_env({"KASSA_WEBHOOK_PER_ENDPOINT": "3"})
+    assert (Settings().webhook_per_endpoint, settings.webhook_per_endpoint) == (2, 3)
+    async with TimedReceiver(delay=0.2) as receiver:
+        tenant = await new_tenant()
+        await register(client, tenant, receiver.url)
+        for _ in range(6):
+            await place(client, tenant)
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+            await run_once(db, http, clock=clock, per_endpoint=settings.webhook_per_endpoint)
+
+    assert (len(receiver.arrivals), receiver.most_in_flight) == (6, 3)
+
+
+async def test_a_refused_event_holds_back_its_orders_later_events_but_no_other_order(
+    client: httpx.AsyncClient, new_tenant: NewTenant, db: Database, clock: FakeClock
+) -> None:
+    async with TimedReceiver() as receiver:
+        tenant = await new_tenant()
+        await register(client, tenant, receiver.url)
+        refused, other = await place(client, tenant), await place(client, tenant)
+        for order in (refused, other):
+            await patch_order(client, tenant.seller, order["id"], status="canceled")
+        receiver.refused = {refused["id"]}
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+            first = await drain(db, http, clock())
+            rows = await delivery_rows(db)
+            receiver.refused = set()
+            second = await drain(db, http, clock.advance(seconds=5))
+
+    # (The four outbox messages themselves count as delivered: no webhook_url of their own.)
+    assert (first.delivered, first.failed, second.delivered, second.failed) == (6, 2, 2, 0)
+    by_order = {(r["payload"]["order"]["id"], r["topic"]): r for r in rows}
+    placed = by_order[(refused["id"], "order.placed")]
+    canceled = by_order[(refused["id"], "order.canceled")]
+    assert placed["last_error"].startswith("HTTP 500")
+    assert canceled["last_error"].startswith(f"not sent: an earlier event of order {refused['id']}")
+    assert canceled["available_at"] >= placed["available_at"]
+    assert by_order[(other["id"], "order.placed")]["state"] == "delivered"
+    assert by_order[(other["id"], "order.canceled")]["state"] == "delivered"
+    seen = [json.loads(a.body) for a in receiver.arrivals]
+    assert [e["type"] for e in seen if e["order"]["id"] == refused["id"]] == [
+        "order.placed",  # refused
+        "order.placed",
+        "order.canceled",
+    ]

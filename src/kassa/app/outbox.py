@@ -320,7 +320,13 @@ class _Pass:
         for job in jobs:
             lanes.setdefault((job.receiver, job.lane), []).append(job)
             self._slots.setdefault(job.receiver, asyncio.Semaphore(self._per_receiver))
-        await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        # Every lane runs to its end and records its outcomes before a failure is raised.
+        results = await asyncio.gather(
+            *(self._lane(lane) for lane in lanes.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         return self._outcomes
 
     async def _lane(self, jobs: list[_Job]) -> None:
