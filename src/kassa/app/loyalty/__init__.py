@@ -16,6 +16,7 @@ from kassa.app.loyalty.admin import (
     issue_certificate,
     link_event,
     set_program,
+    shop_by_id,
     shops_of,
 )
 from kassa.app.loyalty.change import (
@@ -55,6 +56,7 @@ __all__ = [
     "member_status",
     "request_from",
     "set_program",
+    "shop_by_id",
     "shops_of",
     "shrinkage",
     "summary",

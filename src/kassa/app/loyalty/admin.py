@@ -151,3 +151,12 @@ async def adjust_bonuses(
         balance = bonus_balance(await uow.loyalty.bonus_entries(member.id), now)
         await uow.commit()
     return balance
+
+
+async def shop_by_id(db: Database, shop_id: str) -> Shop:
+    """A shop by its id, for Kassa's own operators (the CLI); LoyaltyNotFound otherwise."""
+    async with db.unit_of_work(write=False) as uow:
+        shop = await uow.loyalty.shop(shop_id)
+    if shop is None:
+        raise LoyaltyNotFound(f"Shop {shop_id} not found")
+    return shop
