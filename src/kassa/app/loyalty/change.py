@@ -43,7 +43,7 @@ async def change_plan(
     resolved, calc = await recalculate(uow, shop, order, new_req, now)
     payload = payload_of(calc, new_req, resolved.checkout.buyer)
     payload["order_total_change"] = money(Decimal(str(payload["order_to_pay"])) - order.to_pay)
-    return new_req, fulfilled_target(resolved, calc), payload
+    return new_req, fulfilled_target(resolved, payload), payload
 
 
 async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -> dict[str, Any]:
