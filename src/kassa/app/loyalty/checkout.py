@@ -3,8 +3,14 @@
 Every command is one transaction. Spending is serialised per member (the member row is locked
 while bonuses are counted and reserved) and per certificate (its row is locked), so two
 checkouts racing for the same bonuses or balance never overspend. Commands on one order
-serialise on the order row. A reward taken back after the member spent it leaves the bonus
-balance negative: the ledger shows the debt and the next earnings pay it first.
+serialise on the order row.
+
+Apply reserves what its figures spend; confirm settles exactly those figures, never a new
+calculation against the balances of the moment, or refuses. The bonus balance goes negative,
+or deeper, only in a step that takes back bonuses the member already spent: a reward revoked
+by a change or cancel, or an operator's correction. The ledger shows the debt, the next
+earnings pay it first, and an applied order that spends bonuses is not confirmed while the
+debt stands.
 """
 
 from dataclasses import replace
