@@ -24,7 +24,6 @@ from kassa.app.loyalty import ledger
 from kassa.app.loyalty.members import random_code
 from kassa.app.loyalty.request import CheckoutRequest
 from kassa.app.loyalty.resolve import Resolved, resolve
-from kassa.app.loyalty_payload import payload_of
 from kassa.core.cancellation import LedgerKey
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound
 from kassa.core.loyalty import (
@@ -35,7 +34,7 @@ from kassa.core.loyalty import (
     ensure_can_apply,
     ensure_can_confirm,
 )
-from kassa.core.loyalty_figures import Settlement
+from kassa.core.loyalty_figures import Settlement, figures_of
 from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import Database, UnitOfWork
@@ -46,7 +45,18 @@ async def estimate(db: Database, shop: Shop, req: CheckoutRequest, now: datetime
     async with db.unit_of_work(write=False) as uow:
         resolved = await resolve(uow, shop, req, now, lock=False)
         calc = calculate(shop.program, resolved.checkout)
-        return payload_of(calc, req, resolved.checkout.buyer)
+        return shown_figures(calc, req, resolved)
+
+
+def shown_figures(calc: Calculation, req: CheckoutRequest, resolved: Resolved) -> dict[str, Any]:
+    """The figures the shop is shown (and an applied order keeps)."""
+    return figures_of(
+        calc,
+        resolved.checkout.buyer,
+        order_id=req.order_id,
+        identifier=req.identifier,
+        payment_type=req.payment_type,
+    )
 
 
 def order_id_of(req: CheckoutRequest) -> str:
@@ -69,7 +79,7 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
             await uow.loyalty.set_coupon(coupon.id, "active", None)
         resolved = await resolve(uow, shop, req, now, lock=True)
         calc = calculate(shop.program, resolved.checkout)
-        payload = payload_of(calc, req, resolved.checkout.buyer)
+        payload = shown_figures(calc, req, resolved)
         member_id = resolved.member.id if resolved.member else None
         target = Settlement.of(payload).reserved(member_id)
         await ledger.move(uow, shop, order_id, target, now, "apply")
