@@ -20,6 +20,11 @@ from enum import StrEnum
 from typing import Any
 
 from kassa.core.errors import LoyaltyInvalid
+
+# The program lives in its own module; these names stay importable from here.
+from kassa.core.loyalty_program import CouponRule, Level, StickerRule
+from kassa.core.loyalty_program import Program as Program
+from kassa.core.loyalty_program import program_from as program_from
 from kassa.core.money import ZERO, allocate, money, percent_of
 
 IDENTIFIER_DIGITS = 11
@@ -43,145 +48,6 @@ def round_down(amount: Decimal) -> Decimal:
     """Drop the fraction of a unit (toward zero: 12.99 -> 12.00, -1.50 -> -1.00): bonuses are
     whole units."""
     return amount.quantize(ONE, rounding=ROUND_DOWN).quantize(Decimal("0.01"))
-
-
-# --- the program --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Level:
-    name: str
-    min_spent: Decimal
-    discount_percent: Decimal
-
-
-@dataclass(frozen=True)
-class StickerRule:
-    """`per_unit` stickers per unit of `product_id`; `needed` stickers buy one reward unit."""
-
-    product_id: str
-    per_unit: int
-    needed: int
-    reward_product_id: str
-
-
-@dataclass(frozen=True)
-class CouponRule:
-    """A confirmed order paying at least `min_order_total` earns a coupon for the next one."""
-
-    min_order_total: Decimal
-    kind: str  # fix | percent
-    value: Decimal
-    valid_days: int
-
-
-@dataclass(frozen=True)
-class Program:
-    earn_percent: Decimal = Decimal(5)
-    spend_cap_percent: Decimal = Decimal(30)
-    bonus_expiry_days: int | None = 365
-    levels: tuple[Level, ...] = ()
-    referee_discount_percent: Decimal = ZERO
-    referrer_reward: Decimal = ZERO
-    stickers: tuple[StickerRule, ...] = ()
-    coupons: tuple[CouponRule, ...] = ()
-    welcome_bonuses: Decimal = ZERO
-
-    def level_for(self, spent: Decimal) -> Level | None:
-        reached = [level for level in self.levels if spent >= level.min_spent]
-        return max(reached, key=lambda level: level.min_spent, default=None)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "earn_percent": str(self.earn_percent),
-            "spend_cap_percent": str(self.spend_cap_percent),
-            "bonus_expiry_days": self.bonus_expiry_days,
-            "welcome_bonuses": str(self.welcome_bonuses),
-            "levels": [
-                {
-                    "name": x.name,
-                    "min_spent": str(x.min_spent),
-                    "discount_percent": str(x.discount_percent),
-                }
-                for x in self.levels
-            ],
-            "referral": {
-                "referee_discount_percent": str(self.referee_discount_percent),
-                "referrer_reward": str(self.referrer_reward),
-            },
-            "stickers": [
-                {
-                    "product_id": s.product_id,
-                    "per_unit": s.per_unit,
-                    "needed": s.needed,
-                    "reward_product_id": s.reward_product_id,
-                }
-                for s in self.stickers
-            ],
-            "coupons": [
-                {
-                    "min_order_total": str(c.min_order_total),
-                    "kind": c.kind,
-                    "value": str(c.value),
-                    "valid_days": c.valid_days,
-                }
-                for c in self.coupons
-            ],
-        }
-
-
-def program_from(data: Mapping[str, Any]) -> Program:
-    """A program from its JSON form, checked: percentages 0..100, amounts >= 0."""
-    try:
-        referral = data.get("referral") or {}
-        program = Program(
-            earn_percent=Decimal(str(data.get("earn_percent", "5"))),
-            spend_cap_percent=Decimal(str(data.get("spend_cap_percent", "30"))),
-            bonus_expiry_days=data.get("bonus_expiry_days", 365),
-            welcome_bonuses=money(str(data.get("welcome_bonuses", "0"))),
-            levels=tuple(
-                Level(
-                    str(x["name"]), money(str(x["min_spent"])), Decimal(str(x["discount_percent"]))
-                )
-                for x in data.get("levels") or ()
-            ),
-            referee_discount_percent=Decimal(str(referral.get("referee_discount_percent", "0"))),
-            referrer_reward=money(str(referral.get("referrer_reward", "0"))),
-            stickers=tuple(
-                StickerRule(
-                    str(s["product_id"]),
-                    int(s["per_unit"]),
-                    int(s["needed"]),
-                    str(s["reward_product_id"]),
-                )
-                for s in data.get("stickers") or ()
-            ),
-            coupons=tuple(
-                CouponRule(
-                    money(str(c["min_order_total"])),
-                    str(c["kind"]),
-                    money(str(c["value"])),
-                    int(c["valid_days"]),
-                )
-                for c in data.get("coupons") or ()
-            ),
-        )
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise LoyaltyInvalid(f"program is not valid: {exc}") from exc
-    percents = [program.earn_percent, program.spend_cap_percent, program.referee_discount_percent]
-    percents += [x.discount_percent for x in program.levels]
-    if any(not ZERO <= p <= 100 for p in percents):
-        raise LoyaltyInvalid("program is not valid: percentages are 0..100")
-    if program.bonus_expiry_days is not None and int(program.bonus_expiry_days) < 1:
-        raise LoyaltyInvalid("program is not valid: bonus_expiry_days is at least 1")
-    if any(s.per_unit < 0 or s.needed < 1 for s in program.stickers):
-        raise LoyaltyInvalid("program is not valid: stickers need per_unit >= 0 and needed >= 1")
-    if any(
-        c.kind not in ("fix", "percent") or c.value <= 0 or c.valid_days < 1
-        for c in program.coupons
-    ):
-        raise LoyaltyInvalid("program is not valid: coupons are fix|percent with a value > 0")
-    return program
 
 
 # --- ledgers ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.core.cancellation.ledger import LedgerKey, LedgerMove
-from kassa.core.loyalty import CartItem, Entry, LoyaltyStatus, Program
+from kassa.core.loyalty import CartItem, Entry, LoyaltyStatus
+from kassa.core.loyalty_program import Program
 from kassa.core.money import ZERO, money
 
 

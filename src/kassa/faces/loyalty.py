@@ -3,7 +3,8 @@
 Every call carries `shop_id` and `shop_secret` (POST: in the JSON body; GET: in the query).
 The shop is checked first, then the body: a wrong shop is `Shop not found` (401), a wrong
 secret `API secret is not correct` (403), a bad body 400 with the program's message. Amounts
-are exact JSON numbers (parsed as Decimal, never float).
+are exact JSON numbers (parsed as Decimal, never float). A checkout's answer is Kassa's
+loyalty figures (`kassa.core.loyalty_figures`) as they are, inside the envelope.
 """
 
 import json

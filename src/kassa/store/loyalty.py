@@ -9,7 +9,7 @@ from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
-from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus, Program, program_from
+from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus
 from kassa.core.loyalty_orders import (
     CertificateRow,
     CouponRow,
@@ -18,6 +18,7 @@ from kassa.core.loyalty_orders import (
     Member,
     Shop,
 )
+from kassa.core.loyalty_program import Program, program_from
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,

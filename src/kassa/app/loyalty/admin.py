@@ -17,8 +17,9 @@ from kassa.core.errors import (
     LoyaltySecretWrong,
     LoyaltyShopUnknown,
 )
-from kassa.core.loyalty import Program, bonus_balance, expiry
+from kassa.core.loyalty import bonus_balance, expiry
 from kassa.core.loyalty_orders import CertificateRow, LedgerRow, Shop
+from kassa.core.loyalty_program import Program
 from kassa.core.money import money
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database

@@ -14,9 +14,9 @@ from kassa.app.loyalty.checkout import (
     journal,
     order_id_of,
     recalculate,
+    shown_figures,
 )
 from kassa.app.loyalty.request import CheckoutRequest, request_from
-from kassa.app.loyalty_payload import payload_of
 from kassa.core.cancellation import LedgerKey, OrderKind
 from kassa.core.cancellation import version_of as cancellation_version
 from kassa.core.errors import LoyaltyInvalid
@@ -41,9 +41,9 @@ async def change_plan(
         bonuses_amount=order.bonuses_used if before.charge_bonuses else None,
     )
     resolved, calc = await recalculate(uow, shop, order, new_req, now)
-    payload = payload_of(calc, new_req, resolved.checkout.buyer)
+    payload = shown_figures(calc, new_req, resolved)
     payload["order_total_change"] = money(Decimal(str(payload["order_to_pay"])) - order.to_pay)
-    return new_req, fulfilled_target(resolved, calc), payload
+    return new_req, fulfilled_target(resolved, payload), payload
 
 
 async def change(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -> dict[str, Any]:

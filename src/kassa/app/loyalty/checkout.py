@@ -3,8 +3,14 @@
 Every command is one transaction. Spending is serialised per member (the member row is locked
 while bonuses are counted and reserved) and per certificate (its row is locked), so two
 checkouts racing for the same bonuses or balance never overspend. Commands on one order
-serialise on the order row. A reward taken back after the member spent it leaves the bonus
-balance negative: the ledger shows the debt and the next earnings pay it first.
+serialise on the order row.
+
+Apply reserves what its figures spend; confirm settles exactly those figures, never a new
+calculation against the balances of the moment, or refuses. The bonus balance goes negative,
+or deeper, only in a step that takes back bonuses the member already spent: a reward revoked
+by a change or cancel, or an operator's correction. The ledger shows the debt, the next
+earnings pay it first, and an applied order that spends bonuses is not confirmed while the
+debt stands.
 """
 
 from dataclasses import replace
@@ -16,19 +22,20 @@ from kassa.app.ids import new_id
 from kassa.app.journal import record_event
 from kassa.app.loyalty import ledger
 from kassa.app.loyalty.members import random_code
-from kassa.app.loyalty.request import CheckoutRequest, request_from
+from kassa.app.loyalty.request import CheckoutRequest
 from kassa.app.loyalty.resolve import Resolved, resolve
-from kassa.app.loyalty_payload import payload_of
 from kassa.core.cancellation import LedgerKey
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound
 from kassa.core.loyalty import (
     Calculation,
     LoyaltyStatus,
+    bonus_balance,
     calculate,
     ensure_can_apply,
     ensure_can_confirm,
 )
-from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Member, Shop
+from kassa.core.loyalty_figures import Settlement, figures_of
+from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import Database, UnitOfWork
 
@@ -38,7 +45,18 @@ async def estimate(db: Database, shop: Shop, req: CheckoutRequest, now: datetime
     async with db.unit_of_work(write=False) as uow:
         resolved = await resolve(uow, shop, req, now, lock=False)
         calc = calculate(shop.program, resolved.checkout)
-        return payload_of(calc, req, resolved.checkout.buyer)
+        return shown_figures(calc, req, resolved)
+
+
+def shown_figures(calc: Calculation, req: CheckoutRequest, resolved: Resolved) -> dict[str, Any]:
+    """The figures the shop is shown (and an applied order keeps)."""
+    return figures_of(
+        calc,
+        resolved.checkout.buyer,
+        order_id=req.order_id,
+        identifier=req.identifier,
+        payment_type=req.payment_type,
+    )
 
 
 def order_id_of(req: CheckoutRequest) -> str:
@@ -61,12 +79,12 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
             await uow.loyalty.set_coupon(coupon.id, "active", None)
         resolved = await resolve(uow, shop, req, now, lock=True)
         calc = calculate(shop.program, resolved.checkout)
+        payload = shown_figures(calc, req, resolved)
         member_id = resolved.member.id if resolved.member else None
-        target = ledger.reservation_target(member_id, calc)
+        target = Settlement.of(payload).reserved(member_id)
         await ledger.move(uow, shop, order_id, target, now, "apply")
         for coupon in resolved.coupons:
             await uow.loyalty.set_coupon(coupon.id, "used", order_id)
-        payload = payload_of(calc, req, resolved.checkout.buyer)
         order = await _save_applied(uow, shop, existing, req, resolved, calc, payload, now)
         before = existing.status if existing else None
         await journal(uow, shop, order, "loyalty.applied", now, before)
@@ -138,7 +156,8 @@ async def find_order(
 async def recalculate(
     uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, req: CheckoutRequest, now: datetime
 ) -> tuple[Resolved, Calculation]:
-    """The order's calculation again, with what it holds counted as available to it."""
+    """The order's calculation again for a new cart (a change), with what it holds counted
+    as available to it."""
     current = ledger.current_accounts(await uow.loyalty.order_rows(shop.id, order.order_id))
     returning: dict[str, Decimal] = {}
     for (account, member_id, certificate_id, _s, spending), amount in current.items():
@@ -152,43 +171,55 @@ async def recalculate(
     return resolved, calculate(shop.program, resolved.checkout)
 
 
-def fulfilled_target(resolved: Resolved, calc: Calculation) -> dict[LedgerKey, Decimal]:
+def fulfilled_target(resolved: Resolved, payload: dict[str, Any]) -> dict[LedgerKey, Decimal]:
     """The accounts the order holds once confirmed, for these figures."""
-    return ledger.fulfilled_target(
+    return Settlement.of(payload).fulfilled(
         resolved.member.id if resolved.member else None,
         resolved.referrer.id if resolved.referrer else None,
-        calc,
     )
 
 
 async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime) -> dict[str, Any]:
     """Paid (or delivered): rewards accrue, stickers are charged, coupons issued, the referrer
-    rewarded. Again on a Fulfilled order: the same answer, nothing twice."""
+    rewarded, all exactly as the applied order's figures say. Again on a Fulfilled order: the
+    same answer, nothing twice."""
     async with db.unit_of_work() as uow:
         order = await find_order(uow, shop, order_id, lock=True)
         ensure_can_confirm(order.status)
         if order.status is LoyaltyStatus.CREATED:
-            req = request_from(order.request)
-            resolved, calc = await recalculate(uow, shop, order, req, now)
-            target = fulfilled_target(resolved, calc)
-            await ledger.move(uow, shop, order.order_id, target, now, "confirm")
-            if resolved.member is not None:
-                await _issue_coupons(uow, shop, order, resolved.member, now)
-            order = replace(order, status=LoyaltyStatus.FULFILLED, updated_at=now)
-            await uow.loyalty.save_order(order)
+            order = await _settle(uow, shop, order, now)
             await journal(uow, shop, order, "loyalty.confirmed", now, LoyaltyStatus.CREATED)
         await uow.commit()
     return {"order_id": order.order_id, "identifier": order.identifier}
 
 
+async def _settle(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetime) -> LoyaltyOrder:
+    """Settle the figures apply showed (its spends are reserved already), never a new
+    calculation; refuse when the member no longer covers them (checked under the member's
+    lock, which adjustments and other checkouts of the member take too)."""
+    settlement = Settlement.of(order.result)
+    member_id = order.member_id
+    if member_id is not None:
+        await uow.loyalty.member(shop.id, member_id=member_id, lock=True)
+        balance = bonus_balance(await uow.loyalty.bonus_entries(member_id), now)
+        settlement.ensure_covered(balance, await uow.loyalty.stickers(member_id))
+    target = settlement.fulfilled(member_id, order.referrer_id)
+    await ledger.move(uow, shop, order.order_id, target, now, "confirm")
+    if member_id is not None:
+        await _issue_coupons(uow, shop, order, member_id, now)
+    order = replace(order, status=LoyaltyStatus.FULFILLED, updated_at=now)
+    await uow.loyalty.save_order(order)
+    return order
+
+
 async def _issue_coupons(
-    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, member: Member, now: datetime
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, member_id: str, now: datetime
 ) -> None:
     """The coupons the order earned, by the rules stored when it was applied."""
     for rule in order.coupon_rules:
         coupon = CouponRow(
             new_id(now),
-            member.id,
+            member_id,
             "C" + random_code(9),
             rule["kind"],
             Decimal(rule["value"]),

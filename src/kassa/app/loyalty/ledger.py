@@ -2,56 +2,19 @@
 
 Every move of a re-apply, a confirm, a change and a cancel comes from one plan
 (`kassa.core.cancellation.plan_ledger_moves`): bring each account of the order from where it
-is to where it should be.
+is to where it should be. Where they should be is what the order's figures say
+(`kassa.core.loyalty_figures.Settlement`).
 """
 
 from datetime import datetime
 from decimal import Decimal
 
 from kassa.core.cancellation import LedgerKey, LedgerMove, plan_ledger_moves
-from kassa.core.loyalty import Calculation, expiry
+from kassa.core.loyalty import expiry
 from kassa.core.loyalty_orders import LedgerRow, Shop, current_accounts
 from kassa.store.db import UnitOfWork
 
-__all__ = [
-    "current_accounts",
-    "fulfilled_target",
-    "ledger_rows",
-    "move",
-    "reservation_target",
-]
-
-
-def reservation_target(member_id: str | None, calc: Calculation) -> dict[LedgerKey, Decimal]:
-    """The accounts an applied (not yet confirmed) order holds: bonuses and certificate money
-    spent, as negative amounts."""
-    target: dict[LedgerKey, Decimal] = {}
-    if member_id is not None and calc.bonuses_used:
-        target[("bonus", member_id, None, None, True)] = -calc.bonuses_used
-    for certificate_id in calc.certificates:
-        used = calc.certificate_used(certificate_id)
-        if used:
-            target[("certificate", None, certificate_id, None, True)] = -used
-    return target
-
-
-def fulfilled_target(
-    member_id: str | None, referrer_id: str | None, calc: Calculation
-) -> dict[LedgerKey, Decimal]:
-    """The accounts a confirmed order holds: its reservations, plus what it earned."""
-    target = reservation_target(member_id, calc)
-    if member_id is None:
-        return target
-    if calc.bonuses_reward:
-        target[("bonus", member_id, None, None, False)] = calc.bonuses_reward
-    for sticker, count in calc.rewarded_stickers.items():
-        target[("sticker", member_id, None, sticker, False)] = Decimal(count)
-    for sticker, count in calc.used_stickers.items():
-        target[("sticker", member_id, None, sticker, True)] = Decimal(-count)
-    target[("spent", member_id, None, None, False)] = calc.order_to_pay
-    if referrer_id is not None and calc.referrer_reward:
-        target[("bonus", referrer_id, None, None, False)] = calc.referrer_reward
-    return target
+__all__ = ["current_accounts", "ledger_rows", "move"]
 
 
 def ledger_rows(
