@@ -14,6 +14,7 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
+    UNAVAILABLE = "unavailable"
 
 
 class KassaError(Exception):
@@ -206,3 +207,11 @@ class SignInFailed(KassaError):
 
 class OperatorInvalid(KassaError):
     code = "operator_invalid"
+
+
+class DatabaseUnavailable(KassaError):
+    """The database cannot be reached, refuses more connections, or every connection of this
+    process's pool is busy: nothing was changed, try again in a moment."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "database_unavailable"
