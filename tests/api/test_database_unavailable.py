@@ -14,7 +14,7 @@ from kassa.app import demo
 from kassa.config import Settings
 from kassa.core.errors import DatabaseUnavailable
 from kassa.server import create_app
-from kassa.store.db import Database
+from kassa.store.db import Database, is_unavailable
 from tests.conftest import FakeClock, empty_database, run_sync
 
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
@@ -120,3 +120,26 @@ async def test_a_wrong_statement_is_no_outage(db: Database) -> None:
         async with db.unit_of_work(write=False) as uow:
             await uow.tx.execute(text("SELECT no_such_column FROM operators"))
     assert not isinstance(raised.value, DatabaseUnavailable)
+
+
+class DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "outage"),
+    [
+        ("53300", True),  # too many connections
+        ("57P03", True),  # the server is starting up
+        ("57P01", True),  # the server is shutting down
+        ("08006", True),  # connection failure
+        ("42703", False),  # no such column: a bug
+        ("23505", False),  # unique violation: a conflict
+        ("55P03", False),  # lock timeout: a conflict the command handles
+        ("40001", False),  # serialization failure
+    ],
+)
+def test_only_connection_troubles_count_as_an_outage(sqlstate: str, outage: bool) -> None:
+    error = DBAPIError("SELECT 1", None, DriverError(sqlstate))
+    assert is_unavailable(error) is outage

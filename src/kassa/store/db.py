@@ -7,6 +7,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
 import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -109,7 +110,7 @@ class Database:
         await self.engine.dispose()
 
 
-def is_unavailable(error: BaseException) -> bool:
+def is_unavailable(error: BaseException, *, connecting: bool = False) -> bool:
     """Whether `error` says the database is out of reach or out of connections (503), rather
     than that a statement failed (a bug or a conflict, which must not pass for an outage)."""
     if isinstance(error, sa_exc.TimeoutError):  # every pooled connection stayed busy
@@ -120,13 +121,17 @@ def is_unavailable(error: BaseException) -> bool:
         state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         if isinstance(state, str):
             return state.startswith(_UNAVAILABLE_STATES)
-        return isinstance(error, sa_exc.InterfaceError) or _lost_connection(error.orig)
+        if connecting and isinstance(error, sa_exc.InterfaceError):
+            return True
+        return _lost_connection(error.orig)
     return isinstance(error, (OSError, TimeoutError))  # refused, unreachable, DNS, timed out
 
 
 def _lost_connection(orig: BaseException | None) -> bool:
+    """The driver's own words for a connection that went away under a statement."""
     cause = orig.__cause__ if orig is not None else None
-    return isinstance(orig, (OSError, TimeoutError)) or isinstance(cause, (OSError, TimeoutError))
+    gone = (OSError, TimeoutError, asyncpg.ConnectionDoesNotExistError)
+    return isinstance(orig, gone) or isinstance(cause, gone)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -175,7 +180,7 @@ class UnitOfWork(Repositories):
         try:
             conn = await self._db.engine.connect()
         except Exception as error:
-            if is_unavailable(error):
+            if is_unavailable(error, connecting=True):
                 raise DatabaseUnavailable(_UNAVAILABLE) from error
             raise
         try:
