@@ -20,7 +20,7 @@ class Settings:
     # budget"); waiting longer than the timeout for a connection answers 503.
     db_pool_size: int = 10
     db_max_overflow: int = 5
-    db_pool_timeout_seconds: float = 3.0
+    db_pool_timeout_seconds: float = 10.0
     worker_interval_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
@@ -41,7 +41,7 @@ class Settings:
             auth_cache_seconds=float(env.get("KASSA_AUTH_CACHE_SECONDS", 5)),
             db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 10)),
             db_max_overflow=int(env.get("KASSA_DB_MAX_OVERFLOW", 5)),
-            db_pool_timeout_seconds=float(env.get("KASSA_DB_POOL_TIMEOUT_SECONDS", 3)),
+            db_pool_timeout_seconds=float(env.get("KASSA_DB_POOL_TIMEOUT_SECONDS", 10)),
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
             worker_lease_seconds=float(env.get("KASSA_WORKER_LEASE_SECONDS", 60)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kassa.app.ids import new_id
-from kassa.core.errors import ActionForbidden, OperatorInvalid, SignInFailed
+from kassa.core.errors import ActionForbidden, OperatorBusy, OperatorInvalid, SignInFailed
 from kassa.core.operators import Operator, Session
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
@@ -141,9 +141,7 @@ async def sign_in(db: Database, email: str, password: str, now: datetime) -> Sig
     account locks for `LOCK_FOR`. A wrong e-mail, a wrong password, a disabled or a locked
     account get the same answer after the same work (one write, one hash check)."""
     email = email.strip().lower()[:254]
-    async with db.unit_of_work() as uow:
-        operator = await uow.operators.claim_sign_in(email, now, LOCK_AFTER, now + LOCK_FOR)
-        await uow.commit()
+    operator = await _claim(db, email, now)
     # Off the event loop: argon2 takes tens of milliseconds of CPU, and a burst of sign-ins
     # must not stall the transactions (and row locks) of every other request meanwhile.
     known = operator.password_hash if operator else _dummy_hash()
@@ -153,6 +151,17 @@ async def sign_in(db: Database, email: str, password: str, now: datetime) -> Sig
             log.warning("sign-in: wrong password for operator %s (attempt counted)", operator.id)
         raise SignInFailed(WRONG_SIGN_IN)
     return await _open_session(db, operator, password, now)
+
+
+async def _claim(db: Database, email: str, now: datetime) -> Operator | None:
+    """The operator whose attempt is now counted, or None (no such account, or locked)."""
+    try:
+        async with db.unit_of_work() as uow:
+            operator = await uow.operators.claim_sign_in(email, now, LOCK_AFTER, now + LOCK_FOR)
+            await uow.commit()
+    except OperatorBusy:  # a burst holds the row: refused unchecked, as a locked account is
+        return None
+    return operator
 
 
 async def _open_session(db: Database, operator: Operator, password: str, now: datetime) -> SignedIn:

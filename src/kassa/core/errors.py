@@ -205,6 +205,13 @@ class SignInFailed(KassaError):
     code = "sign_in_failed"
 
 
+class OperatorBusy(KassaError):
+    """Another sign-in holds the operator's row past the lock timeout (a burst of them)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "operator_busy"
+
+
 class OperatorInvalid(KassaError):
     code = "operator_invalid"
 

@@ -24,7 +24,7 @@ PG_LOCK_TIMEOUT_MS = 5_000
 # pool_size + max_overflow connections; a request waits POOL_TIMEOUT_S for one, then 503.
 POOL_SIZE = 10
 MAX_OVERFLOW = 5
-POOL_TIMEOUT_S = 3.0
+POOL_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 # SQLSTATEs meaning "no connection for you now", not "your SQL is wrong": too many
 # connections (53300), the server is starting or shutting down (57P01-57P03), and class 08.
