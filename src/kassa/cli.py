@@ -13,11 +13,10 @@ from decimal import Decimal, InvalidOperation
 from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
 from kassa.config import Settings
-from kassa.core.errors import KassaError, LoyaltyNotFound, OperatorInvalid
+from kassa.core.errors import KassaError, OperatorInvalid
 from kassa.core.loyalty import Program
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
-from kassa.store.loyalty import Shop
 from kassa.store.migrate import upgrade
 
 
@@ -228,17 +227,9 @@ def _shop_program(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
-async def _shop(db: Database, shop_id: str) -> Shop:
-    async with db.unit_of_work(write=False) as uow:
-        shop = await uow.loyalty.shop(shop_id)
-    if shop is None:
-        raise LoyaltyNotFound(f"Shop {shop_id} not found")
-    return shop
-
-
 def _certificate(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> object:
-        shop = await _shop(db, args.shop)
+        shop = await loyalty.shop_by_id(db, args.shop)
         cert = await loyalty.issue_certificate(
             db, shop, _decimal(args.amount), utcnow(), code=args.code
         )
@@ -249,7 +240,7 @@ def _certificate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _promo_code(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> object:
-        shop = await _shop(db, args.shop)
+        shop = await loyalty.shop_by_id(db, args.shop)
         promo_id = await loyalty.add_promo_code(
             db, shop, args.code, args.kind, _decimal(args.value), utcnow()
         )

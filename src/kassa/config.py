@@ -24,6 +24,8 @@ class Settings:
     worker_interval_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
+    # Webhook deliveries in flight to one receiver at once; a slow one only fills its own.
+    webhook_per_endpoint: int = 2
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     delivery_token_ttl: timedelta = timedelta(hours=1)
     # How long an Idempotency-Key's answer is replayed; the worker purges older keys.
@@ -45,6 +47,7 @@ class Settings:
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
             worker_lease_seconds=float(env.get("KASSA_WORKER_LEASE_SECONDS", 60)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            webhook_per_endpoint=int(env.get("KASSA_WEBHOOK_PER_ENDPOINT", 2)),
             delivery_token_ttl=timedelta(
                 minutes=float(env.get("KASSA_DELIVERY_TOKEN_MINUTES", 60))
             ),

@@ -14,14 +14,13 @@ from kassa.app.operators import principal
 from kassa.core.audit import AuditEntry
 from kassa.core.catalog import Event
 from kassa.core.console import DayPoint, OrderFilter, OrderRow, SetCounts
-from kassa.core.delivery import Status
+from kassa.core.delivery import DeliveryOrder, Restaurant, Status
 from kassa.core.errors import ActionForbidden, EventNotFound, OrderNotFound
+from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Shop
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
 from kassa.core.promocodes import PromoCode
 from kassa.store.db import Database, UnitOfWork
-from kassa.store.delivery import DeliveryOrder, Restaurant
-from kassa.store.loyalty import LedgerRow, LoyaltyOrder, Shop
 
 PAGE_SIZE = 25
 

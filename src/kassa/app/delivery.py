@@ -9,7 +9,7 @@ import json
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,22 +20,30 @@ from kassa.app.ticket_loyalty import member_phone, settle_earning
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
-    Code,
-    DeliveryError,
+    Client,
+    DeliveryOrder,
     Line,
     MenuItem,
+    Restaurant,
     Status,
     Wanted,
     check_basket,
-    ensure_move,
-    items_cost,
     validate_comment,
     validate_eats_id,
 )
-from kassa.core.errors import DeliveryTokenInvalid, ErrorKind
+from kassa.core.errors import (
+    DeliveryClientInvalid,
+    DeliveryOrderDuplicate,
+    DeliveryOrderNotFound,
+    DeliveryRequestInvalid,
+    DeliveryStatusNotAllowed,
+    DeliveryTokenInvalid,
+    EatsIdMismatch,
+    RestaurantNotFound,
+    RestaurantUnknown,
+)
 from kassa.core.money import money
 from kassa.store.db import Database, UnitOfWork
-from kassa.store.delivery import Client, DeliveryOrder, Restaurant
 
 KINDS = frozenset({"yandex", "marketplace", "pickup"})
 
@@ -65,12 +73,12 @@ async def create_client(
 
 async def issue_token(db: Database, form: dict[str, str], now: datetime, ttl: timedelta) -> str:
     if form.get("grant_type") != "client_credentials":
-        raise DeliveryError(Code.CLIENT_INVALID, "grant_type must be client_credentials")
+        raise DeliveryClientInvalid("grant_type must be client_credentials")
     async with db.unit_of_work() as uow:
         client = await uow.delivery.client(form.get("client_id") or "")
         secret = form.get("client_secret") or ""
         if client is None or not hmac.compare_digest(_hash(secret), client.secret_hash):
-            raise DeliveryError(Code.CLIENT_INVALID, "client_id or client_secret is not valid")
+            raise DeliveryClientInvalid("client_id or client_secret is not valid")
         token = secrets.token_urlsafe(32)
         await uow.delivery.add_token(_hash(token), client.client_id, now + ttl, now)
         await uow.commit()
@@ -112,7 +120,7 @@ async def add_restaurant(
 async def put_menu(db: Database, org_id: str, restaurant_id: str, items: list[MenuItem]) -> None:
     for item in items:
         if item.price <= 0 or (item.stock is not None and item.stock < 0):
-            raise DeliveryError(Code.BAD_REQUEST, f"item {item.id}: price > 0 and stock >= 0")
+            raise DeliveryRequestInvalid(f"item {item.id}: price > 0 and stock >= 0")
     async with db.unit_of_work() as uow:
         await _restaurant(uow, org_id, restaurant_id)
         await uow.delivery.put_items(restaurant_id, items)
@@ -136,47 +144,12 @@ async def _restaurant(
     """A restaurant of the organisation: 404 when named by the path, 400 when by a body."""
     found = await uow.delivery.restaurant(restaurant_id)
     if found is None or found.org_id != org_id:
-        raise DeliveryError(
-            Code.RESTAURANT_UNKNOWN,
-            f"Restaurant {restaurant_id} not found",
-            kind=ErrorKind.INVALID if in_body else ErrorKind.NOT_FOUND,
-        )
+        error = RestaurantUnknown if in_body else RestaurantNotFound
+        raise error(f"Restaurant {restaurant_id} not found")
     return found
 
 
 # --- orders -------------------------------------------------------------------------------
-
-
-def _decimal(value: Any, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number") from None
-    if not number.is_finite():
-        raise DeliveryError(Code.BAD_REQUEST, f"{what} must be a number")
-    return number
-
-
-def _basket(body: dict[str, Any]) -> list[Wanted]:
-    items = body.get("items")
-    if not isinstance(items, list) or not items or len(items) > 200:
-        raise DeliveryError(Code.BAD_REQUEST, "items must be a list of 1 to 200 lines")
-    wanted = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].id is required")
-        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
-        extra = Decimal(0)
-        for mod in item.get("modifications") or []:
-            if not isinstance(mod, dict):
-                raise DeliveryError(Code.BAD_REQUEST, f"items[{index}].modifications is not valid")
-            extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
-                mod.get("quantity", 1), "modification quantity"
-            )
-        wanted.append(Wanted(item["id"], quantity, money(extra)))
-    return wanted
 
 
 async def _hold(
@@ -203,36 +176,25 @@ async def _hold(
 
 
 async def _release(uow: UnitOfWork, order: DeliveryOrder) -> None:
-    for line in order.lines:
-        if line.get("held"):
-            await uow.delivery.give_stock(
-                order.restaurant_id, line["id"], Decimal(str(line["quantity"]))
-            )
-
-
-def _line_json(line: Line) -> dict[str, Any]:
-    return {
-        "id": line.item_id,
-        "name": line.name,
-        "quantity": line.quantity,
-        "price": line.price,
-        "held": line.held,
-    }
+    for line in order.held_lines:
+        await uow.delivery.give_stock(order.restaurant_id, line.item_id, line.quantity)
 
 
 def _canonical(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, default=str)
 
 
-async def create_order(db: Database, client: Client, body: dict[str, Any], now: datetime) -> str:
-    """Idempotent by eatsId: the same order again answers the same orderId."""
+async def create_order(
+    db: Database, client: Client, body: dict[str, Any], wanted: list[Wanted], now: datetime
+) -> str:
+    """Idempotent by eatsId: the same order again answers the same orderId. `body` is the
+    aggregator's order as sent (kept, and compared on a resend); `wanted` its basket."""
     eats_id = validate_eats_id(body.get("eatsId"))
     kind = body.get("discriminator")
     if kind not in KINDS:
-        raise DeliveryError(Code.BAD_REQUEST, "discriminator must be yandex, marketplace or pickup")
+        raise DeliveryRequestInvalid("discriminator must be yandex, marketplace or pickup")
     validate_comment(body.get("comment"))
     restaurant_id = str(body.get("restaurantId") or "")
-    wanted = _basket(body)
     try:
         async with db.unit_of_work() as uow:
             existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
@@ -249,7 +211,7 @@ async def create_order(db: Database, client: Client, body: dict[str, Any], now: 
                 str(kind),
                 Status.NEW,
                 body,
-                [_line_json(x) for x in lines],
+                tuple(lines),
                 dropped,
                 None,
                 None,
@@ -272,8 +234,7 @@ async def create_order(db: Database, client: Client, body: dict[str, Any], now: 
 
 def _same(existing: DeliveryOrder, body: dict[str, Any]) -> str:
     if _canonical(existing.request) != _canonical(body):
-        raise DeliveryError(
-            Code.DUPLICATE_DIFFERENT,
+        raise DeliveryOrderDuplicate(
             f"Order {existing.eats_id} was already sent with other contents",
         )
     return existing.id
@@ -289,33 +250,32 @@ async def _visible(
 ) -> DeliveryOrder:
     order = await uow.delivery.order(order_id, lock=lock)
     if order is None or order.org_id != org_id:
-        raise DeliveryError(
-            Code.ORDER_NOT_FOUND, f"Order {order_id} not found", kind=ErrorKind.NOT_FOUND
-        )
+        raise DeliveryOrderNotFound(f"Order {order_id} not found")
     return order
 
 
 async def update_order(
-    db: Database, client: Client, order_id: str, body: dict[str, Any], now: datetime
+    db: Database,
+    client: Client,
+    order_id: str,
+    body: dict[str, Any],
+    wanted: list[Wanted],
+    now: datetime,
 ) -> None:
     """New contents: the old holds go back and the new ones are taken, in one transaction."""
-    wanted = _basket(body)
     validate_comment(body.get("comment"))
     async with db.unit_of_work() as uow:
         order = await _visible(uow, client.org_id, order_id, lock=True)
         if body.get("eatsId") not in (None, order.eats_id):
-            raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
-        if order.status in (Status.TAKEN, Status.DELIVERED, Status.CANCELLED):
-            raise DeliveryError(
-                Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final"
-            )
+            raise EatsIdMismatch("eatsId does not match the order")
+        order.ensure_contents_open()
         await _release(uow, order)
         menu_items = await uow.delivery.menu(order.restaurant_id)
         lines, dropped = await _hold(uow, order.restaurant_id, wanted, menu_items)
         order = replace(
             order,
             request={**order.request, **body, "eatsId": order.eats_id},
-            lines=[_line_json(x) for x in lines],
+            lines=tuple(lines),
             dropped=dropped,
             updated_at=now,
         )
@@ -338,13 +298,12 @@ async def move(
     allowed = BY_RESTAURANT if by_restaurant else BY_AGGREGATOR - {Status.CANCELLED}
     if target not in allowed:
         who = "the restaurant" if by_restaurant else "the aggregator"
-        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"{target} is not set by {who}")
+        raise DeliveryStatusNotAllowed(f"{target} is not set by {who}")
     text = validate_comment(comment)
     async with db.unit_of_work() as uow:
         order = await _visible(uow, org_id, order_id, lock=True)
-        ensure_move(order.status, target)
         before = order.status
-        order = replace(order, status=target, status_comment=text, updated_at=now)
+        order = order.moved(target, text, now)
         if target is Status.DELIVERED:
             await _earn(uow, order, now)
         await uow.delivery.save_order(order)
@@ -364,11 +323,9 @@ async def _earn(uow: UnitOfWork, order: DeliveryOrder, now: datetime) -> None:
         return
     info = order.request.get("deliveryInfo") or {}
     phone = member_phone({"phone": info.get("realPhoneNumber") or info.get("phoneNumber")})
-    paid = sum(
-        (Decimal(str(x["price"])) * Decimal(str(x["quantity"])) for x in order.lines), Decimal(0)
-    )
+    paid = order.price_of(order.quantities())
     await settle_earning(
-        uow, shop, f"delivery:{order.id}", phone, money(paid), now, f"delivery {order.eats_id}"
+        uow, shop, f"delivery:{order.id}", phone, paid, now, f"delivery {order.eats_id}"
     )
 
 
@@ -388,14 +345,8 @@ async def orders(db: Database, org_id: str, statuses: list[Status]) -> list[Deli
 
 
 def total(order: DeliveryOrder) -> Decimal:
-    return items_cost(
-        [
-            Line(
-                x["id"], x["name"], Decimal(str(x["quantity"])), Decimal(str(x["price"])), x["held"]
-            )
-            for x in order.lines
-        ]
-    )
+    """What the order's accepted lines cost (the console's and the faces' total)."""
+    return order.total()
 
 
 async def _journal(

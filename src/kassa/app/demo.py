@@ -13,14 +13,13 @@ from kassa.app import cancellation, catalog, delivery, loyalty, operators, promo
 from kassa.app.orders import Holds, OrderChange, apply_change, place_order
 from kassa.core.cancellation import Reason
 from kassa.core.catalog import EventStatus
-from kassa.core.delivery import MenuItem
+from kassa.core.delivery import Client, MenuItem, Wanted
 from kassa.core.loyalty import program_from
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.pricing import FeePolicy
 from kassa.core.promocodes import DiscountKind
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
-from kassa.store.delivery import Client
 
 ORG_ID = "56810047f06c5a6ac62f4e1d"
 ORG_KEY = "047bdb8bcee44d3693371920aaf9135c"
@@ -185,6 +184,7 @@ async def seed_activity(db: Database, now: datetime) -> None:
             "comment": "demo order",
             "promos": [],
         },
+        [Wanted("borscht", Decimal(1)), Wanted("kompot", Decimal(2))],
         now,
     )
     shop = await loyalty.authenticate(db, SHOP_ID, SHOP_SECRET)

@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from kassa.core.cancellation import LedgerKey, plan_ledger_moves
-from kassa.core.loyalty import Entry, expiry, round_down
+from kassa.core.loyalty import expiry, round_down
+from kassa.core.loyalty_orders import LedgerRow, Shop
 from kassa.core.orders import Order, OrderStatus
 from kassa.store.db import UnitOfWork
-from kassa.store.loyalty import LedgerRow, Shop
 
 
 def member_phone(customer: dict[str, object]) -> str | None:
@@ -75,17 +75,8 @@ async def settle_earning(
     await uow.loyalty.append(
         shop.id,
         [
-            LedgerRow(
-                "bonus",
-                move.member_id,
-                None,
-                None,
-                key,
-                Entry.EARN if move.amount > 0 else Entry.REVOKE,
-                move.amount,
-                now,
-                expiry(shop.program, now) if move.amount > 0 else None,
-                note,
+            LedgerRow.of_move(
+                move, key, now, expiry(shop.program, now) if move.amount > 0 else None, note
             )
             for move in moves
         ],

@@ -189,6 +189,68 @@ class DeliveryTokenInvalid(KassaError):
     code = "token_invalid"
 
 
+class DeliveryRequestInvalid(KassaError):
+    """A delivery request the aggregator's API does not allow (shape, value, or step)."""
+
+    code = "delivery_request_invalid"
+
+
+class DeliveryClientInvalid(KassaError):
+    """Wrong aggregator credentials or grant type when asking for a token."""
+
+    code = "delivery_client_invalid"
+
+
+class EatsIdInvalid(KassaError):
+    code = "eats_id_invalid"
+
+
+class EatsIdMismatch(KassaError):
+    code = "eats_id_mismatch"
+
+
+class CommentTooLong(KassaError):
+    code = "comment_too_long"
+
+
+class RestaurantUnknown(KassaError):
+    """A request body names a restaurant that is not the caller's: 400."""
+
+    code = "restaurant_unknown"
+
+
+class RestaurantNotFound(NotFound):
+    """The path names a restaurant that is not the caller's: 404."""
+
+    code = "restaurant_not_found"
+
+
+class MenuItemUnknown(KassaError):
+    code = "menu_item_unknown"
+
+
+class DeliveryStatusNotAllowed(KassaError):
+    """A status move the delivery order's machine (or the caller's side) does not allow."""
+
+    code = "delivery_status_not_allowed"
+
+
+class DeliveryOrderDuplicate(KassaError):
+    """The same eatsId sent again with other contents."""
+
+    code = "delivery_order_duplicate"
+
+
+class DeliveryOrderNotFound(NotFound):
+    code = "delivery_order_not_found"
+
+
+class DeliveryReasonUnknown(KassaError):
+    """A cancel reason outside the aggregator's list."""
+
+    code = "delivery_reason_unknown"
+
+
 class OrderChanged(KassaError):
     """The order changed since the preview the client passes the version of."""
 

@@ -1,7 +1,7 @@
 """The delivery face: Kassa as the restaurant's server, called by Yandex Eats.
 
-Errors are `[{"code": <int>, "description": ...}]` (400, 404, 500; codes in
-kassa.core.delivery.Code and the README); a missing, wrong or expired token is 401
+Errors are `[{"code": <int>, "description": ...}]` (400, 404, 500; the numbers in
+kassa.web.delivery_errors and the README); a missing, wrong or expired token is 401
 `{"reason": "Access token has been expired. You should request a new one"}`. Times are RFC 3339
 with fractional seconds. Orders are accepted as `application/json` and
 `application/vnd.eats.order.v2+json`; the answers are `application/json`.
@@ -9,7 +9,7 @@ with fractional seconds. Orders are accepted as `application/json` and
 
 import json
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,14 +21,22 @@ from kassa.app import delivery as app
 from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.cancellation.reasons import AGGREGATOR
 from kassa.core.delivery import (
-    Code,
-    DeliveryError,
+    Client,
+    DeliveryOrder,
     Status,
+    Wanted,
     validate_comment,
     validate_eats_id,
 )
+from kassa.core.errors import (
+    DeliveryReasonUnknown,
+    DeliveryRequestInvalid,
+    DeliveryStatusNotAllowed,
+    EatsIdInvalid,
+    EatsIdMismatch,
+)
+from kassa.core.money import money
 from kassa.core.tenancy import Principal
-from kassa.store.delivery import Client, DeliveryOrder
 from kassa.web.context import Context
 from kassa.web.deps import Ctx
 from kassa.web.responses import Json
@@ -50,10 +58,48 @@ async def _json(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(raw or b"{}", parse_float=Decimal)
     except ValueError:
-        raise DeliveryError(Code.BAD_REQUEST, "Malformed JSON in request body") from None
+        raise DeliveryRequestInvalid("Malformed JSON in request body") from None
     if not isinstance(data, dict):
-        raise DeliveryError(Code.BAD_REQUEST, "The request body must be a JSON object")
+        raise DeliveryRequestInvalid("The request body must be a JSON object")
     return data
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise DeliveryRequestInvalid(f"{what} must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise DeliveryRequestInvalid(f"{what} must be a number") from None
+    if not number.is_finite():
+        raise DeliveryRequestInvalid(f"{what} must be a number")
+    return number
+
+
+def _extra(item: dict[str, Any], index: int) -> Decimal:
+    """The per-unit cost of a line's `modifications` (price x quantity each)."""
+    extra = Decimal(0)
+    for mod in item.get("modifications") or []:
+        if not isinstance(mod, dict):
+            raise DeliveryRequestInvalid(f"items[{index}].modifications is not valid")
+        extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
+            mod.get("quantity", 1), "modification quantity"
+        )
+    return money(extra)
+
+
+def basket(body: dict[str, Any]) -> list[Wanted]:
+    """The aggregator's `items[]` (id, quantity, modifications) as the lines wanted."""
+    items = body.get("items")
+    if not isinstance(items, list) or not items or len(items) > 200:
+        raise DeliveryRequestInvalid("items must be a list of 1 to 200 lines")
+    wanted = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise DeliveryRequestInvalid(f"items[{index}].id is required")
+        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
+        wanted.append(Wanted(item["id"], quantity, _extra(item, index)))
+    return wanted
 
 
 @router.post("/security/oauth/token", tags=DELIVERY)
@@ -114,7 +160,7 @@ async def create_order(request: Request, ctx: Ctx) -> Json:
     """A new order (`yandex`, `marketplace`, `pickup`); the same eatsId again: the same orderId."""
     client = await _client(request, ctx)
     body = await _json(request)
-    order_id = await app.create_order(ctx.db, client, body, ctx.clock())
+    order_id = await app.create_order(ctx.db, client, body, basket(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
@@ -123,7 +169,7 @@ def order_v2(order: DeliveryOrder) -> dict[str, Any]:
     return {
         **order.request,
         "items": [
-            {"id": x["id"], "name": x["name"], "quantity": x["quantity"], "price": x["price"]}
+            {"id": x.item_id, "name": x.name, "quantity": x.quantity, "price": x.price}
             for x in order.lines
         ],
         "droppedItems": order.dropped,
@@ -142,7 +188,8 @@ async def read_order(order_id: str, request: Request, ctx: Ctx) -> Json:
 async def change_order(order_id: str, request: Request, ctx: Ctx) -> Json:
     """New contents: re-priced from the menu and stock held again, in one transaction."""
     client = await _client(request, ctx)
-    await app.update_order(ctx.db, client, order_id, await _json(request), ctx.clock())
+    body = await _json(request)
+    await app.update_order(ctx.db, client, order_id, body, basket(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
@@ -152,7 +199,7 @@ async def delete_order(order_id: str, request: Request, ctx: Ctx) -> Response:
     client = await _client(request, ctx)
     body = await _json(request)
     if body.get("eatsId") is None:
-        raise DeliveryError(Code.EATS_ID_INVALID, "eatsId is required")
+        raise EatsIdInvalid("eatsId is required")
     await _cancel(ctx, client, order_id, eats_id=body.get("eatsId"), comment=body.get("comment"))
     return Response(status_code=200)
 
@@ -172,10 +219,10 @@ async def _cancel(
     checked = validate_eats_id(eats_id) if eats_id is not None else None
     text = validate_comment(comment)
     if reason is not None and reason not in AGGREGATOR:
-        raise DeliveryError(Code.REASON_UNKNOWN, f"Unknown reason {reason}")
+        raise DeliveryReasonUnknown(f"Unknown reason {reason}")
     order = await app.get_order(ctx.db, client, order_id)
     if checked is not None and checked != order.eats_id:
-        raise DeliveryError(Code.EATS_ID_MISMATCH, "eatsId does not match the order")
+        raise EatsIdMismatch("eatsId does not match the order")
     if order.status is Status.CANCELLED:
         return
     try:
@@ -189,9 +236,9 @@ async def _cancel(
             kind=OrderKind.DELIVERY,
             extra={"attributes": attributes or []},
         )
-    except DeliveryError as error:  # another cancel got there first
+    except DeliveryStatusNotAllowed:  # another cancel got there first
         again = await app.get_order(ctx.db, client, order_id)
-        if error.number is not Code.STATUS_NOT_ALLOWED or again.status is not Status.CANCELLED:
+        if again.status is not Status.CANCELLED:
             raise
 
 
@@ -217,12 +264,12 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
     try:
         status = Status(str(body.get("status")))
     except ValueError:
-        raise DeliveryError(
-            Code.BAD_REQUEST, "status must be CANCELLED, TAKEN_BY_COURIER or DELIVERED"
+        raise DeliveryRequestInvalid(
+            "status must be CANCELLED, TAKEN_BY_COURIER or DELIVERED"
         ) from None
     attributes = body.get("attributes") or []
     if not isinstance(attributes, list) or not all(isinstance(a, str) for a in attributes):
-        raise DeliveryError(Code.BAD_REQUEST, "attributes must be a list of strings")
+        raise DeliveryRequestInvalid("attributes must be a list of strings")
     if status is Status.CANCELLED:
         reason = body.get("reason")
         await _cancel(
@@ -235,7 +282,7 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
         )
     else:
         if body.get("reason") is not None:
-            raise DeliveryError(Code.BAD_REQUEST, "reason comes only with CANCELLED")
+            raise DeliveryRequestInvalid("reason comes only with CANCELLED")
         await app.move(
             ctx.db,
             client.org_id,

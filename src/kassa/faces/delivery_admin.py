@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from kassa.app import delivery as app
-from kassa.core.delivery import MenuItem, Status
+from kassa.core.delivery import Line, MenuItem, Status
 from kassa.core.errors import ActionForbidden
 from kassa.core.tenancy import Principal
 from kassa.faces.ticketing.schemas import _Body
@@ -93,6 +93,16 @@ async def read_menu(restaurant_id: str, who: Caller, ctx: Ctx) -> Any:
     return {"items": [_item(i) for i in menu.values()]}
 
 
+def _line(x: Line) -> dict[str, Any]:
+    return {
+        "id": x.item_id,
+        "name": x.name,
+        "quantity": x.quantity,
+        "price": x.price,
+        "held": x.held,
+    }
+
+
 def _item(i: MenuItem) -> dict[str, Any]:
     return {"id": i.id, "name": i.name, "category": i.category, "price": i.price, "stock": i.stock}
 
@@ -124,7 +134,7 @@ async def list_orders(who: Caller, ctx: Ctx, status: str | None = None) -> Any:
             "eatsId": o.eats_id,
             "restaurantId": o.restaurant_id,
             "status": o.status.value,
-            "items": o.lines,
+            "items": [_line(x) for x in o.lines],
             "droppedItems": o.dropped,
             "total": app.total(o),
             "createdAt": o.created_at.isoformat(timespec="microseconds"),

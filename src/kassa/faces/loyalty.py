@@ -19,8 +19,8 @@ from kassa.app import loyalty as app
 from kassa.core.cancellation import OrderKind
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty import MAX_ITEMS, CartItem
+from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
-from kassa.store.loyalty import Shop
 from kassa.web.deps import Ctx
 from kassa.web.responses import Json
 

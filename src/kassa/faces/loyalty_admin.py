@@ -11,9 +11,9 @@ from pydantic import Field
 from kassa.app import loyalty as app
 from kassa.core.errors import ActionForbidden, LoyaltyNotFound
 from kassa.core.loyalty import program_from
+from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
 from kassa.faces.ticketing.schemas import _Body
-from kassa.store.loyalty import Shop
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
 

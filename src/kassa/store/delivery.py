@@ -1,14 +1,13 @@
 """Delivery storage: aggregator clients and tokens, restaurants, menu items (stock), orders."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, insert, or_, select, update
 
-from kassa.core.delivery import MenuItem, Status
+from kassa.core.delivery import Client, DeliveryOrder, Line, MenuItem, Restaurant, Status
 from kassa.store.tables import (
     delivery_clients,
     delivery_orders,
@@ -17,40 +16,6 @@ from kassa.store.tables import (
     restaurants,
 )
 from kassa.store.tx import Tx
-
-
-@dataclass(frozen=True)
-class Client:
-    client_id: str
-    org_id: str
-    secret_hash: str
-
-
-@dataclass(frozen=True)
-class Restaurant:
-    id: str
-    org_id: str
-    title: str
-    address: str
-    shop_id: str | None
-
-
-@dataclass(frozen=True)
-class DeliveryOrder:
-    id: str
-    org_id: str
-    restaurant_id: str
-    eats_id: str
-    discriminator: str
-    status: Status
-    request: dict[str, Any]
-    lines: list[dict[str, Any]]
-    dropped: list[dict[str, Any]]
-    status_comment: str | None
-    status_reason: str | None
-    courier: dict[str, Any] | None
-    created_at: datetime
-    updated_at: datetime
 
 
 class DeliveryRepo:
@@ -238,7 +203,7 @@ def _row(o: DeliveryOrder) -> dict[str, Any]:
         "discriminator": o.discriminator,
         "status": o.status.value,
         "request": o.request,
-        "lines": o.lines,
+        "lines": [line_json(x) for x in o.lines],
         "dropped": o.dropped,
         "status_comment": o.status_comment,
         "status_reason": o.status_reason,
@@ -257,7 +222,7 @@ def _order(r: Row[Any]) -> DeliveryOrder:
         r.discriminator,
         Status(r.status),
         dict(r.request),
-        list(r.lines),
+        tuple(_line(x) for x in r.lines),
         list(r.dropped),
         r.status_comment,
         r.status_reason,
@@ -265,3 +230,19 @@ def _order(r: Row[Any]) -> DeliveryOrder:
         r.created_at,
         r.updated_at,
     )
+
+
+def line_json(line: Line) -> dict[str, Any]:
+    """A line as the `lines` JSON column keeps it (the shape existing rows have)."""
+    return {
+        "id": line.item_id,
+        "name": line.name,
+        "quantity": line.quantity,
+        "price": line.price,
+        "held": line.held,
+    }
+
+
+def _line(x: dict[str, Any]) -> Line:
+    quantity, price = Decimal(str(x["quantity"])), Decimal(str(x["price"]))
+    return Line(x["id"], x["name"], quantity, price, bool(x.get("held")))

@@ -1,7 +1,6 @@
 """Loyalty storage: shops, members, the append-only ledger, certificates, codes, coupons, orders."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
 from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus, Program, program_from
+from kassa.core.loyalty_orders import (
+    CertificateRow,
+    CouponRow,
+    LedgerRow,
+    LoyaltyOrder,
+    Member,
+    Shop,
+)
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,
@@ -22,73 +29,6 @@ from kassa.store.tables import (
     loyalty_shops,
 )
 from kassa.store.tx import Tx
-
-
-@dataclass(frozen=True)
-class Shop:
-    id: str
-    org_id: str
-    name: str
-    secret_hash: str
-    program: Program
-
-
-@dataclass(frozen=True)
-class Member:
-    id: str
-    shop_id: str
-    identifier: str
-    referral_code: str
-    referrer_id: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class CertificateRow:
-    id: str
-    code: str
-    amount: Decimal
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class CouponRow:
-    id: str
-    member_id: str
-    code: str
-    kind: str
-    value: Decimal
-    issued_by: str
-    status: str
-    used_by: str | None
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class LoyaltyOrder:
-    id: str
-    shop_id: str
-    order_id: str
-    member_id: str | None
-    status: LoyaltyStatus
-    request: dict[str, Any]
-    result: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    account: str
-    member_id: str | None
-    certificate_id: str | None
-    sticker: str | None
-    order_id: str | None
-    entry: Entry
-    amount: Decimal
-    at: datetime
-    expires_at: datetime | None
-    note: str | None = None
 
 
 class LoyaltyRepo:
@@ -445,16 +385,16 @@ class LoyaltyRepo:
 
 def _ledger(r: Row[Any]) -> LedgerRow:
     return LedgerRow(
-        r.account,
-        r.member_id,
-        r.certificate_id,
-        r.sticker,
-        r.order_id,
-        Entry(r.entry),
-        Decimal(r.amount),
-        r.at,
-        r.expires_at,
-        r.note,
+        account=r.account,
+        entry=Entry(r.entry),
+        amount=Decimal(r.amount),
+        at=r.at,
+        member_id=r.member_id,
+        certificate_id=r.certificate_id,
+        sticker=r.sticker,
+        order_id=r.order_id,
+        expires_at=r.expires_at,
+        note=r.note,
     )
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kassa.core.errors import ErrorKind, KassaError
+from kassa.web.delivery_errors import number_of
 
 log = logging.getLogger("kassa.http")
 
@@ -80,8 +81,8 @@ def error_response(
     if is_delivery(path):
         if status == 401:
             return JSONResponse({"reason": reason}, 401)
-        number = extra.get("number") or (404 if status == 404 else 500 if status >= 500 else 100)
-        return JSONResponse([{"code": number, "description": reason}], status, headers=headers)
+        body = [{"code": number_of(code, status), "description": reason}]
+        return JSONResponse(body, status, headers=headers)
     if path.startswith(LOYALTY_PREFIX):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
@@ -118,8 +119,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _kassa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
-    extra = {"number": exc.details["number"]} if "number" in exc.details else {}
-    return await _respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code, **extra)
+    return await _respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

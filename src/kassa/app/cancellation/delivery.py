@@ -2,6 +2,7 @@
 courier took the food), the price of what leaves the order refunded, the order's status
 reason and comment set from the cancel's reason."""
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -10,14 +11,11 @@ from typing import Any
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record_event
 from kassa.core.cancellation import OrderKind, Plan, Released, version_of
-from kassa.core.delivery import Code, DeliveryError, Status, ensure_move, returns_stock
+from kassa.core.delivery import DeliveryOrder, Status, ensure_move, returns_stock
 from kassa.core.errors import ErrorKind, OrderNotChangeable
-from kassa.core.money import ZERO, money
 from kassa.core.tenancy import Principal
 from kassa.store.db import UnitOfWork, json_dumps
-from kassa.store.delivery import DeliveryOrder
-
-CONTENTS_FINAL = frozenset({Status.TAKEN, Status.DELIVERED, Status.CANCELLED})
+from kassa.store.delivery import line_json
 
 
 class DeliveryOrders:
@@ -53,23 +51,23 @@ class DeliveryOrders:
         if part.items:
             return _partial(order, part.items)
         ensure_move(order.status, Status.CANCELLED)
-        back = tuple(_released(order, x["id"], _qty(x)) for x in order.lines)
+        back = tuple(Released(x.item_id, x.name, x.quantity) for x in order.lines)
         return _plan(
             order,
             Status.CANCELLED.value,
             back if returns_stock(order.status) else (),
-            _total(order, {x["id"]: _qty(x) for x in order.lines}),
+            order.price_of(order.quantities()),
         )
 
     async def apply(
         self, uow: UnitOfWork, order: DeliveryOrder, plan: Plan, actor: str, now: datetime
     ) -> DeliveryOrder:
-        held = {x["id"] for x in order.lines if x.get("held")}
+        held = {x.item_id for x in order.held_lines}
         for item in plan.items:
             if item.id in held:
                 await uow.delivery.give_stock(order.restaurant_id, item.id, item.quantity)
         if plan.partial:
-            lines = _take_out(order, {x.id: x.quantity for x in plan.items})
+            lines = order.take_out({x.id: x.quantity for x in plan.items})
             order = replace(order, lines=lines, updated_at=now)
         else:
             reason = plan.reason
@@ -109,7 +107,11 @@ class DeliveryOrders:
 
 def delivery_version(order: DeliveryOrder) -> str:
     """Any change to the order (status, lines, time) changes it."""
-    parts = [order.status.value, order.updated_at.isoformat(), json_dumps(order.lines)]
+    parts = [
+        order.status.value,
+        order.updated_at.isoformat(),
+        json_dumps([line_json(x) for x in order.lines]),
+    ]
     return version_of(OrderKind.DELIVERY, order.id, parts)
 
 
@@ -135,45 +137,11 @@ def _plan(
     )
 
 
-def _partial(order: DeliveryOrder, items: dict[str, Decimal] | Any) -> Plan:
-    if order.status in CONTENTS_FINAL:
-        raise DeliveryError(Code.STATUS_NOT_ALLOWED, f"Order is {order.status}: contents are final")
-    _take_out(order, items)
-    back = tuple(_released(order, item_id, q) for item_id, q in items.items())
-    return _plan(order, order.status.value, back, _total(order, items), partial=True)
-
-
-def _released(order: DeliveryOrder, item_id: str, quantity: Decimal) -> Released:
-    names = {x["id"]: x["name"] for x in order.lines}
-    return Released(item_id, names.get(item_id, item_id), quantity)
-
-
-def _qty(line: dict[str, Any]) -> Decimal:
-    return Decimal(str(line["quantity"]))
-
-
-def _total(order: DeliveryOrder, items: Any) -> Decimal:
-    prices = {x["id"]: Decimal(str(x["price"])) for x in order.lines}
-    return money(sum((prices[i] * q for i, q in items.items()), ZERO))
-
-
-def _take_out(order: DeliveryOrder, items: Any) -> list[dict[str, Any]]:
-    """The order's lines with these quantities taken out; refused unless each is there."""
-    have = {x["id"]: _qty(x) for x in order.lines}
-    for item_id, quantity in items.items():
-        if quantity <= 0 or quantity > have.get(item_id, Decimal(0)):
-            raise DeliveryError(
-                Code.BAD_REQUEST,
-                f"cannot cancel {quantity} of {item_id}: the order has {have.get(item_id, 0)}",
-            )
-    left = []
-    for line in order.lines:
-        quantity = _qty(line) - items.get(line["id"], Decimal(0))
-        if quantity > 0:
-            left.append({**line, "quantity": quantity})
-    if not left:
-        raise DeliveryError(Code.BAD_REQUEST, "that is every item: cancel the whole order")
-    return left
+def _partial(order: DeliveryOrder, items: Mapping[str, Decimal]) -> Plan:
+    order.ensure_contents_open()
+    order.take_out(items)
+    back = tuple(Released(i, order.name_of(i), q) for i, q in items.items())
+    return _plan(order, order.status.value, back, order.price_of(items), partial=True)
 
 
 __all__ = ["DeliveryOrders", "ErrorKind", "delivery_version"]

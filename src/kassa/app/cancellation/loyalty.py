@@ -21,11 +21,11 @@ from kassa.core.cancellation import (
     plan_ledger_moves,
 )
 from kassa.core.errors import OrderNotChangeable
-from kassa.core.loyalty import Entry, LoyaltyStatus, ensure_can_cancel
-from kassa.core.money import ZERO, money
+from kassa.core.loyalty import LoyaltyStatus, ensure_can_cancel
+from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Shop
+from kassa.core.money import money
 from kassa.core.tenancy import Principal
 from kassa.store.db import UnitOfWork
-from kassa.store.loyalty import LedgerRow, LoyaltyOrder, Shop
 
 
 class LoyaltyOrders:
@@ -197,16 +197,11 @@ async def _apply_coupons(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: 
         elif coupon.status == "used":
             kept.append(coupon)
     notes = [
-        LedgerRow(
+        LedgerRow.remark(
             "coupon",
             c.member_id,
-            None,
-            None,
             order.order_id,
-            Entry.ADJUST,
-            ZERO,
             now,
-            None,
             f"coupon {c.code} issued by this order was already used by order {c.used_by}: kept",
         )
         for c in kept

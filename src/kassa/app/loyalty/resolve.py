@@ -1,0 +1,189 @@
+"""The resolve step of a checkout: the member, codes and certificates a request names, as
+they stand now, turned into the core's `Checkout`."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+
+from kassa.app.loyalty.request import CheckoutRequest
+from kassa.core.errors import LoyaltyInvalid
+from kassa.core.loyalty import (
+    Buyer,
+    Certificate,
+    Checkout,
+    PromoCode,
+    bonus_balance,
+    validate_identifier,
+)
+from kassa.core.loyalty_orders import CertificateRow, CouponRow, Member, Shop
+from kassa.core.money import ZERO
+from kassa.store.db import UnitOfWork
+
+
+@dataclass
+class Resolved:
+    checkout: Checkout
+    member: Member | None
+    referrer: Member | None
+    coupons: list[CouponRow]
+    certificate_rows: dict[str, CertificateRow]
+
+
+@dataclass
+class _Codes:
+    """What the request's codes turned out to be (a referral code may change the buyer)."""
+
+    buyer: Buyer | None
+    referrer: Member | None
+    referral: bool
+    codes: list[PromoCode] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    coupons: list[CouponRow] = field(default_factory=list)
+
+
+@dataclass
+class _Certificates:
+    found: list[Certificate] = field(default_factory=list)
+    rows: dict[str, CertificateRow] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def resolve(
+    uow: UnitOfWork,
+    shop: Shop,
+    req: CheckoutRequest,
+    now: datetime,
+    *,
+    lock: bool,
+    returning: dict[str, Decimal] | None = None,
+) -> Resolved:
+    """Find the member, codes and certificates the request names, as they stand now.
+
+    `returning`: what this very order holds already ({"bonus": n, certificate_id: n}), which
+    counts as available again (a change may move it, not more)."""
+    returning = returning or {}
+    member = await _member(uow, shop, req, lock=lock)
+    buyer, referrer = await _buyer(uow, shop, member, req, now, returning)
+    codes = _Codes(buyer, referrer, bool(buyer and buyer.referrer_id and buyer.first_order))
+    for raw in dict.fromkeys(req.promo_codes):
+        await _read_code(uow, shop, raw, member, req, now, codes)
+    certificates = _Certificates()
+    for raw in dict.fromkeys(req.certificates):
+        await _read_certificate(uow, shop, raw, now, lock, returning, certificates)
+    checkout = Checkout(
+        items=req.items,
+        buyer=codes.buyer,
+        codes=tuple(codes.codes),
+        failed_codes=tuple(codes.failed),
+        certificates=tuple(certificates.found),
+        failed_certificates=tuple(certificates.failed),
+        referral=codes.referral,
+        charge_bonuses=req.charge_bonuses,
+        bonuses_amount=req.bonuses_amount,
+    )
+    return Resolved(checkout, member, codes.referrer, codes.coupons, certificates.rows)
+
+
+async def _member(
+    uow: UnitOfWork, shop: Shop, req: CheckoutRequest, *, lock: bool
+) -> Member | None:
+    member = None
+    if req.identifier is not None:
+        validate_identifier(req.identifier)
+        member = await uow.loyalty.member(shop.id, identifier=req.identifier, lock=lock)
+    if req.charge_bonuses and member is None:
+        raise LoyaltyInvalid("Loyalty program member is not found")
+    return member
+
+
+async def _buyer(
+    uow: UnitOfWork,
+    shop: Shop,
+    member: Member | None,
+    req: CheckoutRequest,
+    now: datetime,
+    returning: dict[str, Decimal],
+) -> tuple[Buyer | None, Member | None]:
+    """The member as the calculation sees them, and their referrer."""
+    if member is None:
+        return None, None
+    entries = await uow.loyalty.bonus_entries(member.id)
+    referrer = None
+    if member.referrer_id:
+        referrer = await uow.loyalty.member(shop.id, member_id=member.referrer_id)
+    fulfilled = await uow.loyalty.fulfilled_count(shop.id, member.id, besides=req.order_id)
+    buyer = Buyer(
+        id=member.id,
+        identifier=member.identifier,
+        bonuses=bonus_balance(entries, now) + returning.get("bonus", ZERO),
+        spent=await uow.loyalty.account_total(member.id, "spent"),
+        stickers=await uow.loyalty.stickers(member.id),
+        referrer_id=member.referrer_id,
+        referrer_identifier=referrer.identifier if referrer else None,
+        first_order=fulfilled == 0,
+    )
+    return buyer, referrer
+
+
+async def _read_code(
+    uow: UnitOfWork,
+    shop: Shop,
+    raw: str,
+    member: Member | None,
+    req: CheckoutRequest,
+    now: datetime,
+    found: _Codes,
+) -> None:
+    """A promo code, else the member's coupon, else someone's referral code, else failed."""
+    promo = await uow.loyalty.promo(shop.id, raw)
+    if promo is not None:
+        found.codes.append(PromoCode(raw, promo[1], promo[2], promo_id=promo[0]))
+        return
+    coupon = await uow.loyalty.coupon(shop.id, raw)
+    if coupon is not None:
+        if coupon.usable_by(member.id if member else None, req.order_id, now):
+            found.codes.append(PromoCode(raw, coupon.kind, coupon.value, coupon_id=coupon.id))
+            found.coupons.append(coupon)
+        else:
+            found.failed.append((raw, "Code is not valid"))
+        return
+    owner = await uow.loyalty.member(shop.id, referral_code=raw)
+    if owner is not None and _may_refer(owner, member, found.buyer):
+        found.referral, found.referrer = True, owner
+        buyer = found.buyer
+        assert buyer is not None  # _may_refer needs one
+        found.buyer = replace(buyer, referrer_id=owner.id, referrer_identifier=owner.identifier)
+        return
+    found.failed.append((raw, "Code is not valid"))
+
+
+def _may_refer(owner: Member, member: Member | None, buyer: Buyer | None) -> bool:
+    """Someone else's code, on the buyer's first order, and no other referrer before."""
+    return (
+        buyer is not None
+        and member is not None
+        and owner.id != member.id
+        and buyer.first_order
+        and member.referrer_id in (None, owner.id)
+    )
+
+
+async def _read_certificate(
+    uow: UnitOfWork,
+    shop: Shop,
+    raw: str,
+    now: datetime,
+    lock: bool,
+    returning: dict[str, Decimal],
+    found: _Certificates,
+) -> None:
+    row = await uow.loyalty.certificate(shop.id, raw, lock=lock)
+    if row is None or row.expired(now):
+        found.failed.append((raw, "Certificate is not valid"))
+        return
+    balance = await uow.loyalty.certificate_balance(row) + returning.get(row.id, ZERO)
+    if balance <= 0:
+        found.failed.append((raw, "Certificate balance is empty"))
+        return
+    found.found.append(Certificate(row.id, row.code, balance))
+    found.rows[row.id] = row
