@@ -81,8 +81,8 @@ def error_response(
     if is_delivery(path):
         if status == 401:
             return JSONResponse({"reason": reason}, 401)
-        body = [{"code": number_of(code, status), "description": reason}]
-        return JSONResponse(body, status, headers=headers)
+        problems = [{"code": number_of(code, status), "description": reason}]
+        return JSONResponse(problems, status, headers=headers)
     if path.startswith(LOYALTY_PREFIX):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
