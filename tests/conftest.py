@@ -145,7 +145,9 @@ async def empty_database(url: str) -> None:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, pool_size=10)
+    # The production budget (10 + 5), with a longer wait for a connection: a slow CI machine
+    # queueing a test's burst must not turn into 503s.
+    database = Database(database_url, pool_size=10, max_overflow=5, pool_timeout=30)
     yield database
     await database.dispose()
 

@@ -16,7 +16,11 @@ class Settings:
     payment_hold: timedelta = timedelta(hours=12)
     max_body_bytes: int = 1024 * 1024
     auth_cache_seconds: float = 5.0
-    db_pool_size: int = 20
+    # The connection budget of one process: pool_size + max_overflow (README, "Connection
+    # budget"); waiting longer than the timeout for a connection answers 503.
+    db_pool_size: int = 10
+    db_max_overflow: int = 5
+    db_pool_timeout_seconds: float = 10.0
     worker_interval_seconds: float = 1.0
     worker_lease_seconds: float = 60.0
     webhook_timeout_seconds: float = 10.0
@@ -37,7 +41,9 @@ class Settings:
             payment_hold=timedelta(minutes=float(env.get("KASSA_PAYMENT_HOLD_MINUTES", 720))),
             max_body_bytes=int(env.get("KASSA_MAX_BODY_BYTES", 1024 * 1024)),
             auth_cache_seconds=float(env.get("KASSA_AUTH_CACHE_SECONDS", 5)),
-            db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 20)),
+            db_pool_size=int(env.get("KASSA_DB_POOL_SIZE", 10)),
+            db_max_overflow=int(env.get("KASSA_DB_MAX_OVERFLOW", 5)),
+            db_pool_timeout_seconds=float(env.get("KASSA_DB_POOL_TIMEOUT_SECONDS", 10)),
             worker_interval_seconds=float(env.get("KASSA_WORKER_INTERVAL_SECONDS", 1)),
             worker_lease_seconds=float(env.get("KASSA_WORKER_LEASE_SECONDS", 60)),
             webhook_timeout_seconds=float(env.get("KASSA_WEBHOOK_TIMEOUT_SECONDS", 10)),

@@ -94,7 +94,12 @@ def create_app(
     """The whole HTTP app. Owns its database engine unless one is handed in."""
     settings = settings or Settings.from_env()
     owned = db is None
-    database = db or open_database(settings.database_url, pool_size=settings.db_pool_size)
+    database = db or open_database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

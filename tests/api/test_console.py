@@ -2,6 +2,7 @@
 each tenant and role may see and do, and the console's commands reaching the order core.
 (The same pages in a real browser: tests/e2e/test_console_browser.py.)"""
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,9 @@ import httpx
 import pytest
 
 from kassa.app import demo, operators, tenants
+from kassa.config import Settings
 from kassa.core.pricing import FeePolicy
+from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.test_delivery import order_body, send, token
 from tests.conftest import FakeClock
@@ -620,7 +623,7 @@ async def test_wrong_passwords_in_a_row_lock_the_account_for_a_while(
         assert wrong.status_code == 401
     locked, _ = await sign_in(client)
     assert locked.status_code == 401
-    assert "locked for 15 more minute(s)" in locked.text
+    assert operators.WRONG_SIGN_IN in locked.text  # as a wrong password: nothing told
     other, _ = await sign_in(client, demo.KITCHEN_EMAIL)  # only that account is locked
     assert other.status_code == 303
     client.cookies.clear()
@@ -882,3 +885,87 @@ async def test_a_new_demo_database_has_a_little_history_to_look_at(
     assert "<td>The buyer asked to cancel</td>" in board.text
     kitchen = await client.get("/console/kitchen")
     assert 'data-order="190330-00000001"' in kitchen.text
+
+
+class CountingHasher:
+    """The app's password hasher, counting the checks made against real accounts' hashes."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.checked: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        if password_hash != operators._dummy_hash():
+            self.checked.append(password)
+        result: bool = self.real.verify(password_hash, password)
+        return result
+
+
+async def sign_in_apart(
+    db: Database, settings: Settings, clock: FakeClock, email: str, password: str
+) -> httpx.Response:
+    """A sign-in from a browser of its own (its own CSRF cookie), for bursts."""
+    transport = httpx.ASGITransport(app=create_app(settings, db=db, clock=clock))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kassa.test") as browser:
+        answer, _ = await sign_in(browser, email, password)
+        return answer
+
+
+@pytest.fixture
+def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
+    operators._dummy_hash()  # made before counting starts
+    counting = CountingHasher(operators._hasher)
+    monkeypatch.setattr(operators, "_hasher", counting)
+    return counting
+
+
+async def test_a_burst_of_wrong_passwords_gets_five_checks_and_locks_the_account(
+    db: Database,
+    settings: Settings,
+    clock: FakeClock,
+    demo_data: demo.DemoInfo,
+    hasher: CountingHasher,
+) -> None:
+    guesses = [f"guess-{n:02}" for n in range(24)]
+
+    answers = await asyncio.gather(
+        *(sign_in_apart(db, settings, clock, demo.OPERATOR_EMAIL, g) for g in guesses)
+    )
+
+    assert [a.status_code for a in answers] == [401] * 24
+    assert 1 <= len(hasher.checked) <= operators.LOCK_AFTER, hasher.checked
+    right = await sign_in_apart(db, settings, clock, demo.OPERATOR_EMAIL, "kassa-demo")
+    assert right.status_code == 401
+    assert len(hasher.checked) <= operators.LOCK_AFTER  # the locked account's is not checked
+    clock.advance(minutes=15, seconds=1)
+    later = await sign_in_apart(db, settings, clock, demo.OPERATOR_EMAIL, "kassa-demo")
+    assert later.status_code == 303
+
+
+def comparable(answer: httpx.Response, email: str) -> tuple[int, bytes, list[str]]:
+    """A sign-in answer without what differs on every request (the form's fresh CSRF token)
+    or was typed in (the e-mail, shown back in the form)."""
+    token = CSRF.search(answer.text)
+    assert token is not None
+    body = answer.content.replace(token.group(1).encode(), b"TOKEN")
+    body = body.replace(email.encode(), b"EMAIL")
+    cookies = [c.replace(token.group(1), "TOKEN") for c in answer.headers.get_list("set-cookie")]
+    return answer.status_code, body, sorted(cookies) + sorted(answer.headers.keys())
+
+
+async def test_a_locked_account_answers_as_an_unknown_e_mail(
+    db: Database, settings: Settings, clock: FakeClock, demo_data: demo.DemoInfo
+) -> None:
+    for _ in range(operators.LOCK_AFTER):
+        await sign_in_apart(db, settings, clock, demo.OPERATOR_EMAIL, "guess-guess")
+
+    locked = await sign_in_apart(db, settings, clock, demo.OPERATOR_EMAIL, "kassa-demo")
+    unknown = await sign_in_apart(db, settings, clock, "nobody@demo.kassa", "kassa-demo")
+    wrong = await sign_in_apart(db, settings, clock, demo.KITCHEN_EMAIL, "guess-guess")
+
+    assert locked.status_code == 401
+    assert comparable(locked, demo.OPERATOR_EMAIL) == comparable(unknown, "nobody@demo.kassa")
+    assert comparable(wrong, demo.KITCHEN_EMAIL) == comparable(unknown, "nobody@demo.kassa")

@@ -30,9 +30,9 @@ pytest.register_assert_rewrite("tests.e2e.helpers")
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 15.0
-# Two workers with the default pool (20 + 20 overflow each) could take 80 of PostgreSQL's
-# default 100 connections; the rest of the suite may be connected too. 10 + 10 per worker is
-# still far more transactions in flight than any lock here needs to be contended.
+# The default budget, spelled out: two workers take at most 2 x (10 + 5) = 30 of PostgreSQL's
+# default 100 connections, leaving room for the rest of the suite (README, "Connection
+# budget"); still far more transactions in flight than any lock here needs to be contended.
 SERVER_POOL_SIZE = "10"
 # What a clean run never writes to the server's stderr.
 BAD_LOG_LINES = ("Traceback", "ERROR", "CRITICAL", "database is locked", "unhandled error")

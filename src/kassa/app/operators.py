@@ -2,8 +2,10 @@
 session cookie whose token is stored hashed. Roles: viewer (reads), operator (acts on orders,
 the kitchen board, members), admin (also the catalogue, promo codes, webhooks)."""
 
+import asyncio
 import functools
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kassa.app.ids import new_id
-from kassa.core.errors import ActionForbidden, OperatorInvalid, SignInFailed
+from kassa.core.errors import ActionForbidden, OperatorBusy, OperatorInvalid, SignInFailed
 from kassa.core.operators import Operator, Session
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
@@ -26,6 +28,7 @@ LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 _hasher = PasswordHasher()
+log = logging.getLogger("kassa.operators")
 
 
 @functools.cache
@@ -118,36 +121,56 @@ async def create_operator(
     return operator
 
 
-async def sign_in(db: Database, email: str, password: str, now: datetime) -> SignedIn:
-    """A new session for the right password; one answer for a wrong e-mail or password.
-    `LOCK_AFTER` wrong passwords in a row lock the account for `LOCK_FOR` (checked on every
-    server process: the count lives in the database)."""
-    email = email.strip().lower()[:254]
-    async with db.unit_of_work(write=False) as uow:
-        operator = await uow.operators.by_email(email)
+WRONG_SIGN_IN = (
+    f"Wrong e-mail or password (after {LOCK_AFTER} wrong passwords in a row an account is"
+    f" locked for {int(LOCK_FOR.total_seconds() // 60)} minutes)"
+)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the argon2 hash (the one place a password is checked)."""
     try:
-        _hasher.verify(operator.password_hash if operator else _dummy_hash(), password[:1024])
-        right = True
+        return _hasher.verify(password_hash, password[:1024])
     except (VerificationError, InvalidHashError):
-        right = False
-    if operator is not None and operator.locked_until is not None and operator.locked_until > now:
-        minutes = max(1, -int(-(operator.locked_until - now).total_seconds() // 60))
-        raise SignInFailed(
-            f"Too many wrong passwords: this account is locked for {minutes} more minute(s)"
-        )
-    if operator is None or operator.disabled or not right:
-        if operator is not None and not right:
-            async with db.unit_of_work() as uow:
-                await uow.operators.sign_in_failed(operator.id, LOCK_AFTER, now + LOCK_FOR)
-                await uow.commit()
-        raise SignInFailed("Wrong e-mail or password")
+        return False
+
+
+async def sign_in(db: Database, email: str, password: str, now: datetime) -> SignedIn:
+    """A new session for the right password. The attempt is counted before the password is
+    checked, so however many arrive at once, at most `LOCK_AFTER` are checked before the
+    account locks for `LOCK_FOR`. A wrong e-mail, a wrong password, a disabled or a locked
+    account get the same answer after the same work (one write, one hash check)."""
+    email = email.strip().lower()[:254]
+    operator = await _claim(db, email, now)
+    # Off the event loop: argon2 takes tens of milliseconds of CPU, and a burst of sign-ins
+    # must not stall the transactions (and row locks) of every other request meanwhile.
+    known = operator.password_hash if operator else _dummy_hash()
+    right = await asyncio.to_thread(check_password, known, password)
+    if operator is None or not right:
+        if operator is not None:
+            log.warning("sign-in: wrong password for operator %s (attempt counted)", operator.id)
+        raise SignInFailed(WRONG_SIGN_IN)
+    return await _open_session(db, operator, password, now)
+
+
+async def _claim(db: Database, email: str, now: datetime) -> Operator | None:
+    """The operator whose attempt is now counted, or None (no such account, or locked)."""
+    try:
+        async with db.unit_of_work() as uow:
+            operator = await uow.operators.claim_sign_in(email, now, LOCK_AFTER, now + LOCK_FOR)
+            await uow.commit()
+    except OperatorBusy:  # a burst holds the row: refused unchecked, as a locked account is
+        return None
+    return operator
+
+
+async def _open_session(db: Database, operator: Operator, password: str, now: datetime) -> SignedIn:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + SESSION_TTL
     async with db.unit_of_work() as uow:
         if _hasher.check_needs_rehash(operator.password_hash):
             await uow.operators.set_password(operator.id, _hasher.hash(password))
-        if operator.failed_sign_ins or operator.locked_until:
-            await uow.operators.signed_in(operator.id)
+        await uow.operators.signed_in(operator.id)
         await uow.operators.drop_expired_sessions(now)
         await uow.operators.open_session(hash_token(token), operator.id, csrf, now, expires)
         await uow.commit()
@@ -210,10 +233,8 @@ async def change_password(
     db: Database, operator: Operator, current: str, new: str, keep_token: str
 ) -> None:
     """With the current password; every other session of the operator ends."""
-    try:
-        _hasher.verify(operator.password_hash, current[:1024])
-    except (VerificationError, InvalidHashError):
-        raise SignInFailed("The current password is wrong") from None
+    if not check_password(operator.password_hash, current):
+        raise SignInFailed("The current password is wrong")
     if len(new) < MIN_PASSWORD:
         raise OperatorInvalid(f"the password needs at least {MIN_PASSWORD} characters")
     async with db.unit_of_work() as uow:

@@ -52,7 +52,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    db = Database(settings.database_url, pool_size=4)
+    db = Database(settings.database_url, pool_size=4, max_overflow=4)
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:

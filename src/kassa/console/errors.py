@@ -18,7 +18,11 @@ async def error_page(request: Request, status: int, message: str, code: str) -> 
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
     ctx: Context = request.app.state.kassa
-    found = await operators.session(ctx.db, request.cookies.get(SESSION_COOKIE), ctx.clock())
+    found = (  # with the database out of reach, the error page shows no account
+        None
+        if status == 503
+        else await operators.session(ctx.db, request.cookies.get(SESSION_COOKIE), ctx.clock())
+    )
     if request.headers.get("hx-request"):
         response = page(request, "_flash.html", status, found, message=message)
         response.headers["HX-Retarget"] = "#flash"

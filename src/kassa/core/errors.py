@@ -14,6 +14,7 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
+    UNAVAILABLE = "unavailable"
 
 
 class KassaError(Exception):
@@ -266,5 +267,20 @@ class SignInFailed(KassaError):
     code = "sign_in_failed"
 
 
+class OperatorBusy(KassaError):
+    """Another sign-in holds the operator's row past the lock timeout (a burst of them)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "operator_busy"
+
+
 class OperatorInvalid(KassaError):
     code = "operator_invalid"
+
+
+class DatabaseUnavailable(KassaError):
+    """The database cannot be reached, refuses more connections, or every connection of this
+    process's pool is busy: nothing was changed, try again in a moment."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "database_unavailable"

@@ -1,21 +1,34 @@
 """Engines and the unit of work: one transaction per command, rolled back unless committed."""
 
 import asyncio
+import contextlib
 import json
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
 import orjson
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from kassa.core.errors import DatabaseUnavailable
 from kassa.store.repos import Repositories
 from kassa.store.tx import Tx
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
+# The connection budget of one process (see README, "Connection budget"): at most
+# pool_size + max_overflow connections; a request waits POOL_TIMEOUT_S for one, then 503.
+POOL_SIZE = 10
+MAX_OVERFLOW = 5
+POOL_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5.0
+# SQLSTATEs meaning "no connection for you now", not "your SQL is wrong": too many
+# connections (53300), the server is starting or shutting down (57P01-57P03), and class 08.
+_UNAVAILABLE_STATES = ("53300", "57P01", "57P02", "57P03", "08")
 
 
 def _decimal(value: Any) -> Any:
@@ -46,26 +59,36 @@ def normalize_url(url: str) -> URL:
 class Database:
     """One engine per process; SQLite gets immediate write transactions and a busy timeout."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = POOL_SIZE,
+        max_overflow: int = MAX_OVERFLOW,
+        pool_timeout: float = POOL_TIMEOUT_S,
+    ) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.engine: AsyncEngine = (
-            self._sqlite_engine() if self.is_sqlite else self._postgres_engine(pool_size)
+            self._sqlite_engine()
+            if self.is_sqlite
+            else self._postgres_engine(pool_size, max_overflow, pool_timeout)
         )
         # SQLite has one writer at a time. Writers of this process queue here, so they wait
         # without polling; the busy timeout only arbitrates between processes.
         self.sqlite_writer = asyncio.Lock()
 
-    def _postgres_engine(self, pool_size: int) -> AsyncEngine:
+    def _postgres_engine(self, pool_size: int, max_overflow: int, timeout: float) -> AsyncEngine:
         settings = {"lock_timeout": str(PG_LOCK_TIMEOUT_MS), "application_name": "kassa"}
         return create_async_engine(
             self.url,
             json_serializer=json_dumps,
             json_deserializer=json_loads,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=timeout,
             pool_pre_ping=False,
-            connect_args={"server_settings": settings},
+            connect_args={"server_settings": settings, "timeout": CONNECT_TIMEOUT_S},
         )
 
     def _sqlite_engine(self) -> AsyncEngine:
@@ -85,6 +108,30 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def is_unavailable(error: BaseException, *, connecting: bool = False) -> bool:
+    """Whether `error` says the database is out of reach or out of connections (503), rather
+    than that a statement failed (a bug or a conflict, which must not pass for an outage)."""
+    if isinstance(error, sa_exc.TimeoutError):  # every pooled connection stayed busy
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if isinstance(state, str):
+            return state.startswith(_UNAVAILABLE_STATES)
+        if connecting and isinstance(error, sa_exc.InterfaceError):
+            return True
+        return _lost_connection(error.orig)
+    return isinstance(error, (OSError, TimeoutError))  # refused, unreachable, DNS, timed out
+
+
+def _lost_connection(orig: BaseException | None) -> bool:
+    """The driver's own words for a connection that went away under a statement."""
+    cause = orig.__cause__ if orig is not None else None
+    gone = (OSError, TimeoutError, asyncpg.ConnectionDoesNotExistError)
+    return isinstance(orig, gone) or isinstance(cause, gone)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -118,14 +165,7 @@ class UnitOfWork(Repositories):
         if self._serialized:
             await self._db.sqlite_writer.acquire()
         try:
-            conn = await self._db.engine.connect()
-            try:
-                if self._db.is_sqlite:
-                    conn = await conn.execution_options(kassa_write=self._write)
-                await conn.begin()
-            except BaseException:
-                await conn.close()
-                raise
+            conn = await self._connect()
         except BaseException:
             if self._serialized:
                 self._db.sqlite_writer.release()
@@ -134,6 +174,25 @@ class UnitOfWork(Repositories):
         self.tx = Tx(conn, is_sqlite=self._db.is_sqlite)
         super().__init__(self.tx, is_sqlite=self._db.is_sqlite)
         return self
+
+    async def _connect(self) -> AsyncConnection:
+        """A pooled connection in a new transaction; DatabaseUnavailable when none comes."""
+        try:
+            conn = await self._db.engine.connect()
+        except Exception as error:
+            if is_unavailable(error, connecting=True):
+                raise DatabaseUnavailable(_UNAVAILABLE) from error
+            raise
+        try:
+            if self._db.is_sqlite:
+                conn = await conn.execution_options(kassa_write=self._write)
+            await conn.begin()
+        except BaseException as error:
+            await _close_quietly(conn)
+            if isinstance(error, sa_exc.DBAPIError) and is_unavailable(error):
+                raise DatabaseUnavailable(_UNAVAILABLE) from error
+            raise
+        return conn
 
     async def commit(self) -> None:
         await self.tx.flush()
@@ -146,12 +205,31 @@ class UnitOfWork(Repositories):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # A connection lost mid-command is an outage (503), not a failed statement: only
+        # SQLAlchemy's own errors are judged, never what the command's other code raised.
+        lost = isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError)) and is_unavailable(exc)
         try:
             if not self._committed:
                 await self._conn.rollback()
+        except Exception:
+            if not lost:
+                raise
         finally:
             try:
-                await self._conn.close()
+                if lost:
+                    await _close_quietly(self._conn)
+                else:
+                    await self._conn.close()
             finally:
                 if self._serialized:
                     self._db.sqlite_writer.release()
+        if lost:
+            raise DatabaseUnavailable(_UNAVAILABLE) from exc
+
+
+_UNAVAILABLE = "The database is unavailable or busy; nothing was changed, try again shortly"
+
+
+async def _close_quietly(conn: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):  # a dead connection: the pool drops it either way
+        await conn.close()

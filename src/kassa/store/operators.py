@@ -2,9 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, insert, literal, select, update
+from sqlalchemy import case, delete, insert, literal, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
+from kassa.core.errors import OperatorBusy
 from kassa.core.operators import Operator, Session
+from kassa.store.orders import LOCK_NOT_AVAILABLE
 from kassa.store.tables import operator_sessions as sessions
 from kassa.store.tables import operators
 from kassa.store.tx import Tx
@@ -67,20 +70,34 @@ class OperatorsRepo:
             .values(password_hash=password_hash)
         )
 
-    async def sign_in_failed(self, operator_id: str, limit: int, lock_until: datetime) -> None:
-        """One more wrong password, counted in SQL; the `limit`-th in a row locks the account
-        till `lock_until` and starts the count again."""
+    async def claim_sign_in(
+        self, email: str, now: datetime, limit: int, lock_until: datetime
+    ) -> Operator | None:
+        """Count one sign-in attempt BEFORE its password is checked, in one statement, so a
+        burst gets at most `limit` checks: the `limit`-th claim locks the account till
+        `lock_until` (and starts the count again); a success resets it (`signed_in`). None
+        when there is no such enabled account or it is locked."""
         reached = operators.c.failed_sign_ins + 1 >= limit
-        await self._conn.execute(
+        claim = (
             update(operators)
-            .where(operators.c.id == operator_id)
+            .where(
+                operators.c.email == email,
+                operators.c.disabled_at.is_(None),
+                or_(operators.c.locked_until.is_(None), operators.c.locked_until <= now),
+            )
             .values(
                 failed_sign_ins=case((reached, 0), else_=operators.c.failed_sign_ins + 1),
-                locked_until=case(
-                    (reached, literal(lock_until, UTCDateTime)), else_=operators.c.locked_until
-                ),
+                locked_until=case((reached, literal(lock_until, UTCDateTime)), else_=None),
             )
+            .returning(*operators.c)
         )
+        try:
+            row = (await self._conn.execute(claim)).first()
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise OperatorBusy(f"operator {email} is being signed in to") from exc
+            raise
+        return None if row is None else _operator(row)
 
     async def signed_in(self, operator_id: str) -> None:
         await self._conn.execute(

@@ -27,7 +27,10 @@ STATUS_OF_KIND = {
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
+    ErrorKind.UNAVAILABLE: 503,
 }
+# A 503 (the database is out of reach or out of connections) says when to try again.
+RETRY_AFTER_S = 1
 
 _NAMES = {
     400: "HTTPBadRequest",
@@ -41,6 +44,7 @@ _NAMES = {
     415: "HTTPUnsupportedMediaType",
     422: "HTTPUnprocessableEntity",
     500: "HTTPInternalServerError",
+    503: "HTTPServiceUnavailable",
 }
 
 
@@ -62,17 +66,26 @@ def is_delivery(path: str) -> bool:
     )
 
 
+def _headers(status: int) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": "key"}
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER_S)}
+    return None
+
+
 def error_response(
     status: int, reason: str, code: str, *, path: str = "", **extra: Any
 ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "key"} if status == 401 else None
+    headers = _headers(status)
     if is_delivery(path):
         if status == 401:
             return JSONResponse({"reason": reason}, 401)
-        return JSONResponse([{"code": number_of(code, status), "description": reason}], status)
+        problems = [{"code": number_of(code, status), "description": reason}]
+        return JSONResponse(problems, status, headers=headers)
     if path.startswith(LOYALTY_PREFIX):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
-        return JSONResponse(body, status)
+        return JSONResponse(body, status, headers=headers)
     if path.startswith(V2_PREFIX):
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
         return JSONResponse({"errors": messages}, status, headers=headers)
@@ -92,7 +105,10 @@ async def _respond(request: Request, status: int, reason: str, code: str, **extr
     path = request.url.path
     for prefix, renderer in _pages.items():
         if path == prefix or path.startswith(prefix + "/"):
-            return await renderer(request, status, reason, code)
+            response = await renderer(request, status, reason, code)
+            if status == 503:
+                response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
     return error_response(status, reason, code, path=path, **extra)
 
 

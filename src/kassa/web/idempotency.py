@@ -12,16 +12,33 @@ running for longer than `STALE` is taken over.
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.app import idempotency
+from kassa.app.db import Database
+from kassa.core.errors import DatabaseUnavailable
 from kassa.web import errors
 
 HEADER = b"idempotency-key"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY = 255
+# What `begin` may answer instead of letting the request run: (status, reason, code).
+REFUSALS = {
+    "mismatch": (422, "Idempotency-Key was used with another request", "idempotency_key_reused"),
+    "running": (
+        409,
+        "A request with this Idempotency-Key is still running",
+        "idempotency_key_in_flight",
+    ),
+    "unavailable": (
+        503,
+        "The database is unavailable or busy; nothing was changed, try again shortly",
+        DatabaseUnavailable.code,
+    ),
+}
 
 
 class Idempotency:
@@ -64,29 +81,12 @@ class Idempotency:
         ctx = scope["app"].state.kassa
         db, now = ctx.db, ctx.clock()
         keep = ctx.settings.idempotency_retention
-        outcome = await idempotency.begin(db, caller, key, fingerprint, now, keep)
+        outcome = await _begin(db, caller, key, fingerprint, now, keep)
         if isinstance(outcome, idempotency.Stored):
             await _send(send, outcome.status, outcome.content_type, outcome.body, replayed=True)
             return
-        if outcome == "mismatch":
-            await _refuse(
-                scope,
-                receive,
-                send,
-                422,
-                "Idempotency-Key was used with another request",
-                "idempotency_key_reused",
-            )
-            return
-        if outcome == "running":
-            await _refuse(
-                scope,
-                receive,
-                send,
-                409,
-                "A request with this Idempotency-Key is still running",
-                "idempotency_key_in_flight",
-            )
+        if outcome in REFUSALS:
+            await _refuse(scope, receive, send, *REFUSALS[outcome])
             return
         captured: dict[str, Any] = {"status": 500, "content_type": None, "body": b""}
 
@@ -106,6 +106,16 @@ class Idempotency:
             await idempotency.finish(
                 db, caller, key, captured["status"], captured["content_type"], captured["body"]
             )
+
+
+async def _begin(
+    db: Database, caller: str, key: str, fingerprint: str, now: datetime, keep: timedelta
+) -> idempotency.Stored | str:
+    """The key's state, or "unavailable" when the database cannot be asked (503)."""
+    try:
+        return await idempotency.begin(db, caller, key, fingerprint, now, keep)
+    except DatabaseUnavailable:
+        return "unavailable"
 
 
 def _shop(body: bytes) -> bytes:
