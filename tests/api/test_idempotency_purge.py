@@ -12,7 +12,7 @@ from kassa.app import demo
 from kassa.app.idempotency import purge_expired
 from kassa.app.worker import run_once
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store import tables
 from kassa.store.db import Database
 from kassa.store.idempotency import IdempotencyRepo

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.faces.http import create_app
+from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import vacancies
 from tests.api.test_delivery import order_body, send, stock, token
