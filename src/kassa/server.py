@@ -31,6 +31,7 @@ from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
 from kassa.web import errors
 from kassa.web.context import Context
+from kassa.web.guard import InputGuard
 from kassa.web.idempotency import Idempotency
 from kassa.web.responses import Json
 
@@ -139,9 +140,12 @@ def create_app(
         return {"status": "ok", "version": kassa.__version__}
 
     _document_idempotency(app)
-    app.add_middleware(SecurityHeaders)
+    # Outermost last: security headers on every console answer, then the body bounded, then
+    # its text checked, and only then an idempotency key looked up or the faces reached.
     app.add_middleware(Idempotency)
+    app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -263,3 +263,48 @@ class Receiver:
             await writer.drain()
         finally:
             writer.close()
+
+
+FACES = ("v1", "v2", "loyalty", "delivery", "console")
+
+
+def assert_face_error(
+    response: httpx.Response, face: str, status: int, code: str | None = None
+) -> None:
+    """An error in the face's own format: v1 (and Kassa's admin APIs) `{error, reason, code}`,
+    v2 `{"errors": [...]}`, loyalty the REES46 envelope, delivery `[{code, description}]`
+    (`code` then names the number), the console an HTML page."""
+    assert response.status_code == status, response.text
+    if face == "v1":
+        assert_v1_error(response, status, code)
+        return
+    if face == "console":
+        assert response.headers["content-type"].startswith("text/html"), response.text
+        return
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    body = response.json()
+    if face == "v2":
+        assert set(body) == {"errors"} and body["errors"], body
+        assert all(isinstance(m, str) and m for m in body["errors"]), body
+    elif face == "loyalty":
+        assert body["status"] == "error" and body["success"] is False, body
+        assert isinstance(body["payload"]["message"], str) and body["payload"]["message"], body
+    elif face == "delivery":
+        assert isinstance(body, list) and len(body) == 1, body
+        assert isinstance(body[0]["code"], int) and body[0]["description"], body
+        if code is not None:
+            assert body[0]["code"] == int(code), body
+    else:
+        raise AssertionError(f"unknown face {face}")
+
+
+async def all_rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of every face: a refused request changed nothing at all."""
+    state: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn = await conn.execution_options(kassa_write=False)
+        for table in tables.metadata.sorted_tables:
+            rows = await conn.execute(select(table))
+            state[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return state

@@ -4,7 +4,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from kassa.app.ids import new_id, new_serial
 from kassa.app.snapshots import snapshots
@@ -62,6 +64,18 @@ async def own_event(uow: UnitOfWork, principal: Principal, event_id: str) -> Eve
     return event
 
 
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones()) | {"UTC"}
+
+
+def ensure_timezone(name: str) -> None:
+    """An IANA time zone, the one the ticket PDF shows local times in (a made-up name would
+    break every ticket e-mail of the event later, in the worker)."""
+    if name not in _zones():
+        raise CatalogInvalid(f"unknown time zone {name!r} (an IANA name, e.g. Europe/Moscow)")
+
+
 async def create_venue(
     db: Database,
     principal: Principal,
@@ -75,6 +89,7 @@ async def create_venue(
     venue_id: str | None = None,
 ) -> Venue:
     _organiser(principal)
+    ensure_timezone(timezone)
     venue = Venue(venue_id or new_id(now), principal.org_id, name, address, city, country, timezone)
     async with db.unit_of_work() as uow:
         await uow.catalog.add_venue(venue)
@@ -100,6 +115,7 @@ async def create_event(
     """A new event of the caller's organisation."""
     _organiser(principal)
     validate_lifetime(starts_at, ends_at)
+    ensure_timezone(timezone)
     event = Event(
         event_id or new_id(now),
         principal.org_id,
@@ -136,6 +152,8 @@ async def update_event(
     async with db.unit_of_work() as uow:
         event = replace(await own_event(uow, principal, event_id), **changes)
         validate_lifetime(event.starts_at, event.ends_at)
+        if "timezone" in changes:
+            ensure_timezone(event.timezone)
         if "venue_id" in changes:
             await _ensure_venue(uow, principal, event.venue_id)
         await uow.catalog.update_event(event, now)
@@ -160,8 +178,8 @@ async def create_set(
 ) -> TicketSet:
     """A set with `capacity` ticket rows and its open price rule."""
     _organiser(principal)
-    price = money(price)
     validate_price(price)
+    price = money(price)
     validate_capacity(capacity)
     set_id = set_id or new_id(now)
     rule = PriceRule(rule_id or new_id(now), set_id, price)
@@ -208,6 +226,8 @@ async def update_set(
 ) -> TicketSet:
     """Rename, reprice (the open rule follows) or resize a set; held tickets stay."""
     _organiser(principal)
+    if price is not None:
+        validate_price(price)
     async with db.unit_of_work() as uow:
         current = await _own_set(uow, principal, event_id, set_id)
         updated = replace(
@@ -216,7 +236,6 @@ async def update_set(
             price=money(price) if price is not None else current.price,
             position=position if position is not None else current.position,
         )
-        validate_price(updated.price)
         if capacity is not None and capacity != current.capacity:
             updated = await _resize(uow, updated, capacity, now)
         await uow.catalog.update_set(updated)
@@ -258,8 +277,8 @@ async def add_rule(
 ) -> PriceRule:
     """A price for a time window; inside it, it beats the set's open price."""
     _organiser(principal)
-    price = money(price)
     validate_price(price)
+    price = money(price)
     if starts_at is not None and ends_at is not None:
         validate_lifetime(starts_at, ends_at)
     rule = PriceRule(new_id(now), set_id, price, starts_at, ends_at)

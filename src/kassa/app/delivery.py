@@ -40,6 +40,7 @@ from kassa.core.errors import (
     DeliveryTokenInvalid,
     EatsIdMismatch,
     RestaurantNotFound,
+    RestaurantTaken,
     RestaurantUnknown,
 )
 from kassa.core.money import money
@@ -111,9 +112,15 @@ async def add_restaurant(
     shop_id: str | None = None,
 ) -> Restaurant:
     restaurant = Restaurant(restaurant_id or new_id(now), org_id, title, address, shop_id)
-    async with db.unit_of_work() as uow:
-        await uow.delivery.add_restaurant(restaurant, now)
-        await uow.commit()
+    taken = RestaurantTaken(f"Restaurant id {restaurant.id} is taken")
+    try:
+        async with db.unit_of_work() as uow:
+            if await uow.delivery.restaurant(restaurant.id) is not None:
+                raise taken
+            await uow.delivery.add_restaurant(restaurant, now)
+            await uow.commit()
+    except IntegrityError:  # the same id raced in from another request
+        raise taken from None
     return restaurant
 
 
@@ -191,7 +198,7 @@ async def create_order(
     aggregator's order as sent (kept, and compared on a resend); `wanted` its basket."""
     eats_id = validate_eats_id(body.get("eatsId"))
     kind = body.get("discriminator")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise DeliveryRequestInvalid("discriminator must be yandex, marketplace or pickup")
     validate_comment(body.get("comment"))
     restaurant_id = str(body.get("restaurantId") or "")

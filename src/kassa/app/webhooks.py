@@ -12,6 +12,7 @@ from kassa.core.webhooks import Delivery, Endpoint
 from kassa.store.db import Database
 
 EVENT_FAMILIES = ("order", "refund", "loyalty", "delivery")
+MAX_ID = 2**63 - 1  # a delivery id is a BIGINT: a larger one names no delivery
 
 
 def _organiser(principal: Principal) -> None:
@@ -70,6 +71,8 @@ async def deliveries(db: Database, principal: Principal, state: str | None) -> l
 async def replay(db: Database, principal: Principal, delivery_id: int, now: datetime) -> None:
     """A dead letter (or any delivery) goes out again, with a fresh three days of retries."""
     _organiser(principal)
+    if not 1 <= delivery_id <= MAX_ID:
+        raise NotFound(f"Delivery {delivery_id} not found")
     async with db.unit_of_work() as uow:
         found = await uow.webhooks.delivery(delivery_id)
         endpoint = await uow.webhooks.endpoint(found.endpoint_id) if found else None

@@ -31,9 +31,9 @@ def moment(text: str, what: str) -> datetime:
     """An ISO date and time, in UTC (a naive one is taken as UTC)."""
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31T23:00-05:00 has no UTC time
         raise CatalogInvalid(f"{what}: {text!r} is not a date and time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def amount(text: str, what: str) -> Decimal:

@@ -124,10 +124,17 @@ def validate_lifetime(starts_at: datetime, ends_at: datetime) -> None:
         raise CatalogInvalid("lifetime start must be before finish")
 
 
+MAX_PRICE = Decimal("9999999999.99")  # what the price columns hold
+
+
 def validate_price(price: Decimal) -> None:
-    """A price is a non-negative amount."""
+    """A price is a non-negative amount the price columns can hold."""
+    if not price.is_finite():
+        raise CatalogInvalid("price must be an amount")
     if price < 0:
         raise CatalogInvalid("price must not be negative")
+    if price > MAX_PRICE:
+        raise CatalogInvalid(f"price must be at most {MAX_PRICE}")
 
 
 def validate_capacity(capacity: int, *, sold_or_held: int = 0) -> None:

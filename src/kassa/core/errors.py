@@ -225,6 +225,13 @@ class RestaurantNotFound(NotFound):
     code = "restaurant_not_found"
 
 
+class RestaurantTaken(KassaError):
+    """A new restaurant's id is already a restaurant's (of this or another organisation)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "restaurant_exists"
+
+
 class MenuItemUnknown(KassaError):
     code = "menu_item_unknown"
 

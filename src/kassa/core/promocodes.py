@@ -106,7 +106,7 @@ def code_key(code: str) -> str:
 
 def validate_promo(promo: PromoCode) -> None:
     """An organiser's code must make sense before it is stored."""
-    if not promo.code.strip() or len(promo.code) > MAX_CODE_LENGTH:
+    if not promo.code.strip() or len(promo.key) > MAX_CODE_LENGTH:
         raise PromoCodeInvalid(f"code must have 1 to {MAX_CODE_LENGTH} characters")
     if promo.value <= 0:
         raise PromoCodeInvalid("discount must be more than zero")

@@ -43,6 +43,11 @@ from kassa.web.responses import Json
 
 router = APIRouter(default_response_class=Json)
 DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
+# Bounds where numbers enter: a line's quantity (stock is kept in thousandths, a BIGINT), a
+# price (the menu's columns), and any number the order keeps as sent (a JSON column).
+MAX_QUANTITY = Decimal(100_000)
+MAX_PRICE = Decimal("9999999999.99")
+MAX_EXPONENT = 64
 
 
 def rfc3339(moment: datetime) -> str:
@@ -53,10 +58,25 @@ async def _client(request: Request, ctx: Any) -> Client:
     return await app.authenticate(ctx.db, request.headers.get("authorization"), ctx.clock())
 
 
+def _int(text: str) -> int:
+    number = int(text)
+    if not -(2**63) <= number < 2**63:
+        raise DeliveryRequestInvalid(f"number {text[:20]}... is out of range")
+    return number
+
+
+def _float(text: str) -> Decimal:
+    number = Decimal(text)
+    if abs(number.adjusted()) > MAX_EXPONENT:
+        raise DeliveryRequestInvalid(f"number {text[:20]} is out of range")
+    return number
+
+
 async def _json(request: Request) -> dict[str, Any]:
+    """The body as sent, numbers exact (Decimal) and within what a JSON column keeps."""
     raw = await request.body()
     try:
-        data = json.loads(raw or b"{}", parse_float=Decimal)
+        data = json.loads(raw or b"{}", parse_float=_float, parse_int=_int)
     except ValueError:
         raise DeliveryRequestInvalid("Malformed JSON in request body") from None
     if not isinstance(data, dict):
@@ -64,7 +84,8 @@ async def _json(request: Request) -> dict[str, Any]:
     return data
 
 
-def _decimal(value: Any, what: str) -> Decimal:
+def _decimal(value: Any, what: str, most: Decimal) -> Decimal:
+    """A finite number of at most `most` (in size: a sign is the caller's to check)."""
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
         raise DeliveryRequestInvalid(f"{what} must be a number")
     try:
@@ -73,6 +94,8 @@ def _decimal(value: Any, what: str) -> Decimal:
         raise DeliveryRequestInvalid(f"{what} must be a number") from None
     if not number.is_finite():
         raise DeliveryRequestInvalid(f"{what} must be a number")
+    if abs(number) > most:
+        raise DeliveryRequestInvalid(f"{what} must be at most {most}")
     return number
 
 
@@ -82,9 +105,11 @@ def _extra(item: dict[str, Any], index: int) -> Decimal:
     for mod in item.get("modifications") or []:
         if not isinstance(mod, dict):
             raise DeliveryRequestInvalid(f"items[{index}].modifications is not valid")
-        extra += _decimal(mod.get("price", 0), "modification price") * _decimal(
-            mod.get("quantity", 1), "modification quantity"
-        )
+        price = _decimal(mod.get("price", 0), "modification price", MAX_PRICE)
+        quantity = _decimal(mod.get("quantity", 1), "modification quantity", MAX_QUANTITY)
+        if price < 0 or quantity < 0:
+            raise DeliveryRequestInvalid(f"items[{index}].modifications must not be negative")
+        extra += price * quantity
     return money(extra)
 
 
@@ -97,7 +122,7 @@ def basket(body: dict[str, Any]) -> list[Wanted]:
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise DeliveryRequestInvalid(f"items[{index}].id is required")
-        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity")
+        quantity = _decimal(item.get("quantity"), f"items[{index}].quantity", MAX_QUANTITY)
         wanted.append(Wanted(item["id"], quantity, _extra(item, index)))
     return wanted
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from kassa.app import delivery as app
 from kassa.core.delivery import Line, MenuItem, Status
-from kassa.core.errors import ActionForbidden
+from kassa.core.errors import ActionForbidden, QueryInvalid
 from kassa.core.tenancy import Principal
 from kassa.faces.ticketing.schemas import _Body
 from kassa.web.deps import Caller, Ctx
@@ -126,7 +126,10 @@ async def kitchen_step(order_id: str, body: StepIn, who: Caller, ctx: Ctx) -> An
 @router.get("/orders", tags=ADMIN)
 async def list_orders(who: Caller, ctx: Ctx, status: str | None = None) -> Any:
     _organiser(who)
-    statuses = [Status(s) for s in (status or "").split(",") if s]
+    try:
+        statuses = [Status(s) for s in (status or "").split(",") if s]
+    except ValueError:
+        raise QueryInvalid(f"status must be of {', '.join(Status)}") from None
     found = await app.orders(ctx.db, who.org_id, statuses)
     return [
         {

@@ -101,7 +101,8 @@ def render_pages(prefix: str, renderer: PageRenderer) -> None:
     _pages[prefix] = renderer
 
 
-async def _respond(request: Request, status: int, reason: str, code: str, **extra: Any) -> Response:
+async def respond(request: Request, status: int, reason: str, code: str, **extra: Any) -> Response:
+    """An error in the format of the face (or console page) that owns the request's path."""
     path = request.url.path
     for prefix, renderer in _pages.items():
         if path == prefix or path.startswith(prefix + "/"):
@@ -119,7 +120,7 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _kassa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
-    return await _respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code)
+    return await respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -127,18 +128,18 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     problems = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            return await _respond(request, 400, "Malformed JSON in request body", "json_invalid")
+            return await respond(request, 400, "Malformed JSON in request body", "json_invalid")
         problems.append({"field": _field(tuple(err.get("loc", ()))), "msg": err.get("msg", "")})
     first = problems[0] if problems else {"field": "body", "msg": "invalid"}
     reason = f"{first['field']}: {first['msg']}"
-    return await _respond(request, 400, reason, "validation_failed", fields=problems)
+    return await respond(request, 400, reason, "validation_failed", fields=problems)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     reason = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return await _respond(request, exc.status_code, reason, code)
+    return await respond(request, exc.status_code, reason, code)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from kassa.app import idempotency
 from kassa.app.db import Database
 from kassa.core.errors import DatabaseUnavailable
 from kassa.web import errors
+from kassa.web.guard import read_body, replay_body
 
 HEADER = b"idempotency-key"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -66,7 +67,7 @@ class Idempotency:
                 "idempotency_key_invalid",
             )
             return
-        body = await _read(receive)
+        body = await read_body(receive)
         credential = headers.get(b"authorization", b"") or _shop(body)
         caller = hashlib.sha256(credential).hexdigest()
         fingerprint = hashlib.sha256(
@@ -101,7 +102,7 @@ class Idempotency:
             await send(message)
 
         try:
-            await self.app(scope, _replay(body, receive), capture)
+            await self.app(scope, replay_body(body, receive), capture)
         finally:
             await idempotency.finish(
                 db, caller, key, captured["status"], captured["content_type"], captured["body"]
@@ -125,31 +126,6 @@ def _shop(body: bytes) -> bytes:
         return b""
     shop = data.get("shop_id") if isinstance(data, dict) else None
     return f"shop:{shop}".encode() if shop else b""
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 async def _send(

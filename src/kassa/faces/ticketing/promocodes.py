@@ -5,12 +5,12 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from kassa.app import promocodes as promo_app
 from kassa.core.money import render
 from kassa.core.promocodes import DiscountKind, PromoCode
-from kassa.faces.ticketing.schemas import ObjectId, _Body
+from kassa.faces.ticketing.schemas import Moment, ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.faces.ticketing.wire_v2 import promo_discount, v2_time
 from kassa.web.deps import Caller, Ctx
@@ -49,8 +49,8 @@ class TicketsCount(_Body):
 
 
 class LifetimeOpen(_Body):
-    start: AwareDatetime | None = None
-    finish: AwareDatetime | None = None
+    start: Moment | None = None
+    finish: Moment | None = None
 
 
 class PromoCreate(_Body):

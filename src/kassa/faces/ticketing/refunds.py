@@ -4,14 +4,14 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from kassa.app import refunds as refunds_app
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import render
 from kassa.core.orders import MAX_TICKETS_PER_ORDER
 from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus
-from kassa.faces.ticketing.schemas import ObjectId
+from kassa.faces.ticketing.schemas import Moment, ObjectId
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX, _Body
 from kassa.faces.ticketing.v2 import _csv, created_range
 from kassa.faces.ticketing.wire_v2 import v2_time
@@ -27,7 +27,7 @@ class RefundCreate(_Body):
     order: ObjectId
     culprit: Literal["user", "org"]
     tickets: Annotated[list[ObjectId], Field(max_length=MAX_TICKETS_PER_ORDER)]
-    requested_at: AwareDatetime | None = None
+    requested_at: Moment | None = None
     policy: Literal["general", "law_ru_193"] = "general"
 
 

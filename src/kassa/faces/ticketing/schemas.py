@@ -1,9 +1,18 @@
 """Request bodies of the v1 API. Types are strict: a count is an integer, never "1" or 1.5."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from kassa.core.orders import MAX_TICKETS_PER_ORDER
 
@@ -11,6 +20,23 @@ ObjectId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{24}$")]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_TICKETS_PER_ORDER)]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
+
+
+def in_utc_range(moment: datetime) -> datetime:
+    """A moment that has a UTC time: 9999-12-31T23:00-05:00 has none (a ValueError)."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time must lie between the years 1 and 9999 in UTC") from None
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc_range)]
+Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# The venues table holds the ISO 3166-1 alpha-2 code; "ru" is taken as "RU".
+Country = Annotated[
+    str, StringConstraints(pattern=r"^([A-Za-z]{2})?$", to_upper=True, max_length=2)
+]
 
 
 def _flag(value: Any) -> Any:
@@ -65,8 +91,8 @@ class TitleIn(_Body):
 
 
 class LifetimeIn(_Body):
-    start: AwareDatetime
-    finish: AwareDatetime
+    start: Moment
+    finish: Moment
 
 
 class EventCreate(_Body):
@@ -74,7 +100,7 @@ class EventCreate(_Body):
 
     title: TitleIn
     lifetime: LifetimeIn
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    timezone: Timezone = "UTC"
     status: Literal["draft", "public", "cancelled", "archived"] = "draft"
     venue: ObjectId | None = None
     age_rating: Annotated[int, Field(strict=True, ge=0, le=21)] = 0
@@ -83,7 +109,7 @@ class EventCreate(_Body):
 class EventPatch(_Body):
     title: TitleIn | None = None
     lifetime: LifetimeIn | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    timezone: Timezone | None = None
     status: Literal["draft", "public", "cancelled", "archived"] | None = None
     venue: ObjectId | None = None
     age_rating: Annotated[int, Field(strict=True, ge=0, le=21)] | None = None
@@ -109,13 +135,13 @@ class RuleCreate(_Body):
     """A price for a time window [start, finish); an open end means until the event ends."""
 
     price: Amount
-    start: AwareDatetime | None = None
-    finish: AwareDatetime | None = None
+    start: Moment | None = None
+    finish: Moment | None = None
 
 
 class VenueCreate(_Body):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
-    address: Text = ""
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    timezone: Timezone = "UTC"
+    address: Annotated[str, StringConstraints(max_length=500)] = ""
     city: Annotated[str, StringConstraints(max_length=200)] = ""
-    country: Annotated[str, StringConstraints(max_length=200)] = ""
+    country: Country = ""

@@ -21,7 +21,11 @@ PAGE_SIZE_MAX = 200
 RawKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 # The docs say every raw value is a string of at most 128 characters, and their own example
 # sends a bool and an int; Kassa takes short strings and those scalars, nothing nested.
-RawValue = Annotated[str, StringConstraints(max_length=128)] | StrictBool | StrictInt
+RawValue = (
+    Annotated[str, StringConstraints(max_length=128)]
+    | StrictBool
+    | Annotated[StrictInt, Field(ge=-(2**63), lt=2**63)]
+)
 
 
 class _Body(BaseModel):

@@ -324,6 +324,9 @@ def _range(value: str | None) -> tuple[datetime | None, datetime | None]:
         return None, None
     try:
         moments = [datetime.fromisoformat(p.replace(" ", "+")) for p in parts]
+        for moment in moments:
+            if moment.tzinfo is not None:
+                schemas.in_utc_range(moment)
     except ValueError:
         raise QueryInvalid("created_at must be `<iso>,<iso>`") from None
     if any(m.tzinfo is None for m in moments) or len(moments) > 2:

@@ -18,6 +18,7 @@ from kassa.core.errors import ExpiredAfterNotChangeable, QueryInvalid
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.promocodes import PromoFailure
 from kassa.faces.ticketing import schemas_v2, wire_v2
+from kassa.faces.ticketing.schemas import in_utc_range
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -193,9 +194,9 @@ def created_range(value: str | None) -> tuple[datetime | None, datetime | None]:
     for part in parts:
         try:
             moment = datetime.fromisoformat(part)
+            moments.append(in_utc_range(moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
         except ValueError:
             raise QueryInvalid(f"created_at: not a time: {part!r}") from None
-        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     if not moments:
         return None, None
     return moments[0], moments[1] if len(moments) > 1 else None
