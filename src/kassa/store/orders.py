@@ -115,7 +115,20 @@ class OrdersRepo:
         return await self._one(order_id, lock=False)
 
     async def _one(self, order_id: str, *, lock: bool) -> Order | None:
-        """The order and its lines in one round trip (the lock, if any, is on the order row)."""
+        """The order and its lines in one round trip, after taking the lock, if any, in a
+        statement of its own.
+
+        Hazard: locking in the same statement as the join would be wrong on PostgreSQL. When
+        another change commits between the statement's snapshot and the lock, PostgreSQL
+        re-reads only the locked order row (EvalPlanQual) and joins it with the lines of the
+        old snapshot, so a change could start from tickets the order no longer holds. In READ
+        COMMITTED the read after the lock sees every change committed before it.
+        """
+        if lock:
+            locking = select(orders.c.id).where(orders.c.id == order_id)
+            found = await self._conn.execute(locking.with_for_update(nowait=True))
+            if found.first() is None:
+                return None
         query = (
             select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
             .select_from(
@@ -126,8 +139,6 @@ class OrdersRepo:
             .where(orders.c.id == order_id)
             .order_by(order_lines.c.id)
         )
-        if lock:
-            query = query.with_for_update(nowait=True, of=orders)
         rows = (await self._conn.execute(query)).all()
         if not rows:
             return None
