@@ -224,6 +224,20 @@ class RestaurantNotFound(NotFound):
     code = "restaurant_not_found"
 
 
+class RestaurantIdTaken(KassaError):
+    """A new restaurant's id is already used (ids are global: the answer says no more)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "restaurant_exists"
+
+
+class ShopUnknown(KassaError):
+    """A request body names a loyalty shop that is not the caller's (missing or another
+    organisation's: the same answer): 400."""
+
+    code = "shop_unknown"
+
+
 class MenuItemUnknown(KassaError):
     code = "menu_item_unknown"
 
