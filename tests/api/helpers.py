@@ -2,13 +2,14 @@
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import Table, select, text
 
 from kassa.app import catalog, tenants
 from kassa.core.catalog import EventStatus
@@ -40,6 +41,8 @@ STATE_TABLES = (
     tables.audit_log,
     tables.outbox,
 )
+# Every table of the schema: for checks that span the faces (loyalty, delivery, console...).
+EVERY_TABLE = tuple(tables.metadata.sorted_tables)
 
 
 def order_url(order_id: str) -> str:
@@ -123,13 +126,15 @@ def assert_v1_error(response: httpx.Response, status: int, code: str | None = No
         assert body["code"] == code, body
 
 
-async def db_state(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order."""
+async def db_state(
+    db: Database, of: Sequence[Table] = STATE_TABLES
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table named (default: the ticketing ones), in primary-key order."""
     state: dict[str, list[tuple[Any, ...]]] = {}
     async with db.engine.connect() as conn:
         if db.is_sqlite:
             conn = await conn.execution_options(kassa_write=False)
-        for table in STATE_TABLES:
+        for table in of:
             query = select(table).order_by(*table.primary_key.columns)
             state[table.name] = [tuple(row) for row in await conn.execute(query)]
     return state

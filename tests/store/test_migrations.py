@@ -174,7 +174,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0009_operators"
+    assert migrate.head() == "0010_restaurant_shop_fk"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -351,3 +351,48 @@ def test_expression_indexes_exist_and_serve_the_console_search(url: str) -> None
     names, plan = on_connection(url, read)
     assert names >= migrate.EXPRESSION_INDEXES
     assert "ix_orders_buyer_email" in plan, plan
+
+
+def test_restaurant_shop_key_detaches_dangling_and_foreign_shops(url: str) -> None:
+    """0010 adds restaurants.shop_id -> loyalty_shops.id over a database that has a restaurant
+    naming a shop that never existed and one naming another organisation's shop (what the API
+    let a tenant write before): both are detached, a restaurant's own shop stays."""
+    migrate.upgrade(url, "0009_operators")
+    now = datetime.now(UTC).isoformat(" ")
+
+    def seed(conn: Connection) -> None:
+        for org in ("org_a", "org_b"):
+            conn.exec_driver_sql(
+                "INSERT INTO organisations (id, name, fee_percent, fee_fixed, created_at)"
+                f" VALUES ('{org}', '{org}', 0, 0, '{now}')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO loyalty_shops (id, org_id, name, secret_hash, program, created_at)"
+                f" VALUES ('shop_{org}', '{org}', 'Shop', 'x', '{{}}', '{now}')"
+            )
+        for restaurant, org, shop in (
+            ("own", "org_a", "'shop_org_a'"),
+            ("none", "org_a", "NULL"),
+            ("dangling", "org_a", "'no_such_shop'"),
+            ("foreign", "org_b", "'shop_org_a'"),
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO restaurants (id, org_id, title, address, shop_id, created_at)"
+                f" VALUES ('{restaurant}', '{org}', 'R', '', {shop}, '{now}')"
+            )
+        conn.commit()
+
+    on_connection(url, seed)
+    migrate.upgrade(url)
+
+    def shops(conn: Connection) -> dict[str, str | None]:
+        rows = conn.exec_driver_sql("SELECT id, shop_id FROM restaurants").all()
+        return {row[0]: row[1] for row in rows}
+
+    assert on_connection(url, shops) == {
+        "own": "shop_org_a",
+        "none": None,
+        "dangling": None,
+        "foreign": None,
+    }
+    assert differences(url) == []

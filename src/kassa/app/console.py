@@ -15,7 +15,7 @@ from kassa.core.audit import AuditEntry
 from kassa.core.catalog import Event
 from kassa.core.console import DayPoint, OrderFilter, OrderRow, SetCounts
 from kassa.core.delivery import DeliveryOrder, Restaurant, Status
-from kassa.core.errors import ActionForbidden, EventNotFound, OrderNotFound
+from kassa.core.errors import ActionForbidden, EventNotFound, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Shop
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
@@ -216,6 +216,15 @@ async def shops(db: Database, operator: Operator) -> list[Shop]:
     if operator.restaurant_id is not None:
         return []
     return [s for s in found if operator.shop_id in (None, s.id)]
+
+
+async def shop(db: Database, operator: Operator, shop_id: str) -> Shop:
+    """A shop the operator may act in; another organisation's (or one they are not narrowed
+    to) is not found, exactly like one that does not exist."""
+    for found in await shops(db, operator):
+        if found.id == shop_id:
+            return found
+    raise LoyaltyNotFound(f"Shop {shop_id} not found")
 
 
 # The kitchen board's columns, and the step each card's button takes.

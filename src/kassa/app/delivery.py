@@ -42,6 +42,7 @@ from kassa.core.errors import (
     RestaurantNotFound,
     RestaurantTaken,
     RestaurantUnknown,
+    ShopUnknown,
 )
 from kassa.core.money import money
 from kassa.store.db import Database, UnitOfWork
@@ -111,10 +112,13 @@ async def add_restaurant(
     restaurant_id: str | None = None,
     shop_id: str | None = None,
 ) -> Restaurant:
+    """A restaurant of the organisation, optionally earning in one of its loyalty shops."""
     restaurant = Restaurant(restaurant_id or new_id(now), org_id, title, address, shop_id)
     taken = RestaurantTaken(f"Restaurant id {restaurant.id} is taken")
     try:
         async with db.unit_of_work() as uow:
+            if shop_id is not None:
+                await _own_shop(uow, org_id, shop_id)
             if await uow.delivery.restaurant(restaurant.id) is not None:
                 raise taken
             await uow.delivery.add_restaurant(restaurant, now)
@@ -122,6 +126,14 @@ async def add_restaurant(
     except IntegrityError:  # the same id raced in from another request
         raise taken from None
     return restaurant
+
+
+async def _own_shop(uow: UnitOfWork, org_id: str, shop_id: str) -> None:
+    """A shop a restaurant names must be its organisation's; another's is as unknown as a
+    missing one (else a tenant could pay bonuses into another tenant's shop)."""
+    shop = await uow.loyalty.shop(shop_id)
+    if shop is None or shop.org_id != org_id:
+        raise ShopUnknown(f"Loyalty shop {shop_id} not found")
 
 
 async def put_menu(db: Database, org_id: str, restaurant_id: str, items: list[MenuItem]) -> None:
@@ -326,8 +338,8 @@ async def _earn(uow: UnitOfWork, order: DeliveryOrder, now: datetime) -> None:
     if restaurant is None or restaurant.shop_id is None:
         return
     shop = await uow.loyalty.shop(restaurant.shop_id)
-    if shop is None:
-        return
+    if shop is None or shop.org_id != order.org_id:
+        return  # never another organisation's shop, whatever an old row says
     info = order.request.get("deliveryInfo") or {}
     phone = member_phone({"phone": info.get("realPhoneNumber") or info.get("phoneNumber")})
     paid = order.price_of(order.quantities())

@@ -15,7 +15,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from kassa.app.ids import new_id
-from kassa.core.errors import ActionForbidden, OperatorBusy, OperatorInvalid, SignInFailed
+from kassa.core.errors import (
+    ActionForbidden,
+    NotFound,
+    OperatorBusy,
+    OperatorInvalid,
+    SignInFailed,
+)
 from kassa.core.operators import Operator, Session
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database
@@ -223,8 +229,8 @@ async def disable_in_org(db: Database, admin: Operator, operator_id: str, now: d
         raise OperatorInvalid("you cannot disable your own account")
     async with db.unit_of_work() as uow:
         found = {o.id: o for o in await uow.operators.of_org(admin.org_id)}
-        if operator_id not in found:
-            raise OperatorInvalid("no such operator in your organisation")
+        if operator_id not in found:  # another organisation's is as missing as no one
+            raise NotFound(f"Operator {operator_id} not found")
         await uow.operators.disable(operator_id, now)
         await uow.commit()
 

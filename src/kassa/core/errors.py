@@ -232,6 +232,13 @@ class RestaurantTaken(KassaError):
     code = "restaurant_exists"
 
 
+class ShopUnknown(KassaError):
+    """A request body names a loyalty shop that is not the caller's (missing or another
+    organisation's: the same answer): 400."""
+
+    code = "shop_unknown"
+
+
 class MenuItemUnknown(KassaError):
     code = "menu_item_unknown"
 

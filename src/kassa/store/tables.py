@@ -430,7 +430,9 @@ restaurants = Table(
     Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
     Column("title", String(200), nullable=False),
     Column("address", String(500), nullable=False),
-    Column("shop_id", String(32)),  # a loyalty shop whose members earn on delivered orders
+    # A loyalty shop of the same organisation whose members earn on delivered orders (the
+    # app checks the organisation; the key checks the shop exists).
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id")),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

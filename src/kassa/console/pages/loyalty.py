@@ -33,13 +33,11 @@ async def loyalty_page(
 async def loyalty_adjust(request: Request, shop_id: str, phone: str, me: Me, ctx: Ctx) -> Response:
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
-    shops = {s.id: s for s in await console.shops(ctx.db, me.operator)}
-    if shop_id not in shops:
-        raise ActionForbidden("Not your shop")
+    shop = await console.shop(ctx.db, me.operator, shop_id)
     reason = forms.text(form, "reason")
     await loyalty.adjust_bonuses(
         ctx.db,
-        shops[shop_id],
+        shop,
         phone,
         forms.amount(forms.text(form, "amount"), "amount"),
         f"{reason} (by {me.operator.email})" if reason else "",
