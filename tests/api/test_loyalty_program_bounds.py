@@ -114,3 +114,17 @@ async def test_a_program_at_its_bounds_still_serves_join_adjust_and_confirm(
     await ok(client, "apply", order_id="BOUNDS-1", cart_items=cart(("coffee", "3000", 2)), **body)
     await ok(client, "confirm", order_id="BOUNDS-1")
     await ok(client, "cancel", order_id="BOUNDS-1")
+
+
+async def test_a_promo_code_that_outgrows_its_column_when_upper_cased_is_refused(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    """Codes are stored upper-cased, and "ß" upper-cases to "SS": 64 of them are 128."""
+    body = {"code": "ß" * 64, "kind": "fix", "value": 100}
+    answer = await client.post(f"{ADMIN}/promo_codes", json=body, headers=ORGANISER)
+    assert answer.status_code == 400, answer.text
+    fits = await client.post(
+        f"{ADMIN}/promo_codes", json={**body, "code": "ß" * 32}, headers=ORGANISER
+    )
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["code"] == "SS" * 32

@@ -105,7 +105,7 @@ async def add_promo_code(
     """A shop-wide promo code (`fix` money or `percent`); returns its id."""
     if kind not in ("fix", "percent") or value <= 0 or (kind == "percent" and value > 100):
         raise LoyaltyInvalid("promo code: kind is fix|percent, value > 0 (percent <= 100)")
-    if not code.strip() or len(code) > 64:
+    if not code.strip() or len(code.strip().upper()) > 64:  # stored upper-cased: "ß" is "SS"
         raise LoyaltyInvalid("promo code: 1 to 64 characters")
     promo_id = new_id(now)
     async with db.unit_of_work() as uow:
