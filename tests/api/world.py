@@ -16,7 +16,7 @@ from kassa.app import catalog, delivery, demo, loyalty, operators, promocodes, r
 from kassa.app.orders import Holds, OrderChange, apply_change, place_order
 from kassa.app.outbox import drain
 from kassa.core.delivery import Client, MenuItem, Wanted
-from kassa.core.loyalty import program_from
+from kassa.core.loyalty_program import program_from
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.promocodes import DiscountKind
 from kassa.core.tenancy import Principal
@@ -72,20 +72,27 @@ class Side:
     def shop_auth(self) -> dict[str, str]:
         return {"shop_id": self.shop, "shop_secret": self.shop_secret}
 
-    def missing(self) -> "Side":
-        """The same shape with ids nobody has: what a request for a missing object names."""
+    def values(self) -> set[str]:
+        """Every id and code of the side."""
+        found = {v for v in vars(self).values() if isinstance(v, str)}
+        return found | set(self.operator_ids.values())
+
+    def missing(self, *others: "Side") -> "Side":
+        """The same shape with ids nobody has (none of `others`' either): what a request
+        naming a missing object names."""
+        taken = self.values().union(*(o.values() for o in others))
         unknown: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, str) and f.name not in ("tag", "shop_secret", "client_secret"):
-                unknown[f.name] = _unknown_like(value)
-        unknown["operator_ids"] = {k: _unknown_like(v) for k, v in self.operator_ids.items()}
+                unknown[f.name] = _unknown_like(value, taken)
+        unknown["operator_ids"] = {k: _unknown_like(v, taken) for k, v in self.operator_ids.items()}
         return replace(self, **unknown)  # type: ignore[arg-type]
 
 
-def _unknown_like(value: str) -> str:
-    """Another value of the same shape: its first character kept, then digit for digit and
-    hex letter for hex letter (an id, a phone, an eatsId stay valid, only nobody's)."""
+def _unknown_like(value: str, taken: set[str]) -> str:
+    """Another value of the same shape, not in `taken`: its first character kept, then digit
+    for digit and hex letter for hex letter (an id, a phone, an eatsId stay valid)."""
     for _ in range(100):
         made = value[:1] + "".join(
             secrets.choice("0123456789")
@@ -95,7 +102,7 @@ def _unknown_like(value: str) -> str:
             else c
             for c in value[1:]
         )
-        if made != value:
+        if made not in taken:
             return made
     return value + "0"  # nothing in it to vary (a code of capitals): one character more
 
