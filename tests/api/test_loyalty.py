@@ -499,3 +499,19 @@ async def test_racing_applies_never_overspend_a_certificate(
     assert empty["certificates_failed"] == [
         {"code": demo.CERTIFICATE, "message": "Certificate balance is empty"}
     ]
+
+
+async def test_an_event_is_unlinked_only_through_the_shop_it_is_linked_to(
+    client: httpx.AsyncClient, shop: None
+) -> None:
+    linked = await client.put(f"{ADMIN}/events/{demo.V2_EVENT_ID}", headers=ORGANISER)
+    assert linked.status_code == 200, linked.text
+    other = await client.post(
+        "/api/v1/loyalty/shops", json={"name": "Second shop"}, headers=ORGANISER
+    )
+    assert other.status_code == 201, other.text
+    elsewhere = f"/api/v1/loyalty/shops/{other.json()['shop_id']}/events/{demo.V2_EVENT_ID}"
+    refused = await client.delete(elsewhere, headers=ORGANISER)
+    assert refused.status_code == 404, refused.text
+    still = await client.delete(f"{ADMIN}/events/{demo.V2_EVENT_ID}", headers=ORGANISER)
+    assert still.status_code in (200, 204), still.text

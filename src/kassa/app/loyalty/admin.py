@@ -80,7 +80,10 @@ async def link_event(
     *,
     unlink_event: str | None = None,
 ) -> None:
-    """Attach the organiser's event to its shop (done ticket orders earn bonuses there)."""
+    """Attach the organiser's event to its shop (done ticket orders earn bonuses there), or
+    detach it from that shop."""
+    if not principal.is_organiser:
+        raise LoyaltyNotFound(f"Shop {shop_id} not found")
     async with db.unit_of_work() as uow:
         shop = await uow.loyalty.shop(shop_id)
         if shop is None or shop.org_id != principal.org_id:
@@ -89,6 +92,10 @@ async def link_event(
         if target is None:
             raise LoyaltyInvalid("an event is needed")
         await own_event(uow, principal, target)
+        if event_id is None:  # unlink only from this shop, never from another one
+            linked = await uow.loyalty.shop_of_event(target)
+            if linked is None or linked.id != shop_id:
+                raise LoyaltyNotFound(f"Event {target} is not linked to shop {shop_id}")
         await uow.loyalty.link_event(target, shop_id if event_id else None)
         await uow.commit()
 
