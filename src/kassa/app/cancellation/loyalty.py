@@ -41,6 +41,10 @@ class LoyaltyOrders:
             order = await uow.loyalty.order(who.shop_id, order_id, lock=lock)
         if order is None:
             order = await uow.loyalty.order_by_id(order_id, lock=lock)
+        if order is not None and lock and order.member_id:
+            # A member's spends serialise on the member row: take it before planning, so the
+            # plan and its application read the same balances.
+            await uow.loyalty.member(order.shop_id, member_id=order.member_id, lock=True)
         if order is None or who is None:
             return order
         if not who.is_organiser or who.restaurant_id or who.shop_id not in (None, order.shop_id):
@@ -88,13 +92,10 @@ class LoyaltyOrders:
         self, uow: UnitOfWork, order: LoyaltyOrder, plan: Plan, actor: str, now: datetime
     ) -> LoyaltyOrder:
         shop = await _shop(uow, order)
-        if order.member_id:  # spends of one member serialise on the member row
-            await uow.loyalty.member(shop.id, member_id=order.member_id, lock=True)
-        note = "change" if plan.partial else "cancel"
-        rows = checkout.ledger_rows(shop, order.order_id, list(plan.ledger), now, note)
-        await uow.loyalty.append(shop.id, rows)
         if plan.partial:
             return await _apply_partial(uow, shop, order, plan, now)
+        rows = checkout.ledger_rows(shop, order.order_id, list(plan.ledger), now, "cancel")
+        await uow.loyalty.append(shop.id, rows)
         await _apply_coupons(uow, shop, order, now)
         order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
         await uow.loyalty.save_order(order)
@@ -177,7 +178,11 @@ async def _apply_partial(
     uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, plan: Plan, now: datetime
 ) -> LoyaltyOrder:
     smaller = checkout.without_items(order, {x.id: x.quantity for x in plan.items})
+    # The new figures are those the plan was computed from: read before the plan's moves are
+    # appended (after them, what the order holds would count twice as available).
     new_req, _target, payload = await checkout.change_plan(uow, shop, order, smaller, now)
+    rows = checkout.ledger_rows(shop, order.order_id, list(plan.ledger), now, "change")
+    await uow.loyalty.append(shop.id, rows)
     order = replace(
         order, request={**order.request, **new_req.as_dict()}, result=payload, updated_at=now
     )
