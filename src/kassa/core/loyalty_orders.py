@@ -153,24 +153,28 @@ class LedgerRow:
         note: str | None = None,
     ) -> "LedgerRow":
         """Bonuses earned outside an order (a welcome gift)."""
-        return cls(
-            account="bonus",
-            entry=Entry.EARN,
-            amount=amount,
-            at=at,
-            member_id=member_id,
-            expires_at=expires_at,
-            note=note,
-        )
+        return cls._bonus(Entry.EARN, member_id, amount, at, expires_at, note)
 
     @classmethod
     def adjust(
         cls, member_id: str, amount: Decimal, at: datetime, expires_at: datetime | None, note: str
     ) -> "LedgerRow":
         """An operator's correction of a member's bonuses."""
+        return cls._bonus(Entry.ADJUST, member_id, amount, at, expires_at, note)
+
+    @classmethod
+    def _bonus(
+        cls,
+        entry: Entry,
+        member_id: str,
+        amount: Decimal,
+        at: datetime,
+        expires_at: datetime | None,
+        note: str | None,
+    ) -> "LedgerRow":
         return cls(
             account="bonus",
-            entry=Entry.ADJUST,
+            entry=entry,
             amount=amount,
             at=at,
             member_id=member_id,

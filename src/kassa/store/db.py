@@ -211,7 +211,7 @@ class UnitOfWork(Repositories):
         try:
             if not self._committed:
                 await self._conn.rollback()
-        except Exception:
+        except (sa_exc.SQLAlchemyError, OSError):  # the lost connection cannot roll back
             if not lost:
                 raise
         finally:

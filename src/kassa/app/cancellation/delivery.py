@@ -12,7 +12,7 @@ from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record_event
 from kassa.core.cancellation import OrderKind, Plan, Released, version_of
 from kassa.core.delivery import DeliveryOrder, Status, ensure_move, returns_stock
-from kassa.core.errors import ErrorKind, OrderNotChangeable
+from kassa.core.errors import OrderNotChangeable
 from kassa.core.tenancy import Principal
 from kassa.store.db import UnitOfWork, json_dumps
 from kassa.store.delivery import line_json
@@ -142,6 +142,3 @@ def _partial(order: DeliveryOrder, items: Mapping[str, Decimal]) -> Plan:
     order.take_out(items)
     back = tuple(Released(i, order.name_of(i), q) for i, q in items.items())
     return _plan(order, order.status.value, back, order.price_of(items), partial=True)
-
-
-__all__ = ["DeliveryOrders", "ErrorKind", "delivery_version"]

@@ -20,7 +20,7 @@ from kassa.core.cancellation import (
     Released,
     plan_ledger_moves,
 )
-from kassa.core.errors import OrderNotChangeable
+from kassa.core.errors import LoyaltyNotFound, OrderNotChangeable
 from kassa.core.loyalty import LoyaltyStatus, ensure_can_cancel
 from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Shop
 from kassa.core.money import money
@@ -129,7 +129,8 @@ class LoyaltyOrders:
 
 async def _shop(uow: UnitOfWork, order: LoyaltyOrder) -> Shop:
     shop = await uow.loyalty.shop(order.shop_id)
-    assert shop is not None  # orders.shop_id references shops
+    if shop is None:  # orders.shop_id references shops: only a broken database gets here
+        raise LoyaltyNotFound(f"Shop {order.shop_id} not found")
     return shop
 
 
