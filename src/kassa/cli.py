@@ -4,12 +4,12 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from kassa import logs
 from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
 from kassa.config import Settings
@@ -18,16 +18,18 @@ from kassa.core.loyalty import Program
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade
+from kassa.web.multiprocess import metrics_directory
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("KASSA_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     settings = Settings.from_env()
+    try:
+        logs.configure(settings.log_format, _log_level())
+    except ValueError as exc:
+        print(f"kassa: {exc}", file=sys.stderr)
+        return 2
     try:
         result: int = args.run(args, settings)
     except KassaError as exc:
@@ -260,16 +262,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print("Demo data created (these keys are public: demo only).", flush=True)
         print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
     print(f"Kassa on {base_url}  (API docs: {base_url}/docs)", flush=True)
-    uvicorn.run(
-        "kassa.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=os.environ.get("KASSA_LOG_LEVEL", "info").lower(),
-        access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
-        proxy_headers=True,
-    )
+    with metrics_directory(args.workers):  # the workers' counters, added up by /metrics
+        uvicorn.run(
+            "kassa.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=_log_level().lower(),
+            log_config=logs.config(settings.log_format, _log_level()),
+            access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
+            proxy_headers=True,
+        )
     return 0
+
+
+def _log_level() -> str:
+    return os.environ.get("KASSA_LOG_LEVEL", "INFO").upper()
 
 
 async def _seed(settings: Settings) -> bool:

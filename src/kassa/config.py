@@ -30,6 +30,8 @@ class Settings:
     delivery_token_ttl: timedelta = timedelta(hours=1)
     # How long an Idempotency-Key's answer is replayed; the worker purges older keys.
     idempotency_retention: timedelta = timedelta(hours=24)
+    # "text" (one readable line) or "json" (one JSON object a line, for a log collector).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -54,6 +56,7 @@ class Settings:
             idempotency_retention=timedelta(
                 hours=float(env.get("KASSA_IDEMPOTENCY_RETENTION_HOURS", 24))
             ),
+            log_format=(env.get("KASSA_LOG_FORMAT") or "text").strip().lower(),
             smtp=SmtpSettings(
                 host=env.get("KASSA_SMTP_HOST") or "localhost",
                 port=int(env.get("KASSA_SMTP_PORT", 25)),

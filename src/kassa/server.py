@@ -1,6 +1,7 @@
 """The ASGI app, assembled above the faces and the console: every face's router and the console
 on one FastAPI app, one error handler, the middleware and the OpenAPI document."""
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import kassa
 from kassa.app.clock import Clock, utcnow
 from kassa.app.db import Database, open_database
+from kassa.app.health import pool_use
 from kassa.config import Settings
 from kassa.console.common import PREFIX, STATIC
 from kassa.console.errors import error_page
@@ -29,11 +31,13 @@ from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
-from kassa.web import errors
+from kassa.web import errors, metrics
 from kassa.web.context import Context
 from kassa.web.guard import InputGuard
 from kassa.web.idempotency import Idempotency
+from kassa.web.ops import router as ops_router
 from kassa.web.responses import Json
+from kassa.web.telemetry import Telemetry
 
 
 class BodyLimit:
@@ -104,7 +108,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.observe_pool(*pool_use(database))
         yield
+        metrics.forget_process(os.getpid())
         if owned:
             await database.dispose()
 
@@ -128,16 +134,13 @@ def create_app(
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
     app.include_router(console_router)
+    app.include_router(ops_router)  # /healthz, /readyz, /metrics (and /health)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
     errors.render_pages(PREFIX, error_page)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
-
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": kassa.__version__}
 
     _document_idempotency(app)
     # Outermost last: security headers on every console answer, then the body bounded, then
@@ -146,6 +149,7 @@ def create_app(
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Telemetry, db=database)  # outermost: the request id covers all
     return app
 
 

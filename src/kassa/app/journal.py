@@ -1,8 +1,11 @@
-"""Every state change leaves an audit row and an outbox message in the same transaction."""
+"""Every state change leaves an audit row and an outbox message in the same transaction.
+
+The audit row names the HTTP request that made the change (`X-Request-Id`), when one did."""
 
 from datetime import datetime
 from typing import Any
 
+from kassa.app.trace import current_request_id
 from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderStatus
@@ -46,6 +49,7 @@ async def record(
             to_status=order.status.value,
             reason=reason,
             details=details or {},
+            request_id=current_request_id(),
         )
     )
     if action in PUBLISHED:
@@ -110,6 +114,7 @@ async def record_event(
             to_status=to_status,
             reason=reason,
             details=details or {},
+            request_id=current_request_id(),
         )
     )
     await uow.outbox.enqueue(

@@ -17,6 +17,7 @@ class AuditEntry:
     to_status: str | None
     reason: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None  # the HTTP request that made the change, if one did
 
 
 @dataclass(frozen=True)

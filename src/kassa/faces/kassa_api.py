@@ -34,6 +34,7 @@ async def timeline(order_id: str, who: Caller, ctx: Ctx) -> Any:
                 "to_status": e.to_status,
                 "reason": e.reason,
                 "details": e.details,
+                "request_id": e.request_id,
             }
             for e in entries
         ],

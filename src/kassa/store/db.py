@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from kassa.core.errors import DatabaseUnavailable
 from kassa.store.repos import Repositories
@@ -101,6 +102,15 @@ class Database:
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
+
+    def pool_use(self) -> tuple[int, int]:
+        """(connections checked out of this process's pool now, the most it may open)."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):  # pragma: no cover - every engine here pools
+            return 0, 0
+        # The pool keeps its overflow limit private; the budget is what README documents.
+        budget = pool.size() + max(getattr(pool, "_max_overflow", 0), 0)
+        return pool.checkedout(), budget
 
     def unit_of_work(self, *, write: bool = True) -> "UnitOfWork":
         """A transaction; `write=False` for reads that never take the SQLite write lock."""

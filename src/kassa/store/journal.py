@@ -32,6 +32,7 @@ class AuditRepo:
                 to_status=row.to_status,
                 reason=row.reason,
                 details=dict(row.details),
+                request_id=row.request_id,
             )
             for row in rows
         ]

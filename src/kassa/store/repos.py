@@ -7,6 +7,7 @@ from kassa.store.idempotency import IdempotencyRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
 from kassa.store.operators import OperatorsRepo
+from kassa.store.ops import OpsRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
 from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
@@ -31,3 +32,4 @@ class Repositories:
         self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)
         self.operators = OperatorsRepo(conn)
         self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)
+        self.ops = OpsRepo(conn, is_sqlite=is_sqlite)
