@@ -1,0 +1,177 @@
+"""Health, readiness, metrics and the request id, on the app in-process (SQLite and PostgreSQL).
+
+The same behaviour against a real `kassa serve` (two workers, JSON logs) is in
+tests/e2e/test_observability.py.
+"""
+
+import re
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from kassa.app import demo
+from kassa.config import Settings
+from kassa.server import create_app
+from kassa.store.db import Database
+from kassa.store.migrate import head, upgrade_async
+from kassa.web.metrics import route_of
+
+ORDERS = "/v2/resources/orders"
+GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one series of a scrape (0 when it is absent)."""
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return float(found.value)
+    return 0.0
+
+
+async def scrape(client: httpx.AsyncClient) -> str:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+async def reserve(client: httpx.AsyncClient, seller: dict[str, str], n: int) -> httpx.Response:
+    body = {"event": demo.V2_EVENT_ID, "random": {demo.V2_STALLS_SET_ID: n}}
+    return await client.post(ORDERS, headers=seller, json=body)
+
+
+async def test_healthz_answers_without_the_database_and_health_stays_an_alias(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/healthz", "/health"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+
+
+async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ready", "revision": head()}
+
+
+async def test_readyz_is_503_with_the_reason_when_the_database_is_unreachable() -> None:
+    nowhere = Database("postgresql://postgres@127.0.0.1:1/kassa", pool_size=1)
+    app = create_app(Settings(database_url="postgresql://postgres@127.0.0.1:1/kassa"), db=nowhere)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://kassa.test") as http:
+            assert (await http.get("/healthz")).status_code == 200
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["status"] == "unavailable"
+            assert "unreachable" in ready.json()["reason"]
+            scraped = await http.get("/metrics")  # the process's own metrics still answer
+            assert scraped.status_code == 200
+            assert sample(scraped.text, "kassa_database_up") == 0
+    finally:
+        await nowhere.dispose()
+
+
+async def test_readyz_is_503_on_a_database_behind_the_code(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    await upgrade_async(url, "0010_restaurant_shop_fk")
+    old = Database(url)
+    transport = httpx.ASGITransport(app=create_app(Settings(database_url=url), db=old))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://kassa.test") as http:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            body = ready.json()
+            assert body["revision"] == "0010_restaurant_shop_fk"
+            assert head() in body["reason"] and "kassa migrate" in body["reason"]
+            assert ready.headers["retry-after"]
+    finally:
+        await old.dispose()
+
+
+async def test_a_sane_request_id_is_kept_and_any_other_replaced(
+    client: httpx.AsyncClient,
+) -> None:
+    kept = await client.get("/healthz", headers={"X-Request-Id": "lb-7f3a:42.1_x"})
+    assert kept.headers["x-request-id"] == "lb-7f3a:42.1_x"
+    for bad in ("has spaces", "x" * 129, "<script>", ""):
+        replaced = await client.get("/healthz", headers={"X-Request-Id": bad})
+        assert GENERATED_ID.match(replaced.headers["x-request-id"]), bad
+    fresh = [(await client.get("/healthz")).headers["x-request-id"] for _ in range(2)]
+    assert fresh[0] != fresh[1]
+
+
+async def test_the_timeline_entry_names_the_request_that_made_the_change(
+    client: httpx.AsyncClient, seller: dict[str, str]
+) -> None:
+    placed = await client.post(
+        ORDERS,
+        headers={**seller, "X-Request-Id": "place-1"},
+        json={"event": demo.V2_EVENT_ID, "random": {demo.V2_STALLS_SET_ID: 1}},
+    )
+    assert placed.status_code == 200, placed.text
+    order_id = placed.json()["data"]["id"]
+    cancelled = await client.post(
+        f"/api/v1/orders/{order_id}/cancellation",
+        headers=seller,
+        json={"reason": "customer_request"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    timeline = await client.get(f"/api/v1/orders/{order_id}/timeline", headers=seller)
+    entries = {e["action"]: e["request_id"] for e in timeline.json()["timeline"]}
+    assert entries["order.placed"] == "place-1"
+    assert entries["order.canceled"] == cancelled.headers["x-request-id"]
+
+
+async def test_metrics_count_requests_by_route_template_and_read_the_database(
+    client: httpx.AsyncClient, seller: dict[str, str]
+) -> None:
+    before = await scrape(client)
+    held = await reserve(client, seller, 2)
+    assert held.status_code == 200, held.text
+    dropped = await reserve(client, seller, 1)
+    dropped_id = dropped.json()["data"]["id"]
+    cancel = await client.post(
+        f"/api/v1/orders/{dropped_id}/cancellation",
+        headers=seller,
+        json={"reason": "fraud_suspected", "comment": "a comment is not a label"},
+    )
+    assert cancel.status_code == 200, cancel.text
+    after = await scrape(client)
+
+    def placed(text: str) -> float:
+        labels = {"face": "ticketing", "method": "POST", "route": ORDERS, "status": "200"}
+        return sample(text, "kassa_http_requests_total", **labels)
+
+    assert placed(after) - placed(before) == 2
+    template = "/api/v1/orders/{order_id}/cancellation"
+    assert sample(after, "kassa_http_requests_total", face="kassa", route=template) >= 1
+    assert dropped_id not in after  # an id never becomes a label
+    assert sample(after, "kassa_http_request_duration_seconds_count", route=ORDERS) >= 2
+    assert sample(after, "kassa_orders", face="ticketing", status="executed") == 1
+    assert sample(after, "kassa_orders", face="ticketing", status="canceled") == 1
+    assert sample(after, "kassa_reservations_open") == 1
+    assert sample(after, "kassa_tickets_held") == 2
+    cancels = sample(after, "kassa_cancellations_total", face="ticketing", reason="fraud_suspected")
+    assert cancels == 1
+    assert sample(after, "kassa_outbox_backlog") >= 2  # order.placed x2, order.canceled
+    assert sample(after, "kassa_outbox_oldest_age_seconds") >= 0
+    assert sample(after, "kassa_database_up") == 1
+    assert sample(after, "kassa_db_pool_max") > 0
+
+
+def test_a_route_template_is_rebuilt_from_the_path_and_its_parameters() -> None:
+    def scope(url: str, **params: object) -> dict[str, object]:
+        return {"endpoint": object(), "path": url, "path_params": params}
+
+    assert route_of(scope("/v2/resources/orders/abc", order_id="abc")) == (
+        "/v2/resources/orders/{order_id}"
+    )
+    assert route_of(scope("/v1/a/x/b/x", first="x", second="x")) == "/v1/a/{first}/b/{second}"
+    assert route_of(scope("/console/static/css/app.css", path="css/app.css")) == (
+        "/console/static/{path}"
+    )
+    assert route_of({"path": "/no/such/page"}) == "unmatched"
