@@ -81,7 +81,13 @@ class KassaServer:
         assert not bad, "the server logged errors:\n" + "\n".join(bad[:20])
 
 
-def start_server(label: str, database_url: str, workers: int, log_dir: Path) -> KassaServer:
+def start_server(
+    label: str,
+    database_url: str,
+    workers: int,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> KassaServer:
     """`python -m kassa.cli serve` on a free port; returns once /health answers 200."""
     port = free_port()
     env = {
@@ -91,6 +97,7 @@ def start_server(label: str, database_url: str, workers: int, log_dir: Path) -> 
         "KASSA_LOG_LEVEL": "info",
         "KASSA_ACCESS_LOG": "0",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     stdout_path = log_dir / f"{label}.stdout.log"
     stderr_path = log_dir / f"{label}.stderr.log"

@@ -11,9 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import ColumnElement, Table, and_, case, func, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    inspect,
+    or_,
+    select,
+)
 
 from kassa.store.tables import (
     audit_log,
@@ -32,7 +42,11 @@ ORDER_TABLES: Mapping[str, Table] = {
     "delivery": delivery_orders,
     "loyalty": loyalty_orders,
 }
-OPEN_STATUSES = ("executed", "in_progress")  # ticket orders holding their tickets, unpaid
+OPEN_STATUSES = ("executed", "in_progress")
+# Alembic's own table (not part of the schema's metadata): one row, the revision.
+ALEMBIC_VERSION = Table(
+    "alembic_version", MetaData(), Column("version_num", String(32))
+)  # ticket orders holding their tickets, unpaid
 
 
 @dataclass(frozen=True)
@@ -125,10 +139,12 @@ class OpsRepo:
         return WebhookFigures(int(failing or 0), int(dead or 0))
 
     async def schema_revision(self) -> str | None:
-        """The Alembic revision the database is at; None if it was never migrated."""
-
-        def read(connection: Connection) -> str | None:
-            return MigrationContext.configure(connection).get_current_revision()
-
-        await self._conn.flush()
-        return await self._conn.conn.run_sync(read)
+        """The Alembic revision the database is at; None if it was never migrated. Read from
+        Alembic's version table directly: its MigrationContext logs two lines a call."""
+        has_table = await self._conn.conn.run_sync(
+            lambda sync: inspect(sync).has_table(ALEMBIC_VERSION.name)
+        )
+        if not has_table:
+            return None
+        revisions = list(await self._conn.scalars(select(ALEMBIC_VERSION.c.version_num)))
+        return revisions[0] if len(revisions) == 1 else None

@@ -13,6 +13,7 @@ the process that answers the scrape, at scrape time, and never written to those 
 
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from prometheus_client import (
     CollectorRegistry,
@@ -41,7 +42,7 @@ _FACE_OF_MODULE = {
 }
 
 # No `*_created` series: multiprocess mode has none, and one process alone shows the same.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry(auto_describe=True)  # this process's own metrics
 
 REQUESTS = Counter(
@@ -200,6 +201,7 @@ def exposition(figures: Figures | None) -> bytes:
     if path is None:
         own = generate_latest(REGISTRY)
     else:
+        _forget_dead_processes(path)
         every_process = CollectorRegistry()
         multiprocess.MultiProcessCollector(every_process, path=path)  # type: ignore[no-untyped-call]
         own = generate_latest(every_process)
@@ -213,3 +215,22 @@ def forget_process(pid: int) -> None:
     path = multiprocess_dir()
     if path is not None:
         multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
+
+
+def _forget_dead_processes(path: str) -> None:
+    """Drop the live gauges of workers gone without a word (uvicorn kills a worker that
+    stops answering it): all workers share this host, so a pid that is not running is gone."""
+    for gauge_file in Path(path).glob("gauge_live*_*.db"):
+        pid = gauge_file.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            forget_process(int(pid))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
