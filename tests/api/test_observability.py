@@ -4,6 +4,8 @@ The same behaviour against a real `kassa serve` (two workers, JSON logs) is in
 tests/e2e/test_observability.py.
 """
 
+import json
+import logging
 import re
 from pathlib import Path
 
@@ -11,11 +13,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from kassa.app import demo
+from kassa.app.trace import bind_request_id, unbind_request_id
 from kassa.config import Settings
+from kassa.logs import JsonFormatter, RequestIdFilter
 from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import head, upgrade_async
 from kassa.web.metrics import route_of
+from kassa.web.multiprocess import ENV, metrics_directory
 
 ORDERS = "/v2/resources/orders"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -175,3 +180,37 @@ def test_a_route_template_is_rebuilt_from_the_path_and_its_parameters() -> None:
         "/console/static/{path}"
     )
     assert route_of({"path": "/no/such/page"}) == "unmatched"
+
+
+def test_several_workers_get_an_empty_metrics_directory_of_their_own(tmp_path: Path) -> None:
+    env: dict[str, str] = {}
+    with metrics_directory(1, env) as none:
+        assert none is None and ENV not in env  # one process counts alone
+    with metrics_directory(2, env) as made:
+        assert made is not None and env[ENV] == made and Path(made).is_dir()
+    assert not Path(made).exists() and ENV not in env  # made here, removed here
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_123.db").write_bytes(b"an earlier run's")
+    (given / "notes.txt").write_text("not ours")
+    env = {ENV: str(given)}
+    with metrics_directory(1, env) as used:
+        assert used == str(given)
+        assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
+    assert given.is_dir() and env[ENV] == str(given)  # the operator's: left in place
+
+
+def test_json_log_lines_name_the_request() -> None:
+    formatter = JsonFormatter()
+    record = logging.LogRecord("kassa.http", logging.WARNING, __file__, 1, "slow %s", ("x",), None)
+    token = bind_request_id("req-9")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        unbind_request_id(token)
+    line = json.loads(formatter.format(record))
+    assert line["message"] == "slow x" and line["request_id"] == "req-9"
+    assert line["level"] == "WARNING" and line["logger"] == "kassa.http"
+    outside = logging.LogRecord("kassa.worker", logging.INFO, __file__, 1, "pass", (), None)
+    RequestIdFilter().filter(outside)
+    assert json.loads(formatter.format(outside))["request_id"] is None

@@ -85,7 +85,7 @@ async def readiness(db: Database) -> Readiness:
     if revision != expected:
         reason = (
             f"the database schema is at {revision or 'no revision'}, this code needs "
-            f"{expected}: run `kassa migrate`"
+            f"{expected}: run kassa migrate"
         )
         return Readiness(False, reason, revision, expected)
     return Readiness(True, None, revision, expected)
