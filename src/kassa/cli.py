@@ -272,8 +272,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_config=logs.config(settings.log_format, _log_level()),
             access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
             proxy_headers=True,
+            # uvicorn kills a worker that does not answer its ping within this; its default
+            # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
+            # killed again, it never serves.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
     return 0
+
+
+WORKER_HEALTHCHECK_S = 30
 
 
 def _log_level() -> str:
