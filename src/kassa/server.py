@@ -35,6 +35,7 @@ from kassa.web import errors, metrics
 from kassa.web.context import Context
 from kassa.web.guard import InputGuard
 from kassa.web.idempotency import Idempotency
+from kassa.web.openapi import finish
 from kassa.web.ops import router as ops_router
 from kassa.web.responses import Json
 from kassa.web.telemetry import Telemetry
@@ -142,7 +143,7 @@ def create_app(
     async def root() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
-    _document_idempotency(app)
+    _document(app)
     # Outermost last: security headers on every console answer, then the body bounded, then
     # its text checked, and only then an idempotency key looked up or the faces reached.
     app.add_middleware(Idempotency)
@@ -153,37 +154,20 @@ def create_app(
     return app
 
 
-IDEMPOTENCY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-    "description": (
-        "Makes the call safe to retry: the first answer is kept for 24 h and replayed (with "
-        "`Idempotent-Replayed: true`) to a retry with the same key and request; the same key "
-        "with another request is 422; a retry while the first call runs is 409."
-    ),
-}
-
-
-def _document_idempotency(app: FastAPI) -> None:
-    """The Idempotency middleware is invisible to FastAPI: name its header in the OpenAPI
-    document of every mutating operation."""
+def _document(app: FastAPI) -> None:
+    """FastAPI's document, finished by `kassa.web.openapi` with what FastAPI cannot see."""
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            summary=app.summary,
-            routes=app.routes,
-        )
-        for operations in schema.get("paths", {}).values():
-            for method, operation in operations.items():
-                if method in ("post", "put", "patch", "delete"):
-                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
-        app.openapi_schema = schema
-        return schema
+        if app.openapi_schema is None:
+            app.openapi_schema = finish(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    summary=app.summary,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -7,7 +7,8 @@ hand-off on every request for nothing.
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response, Security
+from fastapi.security import APIKeyHeader
 
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
@@ -22,10 +23,14 @@ async def context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(context)]
 
 
+# Named `apiKey` in the OpenAPI document; Kassa answers a missing key itself (401, face format).
+API_KEY = APIKeyHeader(name="Authorization", scheme_name="apiKey", auto_error=False)
+
+
 async def caller(
     ctx: Ctx,
     response: Response,
-    authorization: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Security(API_KEY)] = None,
 ) -> Principal:
     """`Authorization: key <32 hex>` (`Key` too); the answer names the caller in X-Partner."""
     scheme, _, key = (authorization or "").strip().partition(" ")

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from fastapi import Response
+from fastapi.responses import JSONResponse
 
 
 def json_default(value: Any) -> Any:
@@ -14,8 +14,8 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-class Json(Response):
-    media_type = "application/json"
+class Json(JSONResponse):
+    """A JSONResponse (so the OpenAPI document shows the route's model) rendered by orjson."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, default=json_default)
