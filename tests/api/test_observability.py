@@ -10,12 +10,14 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from kassa import cli
 from kassa.app import demo
 from kassa.app.trace import bind_request_id, unbind_request_id
 from kassa.config import Settings
-from kassa.logs import JsonFormatter, RequestIdFilter
+from kassa.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter
 from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import head, upgrade_async
@@ -214,3 +216,22 @@ def test_json_log_lines_name_the_request() -> None:
     outside = logging.LogRecord("kassa.worker", logging.INFO, __file__, 1, "pass", (), None)
     RequestIdFilter().filter(outside)
     assert json.loads(formatter.format(outside))["request_id"] is None
+
+
+def test_text_log_lines_name_the_request_in_brackets() -> None:
+    record = logging.LogRecord("kassa.http", logging.INFO, __file__, 1, "hello", (), None)
+    token = bind_request_id("req-10")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        unbind_request_id(token)
+    assert logging.Formatter(TEXT_FORMAT).format(record).endswith("kassa.http [req-10]: hello")
+
+
+def test_an_unknown_log_format_is_one_line_and_a_non_zero_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KASSA_LOG_FORMAT", "xml")
+    assert cli.main(["migrate"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "KASSA_LOG_FORMAT" in error and "json" in error
