@@ -235,3 +235,18 @@ def test_an_unknown_log_format_is_one_line_and_a_non_zero_exit(
     assert cli.main(["migrate"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "KASSA_LOG_FORMAT" in error and "json" in error
+
+
+async def test_each_face_is_its_own_label(client: httpx.AsyncClient) -> None:
+    calls = {
+        ("loyalty", "/loyalty/checkout/details"): "GET",
+        ("delivery", "/restaurants"): "GET",
+        ("console", "/console/login"): "GET",
+        ("ticketing", "/v1/resources/events"): "GET",
+        ("webhooks", "/api/v1/webhooks/endpoints"): "GET",
+    }
+    for (_, path), method in calls.items():
+        await client.request(method, path)
+    scraped = await scrape(client)
+    for face, route in calls:
+        assert sample(scraped, "kassa_http_requests_total", face=face, route=route) >= 1, route
