@@ -298,3 +298,10 @@ class DatabaseUnavailable(KassaError):
 
     kind = ErrorKind.UNAVAILABLE
     code = "database_unavailable"
+
+
+class CodeNotSent(KassaError):
+    """A one-time code could not be handed to its sender (SMTP down, say): try again."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "code_not_sent"

@@ -561,3 +561,6 @@ operator_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_operator_sessions_operator", "operator_id"),
 )
+
+# The loyalty face's side services live in a module of their own, on this same metadata.
+from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401

@@ -55,6 +55,12 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 V2_PREFIX = "/v2/resources/"
 LOYALTY_PREFIX = "/loyalty/"
+# The REES46 paths outside /loyalty/: the older one-time-code paths and the CDP order sync.
+LOYALTY_PREFIXES = (LOYALTY_PREFIX, "/otp/", "/sync/")
+
+
+def is_loyalty(path: str) -> bool:
+    return path.startswith(LOYALTY_PREFIXES)
 
 
 def is_delivery(path: str) -> bool:
@@ -83,7 +89,7 @@ def error_response(
             return JSONResponse({"reason": reason}, 401)
         problems = [{"code": number_of(code, status), "description": reason}]
         return JSONResponse(problems, status, headers=headers)
-    if path.startswith(LOYALTY_PREFIX):
+    if is_loyalty(path):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
     if path.startswith(V2_PREFIX):

@@ -1,0 +1,58 @@
+"""Tables of the loyalty face's side services: one-time codes (SMS OTP and till QR) and the
+shop's CDP orders (`/sync/orders`). On the one `metadata` of `kassa.store.tables`."""
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table
+
+from kassa.store.tables import BigId, Id, metadata
+from kassa.store.types import ExactDecimal, UTCDateTime
+
+# A code is kept only as a salted hash; `attempts` counts wrong guesses, `used_at` the one
+# success. A newer code of the same (shop, identifier, kind, event) replaces the older ones.
+loyalty_codes = Table(
+    "loyalty_codes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+    Column("identifier", String(11), nullable=False),
+    Column("kind", String(8), nullable=False),  # otp | qr
+    Column("event", String(64), nullable=False),
+    Column("salt", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_loyalty_codes_lookup", "shop_id", "identifier", "kind", "event"),
+)
+
+# The shop's own orders as its CDP knows them: reports and triggers, never loyalty effects.
+cdp_orders = Table(
+    "cdp_orders",
+    metadata,
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("status", String(64), nullable=False),  # the shop's own word
+    Column("state", String(16), nullable=False),  # placed | fulfilled | cancelled
+    Column("channel", String(64), nullable=False),
+    Column("customer", JSON, nullable=False),
+    Column("total", ExactDecimal(14, 2), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("fields", JSON, nullable=False),
+    Column("status_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Every accepted version of a CDP order, append-only: the history of its contents.
+cdp_order_versions = Table(
+    "cdp_order_versions",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("shop_id", String(32), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("status", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_cdp_order_versions_order", "shop_id", "order_id"),
+)

@@ -1,0 +1,77 @@
+"""loyalty one-time codes (OTP, QR) and CDP orders
+
+Revision ID: 0011_loyalty_codes_cdp
+Revises: 0010_restaurant_shop_fk
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from kassa.store.types import ExactDecimal, UTCDateTime
+
+revision: str = "0011_loyalty_codes_cdp"
+down_revision: str | Sequence[str] | None = "0010_restaurant_shop_fk"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "loyalty_codes",
+        sa.Column("id", sa.String(24), primary_key=True),
+        sa.Column("shop_id", sa.String(32), sa.ForeignKey("loyalty_shops.id"), nullable=False),
+        sa.Column("identifier", sa.String(11), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("event", sa.String(64), nullable=False),
+        sa.Column("salt", sa.String(32), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("expires_at", UTCDateTime, nullable=False),
+        sa.Column("used_at", UTCDateTime),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    op.create_index(
+        "ix_loyalty_codes_lookup", "loyalty_codes", ["shop_id", "identifier", "kind", "event"]
+    )
+    op.create_table(
+        "cdp_orders",
+        sa.Column("shop_id", sa.String(32), sa.ForeignKey("loyalty_shops.id"), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("status", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("customer", sa.JSON, nullable=False),
+        sa.Column("total", ExactDecimal(14, 2), nullable=False),
+        sa.Column("items", sa.JSON, nullable=False),
+        sa.Column("fields", sa.JSON, nullable=False),
+        sa.Column("status_at", UTCDateTime, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "cdp_order_versions",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("shop_id", sa.String(32), nullable=False),
+        sa.Column("order_id", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("body", sa.JSON, nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+    )
+    op.create_index("ix_cdp_order_versions_order", "cdp_order_versions", ["shop_id", "order_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_cdp_order_versions_order", "cdp_order_versions")
+    op.drop_table("cdp_order_versions")
+    op.drop_table("cdp_orders")
+    op.drop_index("ix_loyalty_codes_lookup", "loyalty_codes")
+    op.drop_table("loyalty_codes")
