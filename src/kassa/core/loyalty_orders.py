@@ -49,7 +49,7 @@ class CertificateRow:
 @dataclass(frozen=True)
 class CouponRow:
     id: str
-    member_id: str
+    member_id: str | None  # None: a promo-code list's code, usable by whoever holds it
     code: str
     kind: str
     value: Decimal
@@ -59,10 +59,10 @@ class CouponRow:
     expires_at: datetime
 
     def usable_by(self, member_id: str | None, order_id: str | None, now: datetime) -> bool:
-        """The member's own, unexpired, and free (or already held by this very order)."""
+        """The member's own (or a list's code), unexpired, and free (or already held by this
+        very order)."""
         return (
-            member_id is not None
-            and self.member_id == member_id
+            (self.member_id is None or (member_id is not None and self.member_id == member_id))
             and self.expires_at > now
             and (self.status == "active" or self.used_by == order_id)
         )

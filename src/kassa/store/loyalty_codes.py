@@ -1,20 +1,29 @@
-"""Storage of the loyalty face's one-time codes and of the shops' CDP orders."""
+"""Storage of the loyalty face's one-time codes, the shops' CDP orders and promo-code lists."""
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.core.cdp_orders import CdpOrder
 from kassa.core.loyalty_codes import CodeKind, OneTimeCode
-from kassa.store.loyalty_tables import cdp_order_versions, cdp_orders, loyalty_codes
+from kassa.core.promo_lists import PromoList
+from kassa.store.loyalty_tables import (
+    cdp_order_versions,
+    cdp_orders,
+    loyalty_codes,
+    loyalty_promo_lists,
+)
+from kassa.store.tables import loyalty_coupons
 from kassa.store.tx import Tx
 
 
 class LoyaltyCodesRepo:
-    def __init__(self, conn: Tx) -> None:
+    def __init__(self, conn: Tx, *, is_sqlite: bool) -> None:
         self._conn = conn
+        self._is_sqlite = is_sqlite
 
     async def add(self, code: OneTimeCode) -> None:
         await self._conn.execute(
@@ -146,6 +155,159 @@ class LoyaltyCodesRepo:
             .order_by(cdp_order_versions.c.seq)
         )
         return [{"status": r.status, "state": r.state, "at": r.at, "body": r.body} for r in rows]
+
+    # promo-code lists
+    async def add_list(self, found: PromoList) -> bool:
+        """False if the shop has a list with this id already."""
+        dialect = sqlite if self._is_sqlite else postgresql
+        done = await self._conn.execute(
+            dialect.insert(loyalty_promo_lists)
+            .values(
+                shop_id=found.shop_id,
+                id=found.id,
+                name=found.name,
+                kind=found.kind,
+                value=found.value,
+                issue_order=found.issue_order,
+                created_at=found.created_at,
+            )
+            .on_conflict_do_nothing()
+        )
+        return bool(done.rowcount)
+
+    async def promo_list(self, shop_id: str, list_id: str) -> PromoList | None:
+        row = (
+            await self._conn.execute(
+                select(loyalty_promo_lists).where(
+                    loyalty_promo_lists.c.shop_id == shop_id, loyalty_promo_lists.c.id == list_id
+                )
+            )
+        ).first()
+        return _list(row) if row is not None else None
+
+    async def promo_lists(self, shop_id: str) -> list[tuple[PromoList, int]]:
+        """The shop's lists, oldest first, each with its count of codes not yet handed out."""
+        free = (
+            select(func.count())
+            .where(
+                loyalty_coupons.c.shop_id == shop_id,
+                loyalty_coupons.c.list_id == loyalty_promo_lists.c.id,
+                loyalty_coupons.c.handed_out_at.is_(None),
+                loyalty_coupons.c.status == "active",
+            )
+            .scalar_subquery()
+        )
+        rows = await self._conn.execute(
+            select(loyalty_promo_lists, free.label("available"))
+            .where(loyalty_promo_lists.c.shop_id == shop_id)
+            .order_by(loyalty_promo_lists.c.created_at, loyalty_promo_lists.c.id)
+        )
+        return [(_list(r), int(r.available)) for r in rows]
+
+    async def upload(
+        self,
+        found: PromoList,
+        codes: list[tuple[str, str]],
+        expires_at: datetime,
+        now: datetime,
+    ) -> int:
+        """Add the codes to the list; a code the shop has already (in any list, or as a
+        member's coupon) is skipped. `codes`: (new coupon id, code). How many were added."""
+        dialect = sqlite if self._is_sqlite else postgresql
+        added = 0
+        for coupon_id, code in codes:
+            done = await self._conn.execute(
+                dialect.insert(loyalty_coupons)
+                .values(
+                    id=coupon_id,
+                    shop_id=found.shop_id,
+                    member_id=None,
+                    code=code,
+                    kind=found.kind,
+                    value=found.value,
+                    issued_by=f"list:{found.id}"[:64],
+                    status="active",
+                    used_by=None,
+                    expires_at=expires_at,
+                    created_at=now,
+                    list_id=found.id,
+                )
+                .on_conflict_do_nothing()
+            )
+            added += done.rowcount or 0
+        return added
+
+    async def hand_out(self, found: PromoList, device: str | None, now: datetime) -> str | None:
+        """A free code of the list (first in, first out, or last in, first out), now handed
+        out (to `device`, which then gets the same code until it is used); None if none is
+        left. Concurrent calls never get the same code."""
+        if device is not None:
+            held = await self._conn.scalar(
+                select(loyalty_coupons.c.code).where(
+                    loyalty_coupons.c.shop_id == found.shop_id,
+                    loyalty_coupons.c.list_id == found.id,
+                    loyalty_coupons.c.handed_out_to == device,
+                    loyalty_coupons.c.status == "active",
+                )
+            )
+            if held is not None:
+                return str(held)
+        newest = found.issue_order == "lifo"
+        order = (loyalty_coupons.c.created_at, loyalty_coupons.c.id)
+        query = (
+            select(loyalty_coupons.c.id, loyalty_coupons.c.code)
+            .where(
+                loyalty_coupons.c.shop_id == found.shop_id,
+                loyalty_coupons.c.list_id == found.id,
+                loyalty_coupons.c.handed_out_at.is_(None),
+                loyalty_coupons.c.status == "active",
+            )
+            .order_by(*(c.desc() for c in order) if newest else order)
+            .limit(1)
+        )
+        if not self._is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        await self._conn.execute(
+            update(loyalty_coupons)
+            .where(loyalty_coupons.c.id == row.id)
+            .values(handed_out_at=now, handed_out_to=device)
+        )
+        return str(row.code)
+
+    async def delete_codes(self, found: PromoList, codes: list[str]) -> int:
+        """Remove the named codes of the list that no order holds; how many went."""
+        done = await self._conn.execute(
+            delete(loyalty_coupons).where(
+                loyalty_coupons.c.shop_id == found.shop_id,
+                loyalty_coupons.c.list_id == found.id,
+                loyalty_coupons.c.code.in_(codes),
+                loyalty_coupons.c.status == "active",
+                loyalty_coupons.c.used_by.is_(None),
+            )
+        )
+        return done.rowcount or 0
+
+    async def purge(self, found: PromoList) -> int:
+        """Remove every code of the list not yet handed out."""
+        done = await self._conn.execute(
+            delete(loyalty_coupons).where(
+                and_(
+                    loyalty_coupons.c.shop_id == found.shop_id,
+                    loyalty_coupons.c.list_id == found.id,
+                    loyalty_coupons.c.handed_out_at.is_(None),
+                    loyalty_coupons.c.status == "active",
+                    loyalty_coupons.c.used_by.is_(None),
+                )
+            )
+        )
+        return done.rowcount or 0
+
+
+def _list(r: Row[Any]) -> PromoList:
+    return PromoList(r.shop_id, r.id, r.name, r.kind, Decimal(r.value), r.issue_order, r.created_at)
 
 
 def _code(r: Row[Any]) -> OneTimeCode:

@@ -1,5 +1,6 @@
-"""Tables of the loyalty face's side services: one-time codes (SMS OTP and till QR) and the
-shop's CDP orders (`/sync/orders`). On the one `metadata` of `kassa.store.tables`."""
+"""Tables of the loyalty face's side services: one-time codes (SMS OTP and till QR), the
+shop's CDP orders (`/sync/orders`) and promo-code lists (`/promo_codes*`). On the one
+`metadata` of `kassa.store.tables`."""
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table
 
@@ -55,4 +56,19 @@ cdp_order_versions = Table(
     Column("body", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_cdp_order_versions_order", "shop_id", "order_id"),
+)
+
+# A folder of single-use promo codes the shop uploads (`/promo_codes*`); the codes themselves
+# are coupons of no member (`loyalty_coupons.list_id`), so checkout reserves, uses and gives
+# them back exactly as it does a member's coupon.
+loyalty_promo_lists = Table(
+    "loyalty_promo_lists",
+    metadata,
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(8), nullable=False),  # fix | percent
+    Column("value", ExactDecimal(14, 2), nullable=False),
+    Column("issue_order", String(4), nullable=False),  # fifo | lifo
+    Column("created_at", UTCDateTime, nullable=False),
 )

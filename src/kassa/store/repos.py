@@ -27,7 +27,7 @@ class Repositories:
         self.promos = PromoRepo(conn)
         self.refunds = RefundRepo(conn)
         self.loyalty = LoyaltyRepo(conn)
-        self.loyalty_codes = LoyaltyCodesRepo(conn)
+        self.loyalty_codes = LoyaltyCodesRepo(conn, is_sqlite=is_sqlite)
         self.delivery = DeliveryRepo(conn)
         self.idempotency = IdempotencyRepo(conn)
         self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)

@@ -368,16 +368,20 @@ loyalty_coupons = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", String(32), nullable=False),
-    Column("member_id", Id, nullable=False),
+    Column("member_id", Id),  # None: a code of a promo-code list, anyone's who holds it
     Column("code", String(64), nullable=False),
     Column("kind", String(8), nullable=False),
     Column("value", ExactDecimal(14, 2), nullable=False),
-    Column("issued_by", String(64), nullable=False),  # the order that earned it
+    Column("issued_by", String(64), nullable=False),  # the order that earned it, or list:<id>
     Column("status", String(16), nullable=False),  # active | used | voided
     Column("used_by", String(64)),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("list_id", String(64)),  # the promo-code list it was uploaded to
+    Column("handed_out_at", UTCDateTime),  # when `/promo_codes/fetch` gave it out
+    Column("handed_out_to", String(128)),  # the device it is bound to (fetch without secret)
     UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
+    Index("ix_loyalty_coupons_list", "shop_id", "list_id", "handed_out_at"),
 )
 
 loyalty_orders = Table(

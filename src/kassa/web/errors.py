@@ -55,12 +55,13 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 V2_PREFIX = "/v2/resources/"
 LOYALTY_PREFIX = "/loyalty/"
-# The REES46 paths outside /loyalty/: the older one-time-code paths and the CDP order sync.
-LOYALTY_PREFIXES = (LOYALTY_PREFIX, "/otp/", "/sync/")
+# The REES46 paths outside /loyalty/: the older one-time-code paths, the CDP order sync and
+# the promo-code lists.
+LOYALTY_PREFIXES = (LOYALTY_PREFIX, "/otp/", "/sync/", "/promo_codes/")
 
 
 def is_loyalty(path: str) -> bool:
-    return path.startswith(LOYALTY_PREFIXES)
+    return path == "/promo_codes" or path.startswith(LOYALTY_PREFIXES)
 
 
 def is_delivery(path: str) -> bool:

@@ -1,4 +1,4 @@
-"""loyalty one-time codes (OTP, QR) and CDP orders
+"""loyalty one-time codes (OTP, QR), CDP orders, promo-code lists
 
 Revision ID: 0011_loyalty_codes_cdp
 Revises: 0010_restaurant_shop_fk
@@ -70,6 +70,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_loyalty_coupons_list", "loyalty_coupons")
+    op.execute("DELETE FROM loyalty_coupons WHERE member_id IS NULL")
+    with op.batch_alter_table("loyalty_coupons") as batch:
+        batch.drop_column("handed_out_to")
+        batch.drop_column("handed_out_at")
+        batch.drop_column("list_id")
+        batch.alter_column("member_id", existing_type=sa.String(24), nullable=False)
+    op.drop_table("loyalty_promo_lists")
     op.drop_index("ix_cdp_order_versions_order", "cdp_order_versions")
     op.drop_table("cdp_order_versions")
     op.drop_table("cdp_orders")
