@@ -67,6 +67,24 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime, nullable=False),
     )
     op.create_index("ix_cdp_order_versions_order", "cdp_order_versions", ["shop_id", "order_id"])
+    op.create_table(
+        "loyalty_promo_lists",
+        sa.Column("shop_id", sa.String(32), sa.ForeignKey("loyalty_shops.id"), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("value", ExactDecimal(14, 2), nullable=False),
+        sa.Column("issue_order", sa.String(4), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+    )
+    with op.batch_alter_table("loyalty_coupons") as batch:
+        batch.alter_column("member_id", existing_type=sa.String(24), nullable=True)
+        batch.add_column(sa.Column("list_id", sa.String(64)))
+        batch.add_column(sa.Column("handed_out_at", UTCDateTime))
+        batch.add_column(sa.Column("handed_out_to", sa.String(128)))
+    op.create_index(
+        "ix_loyalty_coupons_list", "loyalty_coupons", ["shop_id", "list_id", "handed_out_at"]
+    )
 
 
 def downgrade() -> None:
