@@ -24,6 +24,8 @@ from kassa.faces.delivery_admin import router as delivery_admin_router
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
+from kassa.faces.loyalty_certificates import admin as certificate_pools_router
+from kassa.faces.loyalty_certificates import router as certificates_router
 from kassa.faces.loyalty_promo_lists import router as promo_lists_router
 from kassa.faces.loyalty_services import router as loyalty_services_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
@@ -128,6 +130,8 @@ def create_app(
     app.include_router(loyalty_admin_router)
     app.include_router(loyalty_services_router)
     app.include_router(promo_lists_router)
+    app.include_router(certificates_router)
+    app.include_router(certificate_pools_router)
     app.include_router(delivery_router)
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)

@@ -37,13 +37,35 @@ class Member:
 
 @dataclass(frozen=True)
 class CertificateRow:
+    """A prepaid certificate: `amount` is its nominal, the ledger holds what it paid since.
+
+    Issued by the organiser (active at once, no pool) or from a pool through the REES46
+    certificate API (`created`, then `activate`d: `active`, or `scheduled` until
+    `planned_activation_at`); `blocked` for a while, `deactivated` for good
+    (`kassa.core.certificates` has the moves)."""
+
     id: str
     code: str
     amount: Decimal
     expires_at: datetime | None
+    status: str = "active"
+    pool_id: str | None = None
+    owner_identifier: str | None = None
+    owner_name: str | None = None
+    buyer_identifier: str | None = None
+    created_at: datetime | None = None
+    activated_at: datetime | None = None
+    deactivated_at: datetime | None = None
+    planned_activation_at: datetime | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+    def state(self, now: datetime) -> str:
+        """The status as of `now`: a scheduled certificate is active once its time came."""
+        if self.status == "scheduled" and self.planned_activation_at is not None:
+            return "active" if self.planned_activation_at <= now else "scheduled"
+        return self.status
 
 
 @dataclass(frozen=True)

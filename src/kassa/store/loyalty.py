@@ -19,6 +19,7 @@ from kassa.core.loyalty_orders import (
     Shop,
 )
 from kassa.core.loyalty_program import Program, program_from
+from kassa.store.loyalty_certificates import certificate_of
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,
@@ -217,9 +218,7 @@ class LoyaltyRepo:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return (
-            CertificateRow(row.id, row.code, Decimal(row.amount), row.expires_at) if row else None
-        )
+        return certificate_of(row) if row else None
 
     async def certificate_balance(self, certificate: CertificateRow) -> Decimal:
         amounts = await self._conn.scalars(

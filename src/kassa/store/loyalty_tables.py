@@ -2,7 +2,17 @@
 shop's CDP orders (`/sync/orders`) and promo-code lists (`/promo_codes*`). On the one
 `metadata` of `kassa.store.tables`."""
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from kassa.store.tables import BigId, Id, metadata
 from kassa.store.types import ExactDecimal, UTCDateTime
@@ -71,4 +81,27 @@ loyalty_promo_lists = Table(
     Column("value", ExactDecimal(14, 2), nullable=False),
     Column("issue_order", String(4), nullable=False),  # fifo | lifo
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The settings certificates are issued under (REES46 certificate pools, `kassa.core.certificates`).
+loyalty_certificate_pools = Table(
+    "loyalty_certificate_pools",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", String(32), ForeignKey("loyalty_shops.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", String(1000), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("nominal", ExactDecimal(14, 2), nullable=False),
+    Column("flexible_nominal", Boolean, nullable=False),
+    Column("max_flexible_nominal", ExactDecimal(14, 2)),
+    Column("personal", Boolean, nullable=False),
+    Column("promo", Boolean, nullable=False),
+    Column("expiration_days", Integer, nullable=False),
+    Column("activation_delay", Integer, nullable=False),
+    Column("min_order_value", ExactDecimal(14, 2), nullable=False),
+    Column("payable_order_share", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop_id", "code", name="uq_loyalty_certificate_pools_shop_code"),
 )

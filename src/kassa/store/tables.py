@@ -347,7 +347,18 @@ loyalty_certificates = Table(
     Column("amount", Money(), nullable=False),
     Column("expires_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # From a pool through the REES46 certificate API (None: issued by the organiser).
+    Column("pool_id", Id),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("owner_identifier", String(11)),
+    Column("owner_name", String(200)),
+    Column("buyer_identifier", String(11)),
+    Column("activated_at", UTCDateTime),
+    Column("deactivated_at", UTCDateTime),
+    Column("planned_activation_at", UTCDateTime),
     UniqueConstraint("shop_id", "code", name="uq_loyalty_certificates_shop_code"),
+    Index("ix_loyalty_certificates_owner", "shop_id", "owner_identifier"),
+    Index("ix_loyalty_certificates_pool", "pool_id"),
 )
 
 loyalty_promo_codes = Table(

@@ -1,4 +1,4 @@
-"""loyalty one-time codes (OTP, QR), CDP orders, promo-code lists
+"""loyalty one-time codes (OTP, QR), CDP orders, promo-code lists, certificate pools
 
 Revision ID: 0011_loyalty_codes_cdp
 Revises: 0010_restaurant_shop_fk
@@ -85,9 +85,64 @@ def upgrade() -> None:
     op.create_index(
         "ix_loyalty_coupons_list", "loyalty_coupons", ["shop_id", "list_id", "handed_out_at"]
     )
+    op.create_table(
+        "loyalty_certificate_pools",
+        sa.Column("id", sa.String(24), primary_key=True),
+        sa.Column("shop_id", sa.String(32), sa.ForeignKey("loyalty_shops.id"), nullable=False),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("description", sa.String(1000), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("nominal", ExactDecimal(14, 2), nullable=False),
+        sa.Column("flexible_nominal", sa.Boolean, nullable=False),
+        sa.Column("max_flexible_nominal", ExactDecimal(14, 2)),
+        sa.Column("personal", sa.Boolean, nullable=False),
+        sa.Column("promo", sa.Boolean, nullable=False),
+        sa.Column("expiration_days", sa.Integer, nullable=False),
+        sa.Column("activation_delay", sa.Integer, nullable=False),
+        sa.Column("min_order_value", ExactDecimal(14, 2), nullable=False),
+        sa.Column("payable_order_share", sa.Integer, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("shop_id", "code", name="uq_loyalty_certificate_pools_shop_code"),
+    )
+    with op.batch_alter_table("loyalty_certificates") as batch:
+        batch.add_column(sa.Column("pool_id", sa.String(24)))
+        batch.add_column(
+            sa.Column("status", sa.String(16), nullable=False, server_default="active")
+        )
+        batch.add_column(sa.Column("owner_identifier", sa.String(11)))
+        batch.add_column(sa.Column("owner_name", sa.String(200)))
+        batch.add_column(sa.Column("buyer_identifier", sa.String(11)))
+        batch.add_column(sa.Column("activated_at", UTCDateTime))
+        batch.add_column(sa.Column("deactivated_at", UTCDateTime))
+        batch.add_column(sa.Column("planned_activation_at", UTCDateTime))
+    op.create_index(
+        "ix_loyalty_certificates_owner", "loyalty_certificates", ["shop_id", "owner_identifier"]
+    )
+    op.create_index("ix_loyalty_certificates_pool", "loyalty_certificates", ["pool_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_loyalty_certificates_pool", "loyalty_certificates")
+    op.drop_index("ix_loyalty_certificates_owner", "loyalty_certificates")
+    op.execute(
+        "DELETE FROM loyalty_ledger WHERE certificate_id IN "
+        "(SELECT id FROM loyalty_certificates WHERE pool_id IS NOT NULL)"
+    )
+    op.execute("DELETE FROM loyalty_certificates WHERE pool_id IS NOT NULL")
+    with op.batch_alter_table("loyalty_certificates") as batch:
+        for name in (
+            "planned_activation_at",
+            "deactivated_at",
+            "activated_at",
+            "buyer_identifier",
+            "owner_name",
+            "owner_identifier",
+            "status",
+            "pool_id",
+        ):
+            batch.drop_column(name)
+    op.drop_table("loyalty_certificate_pools")
     op.drop_index("ix_loyalty_coupons_list", "loyalty_coupons")
     op.execute("DELETE FROM loyalty_coupons WHERE member_id IS NULL")
     with op.batch_alter_table("loyalty_coupons") as batch:
