@@ -327,6 +327,17 @@ class LoyaltyRepo:
         row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
 
+    async def ids_of_order(self, shop_ids: Sequence[str], order_id: str) -> list[str]:
+        """Kassa's ids of the orders these shops know by their own `order_id`, by shop."""
+        if not shop_ids:
+            return []
+        rows = await self._conn.execute(
+            select(loyalty_orders.c.id)
+            .where(loyalty_orders.c.shop_id.in_(shop_ids), loyalty_orders.c.order_id == order_id)
+            .order_by(loyalty_orders.c.shop_id)
+        )
+        return [str(r.id) for r in rows]
+
     async def shop_of_order(self, internal_id: str) -> str | None:
         """The shop of a loyalty order, by Kassa's own id of it."""
         shop_id = await self._conn.scalar(
