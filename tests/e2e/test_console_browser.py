@@ -142,7 +142,7 @@ def test_sign_in_find_an_order_preview_and_cancel_it(page: Page, pg: KassaServer
     expect(page.locator("#order-status")).to_have_text("canceled")
     expect(page.get_by_role("status")).to_have_text("Order cancelled.")
     timeline = page.locator("#timeline")
-    expect(timeline).to_contain_text(f"by operator:{demo.OPERATOR_EMAIL}")
+    expect(timeline).to_contain_text(f"by {demo.OPERATOR_EMAIL}")
     expect(timeline).to_contain_text("The event is cancelled: the band fell ill")
 
     assert set_counts(page) == {

@@ -120,11 +120,29 @@ class LoyaltyRepo:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        if row is None:
-            return None
-        return Member(
-            row.id, row.shop_id, row.identifier, row.referral_code, row.referrer_id, row.created_at
+        return _member(row) if row is not None else None
+
+    async def members_of(self, shop_id: str, *, offset: int, limit: int) -> list[Member]:
+        """A page of the shop's members, newest first."""
+        rows = await self._conn.execute(
+            select(loyalty_members)
+            .where(loyalty_members.c.shop_id == shop_id)
+            .order_by(loyalty_members.c.created_at.desc(), loyalty_members.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
+        return [_member(r) for r in rows]
+
+    async def identifiers(self, member_ids: Sequence[str]) -> dict[str, str]:
+        """Members' phone numbers by their ids."""
+        if not member_ids:
+            return {}
+        rows = await self._conn.execute(
+            select(loyalty_members.c.id, loyalty_members.c.identifier).where(
+                loyalty_members.c.id.in_(member_ids)
+            )
+        )
+        return {str(r.id): str(r.identifier) for r in rows}
 
     # the ledger
     async def append(self, shop_id: str, rows: Sequence[LedgerRow]) -> None:
@@ -155,6 +173,24 @@ class LoyaltyRepo:
             LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
             for r in rows
         ]
+
+    async def bonus_entries_of(self, member_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """`bonus_entries` of several members at once."""
+        found: dict[str, list[LedgerEntry]] = {m: [] for m in member_ids}
+        if not member_ids:
+            return found
+        rows = await self._conn.execute(
+            select(loyalty_ledger)
+            .where(
+                loyalty_ledger.c.member_id.in_(member_ids), loyalty_ledger.c.account == "bonus"
+            )
+            .order_by(loyalty_ledger.c.id)
+        )
+        for r in rows:
+            found[r.member_id].append(
+                LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
+            )
+        return found
 
     async def account_total(self, member_id: str, account: str) -> Decimal:
         # Summed here, exactly: SQLite keeps these amounts as text and would sum in floats.
@@ -353,6 +389,17 @@ class LoyaltyRepo:
         row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
 
+    async def recent_orders(self, shop_id: str, *, offset: int, limit: int) -> list[LoyaltyOrder]:
+        """A page of the shop's checkouts, newest first."""
+        rows = await self._conn.execute(
+            select(loyalty_orders)
+            .where(loyalty_orders.c.shop_id == shop_id)
+            .order_by(loyalty_orders.c.created_at.desc(), loyalty_orders.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_order(r) for r in rows]
+
     async def add_order(self, order: LoyaltyOrder) -> None:
         await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
 
@@ -422,6 +469,10 @@ def _coupon(r: Row[Any]) -> CouponRow:
         r.used_by,
         r.expires_at,
     )
+
+
+def _member(r: Row[Any]) -> Member:
+    return Member(r.id, r.shop_id, r.identifier, r.referral_code, r.referrer_id, r.created_at)
 
 
 def _order(r: Row[Any]) -> LoyaltyOrder:
