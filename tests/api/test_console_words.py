@@ -148,7 +148,7 @@ async def test_actors_and_webhook_recipients_are_named(
     for html in (page, preview.text):
         shown = re.sub(r'(title|href|value|id|action|hx-get)="[^"]*"', "", html)
         shown = re.sub(r'<code id="kassa-id">[0-9a-f]{24}</code>', "", shown)
-        assert not RAW_ID.findall(shown.split('<h2>Timeline</h2>')[-1])
+        assert not RAW_ID.findall(shown.split("<h2>Timeline</h2>")[-1])
 
 
 async def test_the_site_has_an_icon(client: httpx.AsyncClient) -> None:
@@ -183,7 +183,7 @@ async def test_the_loyalty_page_lists_members_and_checkouts_of_the_operators_sho
     second = (await client.get("/console/loyalty", params={"members": "2"})).text
     rest = second.split('id="members"')[1].split("</table>")[0]
     assert rest.count("<tr><td>") == 32 - 25
-    assert f">{demo.MEMBER}</a></td><td class=\"num\">1300.00</td>" in rest
+    assert f'>{demo.MEMBER}</a></td><td class="num">1300.00</td>' in rest
     checkouts = first.split('id="checkouts"')[1].split("</table>")[0]
     assert ">DEMO-1</a>" in checkouts and ">Paid</span>" in checkouts
     assert f">{demo.REFERRED_MEMBER}</a>" in checkouts

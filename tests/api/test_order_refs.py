@@ -39,7 +39,7 @@ async def test_a_loyalty_order_is_found_by_the_shops_order_id(
     assert plan.status_code == 200, plan.text
     kassa_id = plan.json()["order"]
     assert kassa_id != "A-1" and plan.json()["face"] == "loyalty"
-    timeline = (await client.get(f"/api/v1/orders/A-1/timeline", headers=ORGANISER)).json()
+    timeline = (await client.get("/api/v1/orders/A-1/timeline", headers=ORGANISER)).json()
     assert timeline["order"] == kassa_id
     assert [e["action"] for e in timeline["timeline"]] == ["loyalty.applied", "loyalty.confirmed"]
     by_kassa_id = await client.get(preview(kassa_id), headers=ORGANISER)

@@ -143,8 +143,12 @@ def mismatches(expected: Any, actual: Any, where: str = "") -> list[str]:
         return found
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{where or '.'}: the README shows {expected!r}, the server answered {actual!r}"]
-        return [m for n, e in enumerate(expected) for m in mismatches(e, actual[n], f"{where}[{n}]")]
+            return [
+                f"{where or '.'}: the README shows {expected!r}, the server answered {actual!r}"
+            ]
+        return [
+            m for n, e in enumerate(expected) for m in mismatches(e, actual[n], f"{where}[{n}]")
+        ]
     if _number(expected) and _number(actual):
         same = Decimal(expected) == Decimal(actual)
     else:

@@ -181,9 +181,7 @@ class LoyaltyRepo:
             return found
         rows = await self._conn.execute(
             select(loyalty_ledger)
-            .where(
-                loyalty_ledger.c.member_id.in_(member_ids), loyalty_ledger.c.account == "bonus"
-            )
+            .where(loyalty_ledger.c.member_id.in_(member_ids), loyalty_ledger.c.account == "bonus")
             .order_by(loyalty_ledger.c.id)
         )
         for r in rows:

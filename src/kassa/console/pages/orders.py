@@ -109,7 +109,9 @@ async def ticket_resend(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
 async def delivery_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.delivery_order(ctx.db, me.operator, order_id)
     final = seen.order.status in (Status.DELIVERED, Status.CANCELLED)
-    shown = {"plan": None} if final else await whole_plan(ctx, me, seen.order.id, OrderKind.DELIVERY)
+    shown = (
+        {"plan": None} if final else await whole_plan(ctx, me, seen.order.id, OrderKind.DELIVERY)
+    )
     return page(
         request,
         "order_delivery.html",
