@@ -204,3 +204,18 @@ async def test_the_loyalty_page_lists_members_and_checkouts_of_the_operators_sho
     assert "79995550000" in narrowed
     assert f">{demo.MEMBER}<" not in narrowed and "DEMO-1" not in narrowed
     assert "No checkouts yet." in narrowed
+
+
+async def test_events_and_ledgers_read_as_words(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo
+) -> None:
+    await sign_in(client)
+    events = (await client.get("/console/events")).text
+    assert ">On sale</span>" in events and ">public<" not in events
+    assert '<option value="public">On sale</option>' in events
+    event = (await client.get(f"/console/events/{demo.EVENT_ID}")).text
+    assert '<option value="public" selected>On sale</option>' in event
+    member = (await client.get("/console/loyalty", params={"phone": demo.MEMBER})).text
+    ledger = member.split('id="ledger"')[1].split("</table>")[0]
+    assert "<td>Bonuses</td><td>Adjusted</td>" in ledger
+    assert ">bonus<" not in ledger and ">adjust<" not in ledger

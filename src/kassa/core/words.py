@@ -76,6 +76,23 @@ ENTRIES: Mapping[str, str] = {
     "adjust": "Adjusted",
 }
 
+# A loyalty ledger row's account (a sticker row names its sticker beside it).
+ACCOUNTS: Mapping[str, str] = {
+    "bonus": "Bonuses",
+    "sticker": "Stickers",
+    "certificate": "Certificate",
+    "spent": "Amount spent",
+    "coupon": "Coupon",
+}
+
+# An event's status.
+EVENTS: Mapping[str, str] = {
+    "draft": "Draft",
+    "public": "On sale",
+    "cancelled": "Cancelled",
+    "archived": "Archived",
+}
+
 # Kassa's own actors in a timeline (an organisation, partner or shop is named by its name).
 ACTORS: Mapping[str, str] = {
     "system": "Kassa (automatic)",
@@ -94,7 +111,7 @@ def status_tone(status: str | None) -> str:
     for stage, faces in STAGES.items():
         if any(status in statuses for statuses in faces.values()):
             return stage
-    return "cancelled" if status == "cancelled" else "open"
+    return "open"
 
 
 def ticket_state(state: str, order_status: str) -> str:
@@ -112,3 +129,9 @@ def action_label(action: str) -> str:
 
 def entry_label(entry: str) -> str:
     return ENTRIES.get(entry, entry)
+
+
+def account_label(account: str, sticker: str | None = None) -> str:
+    """A ledger row's account: "Bonuses", "Stickers “coffee”", ..."""
+    name = ACCOUNTS.get(account, account)
+    return f"{name} “{sticker}”" if sticker else name
