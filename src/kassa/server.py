@@ -17,6 +17,7 @@ from kassa.app.db import Database, open_database
 from kassa.config import Settings
 from kassa.console.common import PREFIX, STATIC
 from kassa.console.errors import error_page
+from kassa.console.router import root as console_root
 from kassa.console.router import router as console_router
 from kassa.console.security import SecurityHeaders
 from kassa.faces.delivery import router as delivery_router
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
     app.include_router(console_router)
+    app.include_router(console_root)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
     errors.render_pages(PREFIX, error_page)
 

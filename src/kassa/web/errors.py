@@ -127,7 +127,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _kassa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
-    return await respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code)
+    shown = {key: exc.details[key] for key in exc.public if key in exc.details}
+    return await respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code, **shown)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
