@@ -24,10 +24,10 @@ from kassa.web.multiprocess import metrics_directory
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         logs.configure(settings.log_format, _log_level())
-    except ValueError as exc:
+    except ValueError as exc:  # a setting out of its range: one line, not a traceback
         print(f"kassa: {exc}", file=sys.stderr)
         return 2
     try:

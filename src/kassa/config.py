@@ -30,6 +30,10 @@ class Settings:
     delivery_token_ttl: timedelta = timedelta(hours=1)
     # How long an Idempotency-Key's answer is replayed; the worker purges older keys.
     idempotency_retention: timedelta = timedelta(hours=24)
+    # Loyalty one-time codes: "log" writes them to the log (development), "email" mails them
+    # over SMTP to `otp_email` with {identifier} filled in (an e-mail-to-SMS gateway).
+    otp_sender: str = "log"
+    otp_email: str = "{identifier}@sms.invalid"
     # "text" (one readable line) or "json" (one JSON object a line, for a log collector).
     log_format: str = "text"
 
@@ -56,7 +60,9 @@ class Settings:
             idempotency_retention=timedelta(
                 hours=float(env.get("KASSA_IDEMPOTENCY_RETENTION_HOURS", 24))
             ),
-            log_format=(env.get("KASSA_LOG_FORMAT") or "text").strip().lower(),
+            otp_sender=_choice(env, "KASSA_OTP_SENDER", ("log", "email"), "log"),
+            otp_email=env.get("KASSA_OTP_EMAIL") or "{identifier}@sms.invalid",
+            log_format=_choice(env, "KASSA_LOG_FORMAT", ("text", "json"), "text"),
             smtp=SmtpSettings(
                 host=env.get("KASSA_SMTP_HOST") or "localhost",
                 port=int(env.get("KASSA_SMTP_PORT", 25)),
@@ -71,3 +77,10 @@ class Settings:
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value

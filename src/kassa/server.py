@@ -19,6 +19,7 @@ from kassa.app.health import pool_use
 from kassa.config import Settings
 from kassa.console.common import PREFIX, STATIC
 from kassa.console.errors import error_page
+from kassa.console.router import root as console_root
 from kassa.console.router import router as console_router
 from kassa.console.security import SecurityHeaders
 from kassa.faces.delivery import router as delivery_router
@@ -26,6 +27,10 @@ from kassa.faces.delivery_admin import router as delivery_admin_router
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
+from kassa.faces.loyalty_certificates import admin as certificate_pools_router
+from kassa.faces.loyalty_certificates import router as certificates_router
+from kassa.faces.loyalty_promo_lists import router as promo_lists_router
+from kassa.faces.loyalty_services import router as loyalty_services_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
@@ -130,11 +135,16 @@ def create_app(
     app.include_router(refunds_router)
     app.include_router(loyalty_router)
     app.include_router(loyalty_admin_router)
+    app.include_router(loyalty_services_router)
+    app.include_router(promo_lists_router)
+    app.include_router(certificates_router)
+    app.include_router(certificate_pools_router)
     app.include_router(delivery_router)
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
     app.include_router(console_router)
+    app.include_router(console_root)
     app.include_router(ops_router)  # /healthz, /readyz, /metrics (and /health)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
     errors.render_pages(PREFIX, error_page)

@@ -84,7 +84,7 @@ async def test_readyz_is_503_with_the_reason_when_the_database_is_unreachable() 
 
 async def test_readyz_is_503_on_a_database_behind_the_code(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    await upgrade_async(url, "0010_restaurant_shop_fk")
+    await upgrade_async(url, "0011_loyalty_codes_cdp")
     old = Database(url)
     transport = httpx.ASGITransport(app=create_app(Settings(database_url=url), db=old))
     try:
@@ -92,7 +92,7 @@ async def test_readyz_is_503_on_a_database_behind_the_code(tmp_path: Path) -> No
             ready = await http.get("/readyz")
             assert ready.status_code == 503
             body = ready.json()
-            assert body["revision"] == "0010_restaurant_shop_fk"
+            assert body["revision"] == "0011_loyalty_codes_cdp"
             assert head() in body["reason"] and "kassa migrate" in body["reason"]
             assert ready.headers["retry-after"]
     finally:

@@ -23,7 +23,7 @@ from tests.conftest import create_pg_database, drop_pg_database, run_sync
 from tests.e2e.conftest import KassaServer, _attach, start_server, stop_server
 from tests.e2e.helpers import ORDERS, SELLER, client, new_sale, place, timeline
 
-BEFORE_HEAD = "0010_restaurant_shop_fk"
+BEFORE_HEAD = "0011_loyalty_codes_cdp"
 
 
 def sample(text: str, name: str, **labels: str) -> float:

@@ -4,6 +4,7 @@ operator's organisation, and by their restaurant or shop when they are narrowed 
 The console's commands are the faces' own app commands, called with the operator as actor."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,10 +17,12 @@ from kassa.core.catalog import Event
 from kassa.core.console import DayPoint, OrderFilter, OrderRow, SetCounts
 from kassa.core.delivery import DeliveryOrder, Restaurant, Status
 from kassa.core.errors import ActionForbidden, EventNotFound, LoyaltyNotFound, OrderNotFound
-from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Shop
+from kassa.core.loyalty import bonus_balance
+from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Member, Shop
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
 from kassa.core.promocodes import PromoCode
+from kassa.core.words import ACTORS
 from kassa.store.db import Database, UnitOfWork
 
 PAGE_SIZE = 25
@@ -70,6 +73,7 @@ class TicketOrderPage:
     promocodes: list[PromoCode]
     loyalty: list[LedgerRow]
     timeline: list[AuditEntry]
+    names: dict[str, str]  # the timeline's actors by name
 
 
 async def ticket_order(db: Database, operator: Operator, order_id: str) -> TicketOrderPage:
@@ -82,7 +86,8 @@ async def ticket_order(db: Database, operator: Operator, order_id: str) -> Ticke
         shop = await uow.loyalty.shop_of_event(order.event_id)
         ledger = await uow.loyalty.order_rows(shop.id, f"ticket:{order.id}") if shop else []
         timeline = await uow.audit.timeline(order.id)
-    return TicketOrderPage(order, event, sets, list(codes.values()), ledger, timeline)
+        names = await _names(uow, operator.org_id, [e.actor for e in timeline])
+    return TicketOrderPage(order, event, sets, list(codes.values()), ledger, timeline, names)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class DeliveryOrderPage:
     order: DeliveryOrder
     restaurant: Restaurant | None
     timeline: list[AuditEntry]
+    names: dict[str, str]
 
 
 async def _delivery(uow: UnitOfWork, operator: Operator, order_id: str) -> DeliveryOrder:
@@ -109,7 +115,8 @@ async def delivery_order(db: Database, operator: Operator, order_id: str) -> Del
         order = await _delivery(uow, operator, order_id)
         restaurant = await uow.delivery.restaurant(order.restaurant_id)
         timeline = await uow.audit.timeline(order.id)
-    return DeliveryOrderPage(order, restaurant, timeline)
+        names = await _names(uow, operator.org_id, [e.actor for e in timeline])
+    return DeliveryOrderPage(order, restaurant, timeline, names)
 
 
 async def visible_delivery(db: Database, operator: Operator, order_id: str) -> DeliveryOrder:
@@ -124,6 +131,7 @@ class LoyaltyOrderPage:
     member: str | None
     ledger: list[LedgerRow]
     timeline: list[AuditEntry]
+    names: dict[str, str]
 
 
 async def _loyalty(uow: UnitOfWork, operator: Operator, order_id: str) -> tuple[LoyaltyOrder, Shop]:
@@ -150,7 +158,9 @@ async def loyalty_order(db: Database, operator: Operator, order_id: str) -> Loya
         )
         ledger = await uow.loyalty.order_rows(shop.id, order.order_id)
         timeline = await uow.audit.timeline(order.id)
-    return LoyaltyOrderPage(order, shop, member.identifier if member else None, ledger, timeline)
+        names = await _names(uow, operator.org_id, [e.actor for e in timeline])
+    phone = member.identifier if member else None
+    return LoyaltyOrderPage(order, shop, phone, ledger, timeline, names)
 
 
 async def visible_loyalty(
@@ -158,6 +168,36 @@ async def visible_loyalty(
 ) -> tuple[LoyaltyOrder, Shop]:
     async with db.unit_of_work(write=False) as uow:
         return await _loyalty(uow, operator, order_id)
+
+
+# -- who did it, in words --------------------------------------------------------------
+
+
+async def names(db: Database, operator: Operator, actors: Iterable[str]) -> dict[str, str]:
+    """What the console calls each actor (or webhook recipient) of the operator's
+    organisation: its name, an operator's e-mail; an id of anyone else reads as itself."""
+    async with db.unit_of_work(write=False) as uow:
+        return await _names(uow, operator.org_id, actors)
+
+
+async def _names(uow: UnitOfWork, org_id: str, actors: Iterable[str]) -> dict[str, str]:
+    return {actor: await _name(uow, org_id, actor) for actor in set(actors)}
+
+
+async def _name(uow: UnitOfWork, org_id: str, actor: str) -> str:
+    kind, _, rest = actor.partition(":")
+    if actor in ACTORS:
+        return ACTORS[actor]
+    if kind == "operator" and rest:
+        return rest
+    if kind == "shop" and rest:
+        shop = await uow.loyalty.shop(rest)
+        return f"{shop.name} (shop)" if shop is not None and shop.org_id == org_id else actor
+    if actor == org_id:
+        return await uow.tenants.organisation_name(org_id) or actor
+    if await uow.tenants.partner_org(actor) == org_id:
+        return await uow.tenants.partner_name(actor) or actor
+    return actor
 
 
 # -- events, kitchen, shops ---------------------------------------------------------------
@@ -225,6 +265,54 @@ async def shop(db: Database, operator: Operator, shop_id: str) -> Shop:
         if found.id == shop_id:
             return found
     raise LoyaltyNotFound(f"Shop {shop_id} not found")
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member: Member
+    bonuses: Decimal
+
+
+@dataclass(frozen=True)
+class Checkout:
+    order: LoyaltyOrder
+    member: str | None  # the member's phone; None for a guest
+
+
+@dataclass(frozen=True)
+class LoyaltyOverview:
+    members: list[MemberRow]
+    members_page: int
+    more_members: bool
+    checkouts: list[Checkout]
+    checkouts_page: int
+    more_checkouts: bool
+
+
+async def loyalty_overview(
+    db: Database, shop: Shop, now: datetime, members_page: int, checkouts_page: int
+) -> LoyaltyOverview:
+    """A page of the shop's members (newest first, with their bonuses) and one of its
+    checkouts (newest first). `shop` is one the operator may see (`shop()`)."""
+    members_page = max(1, min(members_page, 400))
+    checkouts_page = max(1, min(checkouts_page, 400))
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.loyalty.members_of(
+            shop.id, offset=(members_page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
+        )
+        entries = await uow.loyalty.bonus_entries_of([m.id for m in found[:PAGE_SIZE]])
+        orders = await uow.loyalty.recent_orders(
+            shop.id, offset=(checkouts_page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
+        )
+        phones = await uow.loyalty.identifiers([o.member_id for o in orders if o.member_id])
+    return LoyaltyOverview(
+        [MemberRow(m, bonus_balance(entries[m.id], now)) for m in found[:PAGE_SIZE]],
+        members_page,
+        len(found) > PAGE_SIZE,
+        [Checkout(o, phones.get(o.member_id or "")) for o in orders[:PAGE_SIZE]],
+        checkouts_page,
+        len(orders) > PAGE_SIZE,
+    )
 
 
 # The kitchen board's columns, and the step each card's button takes.

@@ -476,11 +476,14 @@ async def _after_done(uow: UnitOfWork, order: Order, now: datetime) -> None:
     await ticket_loyalty.settle(uow, order, now)
 
 
-async def order_timeline(db: Database, principal: Principal, order_id: str) -> list[AuditEntry]:
-    """Every recorded state change of one order of any face, oldest first.
+async def order_timeline(
+    db: Database, principal: Principal, order_id: str
+) -> tuple[str, list[AuditEntry]]:
+    """Kassa's id of the order and every recorded state change of it, oldest first.
 
-    A ticket order is seen by its organiser and its seller; delivery and loyalty orders (by
-    Kassa's order id) by their organisation's key."""
+    A ticket order is seen by its organiser and its seller; delivery and loyalty orders by
+    their organisation's key. `order_id` is Kassa's id or the face's own id of the order (see
+    `cancellation.find`)."""
     async with db.unit_of_work(write=False) as uow:
         target = await cancellation.find(uow, principal, order_id)
-        return await uow.audit.timeline(target.order.id)
+        return target.order.id, await uow.audit.timeline(target.order.id)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from kassa.app import operators
+from kassa.core import words
 from kassa.core.cancellation import label, reason_code
 from kassa.core.errors import ErrorKind, KassaError
 from kassa.core.money import render
@@ -58,6 +59,16 @@ env.filters["reason_label"] = label
 env.filters["reason_text"] = lambda v: (
     f"{label(code)}{v[len(code) :]}" if (code := reason_code(v)) else v or ""
 )
+env.filters["count"] = lambda v: format(Decimal(str(v)).normalize(), "f") if v is not None else ""
+env.filters["status"] = words.status_label
+env.filters["tone"] = words.status_tone
+env.filters["ticket_state"] = words.ticket_state
+env.filters["action"] = words.action_label
+env.filters["entry"] = words.entry_label
+env.filters["account"] = words.account_label
+env.filters["event_status"] = lambda v: words.EVENTS.get(v, v)
+env.filters["face"] = lambda v: words.FACES.get(v, v)
+env.filters["stage"] = lambda v: words.STAGE.get(v, v)
 env.filters["when"] = lambda v: v.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if v else ""
 env.globals["prefix"] = PREFIX
 

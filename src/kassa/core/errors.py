@@ -22,6 +22,8 @@ class KassaError(Exception):
 
     kind: ErrorKind = ErrorKind.INVALID
     code: str = "kassa_error"
+    # Details safe to show the caller beside the message (Kassa's own JSON errors add them).
+    public: tuple[str, ...] = ()
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -272,6 +274,15 @@ class OrderChanged(KassaError):
     code = "order_changed"
 
 
+class OrderAmbiguous(KassaError):
+    """A face's own order id names several orders the caller sees (two shops' `A-1`): the
+    caller picks one by Kassa's id, from `candidates`."""
+
+    kind = ErrorKind.CONFLICT
+    code = "order_ambiguous"
+    public = ("candidates",)
+
+
 class ReasonUnknown(KassaError):
     code = "reason_unknown"
 
@@ -298,3 +309,10 @@ class DatabaseUnavailable(KassaError):
 
     kind = ErrorKind.UNAVAILABLE
     code = "database_unavailable"
+
+
+class CodeNotSent(KassaError):
+    """A one-time code could not be handed to its sender (SMTP down, say): try again."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "code_not_sent"

@@ -37,19 +37,41 @@ class Member:
 
 @dataclass(frozen=True)
 class CertificateRow:
+    """A prepaid certificate: `amount` is its nominal, the ledger holds what it paid since.
+
+    Issued by the organiser (active at once, no pool) or from a pool through the REES46
+    certificate API (`created`, then `activate`d: `active`, or `scheduled` until
+    `planned_activation_at`); `blocked` for a while, `deactivated` for good
+    (`kassa.core.certificates` has the moves)."""
+
     id: str
     code: str
     amount: Decimal
     expires_at: datetime | None
+    status: str = "active"
+    pool_id: str | None = None
+    owner_identifier: str | None = None
+    owner_name: str | None = None
+    buyer_identifier: str | None = None
+    created_at: datetime | None = None
+    activated_at: datetime | None = None
+    deactivated_at: datetime | None = None
+    planned_activation_at: datetime | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+    def state(self, now: datetime) -> str:
+        """The status as of `now`: a scheduled certificate is active once its time came."""
+        if self.status == "scheduled" and self.planned_activation_at is not None:
+            return "active" if self.planned_activation_at <= now else "scheduled"
+        return self.status
 
 
 @dataclass(frozen=True)
 class CouponRow:
     id: str
-    member_id: str
+    member_id: str | None  # None: a promo-code list's code, usable by whoever holds it
     code: str
     kind: str
     value: Decimal
@@ -59,10 +81,10 @@ class CouponRow:
     expires_at: datetime
 
     def usable_by(self, member_id: str | None, order_id: str | None, now: datetime) -> bool:
-        """The member's own, unexpired, and free (or already held by this very order)."""
+        """The member's own (or a list's code), unexpired, and free (or already held by this
+        very order)."""
         return (
-            member_id is not None
-            and self.member_id == member_id
+            (self.member_id is None or (member_id is not None and self.member_id == member_id))
             and self.expires_at > now
             and (self.status == "active" or self.used_by == order_id)
         )

@@ -21,10 +21,12 @@ router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"]
 
 @router.get("/orders/{order_id}/timeline")
 async def timeline(order_id: str, who: Caller, ctx: Ctx) -> Any:
-    """Who changed the order, when, from which status to which, and why."""
-    entries = await order_timeline(ctx.db, who, order_id)
+    """Who changed the order, when, from which status to which, and why. `order_id` is
+    Kassa's id or the face's own id (ticket order number, eatsId, a shop's order_id): see
+    the preview."""
+    kassa_id, entries = await order_timeline(ctx.db, who, order_id)
     return {
-        "order": order_id,
+        "order": kassa_id,
         "timeline": [
             {
                 "at": iso(e.at),
@@ -123,11 +125,14 @@ def _part(tickets: list[str] | None, items: dict[str, Decimal]) -> cancellation.
 async def cancellation_preview(
     order_id: str, who: Caller, ctx: Ctx, tickets: str | None = None, items: str | None = None
 ) -> Any:
-    """What a cancel would do, without doing it, for an order of any face (Kassa's order
-    id): tickets released or menu stock returned, promo uses given back, bonuses returned and
-    taken back, coupons and certificates, the money to refund, who is told. `tickets=a,b`
-    previews a partial cancel of a ticket order, `items=<id>:<quantity>,...` of a delivery or
-    loyalty order. Pass the `version` to POST to apply exactly this plan."""
+    """What a cancel would do, without doing it, for an order of any face: tickets released
+    or menu stock returned, promo uses given back, bonuses returned and taken back, coupons
+    and certificates, the money to refund, who is told. The order is named by Kassa's id or
+    the face's own (a ticket order's number, the aggregator's eatsId, a loyalty shop's
+    order_id), in the caller's organisation; a face's id naming several orders is a 409
+    `order_ambiguous` listing their Kassa ids in `candidates`. `tickets=a,b` previews a
+    partial cancel of a ticket order, `items=<id>:<quantity>,...` of a delivery or loyalty
+    order. Pass the `version` to POST to apply exactly this plan."""
     ids = [t for t in (tickets or "").split(",") if t]
     part = _part(ids, _items_query(items))
     return plan_json(await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part))

@@ -49,3 +49,14 @@ def export_message(*, sender: str, to: str, csv_data: bytes, count: int) -> Emai
     message.set_content(f"The export of {count} orders is attached (CSV, UTF-8).\n")
     message.add_attachment(csv_data, maintype="text", subtype="csv", filename="orders.csv")
     return message
+
+
+def code_message(*, sender: str, to: str, code: str, shop: str) -> EmailMessage:
+    """A loyalty one-time code, for an e-mail-to-SMS gateway or the member's mailbox."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f"{shop}: {code}"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "kassa.local")
+    message.set_content(f"Your code: {code}\n")
+    return message

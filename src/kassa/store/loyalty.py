@@ -19,6 +19,7 @@ from kassa.core.loyalty_orders import (
     Shop,
 )
 from kassa.core.loyalty_program import Program, program_from
+from kassa.store.loyalty_certificates import certificate_of
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,
@@ -120,11 +121,29 @@ class LoyaltyRepo:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        if row is None:
-            return None
-        return Member(
-            row.id, row.shop_id, row.identifier, row.referral_code, row.referrer_id, row.created_at
+        return _member(row) if row is not None else None
+
+    async def members_of(self, shop_id: str, *, offset: int, limit: int) -> list[Member]:
+        """A page of the shop's members, newest first."""
+        rows = await self._conn.execute(
+            select(loyalty_members)
+            .where(loyalty_members.c.shop_id == shop_id)
+            .order_by(loyalty_members.c.created_at.desc(), loyalty_members.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
+        return [_member(r) for r in rows]
+
+    async def identifiers(self, member_ids: Sequence[str]) -> dict[str, str]:
+        """Members' phone numbers by their ids."""
+        if not member_ids:
+            return {}
+        rows = await self._conn.execute(
+            select(loyalty_members.c.id, loyalty_members.c.identifier).where(
+                loyalty_members.c.id.in_(member_ids)
+            )
+        )
+        return {str(r.id): str(r.identifier) for r in rows}
 
     # the ledger
     async def append(self, shop_id: str, rows: Sequence[LedgerRow]) -> None:
@@ -155,6 +174,22 @@ class LoyaltyRepo:
             LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
             for r in rows
         ]
+
+    async def bonus_entries_of(self, member_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
+        """`bonus_entries` of several members at once."""
+        found: dict[str, list[LedgerEntry]] = {m: [] for m in member_ids}
+        if not member_ids:
+            return found
+        rows = await self._conn.execute(
+            select(loyalty_ledger)
+            .where(loyalty_ledger.c.member_id.in_(member_ids), loyalty_ledger.c.account == "bonus")
+            .order_by(loyalty_ledger.c.id)
+        )
+        for r in rows:
+            found[r.member_id].append(
+                LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
+            )
+        return found
 
     async def account_total(self, member_id: str, account: str) -> Decimal:
         # Summed here, exactly: SQLite keeps these amounts as text and would sum in floats.
@@ -217,9 +252,7 @@ class LoyaltyRepo:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return (
-            CertificateRow(row.id, row.code, Decimal(row.amount), row.expires_at) if row else None
-        )
+        return certificate_of(row) if row else None
 
     async def certificate_balance(self, certificate: CertificateRow) -> Decimal:
         amounts = await self._conn.scalars(
@@ -327,6 +360,17 @@ class LoyaltyRepo:
         row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
 
+    async def ids_of_order(self, shop_ids: Sequence[str], order_id: str) -> list[str]:
+        """Kassa's ids of the orders these shops know by their own `order_id`, by shop."""
+        if not shop_ids:
+            return []
+        rows = await self._conn.execute(
+            select(loyalty_orders.c.id)
+            .where(loyalty_orders.c.shop_id.in_(shop_ids), loyalty_orders.c.order_id == order_id)
+            .order_by(loyalty_orders.c.shop_id)
+        )
+        return [str(r.id) for r in rows]
+
     async def shop_of_order(self, internal_id: str) -> str | None:
         """The shop of a loyalty order, by Kassa's own id of it."""
         shop_id = await self._conn.scalar(
@@ -341,6 +385,17 @@ class LoyaltyRepo:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
         return _order(row) if row else None
+
+    async def recent_orders(self, shop_id: str, *, offset: int, limit: int) -> list[LoyaltyOrder]:
+        """A page of the shop's checkouts, newest first."""
+        rows = await self._conn.execute(
+            select(loyalty_orders)
+            .where(loyalty_orders.c.shop_id == shop_id)
+            .order_by(loyalty_orders.c.created_at.desc(), loyalty_orders.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_order(r) for r in rows]
 
     async def add_order(self, order: LoyaltyOrder) -> None:
         await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
@@ -411,6 +466,10 @@ def _coupon(r: Row[Any]) -> CouponRow:
         r.used_by,
         r.expires_at,
     )
+
+
+def _member(r: Row[Any]) -> Member:
+    return Member(r.id, r.shop_id, r.identifier, r.referral_code, r.referrer_id, r.created_at)
 
 
 def _order(r: Row[Any]) -> LoyaltyOrder:

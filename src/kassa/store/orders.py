@@ -114,6 +114,11 @@ class OrdersRepo:
     async def get(self, order_id: str) -> Order | None:
         return await self._one(order_id, lock=False)
 
+    async def id_of_number(self, number: int) -> str | None:
+        """Kassa's id of the order with this human-facing number."""
+        found = await self._conn.scalar(select(orders.c.id).where(orders.c.number == number))
+        return str(found) if found else None
+
     async def _one(self, order_id: str, *, lock: bool) -> Order | None:
         """The order and its lines in one round trip, after taking the lock, if any, in a
         statement of its own.

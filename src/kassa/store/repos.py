@@ -6,6 +6,8 @@ from kassa.store.delivery import DeliveryRepo
 from kassa.store.idempotency import IdempotencyRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
+from kassa.store.loyalty_certificates import CertificatesRepo
+from kassa.store.loyalty_codes import LoyaltyCodesRepo
 from kassa.store.operators import OperatorsRepo
 from kassa.store.ops import OpsRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
@@ -27,6 +29,8 @@ class Repositories:
         self.promos = PromoRepo(conn)
         self.refunds = RefundRepo(conn)
         self.loyalty = LoyaltyRepo(conn)
+        self.certificates = CertificatesRepo(conn)
+        self.loyalty_codes = LoyaltyCodesRepo(conn, is_sqlite=is_sqlite)
         self.delivery = DeliveryRepo(conn)
         self.idempotency = IdempotencyRepo(conn)
         self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)

@@ -351,7 +351,18 @@ loyalty_certificates = Table(
     Column("amount", Money(), nullable=False),
     Column("expires_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # From a pool through the REES46 certificate API (None: issued by the organiser).
+    Column("pool_id", Id),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("owner_identifier", String(11)),
+    Column("owner_name", String(200)),
+    Column("buyer_identifier", String(11)),
+    Column("activated_at", UTCDateTime),
+    Column("deactivated_at", UTCDateTime),
+    Column("planned_activation_at", UTCDateTime),
     UniqueConstraint("shop_id", "code", name="uq_loyalty_certificates_shop_code"),
+    Index("ix_loyalty_certificates_owner", "shop_id", "owner_identifier"),
+    Index("ix_loyalty_certificates_pool", "pool_id"),
 )
 
 loyalty_promo_codes = Table(
@@ -372,16 +383,20 @@ loyalty_coupons = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", String(32), nullable=False),
-    Column("member_id", Id, nullable=False),
+    Column("member_id", Id),  # None: a code of a promo-code list, anyone's who holds it
     Column("code", String(64), nullable=False),
     Column("kind", String(8), nullable=False),
     Column("value", ExactDecimal(14, 2), nullable=False),
-    Column("issued_by", String(64), nullable=False),  # the order that earned it
+    Column("issued_by", String(64), nullable=False),  # the order that earned it, or list:<id>
     Column("status", String(16), nullable=False),  # active | used | voided
     Column("used_by", String(64)),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("list_id", String(64)),  # the promo-code list it was uploaded to
+    Column("handed_out_at", UTCDateTime),  # when `/promo_codes/fetch` gave it out
+    Column("handed_out_to", String(128)),  # the device it is bound to (fetch without secret)
     UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
+    Index("ix_loyalty_coupons_list", "shop_id", "list_id", "handed_out_at"),
 )
 
 loyalty_orders = Table(
@@ -565,3 +580,6 @@ operator_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_operator_sessions_operator", "operator_id"),
 )
+
+# The loyalty face's side services live in a module of their own, on this same metadata.
+from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401

@@ -55,6 +55,13 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 V2_PREFIX = "/v2/resources/"
 LOYALTY_PREFIX = "/loyalty/"
+# The REES46 paths outside /loyalty/: the older one-time-code paths, the CDP order sync and
+# the promo-code lists.
+LOYALTY_PREFIXES = (LOYALTY_PREFIX, "/otp/", "/sync/", "/promo_codes/")
+
+
+def is_loyalty(path: str) -> bool:
+    return path == "/promo_codes" or path.startswith(LOYALTY_PREFIXES)
 
 
 def is_delivery(path: str) -> bool:
@@ -83,7 +90,7 @@ def error_response(
             return JSONResponse({"reason": reason}, 401)
         problems = [{"code": number_of(code, status), "description": reason}]
         return JSONResponse(problems, status, headers=headers)
-    if path.startswith(LOYALTY_PREFIX):
+    if is_loyalty(path):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
     if path.startswith(V2_PREFIX):
@@ -120,7 +127,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 async def _kassa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, KassaError)
-    return await respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code)
+    shown = {key: exc.details[key] for key in exc.public if key in exc.details}
+    return await respond(request, STATUS_OF_KIND[exc.kind], exc.message, exc.code, **shown)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kassa.web.errors import LOYALTY_PREFIX, V2_PREFIX, is_delivery
+from kassa.web.errors import V2_PREFIX, is_delivery, is_loyalty
 
 REF = "#/components/schemas/{model}"
 DELIVERY_TOKEN_PATH = "/security/oauth/token"  # noqa: S105 - a path, not a secret
@@ -192,7 +192,7 @@ def query(model: type[BaseModel]) -> dict[str, Any]:
 def _face(path: str) -> str:
     if is_delivery(path):
         return "delivery"
-    if path.startswith(LOYALTY_PREFIX):
+    if is_loyalty(path):
         return "loyalty"
     if path.startswith(V2_PREFIX):
         return "v2"

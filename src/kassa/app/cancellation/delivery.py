@@ -34,6 +34,13 @@ class DeliveryOrders:
             return None
         return order
 
+    async def refs(self, uow: UnitOfWork, who: Principal, ref: str) -> list[str]:
+        """The order the aggregator sent with this eatsId (unique in an organisation)."""
+        order = await uow.delivery.by_eats_id(who.org_id, ref)
+        if order is None or await self.find(uow, who, order.id, lock=False) is None:
+            return []
+        return [order.id]
+
     def due(self, order: DeliveryOrder, now: datetime) -> bool:
         return False  # an aggregator's order holds no reservation that runs out
 

@@ -19,7 +19,13 @@ from kassa.app.cancellation.loyalty import LoyaltyOrders
 from kassa.app.cancellation.tickets import TicketOrders
 from kassa.core.cancellation import OrderKind, Plan, Reason, check_reason, plan_json
 from kassa.core.cancellation.tickets import EXPIRED
-from kassa.core.errors import OrderBusy, OrderChanged, OrderNotCancellable, OrderNotFound
+from kassa.core.errors import (
+    OrderAmbiguous,
+    OrderBusy,
+    OrderChanged,
+    OrderNotCancellable,
+    OrderNotFound,
+)
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 
@@ -55,13 +61,32 @@ async def find(
     kind: OrderKind | None = None,
     lock: bool = False,
 ) -> Target:
-    """The order by Kassa's id (or a face's own id its kind knows), for this caller."""
-    for candidate in KINDS:
-        if kind is not None and candidate.kind is not kind:
-            continue
+    """The order by Kassa's id or, failing that, by a face's own id of it, for this caller.
+
+    Kassa's id always wins. A face's own id (a ticket order's number, the aggregator's
+    eatsId, a shop's order_id) is looked up only in the caller's organisation; when it names
+    several orders the caller sees (two shops' `A-1`, a shop's `1001` and ticket order 1001),
+    nothing is guessed: OrderAmbiguous lists them by Kassa's id. Kassa itself (`who` None)
+    finds orders by Kassa's id only."""
+    kinds = [k for k in KINDS if kind is None or k.kind is kind]
+    for candidate in kinds:
         found = await candidate.find(uow, who, order_id, lock=lock)
         if found is not None:
             return Target(candidate, found)
+    if who is not None:
+        refs = [(k, ref) for k in kinds for ref in await k.refs(uow, who, order_id)]
+        if len(refs) > 1:
+            raise OrderAmbiguous(
+                f"Order {order_id} names {len(refs)} orders; ask by Kassa's id: "
+                + ", ".join(f"{k.kind.value} {ref}" for k, ref in refs),
+                order=order_id,
+                candidates=[{"id": ref, "face": k.kind.value} for k, ref in refs],
+            )
+        if refs:
+            candidate, ref = refs[0]
+            found = await candidate.find(uow, who, ref, lock=lock)
+            if found is not None:
+                return Target(candidate, found)
     raise OrderNotFound(f"Order {order_id} not found", order=order_id)
 
 

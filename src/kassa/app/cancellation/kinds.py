@@ -48,6 +48,10 @@ class Kind(Protocol):
         """The order the caller may see (`who` None: Kassa itself), locked for change when
         `lock`; None when it is not an order of this kind for this caller."""
 
+    async def refs(self, uow: UnitOfWork, who: Principal, ref: str) -> list[str]:
+        """Kassa's ids of the orders of this kind the caller sees whose face's own id is
+        `ref` (a ticket order's number, an aggregator's eatsId, a shop's order_id)."""
+
     def due(self, order: Any, now: datetime) -> bool:
         """True when the order's hold ran out: it is expired instead of cancelled."""
 

@@ -52,6 +52,15 @@ class LoyaltyOrders:
         shop = await uow.loyalty.shop(order.shop_id)
         return order if shop is not None and shop.org_id == who.org_id else None
 
+    async def refs(self, uow: UnitOfWork, who: Principal, ref: str) -> list[str]:
+        """The orders the caller's shops know by this `order_id` (each shop has its own)."""
+        if not who.is_organiser or who.restaurant_id:
+            return []
+        shops = [s.id for s in await uow.loyalty.shops_of(who.org_id)]
+        if who.shop_id:
+            shops = [s for s in shops if s == who.shop_id]
+        return await uow.loyalty.ids_of_order(shops, ref)
+
     def due(self, order: LoyaltyOrder, now: datetime) -> bool:
         return False  # an applied checkout holds its spends until the shop cancels it
 

@@ -35,6 +35,15 @@ class TicketOrders:
             return None
         return order
 
+    async def refs(self, uow: UnitOfWork, who: Principal, ref: str) -> list[str]:
+        """The order with this number (a short run of ASCII digits)."""
+        if not (ref.isascii() and ref.isdigit() and len(ref) <= 18):
+            return []
+        order_id = await uow.orders.id_of_number(int(ref))
+        if order_id is None or await self.find(uow, who, order_id, lock=False) is None:
+            return []
+        return [order_id]
+
     def due(self, order: Order, now: datetime) -> bool:
         return order.is_due(now)
 

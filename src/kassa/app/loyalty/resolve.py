@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from kassa.app.loyalty.request import CheckoutRequest
+from kassa.core.certificates import payable, refusal
 from kassa.core.errors import LoyaltyInvalid
 from kassa.core.loyalty import (
     Buyer,
@@ -46,6 +47,7 @@ class _Certificates:
     found: list[Certificate] = field(default_factory=list)
     rows: dict[str, CertificateRow] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    promo: bool = False  # a promo pool's certificate is in already: one per order
 
 
 async def resolve(
@@ -69,7 +71,7 @@ async def resolve(
         await _read_code(uow, shop, raw, member, req, now, codes)
     certificates = _Certificates()
     for raw in dict.fromkeys(req.certificates):
-        await _read_certificate(uow, shop, raw, now, lock, returning, certificates)
+        await _read_certificate(uow, shop, raw, req, now, lock, returning, certificates)
     checkout = Checkout(
         items=req.items,
         buyer=codes.buyer,
@@ -172,18 +174,28 @@ async def _read_certificate(
     uow: UnitOfWork,
     shop: Shop,
     raw: str,
+    req: CheckoutRequest,
     now: datetime,
     lock: bool,
     returning: dict[str, Decimal],
     found: _Certificates,
 ) -> None:
     row = await uow.loyalty.certificate(shop.id, raw, lock=lock)
-    if row is None or row.expired(now):
+    if row is None:
         found.failed.append((raw, "Certificate is not valid"))
+        return
+    pool = await uow.certificates.pool(shop.id, pool_id=row.pool_id) if row.pool_id else None
+    order_total = sum((item.total for item in req.items), ZERO)
+    refused = refusal(row, pool, req.identifier, order_total, now)
+    if refused is None and pool is not None and pool.promo and found.promo:
+        refused = "Only one promo certificate per order"
+    if refused is not None:
+        found.failed.append((raw, refused))
         return
     balance = await uow.loyalty.certificate_balance(row) + returning.get(row.id, ZERO)
     if balance <= 0:
         found.failed.append((raw, "Certificate balance is empty"))
         return
-    found.found.append(Certificate(row.id, row.code, balance))
+    found.promo = found.promo or bool(pool and pool.promo)
+    found.found.append(Certificate(row.id, row.code, payable(pool, balance, order_total)))
     found.rows[row.id] = row

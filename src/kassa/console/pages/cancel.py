@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from kassa.app import cancellation, console, operators
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
-from kassa.core.cancellation import OrderKind, Reason, allowed, label, plan_json
+from kassa.core.cancellation import OrderKind, Plan, Reason, allowed, label, plan_json
 from kassa.core.errors import CatalogInvalid
 from kassa.core.operators import Session
 from kassa.web.context import Context
@@ -44,7 +44,7 @@ async def ticket_cancel_preview(request: Request, order_id: str, me: Me, ctx: Ct
         cancellation.Part(tickets=tuple(chosen)),
         kind=OrderKind.TICKETS,
     )
-    values = {"plan": plan_json(plan), "order_id": order_id, "reasons": reasons(plan.kind)}
+    values = {**await _shown(ctx, me, plan), "order_id": order_id, "reasons": reasons(plan.kind)}
     if request.headers.get("hx-request"):
         return page(request, "_cancel_preview.html", 200, me, **values)
     return page(request, "cancel_preview.html", 200, me, **values)
@@ -70,10 +70,17 @@ async def ticket_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
     return redirect(f"{PREFIX}/orders/tickets/{order_id}", ok=ok)
 
 
-async def whole_plan(ctx: Context, me: Session, order_id: str, kind: OrderKind) -> Any:
+async def _shown(ctx: Context, me: Session, plan: Plan) -> dict[str, Any]:
+    """A plan as a page shows it: its JSON and the names of whoever a webhook tells."""
+    names = await console.names(ctx.db, me.operator, plan.notify)
+    return {"plan": plan_json(plan), "names": names}
+
+
+async def whole_plan(ctx: Context, me: Session, order_id: str, kind: OrderKind) -> dict[str, Any]:
+    """`plan` and `names` of the whole order's cancel, for its page."""
     principal = operators.principal(me.operator)
     plan = await cancellation.preview(ctx.db, principal, order_id, ctx.clock(), kind=kind)
-    return plan_json(plan)
+    return await _shown(ctx, me, plan)
 
 
 @router.post("/orders/{face}/{order_id}/cancel")
@@ -103,10 +110,10 @@ def _line_kind(face: str) -> OrderKind:
 @router.get("/orders/loyalty/{order_id}")
 async def loyalty_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.loyalty_order(ctx.db, me.operator, order_id)
-    plan = None
+    shown: dict[str, Any] = {"plan": None}
     if seen.order.status.value != "cancelled":
-        plan = await whole_plan(ctx, me, seen.order.id, OrderKind.LOYALTY)
-    values = {"p": seen, "plan": plan, "reasons": reasons(OrderKind.LOYALTY)}
+        shown = await whole_plan(ctx, me, seen.order.id, OrderKind.LOYALTY)
+    values = {"p": seen, **shown, "reasons": reasons(OrderKind.LOYALTY)}
     return page(request, "order_loyalty.html", 200, me, **values)
 
 
@@ -145,7 +152,7 @@ async def partial_preview(
         "face": face,
         "order_id": order_id,
         "items": items,
-        "plan": plan_json(plan),
+        **await _shown(ctx, me, plan),
         "reasons": reasons(kind),
     }
     template = "_partial_preview.html" if request.headers.get("hx-request") else "partial.html"

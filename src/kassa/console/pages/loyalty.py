@@ -12,10 +12,21 @@ from kassa.web.deps import Ctx
 router = APIRouter()
 
 
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 5 else 1
+
+
 @router.get("/loyalty")
 async def loyalty_page(
-    request: Request, me: Me, ctx: Ctx, shop: str = "", phone: str = ""
+    request: Request,
+    me: Me,
+    ctx: Ctx,
+    shop: str = "",
+    phone: str = "",
+    members: str = "1",
+    checkouts: str = "1",
 ) -> HTMLResponse:
+    """A member by phone; else the shop's members and its recent checkouts, a page of each."""
     shops = await console.shops(ctx.db, me.operator)
     if not shops:
         raise ActionForbidden("There is no loyalty shop for your account")
@@ -24,9 +35,11 @@ async def loyalty_page(
     phone = "".join(c for c in phone if c.isdigit())[:11]
     if phone:
         status = await loyalty.member_status(ctx.db, chosen, phone, ctx.clock())
-    return page(
-        request, "loyalty.html", 200, me, shops=shops, chosen=chosen, phone=phone, status=status
+    overview = await console.loyalty_overview(
+        ctx.db, chosen, ctx.clock(), _page_number(members), _page_number(checkouts)
     )
+    values = {"shops": shops, "chosen": chosen, "phone": phone, "status": status}
+    return page(request, "loyalty.html", 200, me, **values, overview=overview)
 
 
 @router.post("/loyalty/{shop_id}/members/{phone}/adjust")

@@ -109,14 +109,16 @@ async def ticket_resend(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
 async def delivery_order(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     seen = await console.delivery_order(ctx.db, me.operator, order_id)
     final = seen.order.status in (Status.DELIVERED, Status.CANCELLED)
-    plan = None if final else await whole_plan(ctx, me, seen.order.id, OrderKind.DELIVERY)
+    shown = (
+        {"plan": None} if final else await whole_plan(ctx, me, seen.order.id, OrderKind.DELIVERY)
+    )
     return page(
         request,
         "order_delivery.html",
         200,
         me,
         p=seen,
-        plan=plan,
+        **shown,
         total=delivery.total(seen.order),
         reasons=reasons(OrderKind.DELIVERY),
         next_step=console.NEXT_STEP.get(seen.order.status),

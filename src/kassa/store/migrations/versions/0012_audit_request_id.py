@@ -1,7 +1,7 @@
 """audit_log: the request id of the change, an index for counting cancellations by action
 
-Revision ID: 0011_audit_request_id
-Revises: 0010_restaurant_shop_fk
+Revision ID: 0012_audit_request_id
+Revises: 0011_loyalty_codes_cdp
 Create Date: 2026-11-26
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_audit_request_id"
-down_revision: str | Sequence[str] | None = "0010_restaurant_shop_fk"
+revision: str = "0012_audit_request_id"
+down_revision: str | Sequence[str] | None = "0011_loyalty_codes_cdp"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
