@@ -11,10 +11,10 @@ import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from kassa.app import cancellation
@@ -51,6 +51,7 @@ DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
 MAX_QUANTITY = Decimal(100_000)
 MAX_PRICE = Decimal("9999999999.99")
 MAX_EXPONENT = 64
+RestaurantId = Annotated[str, Path(openapi_examples={"demo": {"value": wire.R}})]
 
 
 def rfc3339(moment: datetime) -> str:
@@ -186,7 +187,7 @@ async def restaurants(request: Request, ctx: Ctx) -> Json:
 
 
 @router.get("/menu/{restaurant_id}/composition", tags=DELIVERY, response_model=wire.EatsComposition)
-async def composition(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+async def composition(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     items = await app.menu(ctx.db, client.org_id, restaurant_id)
     categories = sorted({i.category for i in items.values()})
@@ -204,7 +205,7 @@ async def composition(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
 @router.get(
     "/menu/{restaurant_id}/availability", tags=DELIVERY, response_model=wire.EatsAvailability
 )
-async def availability(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+async def availability(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     """The stop-list: counted items with their whole portions left (0: not available now);
     any other item is available. No modifiers are counted."""
     client = await _client(request, ctx)
@@ -216,7 +217,7 @@ async def availability(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
 
 
 @router.get("/menu/{restaurant_id}/promos", tags=DELIVERY, response_model=wire.EatsPromos)
-async def promos(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+async def promos(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     await app.menu(ctx.db, client.org_id, restaurant_id)
     return Json({"promoItems": []})
