@@ -133,7 +133,7 @@ def _order(body: dict[str, Any]) -> list[Wanted]:
     wanted = basket(body)
     _shaped(wire.EatsOrderKept, body)
     kind = body.get("discriminator")
-    if kind is not None and kind not in app.KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in app.KINDS):
         raise DeliveryRequestInvalid("discriminator must be yandex, marketplace or pickup")
     return wanted
 
