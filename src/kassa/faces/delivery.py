@@ -11,10 +11,11 @@ import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ValidationError
 
 from kassa.app import cancellation
 from kassa.app import delivery as app
@@ -37,8 +38,10 @@ from kassa.core.errors import (
 )
 from kassa.core.money import money
 from kassa.core.tenancy import Principal
+from kassa.faces import delivery_models as wire
 from kassa.web.context import Context
 from kassa.web.deps import Ctx
+from kassa.web.openapi import request_body
 from kassa.web.responses import Json
 
 router = APIRouter(default_response_class=Json)
@@ -48,6 +51,7 @@ DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
 MAX_QUANTITY = Decimal(100_000)
 MAX_PRICE = Decimal("9999999999.99")
 MAX_EXPONENT = 64
+RestaurantId = Annotated[str, Path(openapi_examples={"demo": {"value": wire.R}})]
 
 
 def rfc3339(moment: datetime) -> str:
@@ -113,6 +117,27 @@ def _extra(item: dict[str, Any], index: int) -> Decimal:
     return money(extra)
 
 
+def _shaped(model: type[BaseModel], body: dict[str, Any]) -> None:
+    """The parts of a body Kassa keeps as sent must have their documented types (they come
+    back in `GET /order/{orderId}` and feed the loyalty earning): a 400 otherwise."""
+    try:
+        model.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise DeliveryRequestInvalid(f"{where}: {first['msg']}") from None
+
+
+def _order(body: dict[str, Any]) -> list[Wanted]:
+    """The basket of an order body (`POST`/`PUT /order`), its kept parts checked."""
+    wanted = basket(body)
+    _shaped(wire.EatsOrderKept, body)
+    kind = body.get("discriminator")
+    if kind is not None and (not isinstance(kind, str) or kind not in app.KINDS):
+        raise DeliveryRequestInvalid("discriminator must be yandex, marketplace or pickup")
+    return wanted
+
+
 def basket(body: dict[str, Any]) -> list[Wanted]:
     """The aggregator's `items[]` (id, quantity, modifications) as the lines wanted."""
     items = body.get("items")
@@ -127,7 +152,25 @@ def basket(body: dict[str, Any]) -> list[Wanted]:
     return wanted
 
 
-@router.post("/security/oauth/token", tags=DELIVERY)
+TOKEN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": wire.EatsTokenRequest.model_json_schema(),
+                "examples": {k: {"value": v} for k, v in wire.TOKEN_EXAMPLES.items()},
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/security/oauth/token",
+    tags=DELIVERY,
+    response_model=wire.EatsToken,
+    openapi_extra=TOKEN_FORM,
+)
 async def token(request: Request, ctx: Ctx) -> Json:
     """Form-encoded `client_id`, `client_secret`, `grant_type=client_credentials`, `scope`."""
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -136,15 +179,15 @@ async def token(request: Request, ctx: Ctx) -> Json:
     return Json({"access_token": issued})
 
 
-@router.get("/restaurants", tags=DELIVERY)
+@router.get("/restaurants", tags=DELIVERY, response_model=wire.EatsPlaces)
 async def restaurants(request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     found = await app.restaurants(ctx.db, client.org_id)
     return Json({"places": [{"id": r.id, "title": r.title, "address": r.address} for r in found]})
 
 
-@router.get("/menu/{restaurant_id}/composition", tags=DELIVERY)
-async def composition(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+@router.get("/menu/{restaurant_id}/composition", tags=DELIVERY, response_model=wire.EatsComposition)
+async def composition(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     items = await app.menu(ctx.db, client.org_id, restaurant_id)
     categories = sorted({i.category for i in items.values()})
@@ -159,33 +202,40 @@ async def composition(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
     )
 
 
-@router.get("/menu/{restaurant_id}/availability", tags=DELIVERY)
-async def availability(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
-    """The stop-list: counted items with their stock; 0 means not available now."""
+@router.get(
+    "/menu/{restaurant_id}/availability", tags=DELIVERY, response_model=wire.EatsAvailability
+)
+async def availability(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
+    """The stop-list: counted items with their whole portions left (0: not available now);
+    any other item is available. No modifiers are counted."""
     client = await _client(request, ctx)
     items = await app.menu(ctx.db, client.org_id, restaurant_id)
-    return Json(
-        {
-            "items": [
-                {"itemId": i.id, "stock": i.stock} for i in items.values() if i.stock is not None
-            ]
-        }
-    )
+    counted = [
+        {"itemId": i.id, "stock": int(i.stock)} for i in items.values() if i.stock is not None
+    ]
+    return Json({"items": counted, "modifiers": []})
 
 
-@router.get("/menu/{restaurant_id}/promos", tags=DELIVERY)
-async def promos(restaurant_id: str, request: Request, ctx: Ctx) -> Json:
+@router.get("/menu/{restaurant_id}/promos", tags=DELIVERY, response_model=wire.EatsPromos)
+async def promos(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     await app.menu(ctx.db, client.org_id, restaurant_id)
     return Json({"promoItems": []})
 
 
-@router.post("/order", tags=DELIVERY)
+@router.post(
+    "/order",
+    tags=DELIVERY,
+    response_model=wire.EatsOrderAccepted,
+    openapi_extra=request_body(wire.EatsOrderV2, wire.ORDER_EXAMPLES),
+)
 async def create_order(request: Request, ctx: Ctx) -> Json:
-    """A new order (`yandex`, `marketplace`, `pickup`); the same eatsId again: the same orderId."""
+    """A new order (`yandex`, `marketplace`, `pickup`); the same eatsId again: the same orderId
+    (other contents under it: 409). A line out of stock does not fail the order: it is dropped
+    (see `GET /order/{orderId}`). Also accepted as `application/vnd.eats.order.v2+json`."""
     client = await _client(request, ctx)
     body = await _json(request)
-    order_id = await app.create_order(ctx.db, client, body, basket(body), ctx.clock())
+    order_id = await app.create_order(ctx.db, client, body, _order(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
@@ -203,22 +253,34 @@ def order_v2(order: DeliveryOrder) -> dict[str, Any]:
     }
 
 
-@router.get("/order/{order_id}", tags=DELIVERY)
+@router.get("/order/{order_id}", tags=DELIVERY, response_model=wire.EatsOrder)
 async def read_order(order_id: str, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     return Json(order_v2(await app.get_order(ctx.db, client, order_id)))
 
 
-@router.put("/order/{order_id}", tags=DELIVERY)
+@router.put(
+    "/order/{order_id}",
+    tags=DELIVERY,
+    response_model=wire.EatsOrderAccepted,
+    openapi_extra=request_body(wire.EatsOrderV2, wire.ORDER_EXAMPLES),
+)
 async def change_order(order_id: str, request: Request, ctx: Ctx) -> Json:
-    """New contents: re-priced from the menu and stock held again, in one transaction."""
+    """New contents (the whole order): re-priced from the menu and stock held again, in one
+    transaction; the eatsId, when sent, must be the order's."""
     client = await _client(request, ctx)
     body = await _json(request)
-    await app.update_order(ctx.db, client, order_id, body, basket(body), ctx.clock())
+    await app.update_order(ctx.db, client, order_id, body, _order(body), ctx.clock())
     return Json({"result": "OK", "orderId": order_id})
 
 
-@router.delete("/order/{order_id}", tags=DELIVERY)
+@router.delete(
+    "/order/{order_id}",
+    tags=DELIVERY,
+    response_class=Response,
+    responses={200: {"description": "Cancelled (or already was): an empty body"}},
+    openapi_extra=request_body(wire.EatsOrderCancel, wire.CANCEL_EXAMPLES),
+)
 async def delete_order(order_id: str, request: Request, ctx: Ctx) -> Response:
     """`{eatsId, comment}`: the eatsId must be the order's; the comment at most 500."""
     client = await _client(request, ctx)
@@ -267,7 +329,7 @@ async def _cancel(
             raise
 
 
-@router.get("/order/{order_id}/status", tags=DELIVERY)
+@router.get("/order/{order_id}/status", tags=DELIVERY, response_model=wire.EatsOrderStatus)
 async def read_status(order_id: str, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
     order = await app.get_order(ctx.db, client, order_id)
@@ -281,7 +343,14 @@ async def read_status(order_id: str, request: Request, ctx: Ctx) -> Json:
     return Json(answer)
 
 
-@router.put("/order/{order_id}/status", tags=DELIVERY)
+@router.put(
+    "/order/{order_id}/status",
+    tags=DELIVERY,
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Done: no body"}},
+    openapi_extra=request_body(wire.EatsStatusPush, wire.STATUS_EXAMPLES),
+)
 async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
     """The aggregator's pushes: CANCELLED (with `reason`), TAKEN_BY_COURIER, DELIVERED; 204."""
     client = await _client(request, ctx)
@@ -320,8 +389,16 @@ async def push_status(order_id: str, request: Request, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/order/{order_id}/courier", tags=DELIVERY)
+@router.put(
+    "/order/{order_id}/courier",
+    tags=DELIVERY,
+    response_model=wire.EatsResult,
+    openapi_extra=request_body(wire.EatsCourierUpdate, wire.COURIER_EXAMPLES),
+)
 async def courier(order_id: str, request: Request, ctx: Ctx) -> Json:
+    """The courier Yandex assigned, kept with the order as sent."""
     client = await _client(request, ctx)
-    await app.set_courier(ctx.db, client.org_id, order_id, await _json(request), ctx.clock())
+    body = await _json(request)
+    _shaped(wire.EatsCourierUpdate, body)
+    await app.set_courier(ctx.db, client.org_id, order_id, body, ctx.clock())
     return Json({"result": "OK"})

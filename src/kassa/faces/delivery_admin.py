@@ -5,19 +5,22 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import Field
 
 from kassa.app import delivery as app
+from kassa.app import demo
 from kassa.core.delivery import Line, MenuItem, Status
 from kassa.core.errors import ActionForbidden, QueryInvalid
 from kassa.core.tenancy import Principal
+from kassa.faces import kassa_models as out
 from kassa.faces.ticketing.schemas import _Body
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
 
 router = APIRouter(prefix="/api/v1/delivery", default_response_class=Json)
 ADMIN: list[str | Enum] = ["delivery admin"]
+RestaurantId = Annotated[str, Path(openapi_examples={"demo": {"value": demo.RESTAURANT_ID}})]
 
 
 class RestaurantCreate(_Body):
@@ -46,12 +49,42 @@ class StepIn(_Body):
     comment: Annotated[str, Field(max_length=500)] | None = None
 
 
+RESTAURANT_EXAMPLES = {
+    "new": {"value": {"title": "Demo Kitchen 2", "address": "Tverskaya 3, Moscow"}},
+    "own id and loyalty shop": {
+        "value": {
+            "id": "demo-kitchen-2",
+            "title": "Demo Kitchen 2",
+            "address": "Tverskaya 3, Moscow",
+            "loyalty_shop": demo.SHOP_ID,
+        }
+    },
+}
+MENU_EXAMPLES = {
+    "price and stock": {
+        "value": {
+            "items": [
+                {
+                    "id": "borscht",
+                    "name": "Борщ",
+                    "category": "Супы",
+                    "price": "350.00",
+                    "stock": "20",
+                },
+                {"id": "kompot", "name": "Компот", "category": "Напитки", "price": "120.00"},
+            ]
+        }
+    }
+}
+STEP_EXAMPLES = {"accept": {"value": {"status": "ACCEPTED_BY_RESTAURANT", "comment": "20 min"}}}
+
+
 def _organiser(who: Principal) -> None:
     if not who.is_organiser:
         raise ActionForbidden("Only the organiser's key manages restaurants")
 
 
-@router.post("/clients", status_code=201, tags=ADMIN)
+@router.post("/clients", status_code=201, tags=ADMIN, response_model=out.AggregatorCredentials)
 async def create_client(who: Caller, ctx: Ctx) -> Any:
     """Credentials for the aggregator (`client_secret` is shown this once)."""
     _organiser(who)
@@ -59,8 +92,14 @@ async def create_client(who: Caller, ctx: Ctx) -> Any:
     return json_response({"client_id": client_id, "client_secret": secret}, 201)
 
 
-@router.post("/restaurants", status_code=201, tags=ADMIN)
-async def create_restaurant(body: RestaurantCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post("/restaurants", status_code=201, tags=ADMIN, response_model=out.RestaurantOut)
+async def create_restaurant(
+    body: Annotated[RestaurantCreate, Body(openapi_examples=RESTAURANT_EXAMPLES)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
+    """A restaurant (its `id` given or made; 409 if taken), earning bonuses in one of the
+    organisation's loyalty shops when `loyalty_shop` is set."""
     _organiser(who)
     found = await app.add_restaurant(
         ctx.db,
@@ -74,8 +113,13 @@ async def create_restaurant(body: RestaurantCreate, who: Caller, ctx: Ctx) -> An
     return json_response({"id": found.id, "title": found.title, "address": found.address}, 201)
 
 
-@router.put("/restaurants/{restaurant_id}/menu", tags=ADMIN)
-async def put_menu(restaurant_id: str, body: MenuIn, who: Caller, ctx: Ctx) -> Any:
+@router.put("/restaurants/{restaurant_id}/menu", tags=ADMIN, response_model=out.MenuOut)
+async def put_menu(
+    restaurant_id: RestaurantId,
+    body: Annotated[MenuIn, Body(openapi_examples=MENU_EXAMPLES)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Add or change menu items (and their stock; no `stock`: not counted)."""
     _organiser(who)
     items = [
@@ -83,14 +127,14 @@ async def put_menu(restaurant_id: str, body: MenuIn, who: Caller, ctx: Ctx) -> A
     ]
     await app.put_menu(ctx.db, who.org_id, restaurant_id, items)
     menu = await app.menu(ctx.db, who.org_id, restaurant_id)
-    return {"items": [_item(i) for i in menu.values()]}
+    return Json({"items": [_item(i) for i in menu.values()]})
 
 
-@router.get("/restaurants/{restaurant_id}/menu", tags=ADMIN)
-async def read_menu(restaurant_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get("/restaurants/{restaurant_id}/menu", tags=ADMIN, response_model=out.MenuOut)
+async def read_menu(restaurant_id: RestaurantId, who: Caller, ctx: Ctx) -> Any:
     _organiser(who)
     menu = await app.menu(ctx.db, who.org_id, restaurant_id)
-    return {"items": [_item(i) for i in menu.values()]}
+    return Json({"items": [_item(i) for i in menu.values()]})
 
 
 def _line(x: Line) -> dict[str, Any]:
@@ -107,8 +151,13 @@ def _item(i: MenuItem) -> dict[str, Any]:
     return {"id": i.id, "name": i.name, "category": i.category, "price": i.price, "stock": i.stock}
 
 
-@router.post("/orders/{order_id}/status", tags=ADMIN)
-async def kitchen_step(order_id: str, body: StepIn, who: Caller, ctx: Ctx) -> Any:
+@router.post("/orders/{order_id}/status", tags=ADMIN, response_model=out.KitchenStepOut)
+async def kitchen_step(
+    order_id: str,
+    body: Annotated[StepIn, Body(openapi_examples=STEP_EXAMPLES)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """The restaurant's steps: accept, start cooking, ready."""
     _organiser(who)
     order = await app.move(
@@ -120,27 +169,39 @@ async def kitchen_step(order_id: str, body: StepIn, who: Caller, ctx: Ctx) -> An
         by_restaurant=True,
         comment=body.comment,
     )
-    return {"orderId": order.id, "status": order.status.value}
+    return Json({"orderId": order.id, "status": order.status.value})
 
 
-@router.get("/orders", tags=ADMIN)
-async def list_orders(who: Caller, ctx: Ctx, status: str | None = None) -> Any:
+StatusFilter = Annotated[
+    str | None,
+    Query(
+        description="Statuses, comma-separated: " + ", ".join(Status),
+        openapi_examples={"open": {"value": "NEW,ACCEPTED_BY_RESTAURANT,COOKING"}},
+    ),
+]
+
+
+@router.get("/orders", tags=ADMIN, response_model=list[out.KitchenOrder])
+async def list_orders(who: Caller, ctx: Ctx, status: StatusFilter = None) -> Any:
+    """The organisation's delivery orders, newest first, optionally of some statuses."""
     _organiser(who)
     try:
         statuses = [Status(s) for s in (status or "").split(",") if s]
     except ValueError:
         raise QueryInvalid(f"status must be of {', '.join(Status)}") from None
     found = await app.orders(ctx.db, who.org_id, statuses)
-    return [
-        {
-            "orderId": o.id,
-            "eatsId": o.eats_id,
-            "restaurantId": o.restaurant_id,
-            "status": o.status.value,
-            "items": [_line(x) for x in o.lines],
-            "droppedItems": o.dropped,
-            "total": app.total(o),
-            "createdAt": o.created_at.isoformat(timespec="microseconds"),
-        }
-        for o in found
-    ]
+    return Json(
+        [
+            {
+                "orderId": o.id,
+                "eatsId": o.eats_id,
+                "restaurantId": o.restaurant_id,
+                "status": o.status.value,
+                "items": [_line(x) for x in o.lines],
+                "droppedItems": o.dropped,
+                "total": app.total(o),
+                "createdAt": o.created_at.isoformat(timespec="microseconds"),
+            }
+            for o in found
+        ]
+    )

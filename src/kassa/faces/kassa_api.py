@@ -5,12 +5,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kassa.app import cancellation
 from kassa.app.orders import order_timeline
 from kassa.core.cancellation import Reason, plan_json
 from kassa.core.errors import QueryInvalid
+from kassa.faces.kassa_models import Timeline
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.web.deps import Caller, Ctx
@@ -19,7 +20,7 @@ from kassa.web.responses import Json
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
 
 
-@router.get("/orders/{order_id}/timeline")
+@router.get("/orders/{order_id}/timeline", responses={200: {"model": Timeline}})
 async def timeline(order_id: str, who: Caller, ctx: Ctx) -> Any:
     """Who changed the order, when, from which status to which, and why. `order_id` is
     Kassa's id or the face's own id (ticket order number, eatsId, a shop's order_id): see
@@ -45,6 +46,15 @@ async def timeline(order_id: str, who: Caller, ctx: Ctx) -> Any:
 
 class CancelIn(_Body):
     """Cancel the whole order (no `tickets`) or some of its tickets, for a documented reason."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"reason": "customer_request", "comment": "changed plans"},
+                {"reason": "out_of_stock", "items": [{"id": "kompot", "quantity": 1}]},
+            ]
+        }
+    )
 
     reason: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     comment: Annotated[str, StringConstraints(max_length=500)] | None = None

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Query
 from pydantic import Field, StringConstraints
 
 from kassa.app import webhooks
 from kassa.core.webhooks import Delivery
+from kassa.faces import kassa_models as out
 from kassa.faces.ticketing.schemas import _Body
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -20,6 +21,20 @@ class EndpointIn(_Body):
         list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
         Field(min_length=1, max_length=50),
     ]
+
+
+ENDPOINT_EXAMPLES = {
+    "orders and delivery": {
+        "value": {"url": "https://kassa.example/hooks", "events": ["order.*", "delivery.*"]}
+    }
+}
+State = Annotated[
+    str | None,
+    Query(
+        description="pending, delivered or dead (another value matches none)",
+        openapi_examples={"dead letters": {"value": "dead"}},
+    ),
+]
 
 
 def _delivery(d: Delivery) -> dict[str, Any]:
@@ -37,8 +52,10 @@ def _delivery(d: Delivery) -> dict[str, Any]:
     }
 
 
-@router.post("/endpoints", status_code=201)
-async def add_endpoint(body: EndpointIn, who: Caller, ctx: Ctx) -> Any:
+@router.post("/endpoints", status_code=201, response_model=out.EndpointCreated)
+async def add_endpoint(
+    body: Annotated[EndpointIn, Body(openapi_examples=ENDPOINT_EXAMPLES)], who: Caller, ctx: Ctx
+) -> Any:
     """Events: `order.*`, `order.canceled`, `refund.*`, `loyalty.*`, `delivery.*`, `*`. The
     answer holds the endpoint's signing `secret`, shown this once."""
     endpoint = await webhooks.add_endpoint(ctx.db, who, body.url, body.events, ctx.clock())
@@ -53,27 +70,31 @@ async def add_endpoint(body: EndpointIn, who: Caller, ctx: Ctx) -> Any:
     )
 
 
-@router.get("/endpoints")
+@router.get("/endpoints", response_model=list[out.EndpointOut])
 async def list_endpoints(who: Caller, ctx: Ctx) -> Any:
-    return [
-        {"id": e.id, "url": e.url, "events": list(e.events), "active": e.active}
-        for e in await webhooks.endpoints(ctx.db, who)
-    ]
+    return Json(
+        [
+            {"id": e.id, "url": e.url, "events": list(e.events), "active": e.active}
+            for e in await webhooks.endpoints(ctx.db, who)
+        ]
+    )
 
 
-@router.delete("/endpoints/{endpoint_id}")
+@router.delete("/endpoints/{endpoint_id}", response_model=out.Removed)
 async def remove_endpoint(endpoint_id: str, who: Caller, ctx: Ctx) -> Any:
+    """The endpoint stops receiving events (it stays listed, `active: false`)."""
     await webhooks.remove_endpoint(ctx.db, who, endpoint_id)
-    return {}
+    return Json({})
 
 
-@router.get("/deliveries")
-async def list_deliveries(who: Caller, ctx: Ctx, state: str | None = None) -> Any:
+@router.get("/deliveries", response_model=list[out.WebhookDelivery])
+async def list_deliveries(who: Caller, ctx: Ctx, state: State = None) -> Any:
     """The latest deliveries (`state=pending|delivered|dead`): dead letters wait here."""
-    return [_delivery(d) for d in await webhooks.deliveries(ctx.db, who, state)]
+    return Json([_delivery(d) for d in await webhooks.deliveries(ctx.db, who, state)])
 
 
-@router.post("/deliveries/{delivery_id}/replay")
+@router.post("/deliveries/{delivery_id}/replay", response_model=out.Replayed)
 async def replay(delivery_id: int, who: Caller, ctx: Ctx) -> Any:
+    """A delivery (a dead letter, say) goes out again, with a fresh three days of retries."""
     await webhooks.replay(ctx.db, who, delivery_id, ctx.clock())
-    return {"id": delivery_id, "state": "pending"}
+    return Json({"id": delivery_id, "state": "pending"})
