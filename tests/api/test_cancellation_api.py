@@ -296,9 +296,12 @@ async def test_part_of_a_delivery_order_is_cancelled_through_kassas_api(
     assert applied.status_code == 200, applied.text
     after = await stock(client)
     assert after["borscht"] == before["borscht"] - 1
-    read = await send(client, "GET", f"/order/{order_id}", auth)
-    lines = {i["id"]: Decimal(str(i["quantity"])) for i in read.json()["items"]}
+    kitchen = (await client.get("/api/v1/delivery/orders", headers=organiser)).json()
+    (read,) = [o for o in kitchen if o["orderId"] == order_id]
+    lines = {i["id"]: Decimal(str(i["quantity"])) for i in read["items"]}
     assert lines == {"borscht": Decimal(1), "kompot": Decimal(1)}
+    echoed = await send(client, "GET", f"/order/{order_id}", auth)
+    assert [i["quantity"] for i in echoed.json()["items"]] == [2, 1], "the aggregator's order"
     stale = await client.post(
         url(order_id),
         json={

@@ -76,6 +76,13 @@ async def stock(client: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
+async def kitchen_order(client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
+    """The order as the kitchen took it (Kassa's admin list): accepted and dropped lines."""
+    found = (await client.get("/api/v1/delivery/orders", headers=ORGANISER)).json()
+    (order,) = [o for o in found if o["orderId"] == order_id]
+    return dict(order)
+
+
 @pytest.fixture
 async def auth(client: httpx.AsyncClient, demo_data: demo.DemoInfo) -> dict[str, str]:
     return await token(client)
@@ -130,12 +137,12 @@ async def test_full_flow_and_the_seed_delete_example(
     again = await send(client, "POST", "/order", auth, order_body())
     assert again.json() == {"result": "OK", "orderId": order_id}
     assert (await stock(client))["borscht"] == before["borscht"] - 2
-    read = (await client.get(f"/order/{order_id}", headers=auth)).json()
-    assert read["eatsId"] == "190330-12345678" and read["status"] == "NEW"
-    assert (
-        read["paymentInfo"]["itemsCost"] == Decimal("820.00")
-        or read["paymentInfo"]["itemsCost"] == 820
+    read = await client.get(f"/order/{order_id}", headers=auth)
+    assert read.json() == orjson.loads(orjson.dumps(order_body(), default=json_default)), (
+        "the aggregator's order exactly as sent"
     )
+    status = (await client.get(f"/order/{order_id}/status", headers=auth)).json()
+    assert status["status"] == "NEW"
     for step in ("ACCEPTED_BY_RESTAURANT", "COOKING"):
         moved = await client.post(
             f"/api/v1/delivery/orders/{order_id}/status", headers=ORGANISER, json={"status": step}
@@ -173,10 +180,12 @@ async def test_out_of_stock_lines_are_dropped_not_failed(
     )
     assert created.status_code == 200
     read = (await client.get(f"/order/{created.json()['orderId']}", headers=auth)).json()
-    assert [i["id"] for i in read["items"]] == ["pelmeni"]
-    assert read["items"][0]["quantity"] == Decimal("1.5")
-    assert read["droppedItems"][0]["id"] == "bliny"
-    assert Decimal(str(read["paymentInfo"]["itemsCost"])) == Decimal("630.00")
+    assert [i["id"] for i in read["items"]] == ["bliny", "pelmeni"], "as the aggregator sent"
+    kitchen = await kitchen_order(client, created.json()["orderId"])
+    assert [i["id"] for i in kitchen["items"]] == ["pelmeni"]
+    assert Decimal(str(kitchen["items"][0]["quantity"])) == Decimal("1.5")
+    assert kitchen["droppedItems"][0]["id"] == "bliny"
+    assert Decimal(str(kitchen["total"])) == Decimal("630.00")
 
 
 async def test_put_reholds_stock(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
@@ -354,3 +363,67 @@ async def test_a_delivered_order_earns_the_member_bonuses(
         )
     )
     assert after == before + 42  # 5 % of 840.00
+
+
+async def test_the_aggregators_order_reads_back_as_sent_and_a_put_replaces_it(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """Issue 16: price 400 with a +30 modification, item promos and itemsCost 400 read back
+    as 450.00 and lost the rest; a PUT of 2 x 300 read back as 2 x 350."""
+    body = order_body("190330-45454545", borscht=1)
+    body["items"][0].update(
+        price=400,
+        modifications=[
+            {
+                "id": "sour-cream",
+                "group_id": "extras",
+                "name": "Сметана",
+                "quantity": 1,
+                "price": 30,
+            }
+        ],
+        promos=[{"type": "GIFT", "discount": 200, "partner_discount": 100, "yandex_discount": 100}],
+        comboInfo={"id": "lunch", "componentId": "soup"},
+    )
+    body["paymentInfo"] = {"itemsCost": 400, "paymentType": "CARD"}
+    body["deliveryInfo"]["pickupCode"] = "123"
+    body["promos"] = [{"type": "GIFT", "discount": 50}]
+    created = await send(client, "POST", "/order", auth, body)
+    assert created.status_code == 200, created.text
+    order_id = created.json()["orderId"]
+    read = await client.get(f"/order/{order_id}", headers=auth)
+    assert read.status_code == 200
+    assert read.json() == orjson.loads(orjson.dumps(body, default=json_default))
+    assert b'"price":400,' in read.content and b'"quantity":1' in read.content
+
+    changed = order_body("190330-45454545", borscht=2)
+    changed["items"][0]["price"] = 300
+    changed["paymentInfo"] = {"itemsCost": 600, "paymentType": "CARD"}
+    del changed["comment"]
+    put = await send(client, "PUT", f"/order/{order_id}", auth, changed)
+    assert put.status_code == 200, put.text
+    again = (await client.get(f"/order/{order_id}", headers=auth)).json()
+    assert again == orjson.loads(orjson.dumps(changed, default=json_default))
+    assert "comment" not in again, "a PUT replaces the whole order"
+    kitchen = await kitchen_order(client, order_id)
+    assert [(i["id"], Decimal(str(i["quantity"]))) for i in kitchen["items"]] == [
+        ("borscht", Decimal(2))
+    ]
+
+
+async def test_restaurants_availability_lists_every_restaurant_with_its_state(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    answer = await client.get("/restaurants/availability", headers=auth)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"places": [{"id": R, "enabled": True}]}
+    menu = (await client.get(f"/api/v1/delivery/restaurants/{R}/menu", headers=ORGANISER)).json()
+    sold_out = [{**item, "stock": 0} for item in menu["items"]]
+    put = await client.put(
+        f"/api/v1/delivery/restaurants/{R}/menu", json={"items": sold_out}, headers=ORGANISER
+    )
+    assert put.status_code == 200, put.text
+    closed = await client.get("/restaurants/availability", headers=auth)
+    assert closed.json() == {"places": [{"id": R, "enabled": False}]}
+    anonymous = await client.get("/restaurants/availability")
+    assert anonymous.status_code == 401

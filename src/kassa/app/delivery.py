@@ -251,6 +251,15 @@ async def create_order(
         return _same(existing, body)
 
 
+def _replaced(before: dict[str, Any], body: dict[str, Any], eats_id: str) -> dict[str, Any]:
+    """A PUT passes the entire order: it replaces the one kept, but for the order's identity
+    (its eatsId, kind and restaurant), kept when the PUT leaves it out."""
+    identity: dict[str, Any] = {
+        k: before[k] for k in ("discriminator", "restaurantId") if k in before
+    }
+    return {**identity, **body, "eatsId": eats_id}
+
+
 def _same(existing: DeliveryOrder, body: dict[str, Any]) -> str:
     if _canonical(existing.request) != _canonical(body):
         raise DeliveryOrderDuplicate(
@@ -293,7 +302,7 @@ async def update_order(
         lines, dropped = await _hold(uow, order.restaurant_id, wanted, menu_items)
         order = replace(
             order,
-            request={**order.request, **body, "eatsId": order.eats_id},
+            request=_replaced(order.request, body, order.eats_id),
             lines=tuple(lines),
             dropped=dropped,
             updated_at=now,

@@ -23,7 +23,6 @@ from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.cancellation.reasons import AGGREGATOR
 from kassa.core.delivery import (
     Client,
-    DeliveryOrder,
     Status,
     Wanted,
     validate_comment,
@@ -186,6 +185,20 @@ async def restaurants(request: Request, ctx: Ctx) -> Json:
     return Json({"places": [{"id": r.id, "title": r.title, "address": r.address} for r in found]})
 
 
+@router.get("/restaurants/availability", tags=DELIVERY, response_model=wire.EatsPlacesAvailability)
+async def restaurants_availability(request: Request, ctx: Ctx) -> Json:
+    """Every restaurant of the chain, switched on while it has something to sell: a menu with
+    at least one dish not counted or still in stock (Kassa keeps no other on/off switch)."""
+    client = await _client(request, ctx)
+    found = await app.restaurants(ctx.db, client.org_id)
+    places = []
+    for restaurant in found:
+        menu = await app.menu(ctx.db, client.org_id, restaurant.id)
+        enabled = any(i.stock is None or i.stock > 0 for i in menu.values())
+        places.append({"id": restaurant.id, "enabled": enabled})
+    return Json({"places": places})
+
+
 @router.get("/menu/{restaurant_id}/composition", tags=DELIVERY, response_model=wire.EatsComposition)
 async def composition(restaurant_id: RestaurantId, request: Request, ctx: Ctx) -> Json:
     client = await _client(request, ctx)
@@ -239,24 +252,14 @@ async def create_order(request: Request, ctx: Ctx) -> Json:
     return Json({"result": "OK", "orderId": order_id})
 
 
-def order_v2(order: DeliveryOrder) -> dict[str, Any]:
-    """The order in the v2 model, with the lines the restaurant accepted."""
-    return {
-        **order.request,
-        "items": [
-            {"id": x.item_id, "name": x.name, "quantity": x.quantity, "price": x.price}
-            for x in order.lines
-        ],
-        "droppedItems": order.dropped,
-        "status": order.status.value,
-        "paymentInfo": {**(order.request.get("paymentInfo") or {}), "itemsCost": app.total(order)},
-    }
-
-
-@router.get("/order/{order_id}", tags=DELIVERY, response_model=wire.EatsOrder)
+@router.get("/order/{order_id}", tags=DELIVERY, response_model=wire.EatsOrderV2)
 async def read_order(order_id: str, request: Request, ctx: Ctx) -> Json:
+    """The order exactly as the aggregator last sent it (the body of `POST /order`, replaced
+    whole by each `PUT`): every figure with its value and JSON type, no key added. What the
+    kitchen accepted or dropped and the status are Kassa's (`/order/{id}/status`, the admin
+    API's kitchen list), never written into the aggregator's order."""
     client = await _client(request, ctx)
-    return Json(order_v2(await app.get_order(ctx.db, client, order_id)))
+    return Json((await app.get_order(ctx.db, client, order_id)).request)
 
 
 @router.put(

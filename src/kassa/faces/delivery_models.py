@@ -393,6 +393,18 @@ class EatsPlace(BaseModel):
     address: str
 
 
+class EatsPlaceState(BaseModel):
+    id: Annotated[str, Field(max_length=255)]
+    enabled: bool
+
+
+class EatsPlacesAvailability(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"places": [{"id": R, "enabled": True}]}]}
+    )
+    places: list[EatsPlaceState]
+
+
 class EatsPlaces(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -474,58 +486,6 @@ class EatsOrderAccepted(BaseModel):
 class EatsResult(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"result": "OK"}]})
     result: Literal["OK"]
-
-
-class EatsAcceptedLine(BaseModel):
-    """A line the restaurant accepted, priced from its menu (plus modifications)."""
-
-    id: str
-    name: str
-    quantity: Number
-    price: Number
-
-
-class EatsDroppedLine(BaseModel):
-    """A line that could not be held (out of stock): not in the order, the order goes on."""
-
-    id: str
-    name: str
-    quantity: Number
-    reason: Annotated[str, Field(examples=["out of stock"])]
-
-
-class EatsAnsweredPayment(EatsPaymentInfo):
-    itemsCost: Number = Field(description="what the accepted lines cost")
-
-
-class EatsOrder(EatsOrderKept):
-    """The order as Yandex last sent it (the top-level keys as sent, unknown ones too), with
-    the lines the restaurant accepted, those it dropped, its status and what they cost."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    **ORDER_EXAMPLES["yandex"],
-                    "items": [
-                        {"id": "borscht", "name": "Борщ", "quantity": 2, "price": 350.00},
-                        {"id": "kompot", "name": "Компот", "quantity": 1, "price": 120.00},
-                    ],
-                    "droppedItems": [],
-                    "status": "NEW",
-                    "paymentInfo": {"itemsCost": 820.00, "paymentType": "CARD"},
-                }
-            ]
-        },
-    )
-    discriminator: Literal["yandex", "marketplace", "pickup"]
-    eatsId: str
-    restaurantId: str
-    items: list[EatsAcceptedLine]
-    droppedItems: list[EatsDroppedLine]
-    status: DeliveryStatus
-    paymentInfo: EatsAnsweredPayment
 
 
 class EatsOrderStatus(BaseModel):
