@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,22 @@ def test_help_lists_every_setting_with_its_default(command: tuple[str, ...]) -> 
     assert done.returncode == 0, done.stderr
     missing = [v.name for v in VARIABLES if f"{v.name}={v.default}" not in done.stdout]
     assert missing == []
+
+
+def test_the_cli_keeps_fonttools_and_alembic_quiet(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """What `kassa worker` logs while it renders a PDF ticket (in-process: the same setup)."""
+    from kassa.cli import _configure_logging
+    from kassa.notify.pdf import TicketDoc, render_tickets
+    from kassa.store.migrate import upgrade
+
+    _configure_logging("info")
+    caplog.set_level("INFO")
+    ticket = TicketDoc(
+        "Концерт", datetime(2030, 1, 1, 19, tzinfo=UTC), "Europe/Moscow", "Зал", "Партер",
+        "1-1", "1000.00", "AB12CD34", 1, "1234567890123", 7,
+    )  # fmt: skip
+    assert render_tickets([ticket]).startswith(b"%PDF")
+    upgrade(f"sqlite:///{tmp_path / 'kassa.db'}")
+    assert [r.name for r in caplog.records if r.name.startswith(("fontTools", "alembic"))] == []

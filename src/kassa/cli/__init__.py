@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-demo", action="store_true", help="never seed demo data (also KASSA_DEMO=0)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="proxies whose X-Forwarded-* headers are trusted, comma-separated, or '*' "
+        "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)",
+    )
     serve.set_defaults(run=_serve)
     with_settings("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
     worker = with_settings("worker", "expire holds that ran out, deliver webhooks and e-mail")
@@ -297,6 +303,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_level=settings.log_level,
             access_log=settings.access_log,
             proxy_headers=True,
+            forwarded_allow_ips=args.forwarded_allow_ips,
         )
     return 0
 
