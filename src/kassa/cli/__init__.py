@@ -62,14 +62,17 @@ def _parser() -> argparse.ArgumentParser:
         return sub.add_parser(
             name,
             help=what,
+            description=what[0].upper() + what[1:] + ".",
             epilog=helptext.environment(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
     serve = with_settings("serve", "migrate, seed demo data on an empty database, serve")
-    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="default 8000")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument(
         "--no-demo", action="store_true", help="never seed demo data (also KASSA_DEMO=0)"
     )
