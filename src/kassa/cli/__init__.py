@@ -44,9 +44,11 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Alembic's "Context impl ..." on every command, fontTools' ~75 lines per PDF ticket.
-    for chatty in ("alembic", "fontTools"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic's "Context impl ..." on every command, fontTools' ~75 lines per PDF ticket:
+    # only KASSA_LOG_LEVEL=debug shows them.
+    if level != "debug":
+        for chatty in ("alembic", "fontTools"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
