@@ -85,9 +85,14 @@ def test_an_sqlite_file_in_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     one_line(kassa(*args, env=env), f"folder {tmp_path / 'nowhere'} does not exist")
 
 
-def test_a_key_for_an_unknown_organisation_is_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [("keys", "create", "--org"), ("loyalty", "shop-create", "--name", "Shop", "--org")],
+    ids=["keys", "shop"],
+)
+def test_an_unknown_organisation_is_one_line(command: tuple[str, ...], tmp_path: Path) -> None:
     env = {"KASSA_DATABASE_URL": f"sqlite:///{tmp_path / 'kassa.db'}"}
-    done = kassa("keys", "create", "--org", "no-such-org", env=env)
+    done = kassa(*command, "no-such-org", env=env)
     one_line(done, "no-such-org", "kassa orgs create")
     assert "alembic" not in done.stderr
 
