@@ -1,4 +1,4 @@
-"""`kassa`: serve, migrate, worker, demo, orgs, keys, loyalty, operators."""
+"""`kassa`: serve, migrate, worker, check, demo, orgs, keys, loyalty, operators."""
 
 import argparse
 import asyncio
