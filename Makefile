@@ -45,11 +45,20 @@ bench: install ## the benchmark (see BENCHMARKS.md)
 	$(BIN)/python bench/run.py
 
 HTMX_VERSION ?= 2.0.11
-vendor: ## refresh the console's htmx from the npm registry (HTMX_VERSION=2.0.11)
+SWAGGER_UI_VERSION ?= 5.35.0
+SWAGGER_UI := src/kassa/web/static/swagger-ui
+vendor: ## refresh htmx and Swagger UI (/docs) from the npm registry (HTMX_VERSION, SWAGGER_UI_VERSION)
 	cd /tmp && rm -rf kassa-vendor && mkdir kassa-vendor && cd kassa-vendor && \
 	  npm pack -q htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
 	cp /tmp/kassa-vendor/package/dist/htmx.min.js src/kassa/console/static/htmx-$(HTMX_VERSION).min.js
 	cp /tmp/kassa-vendor/package/LICENSE src/kassa/console/static/htmx-LICENSE.txt
+	cd /tmp && rm -rf kassa-vendor && mkdir kassa-vendor && cd kassa-vendor && \
+	  npm pack -q swagger-ui-dist@$(SWAGGER_UI_VERSION) && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz
+	rm -rf $(SWAGGER_UI) && mkdir -p $(SWAGGER_UI)
+	cd /tmp/kassa-vendor/package && cp swagger-ui-bundle.js swagger-ui.css favicon-32x32.png \
+	  LICENSE NOTICE swagger-ui-bundle.js.LICENSE.txt $(CURDIR)/$(SWAGGER_UI)/
+	sed -i '/sourceMappingURL=/d' $(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css
+	echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI)/VERSION
 
 clean: ## remove caches and the local SQLite database
 	rm -rf .pytest_cache .mypy_cache .ruff_cache kassa.db kassa.db-*

@@ -36,7 +36,7 @@ from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
-from kassa.web import errors, metrics
+from kassa.web import apidocs, errors, metrics
 from kassa.web.context import Context
 from kassa.web.guard import InputGuard
 from kassa.web.idempotency import Idempotency
@@ -126,6 +126,8 @@ def create_app(
         summary="One order core with ticketing, loyalty and delivery partner API faces.",
         default_response_class=Json,
         lifespan=lifespan,
+        docs_url=None,  # /docs: Swagger UI from Kassa itself (web/apidocs.py), not a CDN
+        redoc_url=None,
     )
     app.state.kassa = Context(database, settings, clock)
     errors.install(app)
@@ -147,6 +149,7 @@ def create_app(
     app.include_router(console_root)
     app.include_router(ops_router)  # /healthz, /readyz, /metrics (and /health)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
+    apidocs.install(app)
     errors.render_pages(PREFIX, error_page)
 
     @app.get("/", include_in_schema=False)

@@ -145,6 +145,15 @@ async def seed_if_empty(db: Database, now: datetime) -> bool:
     return True
 
 
+async def tenancy(db: Database) -> str:
+    """What `kassa serve` tells about keys: "demo" (the demo organiser is there), "own"
+    (organisations, none of them the demo's) or "empty"."""
+    async with db.unit_of_work(write=False) as uow:
+        if await uow.tenants.organisation_name(ORG_ID) is not None:
+            return "demo"
+        return "own" if await uow.tenants.has_organisations() else "empty"
+
+
 async def seed_activity(db: Database, now: datetime) -> None:
     """A little history for a first look at the console: a sold ticket order, a cancelled one,
     a delivery order waiting for the kitchen and a loyalty checkout. Made through the same

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kassa.app.ids import hash_api_key, new_api_key, new_id
-from kassa.core.errors import ApiKeyInvalid, PartnerNotFound
+from kassa.core.errors import ApiKeyInvalid, OrganisationNotFound, PartnerNotFound
 from kassa.core.pricing import FeePolicy
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
@@ -85,6 +85,7 @@ async def open_partner(
     """A new seller of an organisation's tickets with its first API key, all or nothing."""
     partner_id = new_id(now)
     async with db.unit_of_work() as uow:
+        await require_organisation(uow, org_id)
         await uow.tenants.add_partner(partner_id, org_id, name, webhook_url, None, now)
         issued = await _add_key(uow, Principal(org_id, partner_id), label, now)
         await uow.commit()
@@ -102,11 +103,21 @@ async def issue_key(
 ) -> IssuedKey:
     """A key for the organiser itself, or for one of its partners."""
     async with db.unit_of_work() as uow:
+        await require_organisation(uow, org_id)
         if partner_id is not None and await uow.tenants.partner_org(partner_id) != org_id:
             raise PartnerNotFound(f"Partner {partner_id} not found", partner=partner_id)
         issued = await _add_key(uow, Principal(org_id, partner_id), label, now, key=key)
         await uow.commit()
     return issued
+
+
+async def require_organisation(uow: UnitOfWork, org_id: str) -> None:
+    """OrganisationNotFound unless `org_id` is an organisation (a CLI caller may mistype it)."""
+    if await uow.tenants.organisation_name(org_id) is None:
+        raise OrganisationNotFound(
+            f"No organisation {org_id}: check the id (`kassa orgs create` prints it)",
+            org=org_id,
+        )
 
 
 async def _add_key(

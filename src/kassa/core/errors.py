@@ -62,6 +62,10 @@ class PartnerNotFound(NotFound):
     code = "partner_not_found"
 
 
+class OrganisationNotFound(NotFound):
+    code = "organisation_not_found"
+
+
 class EventUnknown(KassaError):
     """A request body names an event that does not exist or is not the caller's."""
 

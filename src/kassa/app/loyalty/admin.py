@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from kassa.app import tenants
 from kassa.app.catalog import own_event
 from kassa.app.ids import new_id
 from kassa.app.loyalty.members import find_member, random_code
@@ -56,6 +57,7 @@ async def create_shop(
     secret = secret or secrets.token_hex(16)
     shop = Shop(shop_id or secrets.token_hex(16), org_id, name, hash_secret(secret), program)
     async with db.unit_of_work() as uow:
+        await tenants.require_organisation(uow, org_id)
         await uow.loyalty.add_shop(shop, now)
         await uow.commit()
     return shop, secret

@@ -1,10 +1,10 @@
-"""`kassa`: serve, migrate, worker, demo, orgs, keys, loyalty, operators."""
+"""`kassa`: serve, migrate, worker, check, demo, orgs, keys, loyalty, operators."""
 
 import argparse
 import asyncio
 import getpass
 import json
-import os
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -12,8 +12,9 @@ from decimal import Decimal, InvalidOperation
 from kassa import logs
 from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
-from kassa.config import Settings
-from kassa.core.errors import KassaError, OperatorInvalid
+from kassa.cli import check, failures, helptext, serving
+from kassa.config import ConfigError, Settings
+from kassa.core.errors import OperatorInvalid
 from kassa.core.loyalty import Program
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database
@@ -22,40 +23,73 @@ from kassa.web.multiprocess import metrics_directory
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    if args.run is _check:  # it reports a wrong setting as one of its lines
+        return check.run()
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
-        logs.configure(settings.log_format, _log_level())
-    except ValueError as exc:  # a setting out of its range: one line, not a traceback
-        print(f"kassa: {exc}", file=sys.stderr)
-        return 2
-    try:
+        _configure_logging(settings.log_level, settings.log_format)
         result: int = args.run(args, settings)
-    except KassaError as exc:
-        print(json.dumps({"error": exc.code, "reason": exc.message}), file=sys.stderr)
-        return 1
+    except Exception as error:
+        line = failures.explain(error, settings.database_url if settings else None)
+        if line is None:
+            raise  # not a mistake of configuration or surroundings: a bug, with its traceback
+        print(f"kassa: {line}", file=sys.stderr)
+        return 2 if isinstance(error, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
     return result
 
 
+def _configure_logging(level: str, log_format: str = "text") -> None:
+    logs.configure(log_format, level.upper())
+    # Alembic's "Context impl ..." on every command, fontTools' ~75 lines per PDF ticket:
+    # only KASSA_LOG_LEVEL=debug shows them.
+    if level != "debug":
+        for chatty in ("alembic", "fontTools"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kassa", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="kassa",
+        description=__doc__,
+        epilog=helptext.environment(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(required=True, metavar="command")
 
-    serve = sub.add_parser("serve", help="migrate, seed demo data on an empty database, serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    def with_settings(name: str, what: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=what,
+            description=what[0].upper() + what[1:] + ".",
+            epilog=helptext.environment(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    serve = with_settings("serve", "migrate, seed demo data on an empty database, serve")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="default 8000")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument(
         "--no-demo", action="store_true", help="never seed demo data (also KASSA_DEMO=0)"
     )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="proxies whose X-Forwarded-* headers are trusted, comma-separated, or '*' "
+        "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)",
+    )
     serve.set_defaults(run=_serve)
-
-    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
-    migrate.set_defaults(run=_migrate)
-
-    worker = sub.add_parser("worker", help="expire holds that ran out and deliver webhooks")
+    with_settings("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
+    worker = with_settings("worker", "expire holds that ran out, deliver webhooks and e-mail")
     worker.set_defaults(run=_worker)
+    checks = "check the settings, the database (migrations at head) and the SMTP server"
+    with_settings("check", checks).set_defaults(run=_check)
 
     demo_cmd = sub.add_parser("demo", help="seed demo data if the database is empty; print it")
     demo_cmd.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -254,45 +288,52 @@ def _promo_code(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    upgrade(settings.database_url)
-    base_url = f"http://{args.host}:{args.port}"
-    seed = not args.no_demo and os.environ.get("KASSA_DEMO", "1") != "0"
-    if seed and asyncio.run(_seed(settings)):
-        info = demo.DemoInfo().as_dict(base_url)
-        print("Demo data created (these keys are public: demo only).", flush=True)
-        print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
-    print(f"Kassa on {base_url}  (API docs: {base_url}/docs)", flush=True)
-    with metrics_directory(args.workers):  # the workers' counters, added up by /metrics
-        uvicorn.run(
-            "kassa.asgi:app",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=_log_level().lower(),
-            log_config=logs.config(settings.log_format, _log_level()),
-            access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
-            proxy_headers=True,
-            # uvicorn kills a worker that does not answer its ping within this; its default
-            # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
-            # killed again, it never serves.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-        )
+    serving.ensure_port_free(args.host, args.port)
+    with serving.sqlite_served_once(settings.database_url):
+        upgrade(settings.database_url)
+        base_url = serving.browsable(args.host, args.port)
+        seed = not args.no_demo and settings.demo
+        created, tenancy = asyncio.run(_seed(settings, seed))
+        if created:
+            info = demo.DemoInfo().as_dict(base_url)
+            print("Demo data created (these keys are public: demo only).", flush=True)
+            print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
+        for line in serving.banner(base_url, settings.database_url, tenancy):
+            print(line, flush=True)
+        with metrics_directory(args.workers):  # the workers' counters, added up by /metrics
+            uvicorn.run(
+                "kassa.asgi:app",
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+                log_level=settings.log_level,
+                log_config=logs.config(settings.log_format, settings.log_level.upper()),
+                access_log=settings.access_log,
+                proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips,
+                # uvicorn kills a worker that does not answer its ping within this; its default
+                # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
+                # killed again, it never serves.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            )
     return 0
 
 
 WORKER_HEALTHCHECK_S = 30
 
 
-def _log_level() -> str:
-    return os.environ.get("KASSA_LOG_LEVEL", "INFO").upper()
-
-
-async def _seed(settings: Settings) -> bool:
+async def _seed(settings: Settings, seed: bool = True) -> tuple[bool, str]:
+    """Seed the demo on an empty database (if `seed`); whether it did, and demo.tenancy."""
     db = Database(settings.database_url, pool_size=2)
     try:
-        return await demo.seed_if_empty(db, utcnow())
+        created = seed and await demo.seed_if_empty(db, utcnow())
+        return created, await demo.tenancy(db)
     finally:
         await db.dispose()
+
+
+def _check(_args: argparse.Namespace, _settings: Settings) -> int:
+    return check.run()  # main() calls check.run itself, before reading the settings
 
 
 def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
@@ -311,7 +352,7 @@ def _worker(_args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
-    created = asyncio.run(_seed(settings))
+    created, _ = asyncio.run(_seed(settings))
     info = demo.DemoInfo().as_dict(args.base_url)
     info["created"] = created
     print(json.dumps(info, indent=2, ensure_ascii=False))
@@ -358,6 +399,7 @@ def _key_create(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.dispose()
 
+    upgrade(settings.database_url)
     print(json.dumps(asyncio.run(go()), indent=2))
     return 0
 
@@ -370,6 +412,7 @@ def _key_revoke(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await db.dispose()
 
+    upgrade(settings.database_url)
     revoked = asyncio.run(go())
     print(json.dumps({"revoked": revoked}))
     return 0 if revoked else 1
@@ -380,7 +423,3 @@ def _decimal(text: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:
         raise SystemExit(f"not a number: {text}") from None
-
-
-if __name__ == "__main__":
-    sys.exit(main())
