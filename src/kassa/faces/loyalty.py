@@ -119,8 +119,8 @@ async def apply(request: Request, ctx: Ctx) -> Json:
 @router.post(
     "/loyalty/checkout/confirm",
     tags=LOYALTY,
-    response_model=m.DoneAnswer,
-    openapi_extra=_body("confirm", m.OrderRefIn),
+    response_model=m.CheckoutDoneAnswer,
+    openapi_extra=_body("confirm", m.CheckoutOrderIn),
 )
 async def confirm(request: Request, ctx: Ctx) -> Json:
     """Paid (or delivered): settle what apply showed; again on a Fulfilled order, the same."""
@@ -132,8 +132,8 @@ async def confirm(request: Request, ctx: Ctx) -> Json:
 @router.post(
     "/loyalty/checkout/cancel",
     tags=LOYALTY,
-    response_model=m.DoneAnswer,
-    openapi_extra=_body("cancel", m.OrderRefIn),
+    response_model=m.CheckoutDoneAnswer,
+    openapi_extra=_body("cancel", m.CheckoutOrderIn),
 )
 async def cancel(request: Request, ctx: Ctx) -> Json:
     """A full cancel or return (final): what was spent comes back, what was earned goes."""
@@ -193,7 +193,7 @@ async def change(request: Request, ctx: Ctx) -> Json:
 @router.get(
     "/loyalty/checkout/details",
     tags=LOYALTY,
-    response_model=m.DetailsAnswer,
+    response_model=m.CheckoutDetailsAnswer,
     openapi_extra=query(m.OrderQuery),
 )
 async def details(request: Request, ctx: Ctx) -> Json:
@@ -206,7 +206,7 @@ async def details(request: Request, ctx: Ctx) -> Json:
 @router.get(
     "/loyalty/checkout/history",
     tags=LOYALTY,
-    response_model=m.HistoryAnswer,
+    response_model=m.MemberHistoryAnswer,
     openapi_extra=query(m.MemberQuery),
 )
 async def history(request: Request, ctx: Ctx) -> Json:
@@ -219,8 +219,8 @@ async def history(request: Request, ctx: Ctx) -> Json:
 @router.post(
     "/loyalty/members/join",
     tags=LOYALTY,
-    response_model=m.JoinAnswer,
-    openapi_extra=_body("join", m.JoinIn),
+    response_model=m.MemberJoinAnswer,
+    openapi_extra=_body("join", m.MemberJoinIn),
 )
 async def join(request: Request, ctx: Ctx) -> Json:
     """A new member, referred by the owner of `referral_code` if given."""
@@ -259,7 +259,7 @@ _STATUS = "/loyalty/members/status"
     _STATUS,
     tags=LOYALTY,
     operation_id="loyalty_member_status_get",
-    response_model=m.StatusAnswer,
+    response_model=m.MemberStatusAnswer,
     openapi_extra=query(m.MemberQuery),
 )
 async def status_get(request: Request, ctx: Ctx) -> Json:
@@ -271,8 +271,8 @@ async def status_get(request: Request, ctx: Ctx) -> Json:
     _STATUS,
     tags=LOYALTY,
     operation_id="loyalty_member_status_post",
-    response_model=m.StatusAnswer,
-    openapi_extra=_body("member", m.MemberRefIn),
+    response_model=m.MemberStatusAnswer,
+    openapi_extra=_body("member", m.MemberIn),
 )
 async def status_post(request: Request, ctx: Ctx) -> Json:
     """The member's level, balances, referral code and referrer."""
@@ -293,7 +293,7 @@ _BALANCE = "/loyalty/bonuses/balance"
     _BALANCE,
     tags=LOYALTY,
     operation_id="loyalty_bonuses_balance_get",
-    response_model=m.BalanceAnswer,
+    response_model=m.BonusBalanceAnswer,
     openapi_extra=query(m.MemberQuery),
 )
 async def balance_get(request: Request, ctx: Ctx) -> Json:
@@ -305,8 +305,8 @@ async def balance_get(request: Request, ctx: Ctx) -> Json:
     _BALANCE,
     tags=LOYALTY,
     operation_id="loyalty_bonuses_balance_post",
-    response_model=m.BalanceAnswer,
-    openapi_extra=_body("member", m.MemberRefIn),
+    response_model=m.BonusBalanceAnswer,
+    openapi_extra=_body("member", m.MemberIn),
 )
 async def balance_post(request: Request, ctx: Ctx) -> Json:
     """The member's bonus balance (active, unexpired bonuses)."""

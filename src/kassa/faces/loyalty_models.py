@@ -53,7 +53,7 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class Item(_Body):
+class CartItemIn(_Body):
     """A cart line: a flag set to false keeps that mechanism off the line."""
 
     product_id: Text
@@ -67,7 +67,7 @@ class Item(_Body):
 class CheckoutBody(_Body):
     identifier: Identifier | None = None
     order_id: Text | None = None
-    cart_items: Annotated[list[Item], Field(min_length=1, max_length=MAX_ITEMS)]
+    cart_items: Annotated[list[CartItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
     payment_type: Annotated[str, Field(max_length=64)] | None = None
     promo_codes: Annotated[list[Text], Field(max_length=20)] = []
     certificates: Annotated[list[Text], Field(max_length=20)] = []
@@ -125,15 +125,15 @@ class CheckoutIn(Credentials, CheckoutBody):
     """A cart: `order_id` is required by apply and change, null in estimate."""
 
 
-class OrderRefIn(Credentials, OrderRef):
+class CheckoutOrderIn(Credentials, OrderRef):
     pass
 
 
-class MemberRefIn(Credentials, MemberRef):
+class MemberIn(Credentials, MemberRef):
     pass
 
 
-class JoinIn(Credentials, JoinBody):
+class MemberJoinIn(Credentials, JoinBody):
     pass
 
 
@@ -186,34 +186,34 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CodeFailed(_Out):
+class CodeRefused(_Out):
     code: str
     message: Annotated[str, Field(examples=["Code is not valid"])]
 
 
-class CertificateUsed(_Out):
+class CheckoutCertificate(_Out):
     id: str
     code: str
     amount: Number = Field(description="What the certificate pays in this order")
     balance: Number = Field(description="Its balance before this order")
 
 
-class AppliedPromotion(_Out):
+class CheckoutPromotion(_Out):
     type: Literal["stickers"]
     product_id: str
     stickers: int
 
 
-class Share(_Out):
+class RewardShare(_Out):
     total: Number
     per_product: Number
 
 
-class ReferralShare(Share):
+class ReferralShare(RewardShare):
     referral_program_id: None = Field(description="Always null: a shop has one referral program")
 
 
-class ItemCertificate(_Out):
+class CheckoutItemCertificate(_Out):
     id: str
     code: str
     pool_id: None = Field(description="Always null: Kassa has no certificate pools")
@@ -221,7 +221,7 @@ class ItemCertificate(_Out):
     amount_per_product: Number
 
 
-class ItemFigures(_Out):
+class CheckoutItemFigures(_Out):
     """A cart line's figures; each `..._per_product` is the line's amount per unit."""
 
     product_id: str
@@ -247,10 +247,10 @@ class ItemFigures(_Out):
     paid_with_certificates_per_product: Number
     bonuses_used: Number
     bonuses_reward: Number
-    bonuses_reward_loyalty_program: Share
+    bonuses_reward_loyalty_program: RewardShare
     bonuses_reward_referral_program: ReferralShare
-    bonuses_reward_promotions: dict[str, Share]
-    certificates: dict[str, ItemCertificate] = Field(description="By certificate id")
+    bonuses_reward_promotions: dict[str, RewardShare]
+    certificates: dict[str, CheckoutItemCertificate] = Field(description="By certificate id")
     max_discountable_amount: Number
     max_discountable_amount_left: Number
     max_payable_by_bonuses: Number
@@ -284,16 +284,16 @@ class CheckoutFigures(_Out):
     referrer_identifier: str | None
     referral_program: bool
     level: str | None
-    applied_promotions: list[AppliedPromotion]
+    applied_promotions: list[CheckoutPromotion]
     rewarded_stickers: dict[str, int]
     used_stickers: dict[str, int]
     stickers_balance: dict[str, int]
     promo_codes: list[str]
-    promo_codes_failed: list[CodeFailed]
-    certificates: list[CertificateUsed]
-    certificates_failed: list[CodeFailed]
+    promo_codes_failed: list[CodeRefused]
+    certificates: list[CheckoutCertificate]
+    certificates_failed: list[CodeRefused]
     coupons_to_issue: int
-    items: list[ItemFigures]
+    items: list[CheckoutItemFigures]
 
 
 def _absent_not_null(schema: dict[str, Any]) -> None:
@@ -313,39 +313,39 @@ class ChangeFigures(CheckoutFigures):
     order_total_change: TotalChange
 
 
-class OrderDetails(CheckoutFigures):
+class CheckoutOrderDetails(CheckoutFigures):
     """The figures the order keeps (the last apply or change), and its status."""
 
     order_total_change: TotalChange = None  # type: ignore[assignment] # absent until a change
     status: LoyaltyStatus
 
 
-class OrderDone(_Out):
+class CheckoutOrderDone(_Out):
     order_id: str
     identifier: str | None
 
 
-class HistoryItem(_Out):
+class MemberHistoryItem(_Out):
     id: str
     name: str = Field(description="The product id (Kassa keeps no product names)")
     quantity: Number
     price: Number
 
 
-class HistoryOrder(_Out):
+class MemberHistoryOrder(_Out):
     id: str
     date: datetime
     status: LoyaltyStatus
     total: Number = Field(description="What the order pays in money")
-    items: list[HistoryItem]
+    items: list[MemberHistoryItem]
 
 
-class History(_Out):
+class MemberHistory(_Out):
     identifier: str
-    orders: list[HistoryOrder] = Field(description="Newest first")
+    orders: list[MemberHistoryOrder] = Field(description="Newest first")
 
 
-class Joined(_Out):
+class MemberJoined(_Out):
     identifier: str
     referral_code: str
 
@@ -362,7 +362,7 @@ class MemberStatus(_Out):
     joined_at: datetime
 
 
-class Balance(_Out):
+class BonusBalance(_Out):
     identifier: str
     bonuses_balance: Number
 
@@ -380,25 +380,25 @@ class ChangeAnswer(_Success):
     payload: ChangeFigures
 
 
-class DetailsAnswer(_Success):
-    payload: OrderDetails
+class CheckoutDetailsAnswer(_Success):
+    payload: CheckoutOrderDetails
 
 
-class DoneAnswer(_Success):
-    payload: OrderDone
+class CheckoutDoneAnswer(_Success):
+    payload: CheckoutOrderDone
 
 
-class HistoryAnswer(_Success):
-    payload: History
+class MemberHistoryAnswer(_Success):
+    payload: MemberHistory
 
 
-class JoinAnswer(_Success):
-    payload: Joined
+class MemberJoinAnswer(_Success):
+    payload: MemberJoined
 
 
-class StatusAnswer(_Success):
+class MemberStatusAnswer(_Success):
     payload: MemberStatus
 
 
-class BalanceAnswer(_Success):
-    payload: Balance
+class BonusBalanceAnswer(_Success):
+    payload: BonusBalance
