@@ -43,7 +43,7 @@ async def create_shop(body: m.LoyaltyShopCreate, who: Caller, ctx: Ctx) -> Json:
     """A shop with its program; the answer holds `shop_secret`, shown this once."""
     _organiser(who)
     shop, secret = await app.create_shop(
-        ctx.db, who.org_id, body.name, program_from(body.program), ctx.clock()
+        ctx.db, who.org_id, body.name, program_from(m.as_sent(body.program)), ctx.clock()
     )
     return json_response({**_shop_view(shop), "shop_secret": secret}, 201)
 
@@ -59,7 +59,7 @@ async def list_shops(who: Caller, ctx: Ctx) -> Json:
 async def put_program(shop_id: m.ShopId, body: m.ProgramJson, who: Caller, ctx: Ctx) -> Json:
     """Earning rate, spending cap, expiry, levels, referral, stickers, coupon rules."""
     await _own_shop(ctx, who, shop_id)
-    shop = await app.set_program(ctx.db, who.org_id, shop_id, program_from(body))
+    shop = await app.set_program(ctx.db, who.org_id, shop_id, program_from(m.as_sent(body)))
     return json_response(_shop_view(shop))
 
 

@@ -34,6 +34,7 @@ def _whole(low: int, high: int) -> Any:
     return WithJsonSchema({"type": "integer", "minimum": low, "maximum": high})
 
 
+PROGRAM_EXAMPLE: Any = demo.DEMO_PROGRAM
 Percent = Annotated[Decimal, _number(0, 100)]
 Money = Annotated[Decimal, _number(0, MAX_AMOUNT)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
@@ -71,7 +72,7 @@ class ProgramCouponRuleIn(BaseModel):
 class ProgramIn(BaseModel):
     """A loyalty program; every field may be left out (its default applies)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [demo.DEMO_PROGRAM]})
+    model_config = ConfigDict(json_schema_extra={"examples": [PROGRAM_EXAMPLE]})
 
     earn_percent: Percent = Decimal(5)
     spend_cap_percent: Percent = Decimal(30)
@@ -93,9 +94,14 @@ class ProgramIn(BaseModel):
 ProgramJson = SkipValidation[ProgramIn]
 
 
+def as_sent(program: ProgramJson) -> Any:
+    """A `ProgramJson` is the JSON as sent (any JSON value), not a `ProgramIn`."""
+    return program
+
+
 class LoyaltyShopCreate(_Body):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "Second Coffee", "program": demo.DEMO_PROGRAM}]}
+        json_schema_extra={"examples": [{"name": "Second Coffee", "program": PROGRAM_EXAMPLE}]}
     )
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
