@@ -119,9 +119,9 @@ def tickets_to_return(order: Order, keep: Sequence[str]) -> list[str]:
 def v1_order_status(order: Order) -> str:
     """v1 reads a done order whose every ticket was refunded as `refunded`; v2 keeps `done`."""
     ended = [line for line in order.lines if line.state is not LineState.RELEASED]
-    if order.status is OrderStatus.DONE and ended:
-        if all(line.state is LineState.REFUNDED for line in ended):
-            return "refunded"
+    refunded = all(line.state is LineState.REFUNDED for line in ended)
+    if order.status is OrderStatus.DONE and ended and refunded:
+        return "refunded"
     return order.status.value
 
 
