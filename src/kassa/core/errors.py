@@ -62,6 +62,18 @@ class PartnerNotFound(NotFound):
     code = "partner_not_found"
 
 
+class OrderUnknown(KassaError):
+    """A request body names an order that does not exist or is not the caller's."""
+
+    code = "order_not_found"
+
+
+class UserDataInvalid(KassaError):
+    """Visitors' names that do not fit the order (Mosbilet `user_data`)."""
+
+    code = "user_data_invalid"
+
+
 class EventUnknown(KassaError):
     """A request body names an event that does not exist or is not the caller's."""
 

@@ -14,6 +14,7 @@ from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
 from kassa.store.tx import Tx
+from kassa.store.visitors import VisitorsRepo
 from kassa.store.webhooks import WebhookRepo
 
 
@@ -35,3 +36,4 @@ class Repositories:
         self.webhooks = WebhookRepo(conn, is_sqlite=is_sqlite)
         self.operators = OperatorsRepo(conn)
         self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)
+        self.visitors = VisitorsRepo(conn)
