@@ -29,6 +29,7 @@ from kassa.faces.loyalty_certificates import admin as certificate_pools_router
 from kassa.faces.loyalty_certificates import router as certificates_router
 from kassa.faces.loyalty_promo_lists import router as promo_lists_router
 from kassa.faces.loyalty_services import router as loyalty_services_router
+from kassa.faces.ticketing.accounts import router as accounts_router
 from kassa.faces.ticketing.mosbilet import router as mosbilet_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
@@ -131,6 +132,7 @@ def create_app(
     app.include_router(refunds_router)
     app.include_router(refunds_v1_router)
     app.include_router(mosbilet_router)
+    app.include_router(accounts_router)
     app.include_router(loyalty_router)
     app.include_router(loyalty_admin_router)
     app.include_router(loyalty_services_router)

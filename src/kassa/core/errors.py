@@ -74,6 +74,18 @@ class UserDataInvalid(KassaError):
     code = "user_data_invalid"
 
 
+class DealNotFound(NotFound):
+    code = "deal_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class VenueNotFound(NotFound):
+    code = "venue_not_found"
+
+
 class EventUnknown(KassaError):
     """A request body names an event that does not exist or is not the caller's."""
 

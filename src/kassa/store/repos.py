@@ -1,5 +1,6 @@
 """All repositories of one unit of work, sharing its connection."""
 
+from kassa.store.accounts import AccountsRepo
 from kassa.store.catalog import CatalogRepo
 from kassa.store.console import ConsoleRepo
 from kassa.store.delivery import DeliveryRepo
@@ -37,3 +38,4 @@ class Repositories:
         self.operators = OperatorsRepo(conn)
         self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)
         self.visitors = VisitorsRepo(conn)
+        self.accounts = AccountsRepo(conn)
