@@ -74,7 +74,7 @@ def deal_id(event_id: str, seller_id: str) -> str:
 def deals_of(
     events: list[Event], sellers: list[PartnerAccount], fee: FeePolicy, principal: Principal
 ) -> list[Deal]:
-    """The deals the caller is party to: each of its events with each of its sellers (a seller: only its own)."""
+    """The deals the caller is party to: each event with each seller (a seller: its own)."""
     mine = [s for s in sellers if principal.is_organiser or s.id == principal.partner_id]
     return [
         Deal(deal_id(e.id, s.id), e.id, e.org_id, s.id, fee, s.created_at, s.created_at)
