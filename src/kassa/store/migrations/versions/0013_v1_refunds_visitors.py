@@ -1,7 +1,7 @@
 """v1 refund requests keep the tickets the caller said stay; Mosbilet visitors' names
 
-Revision ID: 0012_v1_refunds_visitors
-Revises: 0011_loyalty_codes_cdp
+Revision ID: 0013_v1_refunds_visitors
+Revises: 0012_audit_request_id
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from kassa.store.types import UTCDateTime
 
-revision: str = "0012_v1_refunds_visitors"
-down_revision: str | Sequence[str] | None = "0011_loyalty_codes_cdp"
+revision: str = "0013_v1_refunds_visitors"
+down_revision: str | Sequence[str] | None = "0012_audit_request_id"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
