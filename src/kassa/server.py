@@ -31,8 +31,11 @@ from kassa.faces.loyalty_certificates import admin as certificate_pools_router
 from kassa.faces.loyalty_certificates import router as certificates_router
 from kassa.faces.loyalty_promo_lists import router as promo_lists_router
 from kassa.faces.loyalty_services import router as loyalty_services_router
+from kassa.faces.ticketing.accounts import router as accounts_router
+from kassa.faces.ticketing.mosbilet import router as mosbilet_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
+from kassa.faces.ticketing.refunds_v1 import router as refunds_v1_router
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
@@ -135,6 +138,9 @@ def create_app(
     app.include_router(ticketing_v2)
     app.include_router(promocodes_router)
     app.include_router(refunds_router)
+    app.include_router(refunds_v1_router)
+    app.include_router(mosbilet_router)
+    app.include_router(accounts_router)
     app.include_router(loyalty_router)
     app.include_router(loyalty_admin_router)
     app.include_router(loyalty_services_router)

@@ -15,7 +15,14 @@ from kassa.app.ids import new_id
 from kassa.app.journal import record
 from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.errors import ActionForbidden, RefundNotFound
-from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus, new_refund, transition
+from kassa.core.refunds import (
+    RefundFilter,
+    RefundRequest,
+    RefundStatus,
+    new_refund,
+    tickets_to_return,
+    transition,
+)
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 
@@ -30,9 +37,13 @@ async def request_refund(
     culprit: str,
     policy: str = "general",
     requested_at: datetime | None = None,
+    keep: Sequence[str] | None = None,
 ) -> RefundRequest:
+    """Ask for `tickets` back, or (v1) for every ticket but those to `keep`."""
     async with db.unit_of_work() as uow:
         order = await locked_order(uow, principal, order_id)
+        if keep is not None:
+            tickets = tickets_to_return(order, keep)
         refund = new_refund(
             new_id(now),
             order,
@@ -42,6 +53,7 @@ async def request_refund(
             now=now,
             requested_at=requested_at,
             others=await uow.refunds.of_order(order.id),
+            kept=keep or (),
         )
         await uow.refunds.add(refund)
         await record(
@@ -107,7 +119,9 @@ async def list_refunds(
     page_size: int,
 ) -> tuple[list[RefundRequest], int]:
     # The caller's own, whatever the filter a face built says.
-    where = replace(where, org_id=principal.org_id, vendor_id=principal.partner_id)
+    where = replace(
+        where, org_id=principal.org_id, vendor_id=principal.partner_id or where.vendor_id
+    )
     async with db.unit_of_work(write=False) as uow:
         return await uow.refunds.search(where, limit=page_size, offset=(page - 1) * page_size)
 

@@ -27,7 +27,7 @@ async def authenticate(db: Database, key: str) -> Principal:
     # The index finds the row by hash; the final check is constant-time all the same.
     if record is None or not hmac.compare_digest(record.key_hash, key_hash):
         raise ApiKeyInvalid("Invalid API key")
-    return Principal(record.org_id, record.partner_id)
+    return Principal(record.org_id, record.partner_id, key_id=record.id)
 
 
 async def create_organisation(

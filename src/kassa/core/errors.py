@@ -66,6 +66,30 @@ class OrganisationNotFound(NotFound):
     code = "organisation_not_found"
 
 
+class OrderUnknown(KassaError):
+    """A request body names an order that does not exist or is not the caller's."""
+
+    code = "order_not_found"
+
+
+class UserDataInvalid(KassaError):
+    """Visitors' names that do not fit the order (Mosbilet `user_data`)."""
+
+    code = "user_data_invalid"
+
+
+class DealNotFound(NotFound):
+    code = "deal_not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class VenueNotFound(NotFound):
+    code = "venue_not_found"
+
+
 class EventUnknown(KassaError):
     """A request body names an event that does not exist or is not the caller's."""
 

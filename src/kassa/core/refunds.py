@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from kassa.core.errors import RefundInvalid
 from kassa.core.money import ZERO
-from kassa.core.orders import Order, OrderStatus
+from kassa.core.orders import LineState, Order, OrderStatus
 
 
 class RefundStatus(StrEnum):
@@ -50,6 +50,8 @@ class RefundRequest:
     created_at: datetime
     requested_at: datetime
     finished_at: datetime | None = None
+    # v1 only: the tickets the caller said stay in the order (v1 `tickets`), as it sent them.
+    kept: tuple[str, ...] = ()
 
     @property
     def holds_tickets(self) -> bool:
@@ -67,6 +69,7 @@ def new_refund(
     now: datetime,
     requested_at: datetime | None,
     others: Iterable[RefundRequest],
+    kept: Sequence[str] = (),
 ) -> RefundRequest:
     """A refund request for `tickets` of a done order, checked against the order's others."""
     if order.status is not OrderStatus.DONE:
@@ -98,7 +101,28 @@ def new_refund(
         customer_money=nominal if buyer_pays_fee else full,
         created_at=now,
         requested_at=requested_at or now,
+        kept=tuple(kept),
     )
+
+
+def tickets_to_return(order: Order, keep: Sequence[str]) -> list[str]:
+    """v1 names the tickets that stay (`tickets`); the rest of the order's tickets return."""
+    if order.status is not OrderStatus.DONE:
+        raise RefundInvalid(f"wrong order (id: {order.id}) status: {order.status.value}")
+    held = [line.ticket_id for line in order.active_lines]
+    stray = [t for t in keep if t not in held]
+    if stray or len(set(keep)) != len(keep):
+        raise RefundInvalid("bad tickets", tickets=stray)
+    return [t for t in held if t not in set(keep)]
+
+
+def v1_order_status(order: Order) -> str:
+    """v1 reads a done order whose every ticket was refunded as `refunded`; v2 keeps `done`."""
+    ended = [line for line in order.lines if line.state is not LineState.RELEASED]
+    refunded = all(line.state is LineState.REFUNDED for line in ended)
+    if order.status is OrderStatus.DONE and ended and refunded:
+        return "refunded"
+    return order.status.value
 
 
 def transition(refund: RefundRequest, target: RefundStatus, now: datetime) -> RefundRequest:
@@ -125,3 +149,5 @@ class RefundFilter:
     created_to: datetime | None = None
     finished_from: datetime | None = None
     finished_to: datetime | None = None
+    # `created_at` (the default, newest first), `value` (customer_money); `-` for descending.
+    sort: str = "-created_at"

@@ -12,6 +12,7 @@ class Principal:
     # narrowed so, or a shop's own secret on the loyalty face).
     restaurant_id: str | None = None
     shop_id: str | None = None
+    key_id: str | None = None  # the API key it called with (the v1 "current user")
 
     @property
     def actor(self) -> str:

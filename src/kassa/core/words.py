@@ -48,6 +48,7 @@ ACTIONS: Mapping[str, str] = {
     "order.partially_canceled": "Partly cancelled",
     "order.expired": "Expired",
     "tickets.resent": "Tickets sent again",
+    "order.visitors_set": "Visitors' names set",
     "refund.requested": "Refund requested",
     "refund.in_progress": "Refund being considered",
     "refund.approved": "Refund approved",

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import Float, Row, and_, cast, func, select, update
 
 from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus
 from kassa.store.tables import refund_requests
@@ -61,10 +61,14 @@ class RefundRepo:
         total = await self._conn.scalar(
             select(func.count()).select_from(refund_requests).where(and_(*cond))
         )
+        # SQLite keeps amounts as strings: compare them as numbers.
+        value = cast(c.customer_money, Float)
+        key = {"created_at": c.created_at, "value": value}[where.sort.lstrip("-")]
+        ordering = (key.desc(), c.id.desc()) if where.sort.startswith("-") else (key, c.id)
         rows = await self._conn.execute(
             select(refund_requests)
             .where(and_(*cond))
-            .order_by(c.created_at.desc(), c.id.desc())
+            .order_by(*ordering)
             .limit(limit)
             .offset(offset)
         )
@@ -87,6 +91,7 @@ def _row(refund: RefundRequest) -> dict[str, Any]:
         "created_at": refund.created_at,
         "requested_at": refund.requested_at,
         "finished_at": refund.finished_at,
+        "kept": list(refund.kept) if refund.kept else None,
     }
 
 
@@ -106,4 +111,5 @@ def _refund(row: Row[Any]) -> RefundRequest:
         created_at=row.created_at,
         requested_at=row.requested_at,
         finished_at=row.finished_at,
+        kept=tuple(row.kept or ()),
     )

@@ -1,5 +1,6 @@
 """All repositories of one unit of work, sharing its connection."""
 
+from kassa.store.accounts import AccountsRepo
 from kassa.store.catalog import CatalogRepo
 from kassa.store.console import ConsoleRepo
 from kassa.store.delivery import DeliveryRepo
@@ -15,6 +16,7 @@ from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
 from kassa.store.tx import Tx
+from kassa.store.visitors import VisitorsRepo
 from kassa.store.webhooks import WebhookRepo
 
 
@@ -37,3 +39,5 @@ class Repositories:
         self.operators = OperatorsRepo(conn)
         self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)
         self.ops = OpsRepo(conn, is_sqlite=is_sqlite)
+        self.visitors = VisitorsRepo(conn)
+        self.accounts = AccountsRepo(conn)

@@ -291,6 +291,7 @@ refund_requests = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("requested_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime),
+    Column("kept", JSON),  # v1: the tickets the caller said stay in the order
     Index("ix_refund_requests_order", "order_id"),
     Index("ix_refund_requests_org_created", "org_id", "created_at"),
 )
@@ -583,3 +584,4 @@ operator_sessions = Table(
 
 # The loyalty face's side services live in a module of their own, on this same metadata.
 from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401
+from kassa.store import ticketing_tables as _ticketing_tables  # noqa: E402, F401

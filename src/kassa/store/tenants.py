@@ -16,6 +16,7 @@ class KeyRecord:
     key_hash: str
     org_id: str
     partner_id: str | None
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,12 @@ class TenantsRepo:
     async def key_by_hash(self, key_hash: str) -> KeyRecord | None:
         row = (
             await self._conn.execute(
-                select(api_keys.c.key_hash, api_keys.c.org_id, api_keys.c.partner_id).where(
-                    api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
-                )
+                select(
+                    api_keys.c.key_hash, api_keys.c.org_id, api_keys.c.partner_id, api_keys.c.id
+                ).where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
             )
         ).first()
-        return KeyRecord(row.key_hash, row.org_id, row.partner_id) if row else None
+        return KeyRecord(row.key_hash, row.org_id, row.partner_id, row.id) if row else None
 
     async def revoke_key(self, key_hash: str, at: datetime) -> bool:
         result = await self._conn.execute(

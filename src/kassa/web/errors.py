@@ -54,6 +54,15 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 
 V2_PREFIX = "/v2/resources/"
+# v2 services that answer errors as the v2 resources do (the promo-code check keeps its own).
+V2_ERROR_PREFIXES = (V2_PREFIX, "/v2/services/orders/")
+
+
+def is_v2(path: str) -> bool:
+    """Paths whose errors are `{"errors": ["<message>", ...]}`."""
+    return path.startswith(V2_ERROR_PREFIXES)
+
+
 LOYALTY_PREFIX = "/loyalty/"
 # The REES46 paths outside /loyalty/: the older one-time-code paths, the CDP order sync and
 # the promo-code lists.
@@ -93,7 +102,7 @@ def error_response(
     if is_loyalty(path):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
-    if path.startswith(V2_PREFIX):
+    if is_v2(path):
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
         return JSONResponse({"errors": messages}, status, headers=headers)
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)

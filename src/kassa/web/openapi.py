@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kassa.web.errors import V2_PREFIX, is_delivery, is_loyalty
+from kassa.web.errors import is_delivery, is_loyalty, is_v2
 
 REF = "#/components/schemas/{model}"
 DELIVERY_TOKEN_PATH = "/security/oauth/token"  # noqa: S105 - a path, not a secret
@@ -194,7 +194,7 @@ def _face(path: str) -> str:
         return "delivery"
     if is_loyalty(path):
         return "loyalty"
-    if path.startswith(V2_PREFIX):
+    if is_v2(path):
         return "v2"
     return "ticketing"
 

@@ -9,6 +9,7 @@ from kassa.core.errors import SetNotOnSale
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderLine
 from kassa.core.pricing import FeePolicy, ticket_values
+from kassa.core.refunds import v1_order_status
 
 _CUSTOMER_DEFAULTS: dict[str, Any] = {"lang": "ru"}
 _PAYMENT_DEFAULTS: dict[str, Any] = {"failure_url": None, "success_url": None, "system": None}
@@ -57,7 +58,7 @@ def order_v1(order: Order) -> dict[str, Any]:
         "promocodes": [],
         "reserved_till": iso(order.reserved_till),
         "rules": order.rules,
-        "status": order.status.value,
+        "status": v1_order_status(order),
         "tickets": [line.ticket_id for line in order.listed_lines],
         "updated_at": iso(order.updated_at),
         "value": render(values.full),
