@@ -40,7 +40,7 @@ RuleId = Annotated[str, _path("The price rule's id", stalls_open_rule=demo.STALL
 PromoId = Annotated[str, _path("The promo code's id", promo100=demo.PROMO100_ID)]
 
 
-def status_query(description: str, **values: str) -> Any:
+def query_with_examples(description: str, **values: str) -> Any:
     return Query(description=description, openapi_examples=examples(**values))
 
 

@@ -17,7 +17,7 @@ from kassa.faces.ticketing.examples import (
     REFUND_DECIDE,
     RefundId,
     answer,
-    status_query,
+    query_with_examples,
 )
 from kassa.faces.ticketing.schemas import Moment, ObjectId
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX, _Body
@@ -112,14 +112,14 @@ async def decide_refund(
 async def list_refunds(
     who: Caller,
     ctx: Ctx,
-    created_at: Annotated[str | None, status_query(_RANGE, this_decade=_DECADE)] = None,
-    finished_at: Annotated[str | None, status_query(_RANGE, this_decade=_DECADE)] = None,
+    created_at: Annotated[str | None, query_with_examples(_RANGE, this_decade=_DECADE)] = None,
+    finished_at: Annotated[str | None, query_with_examples(_RANGE, this_decade=_DECADE)] = None,
     events: Annotated[
-        str | None, status_query("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
+        str | None, query_with_examples("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
     ] = None,
     status: Annotated[
         str | None,
-        status_query(
+        query_with_examples(
             "comma-separated: new, in_progress, approved, rejected", open="new,in_progress"
         ),
     ] = None,

@@ -31,7 +31,7 @@ from kassa.faces.ticketing.examples import (
     RuleId,
     SetId,
     answer,
-    status_query,
+    query_with_examples,
 )
 from kassa.web.context import Context
 from kassa.web.deps import Caller, Ctx
@@ -97,14 +97,14 @@ async def list_orders(
     who: Caller,
     ctx: Ctx,
     status: Annotated[
-        str | None, status_query("comma-separated statuses", open="executed,in_progress")
+        str | None, query_with_examples("comma-separated statuses", open="executed,in_progress")
     ] = None,
     event: Annotated[
-        str | None, status_query("comma-separated event ids", demo_event=demo.EVENT_ID)
+        str | None, query_with_examples("comma-separated event ids", demo_event=demo.EVENT_ID)
     ] = None,
     created_at: Annotated[
         str | None,
-        status_query(
+        query_with_examples(
             "`<iso>,<iso>` range, with offsets",
             this_decade="2020-01-01T00:00:00+00:00,2030-01-01T00:00:00+00:00",
         ),
@@ -125,9 +125,9 @@ async def list_orders(
         page=page,
         page_size=page_size,
     )
-    answer = json_response([wire.order_v1(order) for order in found], partner=who.id)
-    answer.headers["X-Total-Count"] = str(total)
-    return answer
+    listed = json_response([wire.order_v1(order) for order in found], partner=who.id)
+    listed.headers["X-Total-Count"] = str(total)
+    return listed
 
 
 @router.get(
@@ -410,7 +410,7 @@ async def event_tickets(
     who: Caller,
     ctx: Ctx,
     status: Annotated[
-        str | None, status_query("vacant,reserved,sold,pending", taken="reserved,sold")
+        str | None, query_with_examples("vacant,reserved,sold,pending", taken="reserved,sold")
     ] = None,
     sector: Annotated[str | None, Query(description="Only the seats of this sector")] = None,
 ) -> Any:

@@ -25,7 +25,7 @@ from kassa.faces.ticketing.examples import (
     RESERVE_V2,
     OrderIdV2,
     answer,
-    status_query,
+    query_with_examples,
 )
 from kassa.faces.ticketing.schemas import in_utc_range
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
@@ -35,14 +35,14 @@ from kassa.web.responses import Json, json_response
 router = APIRouter(default_response_class=Json)
 ORDERS_V2: list[str | Enum] = ["ticketing v2: orders"]
 _STATUS_V2 = {"cancelled": OrderStatus.CANCELED, "canceled": OrderStatus.CANCELED}
-CREATED_AT = status_query(
+CREATED_AT = query_with_examples(
     "`<from>,<to>`: ISO or `YYYY-MM-DD HH:MM:SS`, UTC unless an offset is given",
     this_decade="2020-01-01 00:00:00,2030-01-01 00:00:00",
 )
-STATUS = status_query(
+STATUS = query_with_examples(
     "comma-separated: executed, done, cancelled, expired", settled="done,cancelled"
 )
-EVENTS = status_query("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
+EVENTS = query_with_examples("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
 
 
 def _change(body: schemas_v2._Order) -> orders_app.OrderChange:

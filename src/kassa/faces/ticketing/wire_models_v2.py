@@ -161,8 +161,10 @@ class OrderV2(Wire):
     values: ValuesV2
     vendor: Id
     vendor_data: OrderVendorDataV2
-    done_at: Time | None = None
-    code: str | None = Field(default=None, description="8 characters, once done")
+    done_at: Time | Absent = None
+    code: Annotated[str, Field(min_length=8, max_length=8)] | Absent = Field(
+        default=None, description="The order's code, once done", examples=["7SERP7P9"]
+    )
 
 
 class LifetimeV2(Wire):
