@@ -4,14 +4,24 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from pydantic import Field, StringConstraints, model_validator
 
 from kassa.app import promocodes as promo_app
 from kassa.core.money import render
 from kassa.core.promocodes import DiscountKind, PromoCode
+from kassa.faces.ticketing.examples import (
+    PROMO_CHANGE,
+    PROMO_CHECK,
+    PROMO_CREATE,
+    PromoEventId,
+    PromoId,
+    answer,
+)
 from kassa.faces.ticketing.schemas import Moment, ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
+from kassa.faces.ticketing.wire_models import PromoV1
+from kassa.faces.ticketing.wire_models_v2 import PromoCheckV2
 from kassa.faces.ticketing.wire_v2 import promo_discount, v2_time
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -53,7 +63,7 @@ class LifetimeOpen(_Body):
     finish: Moment | None = None
 
 
-class PromoCreate(_Body):
+class PromocodeCreate(_Body):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     discount: DiscountIn
     lifetime: LifetimeOpen | None = None
@@ -63,7 +73,7 @@ class PromoCreate(_Body):
     viral: bool = False
 
 
-class PromoPatch(_Body):
+class PromocodePatch(_Body):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     discount: DiscountIn | None = None
     lifetime: LifetimeOpen | None = None
@@ -96,15 +106,31 @@ def promo_v1(promo: PromoCode) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/resources/events/{event_id}/promocodes", tags=PROMOCODES)
-async def list_promocodes(event_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/events/{event_id}/promocodes",
+    tags=PROMOCODES,
+    response_model=list[PromoV1],
+    responses=answer(),
+)
+async def list_promocodes(event_id: PromoEventId, who: Caller, ctx: Ctx) -> Any:
     """Organiser only: the event's codes with their uses."""
     found = await promo_app.list_promocodes(ctx.db, who, event_id)
     return json_response([promo_v1(p) for p in found], partner=who.id)
 
 
-@router.post("/v1/resources/events/{event_id}/promocodes", status_code=201, tags=PROMOCODES)
-async def create_promocode(event_id: str, body: PromoCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v1/resources/events/{event_id}/promocodes",
+    status_code=201,
+    tags=PROMOCODES,
+    response_model=PromoV1,
+    responses=answer(201),
+)
+async def create_promocode(
+    event_id: PromoEventId,
+    body: Annotated[PromocodeCreate, Body(openapi_examples=PROMO_CREATE)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Organiser only: a code for the event (matched case-insensitively; unique per event)."""
     kind, value = body.discount.kind_value()
     lifetime = body.lifetime or LifetimeOpen()
@@ -128,15 +154,29 @@ async def create_promocode(event_id: str, body: PromoCreate, who: Caller, ctx: C
     return json_response(promo_v1(promo), 201, partner=who.id)
 
 
-@router.get("/v1/resources/events/{event_id}/promocodes/{promo_id}", tags=PROMOCODES)
-async def read_promocode(event_id: str, promo_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/events/{event_id}/promocodes/{promo_id}",
+    tags=PROMOCODES,
+    response_model=PromoV1,
+    responses=answer(),
+)
+async def read_promocode(event_id: PromoEventId, promo_id: PromoId, who: Caller, ctx: Ctx) -> Any:
     promo = await promo_app.get_promocode(ctx.db, who, event_id, promo_id)
     return json_response(promo_v1(promo), partner=who.id)
 
 
-@router.patch("/v1/resources/events/{event_id}/promocodes/{promo_id}", tags=PROMOCODES)
+@router.patch(
+    "/v1/resources/events/{event_id}/promocodes/{promo_id}",
+    tags=PROMOCODES,
+    response_model=PromoV1,
+    responses=answer(),
+)
 async def change_promocode(
-    event_id: str, promo_id: str, body: PromoPatch, who: Caller, ctx: Ctx
+    event_id: PromoEventId,
+    promo_id: PromoId,
+    body: Annotated[PromocodePatch, Body(openapi_examples=PROMO_CHANGE)],
+    who: Caller,
+    ctx: Ctx,
 ) -> Any:
     """Organiser only: change a code; `"active": false` stops new uses."""
     changes: dict[str, Any] = {}
@@ -163,8 +203,15 @@ async def change_promocode(
     return json_response(promo_v1(promo), partner=who.id)
 
 
-@router.post("/v2/services/promocodes/check", tags=PROMOCODES)
-async def check_promocode(body: PromoCheck, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v2/services/promocodes/check",
+    tags=PROMOCODES,
+    response_model=PromoCheckV2,
+    responses=answer(),
+)
+async def check_promocode(
+    body: Annotated[PromoCheck, Body(openapi_examples=PROMO_CHECK)], who: Caller, ctx: Ctx
+) -> Any:
     """What a code gives now; an unknown code is 400 `Promocode not found`."""
     promo, sets = await promo_app.check_promocode(ctx.db, who, body.event, body.code, ctx.clock())
     data: dict[str, Any] = {

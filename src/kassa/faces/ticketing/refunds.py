@@ -3,17 +3,26 @@
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import Field
 
+from kassa.app import demo
 from kassa.app import refunds as refunds_app
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import render
 from kassa.core.orders import MAX_TICKETS_PER_ORDER
 from kassa.core.refunds import RefundFilter, RefundRequest, RefundStatus
+from kassa.faces.ticketing.examples import (
+    REFUND_CREATE,
+    REFUND_DECIDE,
+    RefundId,
+    answer,
+    query_with_examples,
+)
 from kassa.faces.ticketing.schemas import Moment, ObjectId
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX, _Body
 from kassa.faces.ticketing.v2 import _csv, created_range
+from kassa.faces.ticketing.wire_models_v2 import RefundEnvelopeV2, RefundListV2
 from kassa.faces.ticketing.wire_v2 import v2_time
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -21,6 +30,8 @@ from kassa.web.responses import Json, json_response
 router = APIRouter(default_response_class=Json)
 REFUNDS: list[str | Enum] = ["ticketing v2: refunds"]
 BASE = "/v2/resources/refund_requests"
+_RANGE = "`<from>,<to>`: ISO or `YYYY-MM-DD HH:MM:SS`, UTC unless an offset is given"
+_DECADE = "2020-01-01 00:00:00,2030-01-01 00:00:00"
 
 
 class RefundCreate(_Body):
@@ -55,8 +66,10 @@ def refund_v2(refund: RefundRequest) -> dict[str, Any]:
     }
 
 
-@router.post(BASE, tags=REFUNDS)
-async def create_refund(body: RefundCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post(BASE, tags=REFUNDS, response_model=RefundEnvelopeV2, responses=answer())
+async def create_refund(
+    body: Annotated[RefundCreate, Body(openapi_examples=REFUND_CREATE)], who: Caller, ctx: Ctx
+) -> Any:
     """Ask for `tickets` of a done order back; the request starts `new`."""
     refund = await refunds_app.request_refund(
         ctx.db,
@@ -71,14 +84,23 @@ async def create_refund(body: RefundCreate, who: Caller, ctx: Ctx) -> Any:
     return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
 
 
-@router.get(f"{BASE}/{{refund_id}}", tags=REFUNDS)
-async def read_refund(refund_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    f"{BASE}/{{refund_id}}", tags=REFUNDS, response_model=RefundEnvelopeV2, responses=answer()
+)
+async def read_refund(refund_id: RefundId, who: Caller, ctx: Ctx) -> Any:
     refund = await refunds_app.get_refund(ctx.db, who, refund_id)
     return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
 
 
-@router.patch(f"{BASE}/{{refund_id}}", tags=REFUNDS)
-async def decide_refund(refund_id: str, body: RefundPatch, who: Caller, ctx: Ctx) -> Any:
+@router.patch(
+    f"{BASE}/{{refund_id}}", tags=REFUNDS, response_model=RefundEnvelopeV2, responses=answer()
+)
+async def decide_refund(
+    refund_id: RefundId,
+    body: Annotated[RefundPatch, Body(openapi_examples=REFUND_DECIDE)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Organiser only: `approved` returns the tickets to sale, `rejected` ends the request."""
     refund = await refunds_app.decide_refund(
         ctx.db, who, refund_id, RefundStatus(body.status), ctx.clock()
@@ -86,14 +108,21 @@ async def decide_refund(refund_id: str, body: RefundPatch, who: Caller, ctx: Ctx
     return json_response({"data": refund_v2(refund), "refs": {}}, partner=who.id)
 
 
-@router.get(BASE, tags=REFUNDS)
+@router.get(BASE, tags=REFUNDS, response_model=RefundListV2, responses=answer())
 async def list_refunds(
     who: Caller,
     ctx: Ctx,
-    created_at: str | None = None,
-    finished_at: str | None = None,
-    events: str | None = None,
-    status: str | None = None,
+    created_at: Annotated[str | None, query_with_examples(_RANGE, this_decade=_DECADE)] = None,
+    finished_at: Annotated[str | None, query_with_examples(_RANGE, this_decade=_DECADE)] = None,
+    events: Annotated[
+        str | None, query_with_examples("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
+    ] = None,
+    status: Annotated[
+        str | None,
+        query_with_examples(
+            "comma-separated: new, in_progress, approved, rejected", open="new,in_progress"
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 50,
 ) -> Any:

@@ -4,9 +4,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query
 
-from kassa.app import cancellation
+from kassa.app import cancellation, demo
 from kassa.app import catalog as catalog_app
 from kassa.app import orders as orders_app
 from kassa.core.cancellation import OrderKind
@@ -15,6 +15,24 @@ from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.tenancy import Principal
 from kassa.faces.ticketing import schemas, wire
+from kassa.faces.ticketing import wire_models as models
+from kassa.faces.ticketing.examples import (
+    CHANGE_V1,
+    EVENT_CHANGE,
+    EVENT_CREATE,
+    RESERVE_V1,
+    RULE_CREATE,
+    SET_CHANGE,
+    SET_CREATE,
+    TOTAL,
+    VENUE_CREATE,
+    EventId,
+    OrderIdV1,
+    RuleId,
+    SetId,
+    answer,
+    query_with_examples,
+)
 from kassa.web.context import Context
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -45,8 +63,16 @@ def _details(
     )
 
 
-@router.post("/v1/resources/orders", status_code=201, tags=ORDERS)
-async def create_order(body: schemas.OrderCreateV1, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v1/resources/orders",
+    status_code=201,
+    tags=ORDERS,
+    response_model=models.OrderV1,
+    responses=answer(201),
+)
+async def create_order(
+    body: Annotated[schemas.OrderCreateV1, Body(openapi_examples=RESERVE_V1)], who: Caller, ctx: Ctx
+) -> Any:
     """Reserve tickets: `random` ({set_id: count}) or `tickets` (ids); 201 with the order."""
     request = _reservation(body) or ReservationRequest()
     order = await orders_app.place_order(
@@ -61,14 +87,28 @@ async def create_order(body: schemas.OrderCreateV1, who: Caller, ctx: Ctx) -> An
     return json_response(wire.order_v1(order), 201, who.id)
 
 
-@router.get("/v1/resources/orders", tags=ORDERS)
+@router.get(
+    "/v1/resources/orders",
+    tags=ORDERS,
+    response_model=list[models.OrderV1],
+    responses=answer(headers=TOTAL),
+)
 async def list_orders(
     who: Caller,
     ctx: Ctx,
-    response: Response,
-    status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
-    event: Annotated[str | None, Query(description="comma-separated event ids")] = None,
-    created_at: Annotated[str | None, Query(description="`<iso>,<iso>` range")] = None,
+    status: Annotated[
+        str | None, query_with_examples("comma-separated statuses", open="executed,in_progress")
+    ] = None,
+    event: Annotated[
+        str | None, query_with_examples("comma-separated event ids", demo_event=demo.EVENT_ID)
+    ] = None,
+    created_at: Annotated[
+        str | None,
+        query_with_examples(
+            "`<iso>,<iso>` range, with offsets",
+            this_decade="2020-01-01T00:00:00+00:00,2030-01-01T00:00:00+00:00",
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
@@ -85,19 +125,34 @@ async def list_orders(
         page=page,
         page_size=page_size,
     )
-    answer = json_response([wire.order_v1(order) for order in found], partner=who.id)
-    answer.headers["X-Total-Count"] = str(total)
-    return answer
+    listed = json_response([wire.order_v1(order) for order in found], partner=who.id)
+    listed.headers["X-Total-Count"] = str(total)
+    return listed
 
 
-@router.get("/v1/resources/orders/{order_id}", tags=ORDERS)
-async def read_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/orders/{order_id}",
+    tags=ORDERS,
+    response_model=models.OrderV1,
+    responses=answer(),
+)
+async def read_order(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
     return json_response(wire.order_v1(order), partner=who.id)
 
 
-@router.patch("/v1/resources/orders/{order_id}", tags=ORDERS)
-async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, ctx: Ctx) -> Any:
+@router.patch(
+    "/v1/resources/orders/{order_id}",
+    tags=ORDERS,
+    response_model=models.OrderV1,
+    responses=answer(),
+)
+async def change_order(
+    order_id: OrderIdV1,
+    body: Annotated[schemas.OrderPatchV1, Body(openapi_examples=CHANGE_V1)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Reservation changes, customer/payment details and status, applied whole or not at all.
 
     A second change that arrives while one is still running on the same order gets 409.
@@ -115,8 +170,13 @@ async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, c
     return json_response(wire.order_v1(order), partner=who.id)
 
 
-@router.delete("/v1/resources/orders/{order_id}", tags=ORDERS)
-async def delete_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.delete(
+    "/v1/resources/orders/{order_id}",
+    tags=ORDERS,
+    response_model=models.Empty,
+    responses=answer(),
+)
+async def delete_order(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
     """The same as setting status `canceled`; answers `{}`."""
     await cancellation.cancel(
         ctx.db,
@@ -130,27 +190,49 @@ async def delete_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
     return json_response({}, partner=who.id)
 
 
-@router.get("/v1/resources/orders/{order_id}/tickets", tags=ORDERS)
-async def order_tickets(order_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/orders/{order_id}/tickets",
+    tags=ORDERS,
+    response_model=list[models.OrderTicketV1],
+    responses=answer(),
+)
+async def order_tickets(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
     return json_response(wire.order_tickets_v1(order), partner=who.id)
 
 
-@router.get("/v1/services/simple/events", tags=CATALOGUE)
+@router.get(
+    "/v1/services/simple/events",
+    tags=CATALOGUE,
+    response_model=list[models.EventV1],
+    responses=answer(),
+)
 async def simple_events(who: Caller, ctx: Ctx) -> Any:
     """The catalogue a seller may sell from: public events with sets, prices and vacancies."""
-    now = ctx.clock()
-    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    return await _catalogue(ctx, who)
 
 
-@router.get("/v1/resources/events", tags=CATALOGUE)
+@router.get(
+    "/v1/resources/events",
+    tags=CATALOGUE,
+    response_model=list[models.EventV1],
+    responses=answer(),
+)
 async def list_events(who: Caller, ctx: Ctx) -> Any:
-    now = ctx.clock()
-    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    """The events the caller may see (the organiser: its own), with their sets."""
+    return await _catalogue(ctx, who)
 
 
-@router.post("/v1/resources/events", status_code=201, tags=CATALOGUE)
-async def create_event(body: schemas.EventCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v1/resources/events",
+    status_code=201,
+    tags=CATALOGUE,
+    response_model=models.EventV1,
+    responses=answer(201),
+)
+async def create_event(
+    body: Annotated[schemas.EventCreate, Body(openapi_examples=EVENT_CREATE)], who: Caller, ctx: Ctx
+) -> Any:
     """Organiser only: a new event (draft unless `status` says otherwise)."""
     event = await catalog_app.create_event(
         ctx.db,
@@ -165,16 +247,31 @@ async def create_event(body: schemas.EventCreate, who: Caller, ctx: Ctx) -> Any:
         venue_id=body.venue,
         age_rating=body.age_rating,
     )
-    return await _event(ctx, who, event.id)
+    return await _event(ctx, who, event.id, 201)
 
 
-@router.get("/v1/resources/events/{event_id}", tags=CATALOGUE)
-async def read_event(event_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/events/{event_id}",
+    tags=CATALOGUE,
+    response_model=models.EventV1,
+    responses=answer(),
+)
+async def read_event(event_id: EventId, who: Caller, ctx: Ctx) -> Any:
     return await _event(ctx, who, event_id)
 
 
-@router.patch("/v1/resources/events/{event_id}", tags=CATALOGUE)
-async def change_event(event_id: str, body: schemas.EventPatch, who: Caller, ctx: Ctx) -> Any:
+@router.patch(
+    "/v1/resources/events/{event_id}",
+    tags=CATALOGUE,
+    response_model=models.EventV1,
+    responses=answer(),
+)
+async def change_event(
+    event_id: EventId,
+    body: Annotated[schemas.EventPatch, Body(openapi_examples=EVENT_CHANGE)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     changes: dict[str, Any] = {}
     if body.title is not None:
         changes.update(title=body.title.text, description=body.title.desc)
@@ -192,15 +289,32 @@ async def change_event(event_id: str, body: schemas.EventPatch, who: Caller, ctx
     return await _event(ctx, who, event_id)
 
 
-@router.get("/v1/resources/events/{event_id}/sets", tags=CATALOGUE)
-async def list_sets(event_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v1/resources/events/{event_id}/sets",
+    tags=CATALOGUE,
+    response_model=list[models.SetV1],
+    responses=answer(),
+)
+async def list_sets(event_id: EventId, who: Caller, ctx: Ctx) -> Any:
     view = await catalog_app.event_view(ctx.db, who, event_id)
     now = ctx.clock()
-    return [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
+    sets = [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
+    return json_response(sets, partner=who.id)
 
 
-@router.post("/v1/resources/events/{event_id}/sets", status_code=201, tags=CATALOGUE)
-async def create_set(event_id: str, body: schemas.SetCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v1/resources/events/{event_id}/sets",
+    status_code=201,
+    tags=CATALOGUE,
+    response_model=models.SetV1,
+    responses=answer(201),
+)
+async def create_set(
+    event_id: EventId,
+    body: Annotated[schemas.SetCreate, Body(openapi_examples=SET_CREATE)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Organiser only: `amount` tickets at `price`, with an open price rule."""
     created = await catalog_app.create_set(
         ctx.db,
@@ -212,12 +326,21 @@ async def create_set(event_id: str, body: schemas.SetCreate, who: Caller, ctx: C
         capacity=body.amount,
         position=body.pos,
     )
-    return await _set(ctx, who, event_id, created.id)
+    return await _set(ctx, who, event_id, created.id, 201)
 
 
-@router.patch("/v1/resources/events/{event_id}/sets/{set_id}", tags=CATALOGUE)
+@router.patch(
+    "/v1/resources/events/{event_id}/sets/{set_id}",
+    tags=CATALOGUE,
+    response_model=models.SetV1,
+    responses=answer(),
+)
 async def change_set(
-    event_id: str, set_id: str, body: schemas.SetPatch, who: Caller, ctx: Ctx
+    event_id: EventId,
+    set_id: SetId,
+    body: Annotated[schemas.SetPatch, Body(openapi_examples=SET_CHANGE)],
+    who: Caller,
+    ctx: Ctx,
 ) -> Any:
     """Rename, reprice or resize a set; reserved and sold tickets stay where they are."""
     await catalog_app.update_set(
@@ -234,9 +357,19 @@ async def change_set(
     return await _set(ctx, who, event_id, set_id)
 
 
-@router.post("/v1/resources/events/{event_id}/sets/{set_id}/rules", status_code=201, tags=CATALOGUE)
+@router.post(
+    "/v1/resources/events/{event_id}/sets/{set_id}/rules",
+    status_code=201,
+    tags=CATALOGUE,
+    response_model=models.SetV1,
+    responses=answer(201, "The set, with the new rule among its rules"),
+)
 async def create_rule(
-    event_id: str, set_id: str, body: schemas.RuleCreate, who: Caller, ctx: Ctx
+    event_id: EventId,
+    set_id: SetId,
+    body: Annotated[schemas.RuleCreate, Body(openapi_examples=RULE_CREATE)],
+    who: Caller,
+    ctx: Ctx,
 ) -> Any:
     """A price for a time window; inside it, it beats the set's open price."""
     await catalog_app.add_rule(
@@ -249,32 +382,55 @@ async def create_rule(
         starts_at=body.start,
         ends_at=body.finish,
     )
-    return await _set(ctx, who, event_id, set_id)
+    return await _set(ctx, who, event_id, set_id, 201)
 
 
-@router.delete("/v1/resources/events/{event_id}/sets/{set_id}/rules/{rule_id}", tags=CATALOGUE)
-async def delete_rule(event_id: str, set_id: str, rule_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.delete(
+    "/v1/resources/events/{event_id}/sets/{set_id}/rules/{rule_id}",
+    tags=CATALOGUE,
+    response_model=models.SetV1,
+    responses=answer(200, "The set without the rule"),
+)
+async def delete_rule(
+    event_id: EventId, set_id: SetId, rule_id: RuleId, who: Caller, ctx: Ctx
+) -> Any:
+    """Drop a windowed price rule; the set's open rule stays (400)."""
     await catalog_app.delete_rule(ctx.db, who, event_id, set_id, rule_id)
     return await _set(ctx, who, event_id, set_id)
 
 
-@router.get("/v1/resources/events/{event_id}/tickets", tags=CATALOGUE)
+@router.get(
+    "/v1/resources/events/{event_id}/tickets",
+    tags=CATALOGUE,
+    response_model=list[models.EventTicketV1],
+    responses=answer(),
+)
 async def event_tickets(
-    event_id: str,
+    event_id: EventId,
     who: Caller,
     ctx: Ctx,
-    status: Annotated[str | None, Query(description="vacant,reserved,sold,pending")] = None,
-    sector: str | None = None,
+    status: Annotated[
+        str | None, query_with_examples("vacant,reserved,sold,pending", taken="reserved,sold")
+    ] = None,
+    sector: Annotated[str | None, Query(description="Only the seats of this sector")] = None,
 ) -> Any:
     """Every ticket of the event with its status; `pending` is left out unless asked for."""
     wanted = _csv(status) or ["vacant", "reserved", "sold"]
     statuses = [_ticket_status(s) for s in wanted if s != "pending"]
     rows = await catalog_app.event_tickets(ctx.db, who, event_id, statuses, sector)
-    return [wire.event_ticket_v1(row) for row in rows]
+    return json_response([wire.event_ticket_v1(row) for row in rows], partner=who.id)
 
 
-@router.post("/v1/resources/venues", status_code=201, tags=CATALOGUE)
-async def create_venue(body: schemas.VenueCreate, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v1/resources/venues",
+    status_code=201,
+    tags=CATALOGUE,
+    response_model=models.VenueV1,
+    responses=answer(201),
+)
+async def create_venue(
+    body: Annotated[schemas.VenueCreate, Body(openapi_examples=VENUE_CREATE)], who: Caller, ctx: Ctx
+) -> Any:
     venue = await catalog_app.create_venue(
         ctx.db,
         who,
@@ -285,19 +441,26 @@ async def create_venue(body: schemas.VenueCreate, who: Caller, ctx: Ctx) -> Any:
         city=body.city,
         country=body.country,
     )
-    return wire.venue_v1(venue)
+    return json_response(wire.venue_v1(venue), 201, who.id)
 
 
-async def _event(ctx: Context, who: Principal, event_id: str) -> dict[str, Any]:
-    return wire.event_v1(await catalog_app.event_view(ctx.db, who, event_id), ctx.clock())
+async def _catalogue(ctx: Context, who: Principal) -> Json:
+    now = ctx.clock()
+    events = [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    return json_response(events, partner=who.id)
 
 
-async def _set(ctx: Context, who: Principal, event_id: str, set_id: str) -> dict[str, Any]:
+async def _event(ctx: Context, who: Principal, event_id: str, status: int = 200) -> Json:
+    view = await catalog_app.event_view(ctx.db, who, event_id)
+    return json_response(wire.event_v1(view, ctx.clock()), status, who.id)
+
+
+async def _set(ctx: Context, who: Principal, event_id: str, set_id: str, status: int = 200) -> Json:
     view = await catalog_app.event_view(ctx.db, who, event_id)
     found = next((s for s in view.sets if s.ticket_set.id == set_id), None)
     if found is None:
         raise SetNotFound(f"Set {set_id} not found", set=set_id)
-    return wire.set_v1(found, view.fee, view.event, ctx.clock())
+    return json_response(wire.set_v1(found, view.fee, view.event, ctx.clock()), status, who.id)
 
 
 def _csv(value: str | None) -> list[str]:

@@ -9,15 +9,24 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
+from kassa.app import demo, views
 from kassa.app import orders as orders_app
-from kassa.app import views
 from kassa.app.exports import export_orders
 from kassa.core.errors import ExpiredAfterNotChangeable, QueryInvalid
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.promocodes import PromoFailure
 from kassa.faces.ticketing import schemas_v2, wire_v2
+from kassa.faces.ticketing import wire_models_v2 as models
+from kassa.faces.ticketing.examples import (
+    CHANGE_V2,
+    EXPORT,
+    RESERVE_V2,
+    OrderIdV2,
+    answer,
+    query_with_examples,
+)
 from kassa.faces.ticketing.schemas import in_utc_range
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
 from kassa.web.deps import Caller, Ctx
@@ -26,6 +35,14 @@ from kassa.web.responses import Json, json_response
 router = APIRouter(default_response_class=Json)
 ORDERS_V2: list[str | Enum] = ["ticketing v2: orders"]
 _STATUS_V2 = {"cancelled": OrderStatus.CANCELED, "canceled": OrderStatus.CANCELED}
+CREATED_AT = query_with_examples(
+    "`<from>,<to>`: ISO or `YYYY-MM-DD HH:MM:SS`, UTC unless an offset is given",
+    this_decade="2020-01-01 00:00:00,2030-01-01 00:00:00",
+)
+STATUS = query_with_examples(
+    "comma-separated: executed, done, cancelled, expired", settled="done,cancelled"
+)
+EVENTS = query_with_examples("comma-separated event ids", v2_demo_event=demo.V2_EVENT_ID)
 
 
 def _change(body: schemas_v2._Order) -> orders_app.OrderChange:
@@ -58,8 +75,17 @@ def _errors(failures: list[PromoFailure]) -> list[dict[str, str]]:
     return [{"code": f.code, "msg": f.message} for f in failures]
 
 
-@router.post("/v2/resources/orders", tags=ORDERS_V2)
-async def create_order(body: schemas_v2.OrderCreateV2, who: Caller, ctx: Ctx) -> Any:
+@router.post(
+    "/v2/resources/orders",
+    tags=ORDERS_V2,
+    response_model=models.OrderEnvelopeV2,
+    responses=answer(),
+)
+async def create_order(
+    body: Annotated[schemas_v2.OrderCreateV2, Body(openapi_examples=RESERVE_V2)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Reserve tickets (`random` or `tickets`), with settings, vendor data and promo codes."""
     change = _change(body)
     now = ctx.clock()
@@ -76,16 +102,31 @@ async def create_order(body: schemas_v2.OrderCreateV2, who: Caller, ctx: Ctx) ->
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
-@router.get("/v2/resources/orders/{order_id}", tags=ORDERS_V2)
-async def read_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+@router.get(
+    "/v2/resources/orders/{order_id}",
+    tags=ORDERS_V2,
+    response_model=models.OrderEnvelopeV2,
+    responses=answer(),
+)
+async def read_order(order_id: OrderIdV2, who: Caller, ctx: Ctx) -> Any:
     now = ctx.clock()
     order = await orders_app.get_order(ctx.db, who, order_id, now)
     view = await views.order_view(ctx.db, order, now)
     return json_response(wire_v2.envelope(view), partner=who.id)
 
 
-@router.patch("/v2/resources/orders/{order_id}", tags=ORDERS_V2)
-async def change_order(order_id: str, body: schemas_v2.OrderPatchV2, who: Caller, ctx: Ctx) -> Any:
+@router.patch(
+    "/v2/resources/orders/{order_id}",
+    tags=ORDERS_V2,
+    response_model=models.OrderEnvelopeV2,
+    responses=answer(),
+)
+async def change_order(
+    order_id: OrderIdV2,
+    body: Annotated[schemas_v2.OrderPatchV2, Body(openapi_examples=CHANGE_V2)],
+    who: Caller,
+    ctx: Ctx,
+) -> Any:
     """Any mix of `tickets`/`random`, `settings`, `vendor_data`, `promocodes` and `status`.
 
     `done` is final: any later PATCH is 400. A PATCH that arrives while another change to the
@@ -109,14 +150,21 @@ async def change_order(order_id: str, body: schemas_v2.OrderPatchV2, who: Caller
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
-@router.get("/v2/resources/orders", tags=ORDERS_V2)
+@router.get(
+    "/v2/resources/orders",
+    tags=ORDERS_V2,
+    response_model=models.OrderListV2,
+    responses=answer(),
+)
 async def list_orders(
     who: Caller,
     ctx: Ctx,
-    created_at: str | None = None,
-    status: str | None = None,
-    events: str | None = None,
-    only_with_customer: bool = False,
+    created_at: Annotated[str | None, CREATED_AT] = None,
+    status: Annotated[str | None, STATUS] = None,
+    events: Annotated[str | None, EVENTS] = None,
+    only_with_customer: Annotated[
+        bool, Query(description="Only orders whose customer has an e-mail or phone")
+    ] = False,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX)] = 50,
 ) -> Any:
@@ -150,9 +198,22 @@ async def list_orders(
     )
 
 
-@router.post("/v2/resources/orders/export", tags=ORDERS_V2)
-async def export(body: schemas_v2.ExportV2, who: Caller, ctx: Ctx) -> Response:
-    """A CSV of the orders the filters select, e-mailed to `email` by the worker; 200, no body."""
+@router.post(
+    "/v2/resources/orders/export",
+    tags=ORDERS_V2,
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Accepted: the worker e-mails the CSV; the answer has no body",
+            "headers": answer()[200]["headers"],
+        }
+    },
+)
+async def export(
+    body: Annotated[schemas_v2.ExportV2, Body(openapi_examples=EXPORT)], who: Caller, ctx: Ctx
+) -> Response:
+    """A CSV of the orders the filters select, e-mailed to `email` by the worker; 200, no body
+    (the partner API's answer)."""
     created_from, created_to = created_range(body.created_at)
     await export_orders(
         ctx.db,

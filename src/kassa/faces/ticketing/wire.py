@@ -11,7 +11,7 @@ from kassa.core.orders import Order, OrderLine
 from kassa.core.pricing import FeePolicy, ticket_values
 from kassa.core.refunds import v1_order_status
 
-_CUSTOMER_DEFAULTS: dict[str, Any] = {"lang": "ru"}
+_CUSTOMER_V1 = ("email", "first_name", "last_name", "mobile")
 _PAYMENT_DEFAULTS: dict[str, Any] = {"failure_url": None, "success_url": None, "system": None}
 
 
@@ -49,13 +49,13 @@ def order_v1(order: Order) -> dict[str, Any]:
     return {
         "id": order.id,
         "created_at": iso(order.created_at),
-        "customer": {**_CUSTOMER_DEFAULTS, **order.customer},
+        "customer": customer_v1(order.customer),
         "deal": None,
         "event": order.event_id,
         "number": order.number,
         "org": order.org_id,
         "payment": payment,
-        "promocodes": [],
+        "promocodes": list(order.promocodes),
         "reserved_till": iso(order.reserved_till),
         "rules": order.rules,
         "status": v1_order_status(order),
@@ -66,6 +66,21 @@ def order_v1(order: Order) -> dict[str, Any]:
         "values": rendered_values,
         "vendor": order.vendor_id,
     }
+
+
+def customer_v1(customer: dict[str, Any]) -> dict[str, Any]:
+    """v1 keys, read from either spelling (v2 stores name/phone); `lang` defaults to ru."""
+    found = dict(customer)
+    first, _, last = (found.pop("name", None) or "").strip().partition(" ")
+    phone = found.pop("phone", None)
+    if "first_name" not in found and "last_name" not in found and first:
+        found["first_name"] = first
+        if last.strip():
+            found["last_name"] = last.strip()
+    if "mobile" not in found and phone is not None:
+        found["mobile"] = phone
+    shown = {key: found[key] for key in _CUSTOMER_V1 if key in found}
+    return {"lang": found.get("lang") or "ru", **shown}
 
 
 def order_tickets_v1(order: Order) -> list[dict[str, Any]]:
