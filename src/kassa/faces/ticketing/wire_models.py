@@ -126,7 +126,7 @@ class OrderV1(Wire):
     promocodes: list[Id] = Field(description="The promo codes applied to the order")
     reserved_till: Time
     rules: dict[str, Id] = Field(description="{set id: id of the price rule its tickets used}")
-    status: Literal["executed", "in_progress", "done", "canceled", "expired"]
+    status: Literal["executed", "in_progress", "done", "canceled", "expired", "refunded"]
     tickets: list[Id]
     updated_at: Time
     value: Money = Field(description="The same as values.full")
