@@ -2,19 +2,18 @@
 
 import asyncio
 import contextlib
-import json
-from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from kassa.core.errors import DatabaseUnavailable
+from kassa.store.raw import json_dumps as json_dumps
+from kassa.store.raw import json_loads as json_loads
 from kassa.store.repos import Repositories
 from kassa.store.tx import Tx
 
@@ -29,21 +28,6 @@ CONNECT_TIMEOUT_S = 5.0
 # SQLSTATEs meaning "no connection for you now", not "your SQL is wrong": too many
 # connections (53300), the server is starting or shutting down (57P01-57P03), and class 08.
 _UNAVAILABLE_STATES = ("53300", "57P01", "57P02", "57P03", "08")
-
-
-def _decimal(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def json_dumps(value: Any) -> str:
-    """JSON columns keep Decimal amounts exact: written as JSON numbers, read back as Decimal."""
-    return orjson.dumps(value, default=_decimal).decode()
-
-
-def json_loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
 
 
 def normalize_url(url: str) -> URL:

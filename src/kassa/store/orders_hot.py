@@ -1,0 +1,257 @@
+"""The ticket order's hot statements as plain SQL (see `kassa.store.raw`): the claim, the order
+row, its lines, the lock and the read of an order, the release. `OrdersRepo` and
+`InventoryRepo` call these; what they return is what the SQLAlchemy versions returned."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kassa.core.catalog import TicketStatus
+from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
+from kassa.core.pricing import TicketValues
+from kassa.store.raw import Sql, decode_json, decode_time, encode, insert, json_dumps
+from kassa.store.tables import order_lines, orders
+from kassa.store.tx import Tx
+
+# The statuses are spelt out in the SQL below; these keep them the enums' values.
+assert TicketStatus.VACANT.value == "vacant" and TicketStatus.RESERVED.value == "reserved"
+assert LineState.ACTIVE.value == "active"
+
+# MATERIALIZED: the limited pick runs exactly once (see InventoryRepo.claim_random).
+CLAIM_RANDOM_PG = Sql(
+    "WITH picked AS MATERIALIZED (SELECT id FROM tickets WHERE set_id = $1 AND status = "
+    "'vacant' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+    "UPDATE tickets SET status = 'reserved', order_id = $3 "
+    "WHERE id IN (SELECT id FROM picked) AND status = 'vacant' "
+    "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number",
+    "tickets",
+)
+# SQLite has one writer at a time (BEGIN IMMEDIATE): nothing to skip.
+CLAIM_RANDOM_SQLITE = Sql(
+    "UPDATE tickets SET status = 'reserved', order_id = $3 WHERE id IN (SELECT id FROM "
+    "tickets WHERE set_id = $1 AND status = 'vacant' ORDER BY id LIMIT $2) "
+    "AND status = 'vacant' "
+    "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number",
+    "tickets",
+)
+LOCK = Sql("SELECT id FROM orders WHERE id = $1 FOR UPDATE NOWAIT")
+LOCK_SQLITE = Sql("SELECT id FROM orders WHERE id = $1")
+
+_ORDER_COLUMNS = [c.name for c in orders.c]
+_LINE_COLUMNS = [
+    "ticket_id",
+    "set_id",
+    "rule_id",
+    "state",
+    "price",
+    "discount",
+    "nominal",
+    "extra",
+    "full",
+    "barcode",
+]
+_TICKET_COLUMNS = ["serial", "number", "seat_sector", "seat_row", "seat_number"]
+# Column names from the table definitions, never from input.
+ONE = Sql(
+    "SELECT "  # noqa: S608
+    + ", ".join(f'o."{c}"' for c in _ORDER_COLUMNS)
+    + ", "
+    + ", ".join(f'l."{c}"' for c in _LINE_COLUMNS)
+    + ", "
+    + ", ".join(f't."{c}"' for c in _TICKET_COLUMNS)
+    + " FROM orders o LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
+    " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
+)
+_SAVED = (
+    "status",
+    "customer",
+    "payment",
+    "updated_at",
+    "reserved_till",
+    "done_at",
+    "settings",
+    "vendor_data",
+    "promocodes",
+    "code",
+)
+SAVE = Sql(
+    "UPDATE orders SET "  # noqa: S608
+    + ", ".join(f'"{c}" = ${i + 2}' for i, c in enumerate(_SAVED))
+    + " WHERE id = $1",
+    "orders",
+)
+RELEASE = Sql(
+    "UPDATE tickets SET status = 'vacant', order_id = NULL "
+    "WHERE order_id = $1 AND id = ANY($2::varchar[])",
+    "tickets",
+)
+RELEASE_SQLITE = Sql(
+    "UPDATE tickets SET status = 'vacant', order_id = NULL "
+    "WHERE order_id = $1 AND id IN (SELECT value FROM json_each($2))",
+    "tickets",
+)
+END_LINES = Sql(
+    "UPDATE order_lines SET state = $3, ended_at = $4 WHERE order_id = $1 "
+    "AND ticket_id = ANY($2::varchar[]) AND state = 'active'",
+    "order_lines",
+)
+END_LINES_SQLITE = Sql(
+    "UPDATE order_lines SET state = $3, ended_at = $4 WHERE order_id = $1 "
+    "AND ticket_id IN (SELECT value FROM json_each($2)) AND state = 'active'",
+    "order_lines",
+)
+_KINDS = {"customer": "json", "payment": "json", "settings": "json", "vendor_data": "json"}
+_KINDS.update(promocodes="json", updated_at="time", reserved_till="time", done_at="time")
+
+
+def _ids(ids: Sequence[str], sqlite: bool) -> Any:
+    """A list of ids as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+    return json_dumps(sorted(ids)) if sqlite else sorted(ids)
+
+
+async def claim_random(tx: Tx, set_id: str, count: int, order_id: str) -> list[tuple[Any, ...]]:
+    sql = CLAIM_RANDOM_SQLITE if tx.is_sqlite else CLAIM_RANDOM_PG
+    return await tx.fetch(sql, [set_id, count, order_id])
+
+
+async def add(tx: Tx, order: Order) -> int:
+    row = {
+        "id": order.id,
+        "event_id": order.event_id,
+        "org_id": order.org_id,
+        "vendor_id": order.vendor_id,
+        "status": order.status.value,
+        "origin": order.origin,
+        "customer": order.customer,
+        "payment": order.payment,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "reserved_till": order.reserved_till,
+        "done_at": order.done_at,
+        "settings": order.settings,
+        "vendor_data": order.vendor_data,
+        "promocodes": order.promocodes,
+        "code": order.code,
+    }
+    sql, args = insert(orders, [row], sqlite=tx.is_sqlite, returning="number")
+    rows = await tx.fetch(sql, args)
+    return int(rows[0][0])
+
+
+async def add_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
+    rows = [
+        {
+            "order_id": order_id,
+            "ticket_id": line.ticket_id,
+            "set_id": line.set_id,
+            "rule_id": line.rule_id,
+            "state": line.state.value,
+            "price": line.values.price,
+            "discount": line.values.discount,
+            "nominal": line.values.nominal,
+            "extra": line.values.extra,
+            "full": line.values.full,
+            "barcode": line.barcode,
+            "created_at": now,
+            "ended_at": None,
+        }
+        for line in lines
+    ]
+    await tx.stage_sql(*insert(order_lines, rows, sqlite=tx.is_sqlite))
+
+
+async def save(tx: Tx, order: Order) -> None:
+    sqlite = tx.is_sqlite
+    values = {
+        "status": order.status.value,
+        "customer": order.customer,
+        "payment": order.payment,
+        "updated_at": order.updated_at,
+        "reserved_till": order.reserved_till,
+        "done_at": order.done_at,
+        "settings": order.settings,
+        "vendor_data": order.vendor_data,
+        "promocodes": order.promocodes,
+        "code": order.code,
+    }
+    args = [order.id] + [encode(_KINDS.get(c), values[c], sqlite=sqlite) for c in _SAVED]
+    await tx.stage_sql(SAVE, args)
+
+
+async def release(tx: Tx, order_id: str, ticket_ids: Sequence[str]) -> None:
+    sql = RELEASE_SQLITE if tx.is_sqlite else RELEASE
+    await tx.stage_sql(sql, [order_id, _ids(ticket_ids, tx.is_sqlite)])
+
+
+async def end_lines(
+    tx: Tx, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime
+) -> None:
+    sqlite = tx.is_sqlite
+    sql = END_LINES_SQLITE if sqlite else END_LINES
+    ended = encode("time", now, sqlite=sqlite)
+    await tx.stage_sql(sql, [order_id, _ids(ticket_ids, sqlite), state.value, ended])
+
+
+async def locked(tx: Tx, order_id: str) -> bool:
+    found = await tx.fetch(LOCK_SQLITE if tx.is_sqlite else LOCK, [order_id])
+    return bool(found)
+
+
+async def one(tx: Tx, order_id: str) -> Order | None:
+    rows = await tx.fetch(ONE, [order_id])
+    if not rows:
+        return None
+    width = len(_ORDER_COLUMNS)
+    head = dict(zip(_ORDER_COLUMNS, rows[0][:width], strict=True))
+    lines = [_line(row[width:]) for row in rows if row[width] is not None]
+    return Order(
+        id=head["id"],
+        number=head["number"],
+        event_id=head["event_id"],
+        org_id=head["org_id"],
+        vendor_id=head["vendor_id"],
+        status=OrderStatus(head["status"]),
+        created_at=_time(head["created_at"]),
+        updated_at=_time(head["updated_at"]),
+        reserved_till=_time(head["reserved_till"]),
+        customer=dict(decode_json(head["customer"])),
+        payment=dict(decode_json(head["payment"])),
+        origin=head["origin"],
+        done_at=decode_time(head["done_at"]),
+        lines=lines,
+        settings=dict(decode_json(head["settings"]) or {}),
+        vendor_data=dict(decode_json(head["vendor_data"]) or {}),
+        promocodes=list(decode_json(head["promocodes"]) or []),
+        code=head["code"],
+    )
+
+
+def _time(value: Any) -> datetime:
+    moment = decode_time(value)
+    assert moment is not None
+    return moment
+
+
+def seat(sector: str | None, row: int | None, number: int | None) -> Seat | None:
+    if sector is None and row is None and number is None:
+        return None
+    return Seat(sector, row, number)
+
+
+def _line(row: Sequence[Any]) -> OrderLine:
+    (ticket_id, set_id, rule_id, state, price, discount, nominal, extra, full, barcode) = row[:10]
+    serial, number, sector, seat_row, seat_number = row[10:]
+    return OrderLine(
+        ticket_id=ticket_id,
+        set_id=set_id,
+        rule_id=rule_id,
+        serial=serial,
+        number=number,
+        values=TicketValues(
+            Decimal(price), Decimal(discount), Decimal(nominal), Decimal(extra), Decimal(full)
+        ),
+        state=LineState(state),
+        barcode=barcode,
+        seat=seat(sector, seat_row, seat_number),
+    )
