@@ -134,7 +134,7 @@ async def delivery(b: Bench) -> None:
         return {
             "discriminator": "yandex",
             "platform": "YE",
-            "eatsId": f"bench-{n}",
+            "eatsId": f"261130-{n:08d}",
             "restaurantId": RESTAURANT,
             "deliveryInfo": {
                 "clientName": "Ivan",
@@ -150,7 +150,7 @@ async def delivery(b: Bench) -> None:
 
     def keep(n: int, answer: Answer) -> None:
         if _ok(answer):
-            made.append((answer.json()["orderId"], f"bench-{n}"))
+            made.append((answer.json()["orderId"], f"261130-{n:08d}"))
 
     await b.timed(
         "delivery POST /order",
