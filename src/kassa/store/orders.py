@@ -56,6 +56,14 @@ class OrdersRepo:
         """Insert the order row; returns its number (from a sequence, not a counter row)."""
         return await hot.add(self._conn, order)
 
+    async def add_claiming(
+        self, order: Order, set_id: str, count: int
+    ) -> tuple[list[ClaimedTicket], int | None]:
+        """`InventoryRepo.claim_random` for a new order and `add` of that order in one round
+        trip; the order's number is None when nothing was claimed (the command must fail)."""
+        rows, number = await hot.add_claiming(self._conn, order, set_id, count)
+        return _claimed(rows), None if number is None else int(number)
+
     async def save(self, order: Order) -> None:
         """Write the order row's mutable fields (staged: sent with the command's last writes)."""
         await hot.save(self._conn, order)

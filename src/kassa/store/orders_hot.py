@@ -2,6 +2,7 @@
 row, its lines, the lock and the read of an order, the release. `OrdersRepo` and
 `InventoryRepo` call these; what they return is what the SQLAlchemy versions returned."""
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +11,15 @@ from typing import Any
 from kassa.core.catalog import TicketStatus
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
-from kassa.store.raw import Sql, decode_json, decode_time, encode, insert, json_dumps
+from kassa.store.raw import (
+    Sql,
+    decode_json,
+    decode_time,
+    encode,
+    insert,
+    insert_select,
+    json_dumps,
+)
 from kassa.store.tables import order_lines, orders
 from kassa.store.tx import Tx
 
@@ -115,8 +124,8 @@ async def claim_random(tx: Tx, set_id: str, count: int, order_id: str) -> list[t
     return await tx.fetch(sql, [set_id, count, order_id])
 
 
-async def add(tx: Tx, order: Order) -> int:
-    row = {
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
         "id": order.id,
         "event_id": order.event_id,
         "org_id": order.org_id,
@@ -134,9 +143,39 @@ async def add(tx: Tx, order: Order) -> int:
         "promocodes": order.promocodes,
         "code": order.code,
     }
-    sql, args = insert(orders, [row], sqlite=tx.is_sqlite, returning="number")
+
+
+async def add(tx: Tx, order: Order) -> int:
+    sql, args = insert(orders, [_order_row(order)], sqlite=tx.is_sqlite, returning="number")
     rows = await tx.fetch(sql, args)
     return int(rows[0][0])
+
+
+async def add_claiming(
+    tx: Tx, order: Order, set_id: str, count: int
+) -> tuple[list[tuple[Any, ...]], int | None]:
+    """The claim of `claim_random` and the order's row in one round trip: on PostgreSQL one
+    statement (the row is inserted only if a ticket was claimed: no number otherwise), on
+    SQLite one thread call (the row is always inserted and numbered; if the order ends up
+    with no ticket the command fails and rolls it back)."""
+    claim_args = [set_id, count, order.id]
+    if tx.is_sqlite:
+        sql, args = insert(orders, [_order_row(order)], sqlite=True, returning="number")
+        claimed, placed = await tx.fetch_batch([(CLAIM_RANDOM_SQLITE, claim_args), (sql, args)])
+        return claimed, int(placed[0][0])
+    text, args = insert_select(orders, _order_row(order), 4, where="EXISTS (SELECT 1 FROM claimed)")
+    rows = await tx.fetch(_claim_and_add(text), claim_args + args)
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _claim_and_add(insert_text: str) -> Sql:
+    head, update = CLAIM_RANDOM_PG.text.split(") UPDATE tickets", 1)
+    # Composed of this module's statements only.
+    return Sql(
+        f"{head}), claimed AS (UPDATE tickets{update}), placed AS ({insert_text} "  # noqa: S608
+        "RETURNING number) SELECT claimed.*, (SELECT number FROM placed) FROM claimed"
+    )
 
 
 async def add_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:

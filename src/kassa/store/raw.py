@@ -153,3 +153,26 @@ def insert(
     args = [encode(kinds.get(c), row[c], sqlite=sqlite) for row in rows for c in columns]
     text = insert_text(table.name, columns, len(rows), returning)
     return Sql(text, table.name, insert=True), args
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_casts(table: Table) -> dict[str, str]:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return {c.name: c.type.compile(dialect=dialect) for c in table.c}
+
+
+def insert_select(
+    table: Table, row: dict[str, Any], first: int, *, where: str
+) -> tuple[str, list[Any]]:
+    """`INSERT INTO table (...) SELECT $first::type, ... WHERE <where>` for PostgreSQL (typed
+    parameters: a SELECT list does not take the target columns' types) and its arguments."""
+    columns = tuple(row)
+    casts = _pg_casts(table)
+    kinds = kinds_of(table)
+    names = ", ".join(f'"{c}"' for c in columns)
+    params = ", ".join(f"${first + i}::{casts[c]}" for i, c in enumerate(columns))
+    args = [encode(kinds.get(c), row[c], sqlite=False) for c in columns]
+    # Names and types from the table definitions, never from input.
+    return f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}', args

@@ -107,6 +107,12 @@ class Tx:
         await self.flush()
         return await self._run(sql.text, args, rows=True)
 
+    async def fetch_batch(self, statements: list[tuple[Sql, Sequence[Any]]]) -> list[list[Any]]:
+        """SQLite only: several statements in ONE call to the driver's thread, the rows of each."""
+        assert self.is_sqlite
+        await self.flush()
+        return await self._sqlite_calls([(for_sqlite(sql.text), args) for sql, args in statements])
+
     async def flush(self) -> None:
         staged, self._staged = self._staged, []
         self._tables = {}
@@ -165,19 +171,25 @@ class Tx:
         self, statements: list[tuple[str, Sequence[Any]]], *, rows: bool = False
     ) -> list[Any]:
         """Statements in ONE call to aiosqlite's thread; the rows of the last if `rows`."""
+        found = await self._sqlite_calls(statements, rows=rows)
+        return found[-1]
+
+    async def _sqlite_calls(
+        self, statements: list[tuple[str, Sequence[Any]]], *, rows: bool = True
+    ) -> list[list[Any]]:
         adapter = await self._driver()
         driver = adapter._connection
 
-        def run() -> list[Any]:
-            found: list[Any] = []
+        def run() -> list[list[Any]]:
+            found: list[list[Any]] = []
             for text, args in statements:
                 cursor = driver._conn.execute(text, tuple(args))
-                found = cursor.fetchall() if rows else []
+                found.append(cursor.fetchall() if rows else [])
                 cursor.close()
             return found
 
         try:
-            result: list[Any] = await driver._execute(run)
+            result: list[list[Any]] = await driver._execute(run)
         except Exception as error:
             raise _translated(adapter, error, statements[-1][0], statements[-1][1]) from error
         return result
