@@ -201,6 +201,10 @@ async def apply_change(
             )
         if change.has_details:
             _change_details(order, change)
+        if change.promocodes is not None or (lines_changed and order.promocodes):
+            fee = (await _snapshot(db, uow, order.event_id)).fee
+            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
+        if change.has_details:  # recorded after the codes' reads: one write with the rest
             await record(
                 uow,
                 order,
@@ -209,9 +213,6 @@ async def apply_change(
                 from_status=before,
                 now=now,
             )
-        if change.promocodes is not None or (lines_changed and order.promocodes):
-            fee = (await _snapshot(db, uow, order.event_id)).fee
-            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now

@@ -155,22 +155,8 @@ class OrdersRepo:
 
     async def reprice_lines(self, order_id: str, lines: Sequence[OrderLine]) -> None:
         """Write new values (a promo code applied or given back) of active lines."""
-        for line in lines:
-            await self._conn.execute(
-                update(order_lines)
-                .where(
-                    order_lines.c.order_id == order_id,
-                    order_lines.c.ticket_id == line.ticket_id,
-                    order_lines.c.state == LineState.ACTIVE.value,
-                )
-                .values(
-                    price=line.values.price,
-                    discount=line.values.discount,
-                    nominal=line.values.nominal,
-                    extra=line.values.extra,
-                    full=line.values.full,
-                )
-            )
+        if lines:
+            await hot.reprice_lines(self._conn, order_id, lines)
 
     async def set_barcodes(self, order_id: str, barcodes: dict[str, str]) -> None:
         """Give each active line of these tickets its barcode, in one statement."""

@@ -294,3 +294,37 @@ def _line(row: Sequence[Any]) -> OrderLine:
         barcode=barcode,
         seat=seat(sector, seat_row, seat_number),
     )
+
+
+_PRICES = ("price", "discount", "nominal", "extra", "full")
+
+
+@functools.lru_cache(maxsize=64)
+def _reprice_text(lines: int, sqlite: bool) -> str:
+    cast = "" if sqlite else "::numeric"
+    rows = ", ".join(
+        "(" + ", ".join([f"${2 + 6 * n}"] + [f"${3 + 6 * n + i}{cast}" for i in range(5)]) + ")"
+        for n in range(lines)
+    )
+    sets = ", ".join(f'"{c}" = v."{c}"' for c in _PRICES)
+    names = ", ".join(f'"{c}"' for c in _PRICES)
+    # Composed of fixed column names and numbered parameters only.
+    return (
+        f"WITH v (ticket_id, {names}) AS (VALUES {rows}) "  # noqa: S608
+        f"UPDATE order_lines SET {sets} FROM v WHERE order_lines.order_id = $1 "
+        "AND order_lines.ticket_id = v.ticket_id AND order_lines.state = 'active'"
+    )
+
+
+async def reprice_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine]) -> None:
+    """New values of active lines, all in one staged UPDATE."""
+    sqlite = tx.is_sqlite
+    args: list[Any] = [order_id]
+    for line in lines:
+        v = line.values
+        args.append(line.ticket_id)
+        args += [
+            encode("decimal", x, sqlite=sqlite)
+            for x in (v.price, v.discount, v.nominal, v.extra, v.full)
+        ]
+    await tx.stage_sql(Sql(_reprice_text(len(lines), sqlite), "order_lines"), args)
