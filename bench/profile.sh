@@ -16,7 +16,11 @@ export KASSA_DATABASE_URL=$URL KASSA_LOG_LEVEL=warning
 "$BIN"/kassa serve --port "$PORT" --workers "$WORKERS" >"$OUT.server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-sleep 5
+for _ in $(seq 900); do  # up to three minutes: a busy machine starts workers slowly
+  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break
+  sleep 0.2
+done
+sleep 2
 eval "$("$BIN"/python - "$PORT" <<'PY'
 import sys
 sys.path.insert(0, "bench")
