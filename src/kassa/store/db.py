@@ -79,6 +79,10 @@ class Database:
         engine = create_async_engine(
             self.url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # Every unit of work ends its transaction itself (commit, or rollback on exit): a
+            # second rollback when the connection goes back to the pool would be one more hop
+            # to the driver's thread per command, for nothing.
+            pool_reset_on_return=None,
             json_serializer=json_dumps,
             json_deserializer=json_loads,
         )
