@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
@@ -268,8 +269,27 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=os.environ.get("KASSA_LOG_LEVEL", "info").lower(),
         access_log=os.environ.get("KASSA_ACCESS_LOG", "0") == "1",
         proxy_headers=True,
+        **_healthcheck(),
     )
     return 0
+
+
+# uvicorn restarts a worker that does not answer its supervisor within this many seconds; its
+# default (5 s) is shorter than a worker's start on a busy machine, which then never comes up.
+WORKER_HEALTHCHECK_S = 60
+
+
+def _healthcheck() -> dict[str, Any]:
+    import inspect
+
+    import uvicorn
+
+    known = inspect.signature(uvicorn.Config).parameters
+    return (
+        {"timeout_worker_healthcheck": WORKER_HEALTHCHECK_S}
+        if "timeout_worker_healthcheck" in known
+        else {}
+    )
 
 
 async def _seed(settings: Settings) -> bool:
