@@ -86,6 +86,11 @@ class Run:
         return 1000 * (self.cpu_server_s + self.cpu_db_s) / self.ok if self.ok else 0.0
 
     @property
+    def db_ms(self) -> float:
+        """Of `cpu_ms`, the PostgreSQL backends' part."""
+        return 1000 * self.cpu_db_s / self.ok if self.ok else 0.0
+
+    @property
     def client_ms(self) -> float:
         return 1000 * self.client_cpu_s / self.requests if self.requests else 0.0
 
@@ -422,7 +427,7 @@ def fmt(run: Run) -> str:
     return (
         f"{run.backend:10} w={run.workers} {run.what:28} c={run.concurrency:<3} "
         f"{run.rate:7.1f}/s p50 {run.p50_ms:6.1f} p95 {run.p95_ms:6.1f} p99 {run.p99_ms:6.1f} ms "
-        f"cpu {run.cpu_ms:5.2f} ms/op (client {run.client_ms:4.2f}) "
+        f"cpu {run.cpu_ms:5.2f} ms/op (pg {run.db_ms:4.2f}, client {run.client_ms:4.2f}) "
         f"({run.requests} requests, {run.non2xx} non-2xx, {run.errors} socket errors)"
     )
 
@@ -445,8 +450,8 @@ def report(
         "successful operation (client: the load generator's own CPU per request).",
         "",
         "| backend | workers | what | c | req/s | p50 ms | p95 ms | p99 ms | non-2xx "
-        "| CPU ms/op | client ms/op | share of /cte | CPU vs /cte |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms/op | of it PG | client ms/op | share of /cte | CPU vs /cte |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in [*runs, *([top] if top else [])]:
         pg = top is not None and r.backend == "postgresql"
@@ -455,7 +460,7 @@ def report(
         lines.append(
             f"| {r.backend} | {r.workers} | {r.what} | {r.concurrency} | {r.rate:.0f} | "
             f"{r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.non2xx} | {r.cpu_ms:.2f} | "
-            f"{r.client_ms:.2f} | {share} | {versus} |"
+            f"{r.db_ms:.2f} | {r.client_ms:.2f} | {share} | {versus} |"
         )
     lines.append("")
     for backend, sale in sales.items():
