@@ -1,18 +1,23 @@
-"""Statements per operation of every face's hot path, in-process (no server, no load).
+"""Round trips per operation of every face's hot path, in-process (no server, no load).
 
     PYTHONPATH=src .venv/bin/python bench/roundtrips.py postgresql://postgres@127.0.0.1:5432/kassa_rt
     PYTHONPATH=src .venv/bin/python bench/roundtrips.py sqlite:////tmp/kassa_rt.db
 
-Each statement sent to the database is a round trip (COMMIT is listed; BEGIN and ROLLBACK
-are not). SA: through SQLAlchemy; RAW: plain SQL of kassa.store.raw. The database named in the
-URL is dropped and created anew (PostgreSQL) or the file replaced (SQLite).
+Counted at the driver: on PostgreSQL every asyncpg call that waits for the server (BEGIN,
+COMMIT and ROLLBACK included; "SA" marks statements SQLAlchemy sent), on SQLite every hop to
+aiosqlite's thread. Preparing a statement for the first time on a connection costs one more
+round trip, once: it is not counted. The per-process read caches are warm, as in a server. The database named in the URL
+is dropped and created anew (PostgreSQL) or the file replaced (SQLite).
 """
 
 import asyncio
 import os
 import sys
 
+import aiosqlite
 import asyncpg
+import asyncpg.connection
+import asyncpg.prepared_stmt
 import httpx
 from sqlalchemy import event
 
@@ -23,30 +28,37 @@ from kassa.app import demo
 from kassa.app.clock import utcnow
 from kassa.config import Settings
 from kassa.server import create_app
-from kassa.store import tx as txmod
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade
 
 URL = sys.argv[1]
-log = []
-orig = txmod.Tx._run
+log: list[str] = []
+trips = [0]
 
 
-async def _run(self, text, args, *, rows):
-    log.append("RAW " + text[:100])
-    return await orig(self, text, args, rows=rows)
+def _count(cls: type, name: str, label) -> None:
+    """Count each call of a driver method that waits for the database: a round trip on
+    PostgreSQL (asyncpg), a hop to the driver's thread on SQLite (aiosqlite)."""
+    inner = getattr(cls, name)
+
+    async def counted(self, *args, **kwargs):
+        trips[0] += 1
+        text = label(self, args)
+        if text:
+            log.append(text[:110].replace("\n", " "))
+        return await inner(self, *args, **kwargs)
+
+    setattr(cls, name, counted)
 
 
-txmod.Tx._run = _run
-origb = txmod.Tx._sqlite_calls
+def _text(_self, args):
+    return str(args[0]) if args and isinstance(args[0], str) else ""
 
 
-async def _sc(self, statements, *, rows=True):
-    log.append("RAWS " + " | ".join(t[:50] for t, a in statements))
-    return await origb(self, statements, rows=rows)
-
-
-txmod.Tx._sqlite_calls = _sc
+_count(asyncpg.connection.Connection, "execute", _text)  # BEGIN, COMMIT, ROLLBACK, raw writes
+_count(asyncpg.connection.Connection, "fetch", _text)  # raw reads
+_count(asyncpg.prepared_stmt.PreparedStatement, "fetch", lambda st, _: "SA " + st._query)
+_count(aiosqlite.Connection, "_execute", lambda _s, args: f"hop {getattr(args[0], '__name__', '')}")
 
 
 async def main():
@@ -62,21 +74,22 @@ async def main():
     db = Database(URL)
     await demo.seed(db, utcnow())
 
+    sqlite = URL.startswith("sqlite")
+
     @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
     def sent(conn, cursor, statement, params, context, executemany):
-        log.append("SA  " + statement[:100].replace("\n", " "))
-
-    @event.listens_for(db.engine.sync_engine, "commit")
-    def committed(conn):
-        log.append("COMMIT")
+        if sqlite:
+            log.append("SA " + statement[:100].replace("\n", " "))
 
     app = create_app(Settings(database_url=URL), db=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://k") as h:
 
         async def show(name, coro):
             log.clear()
+            trips[0] = 0
             r = await coro
-            print(f"== {name}: {r.status_code} {len(log)} statements")
+            kind = "thread hops" if sqlite else "round trips"
+            print(f"== {name}: {r.status_code} {trips[0]} {kind}")
             for line in log:
                 print("   ", line)
             return r

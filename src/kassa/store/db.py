@@ -10,12 +10,13 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
 from kassa.core.errors import DatabaseUnavailable
 from kassa.store.raw import json_dumps as json_dumps
 from kassa.store.raw import json_loads as json_loads
 from kassa.store.repos import Repositories
-from kassa.store.tx import Tx
+from kassa.store.tx import Tx, translated
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
@@ -137,7 +138,18 @@ def _sqlite_on_begin(conn: Any) -> None:
     # Writers take the lock at BEGIN, so two writers never deadlock upgrading a read lock:
     # the second one waits its turn (busy timeout) instead of failing "database is locked".
     write = conn.get_execution_options().get("kassa_write", True)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+    # One call in aiosqlite's thread (a cursor through SQLAlchemy costs three).
+    adapter = conn.connection.dbapi_connection
+    driver = adapter._connection
+    try:
+        await_(driver._execute(_run_closed, driver._conn, statement))
+    except Exception as error:
+        raise translated(adapter, error, statement, ()) from error
+
+
+def _run_closed(connection: Any, statement: str) -> None:
+    connection.execute(statement).close()
 
 
 class UnitOfWork(Repositories):

@@ -165,7 +165,7 @@ class Tx:
             await adapter._connection.execute(text, *args)
             return []
         except Exception as error:
-            raise _translated(adapter, error, text, args) from error
+            raise translated(adapter, error, text, args) from error
 
     async def _sqlite_batch(
         self, statements: list[tuple[str, Sequence[Any]]], *, rows: bool = False
@@ -191,11 +191,11 @@ class Tx:
         try:
             result: list[list[Any]] = await driver._execute(run)
         except Exception as error:
-            raise _translated(adapter, error, statements[-1][0], statements[-1][1]) from error
+            raise translated(adapter, error, statements[-1][0], statements[-1][1]) from error
         return result
 
 
-def _translated(adapter: Any, error: Exception, text: str, args: Sequence[Any]) -> Exception:
+def translated(adapter: Any, error: Exception, text: str, args: Sequence[Any]) -> Exception:
     """A driver error as SQLAlchemy would have raised it (the same classes and sqlstate)."""
     try:
         adapter._handle_exception(error)
