@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -36,6 +37,9 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from faces import all_faces
+from load import Connection, CpuMeter, Outcome
+from load import request as load_request
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -63,10 +67,32 @@ class Run:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    workers: int = 1
+    cpu_server_s: float = 0.0
+    cpu_db_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> int:
+        return max(self.requests - self.non2xx, 0)
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU (its processes and its PostgreSQL backends) per successful operation."""
+        return 1000 * (self.cpu_server_s + self.cpu_db_s) / self.ok if self.ok else 0.0
+
+    @property
+    def db_ms(self) -> float:
+        """Of `cpu_ms`, the PostgreSQL backends' part."""
+        return 1000 * self.cpu_db_s / self.ok if self.ok else 0.0
+
+    @property
+    def client_ms(self) -> float:
+        return 1000 * self.client_cpu_s / self.requests if self.requests else 0.0
 
 
 def free_port() -> int:
@@ -75,7 +101,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 60.0) -> None:
+def wait_http(url: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
@@ -86,13 +112,14 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 @contextlib.contextmanager
-def process(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[None]:
+def process(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[int]:
+    """Run `args` in a session of its own; yields its pid, which is its process group too."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            yield
+            yield proc.pid
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -102,24 +129,38 @@ def process(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> Itera
                 proc.wait()
 
 
-def wrk(url: str, script: Path, concurrency: int, seconds: int, env: dict[str, str]) -> dict:
-    """One wrk run of `script` (with stats.lua appended); its figures as a dict."""
+async def wrk(
+    url: str, script: Path, concurrency: int, seconds: int, env: dict[str, str], meter: CpuMeter
+) -> tuple[dict, dict[str, float], float]:
+    """One wrk run of `script` (with stats.lua appended): its figures, the server's CPU
+    seconds and wrk's own CPU seconds."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script.read_text() + (BENCH / "stats.lua").read_text())
     cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s", "-s", lua.name]
-    out = subprocess.run(
-        [*cmd, url],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    await meter.start()
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, url, env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE
+    )
+    raw_out, _ = await proc.communicate()
+    cpu = await meter.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     os.unlink(lua.name)
+    out = raw_out.decode()
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
-    return dict(json.loads(line[len("BENCH ") :]))
+    client = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dict(json.loads(line[len("BENCH ") :])), cpu, client
 
 
-def to_run(backend: str, what: str, concurrency: int, raw: dict) -> Run:
+def to_run(
+    backend: str,
+    what: str,
+    concurrency: int,
+    raw: dict,
+    cpu: dict[str, float],
+    client: float,
+    workers: int,
+) -> Run:
     return Run(
         backend,
         what,
@@ -131,6 +172,31 @@ def to_run(backend: str, what: str, concurrency: int, raw: dict) -> Run:
         raw["p50_us"] / 1000,
         raw["p95_us"] / 1000,
         raw["p99_us"] / 1000,
+        workers,
+        cpu["server"],
+        cpu["db"],
+        client,
+    )
+
+
+def from_outcome(
+    backend: str, what: str, concurrency: int, out: Outcome, cpu: dict[str, float], workers: int
+) -> Run:
+    return Run(
+        backend,
+        what,
+        concurrency,
+        len(out.latencies_ms),
+        out.seconds,
+        out.non2xx,
+        out.errors,
+        out.percentile(50),
+        out.percentile(95),
+        out.percentile(99),
+        workers,
+        cpu["server"],
+        cpu["db"],
+        out.client_cpu_s,
     )
 
 
@@ -181,79 +247,147 @@ def make_event(base: str, capacity: int, sets: int = 1) -> tuple[str, list[str]]
     return event_id, set_ids
 
 
-async def flash_sale(base: str, event_id: str, set_id: str, buyers: int) -> dict:
-    """`buyers` clients at once, one ticket each, for a set of 100."""
-    limits = httpx.Limits(max_connections=buyers, max_keepalive_connections=buyers)
+async def flash_sale(port: int, event_id: str, set_id: str, buyers: int) -> dict:
+    """`buyers` clients at once, one ticket each, for a set of 100, on connections opened
+    beforehand. First the same burst on GET /health (what the client and HTTP alone cost, and
+    every connection accepted by a worker), then the sale, timed from the first request
+    written to the last answer read."""
+    conns = [Connection("127.0.0.1", port) for _ in range(buyers)]
+    await asyncio.gather(*(c.open() for c in conns))
+    health = load_request("GET", "/health", {})
+    start = time.perf_counter()
+    await asyncio.gather(*(c.send(health) for c in conns))
+    idle = time.perf_counter() - start
     headers = {"Authorization": f"key {SELLER_KEY}"}
     body = {"event": event_id, "random": {set_id: 1}}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as c:
-        start = time.monotonic()
-        statuses = await asyncio.gather(
-            *(c.post("/v1/resources/orders", json=body) for _ in range(buyers)),
-            return_exceptions=True,
-        )
-        elapsed = time.monotonic() - start
-    # A fresh connection: the sale's idle keep-alive connections may be closed by now.
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as c:
+    raw = load_request("POST", "/v1/resources/orders", headers, body)
+    latencies: list[float] = []
+    reopened = 0
+
+    async def buy(conn: Connection) -> int:
+        nonlocal reopened
+        try:
+            answer = await conn.send(raw)
+        except (OSError, asyncio.IncompleteReadError):  # the server closed it meanwhile
+            reopened += 1
+            await conn.close()
+            answer = await conn.send(raw)
+        latencies.append(time.perf_counter() - start)
+        return answer.status
+
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    statuses = await asyncio.gather(*(buy(c) for c in conns), return_exceptions=True)
+    elapsed = time.perf_counter() - start
+    client_cpu = time.process_time() - cpu0
+    await asyncio.gather(*(c.close() for c in conns))
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as c:
         sold = (
             await c.get(f"/v1/resources/events/{event_id}/tickets", params={"status": "reserved"})
         ).json()
     codes: dict[str, int] = {}
     for s in statuses:
-        key = type(s).__name__ if isinstance(s, BaseException) else str(s.status_code)
+        key = type(s).__name__ if isinstance(s, BaseException) else str(s)
         codes[key] = codes.get(key, 0) + 1
-    return {"seconds": elapsed, "codes": codes, "reserved_tickets": len(sold)}
+    return {
+        "buyers": buyers,
+        "seconds": elapsed,
+        "slowest_answer_s": max(latencies, default=0.0),
+        "client_cpu_s": client_cpu,
+        "health_burst_s": idle,
+        "reopened": reopened,
+        "codes": codes,
+        "reserved_tickets": len(sold),
+    }
 
 
-def bench_backend(
-    backend: str, url: str, workers: int, seconds: int, tmp: Path
-) -> tuple[list[Run], dict]:
+@dataclass
+class Options:
+    seconds: int
+    concurrency: tuple[int, ...]
+    buyers: int
+    faces_ops: int  # 0: no faces
+
+
+async def bench_backend(
+    backend: str, url: str, workers: int, opts: Options, tmp: Path
+) -> tuple[list[Run], dict | None]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "KASSA_DATABASE_URL": url,
-        "KASSA_LOG_LEVEL": "warning",
-    }
+    env = {**os.environ, "KASSA_DATABASE_URL": url, "KASSA_LOG_LEVEL": "warning"}
     runs: list[Run] = []
-    log = tmp / f"server-{backend}.log"
+    log = tmp / f"server-{backend}-{workers}.log"
     cmd = [KASSA, "serve", "--port", str(port), "--workers", str(workers)]
-    with process(cmd, env, ROOT, log):
-        wait_http(f"{base}/health")
+    database = url.rsplit("/", 1)[1] if backend == "postgresql" else None
+    with process(cmd, env, ROOT, log) as pid:
+        await asyncio.to_thread(wait_http, f"{base}/health")
+        meter = CpuMeter(pid, database)
         # Enough tickets that no run drains its set; each concurrency gets a set of its own.
-        event_id, set_ids = make_event(base, capacity=60_000, sets=len(CONCURRENCY))
-        for concurrency, set_id in zip(CONCURRENCY, set_ids, strict=True):
-            ids = tmp / f"ids-{backend}-{concurrency}.txt"
-            ids.unlink(missing_ok=True)
-            ids.touch()
-            wenv = {
-                "KASSA_KEY": SELLER_KEY,
-                "BENCH_EVENT": event_id,
-                "BENCH_SET": set_id,
-                "BENCH_IDS": str(ids),
-            }
-            raw = wrk(base, BENCH / "reserve.lua", concurrency, seconds, wenv)
-            runs.append(to_run(backend, "reserve", concurrency, raw))
-            print(fmt(runs[-1]), flush=True)
-            # wrk's rate is over the whole -d duration, so the cancel run must not run out of
-            # orders: it gets half the reserve run's time (cancels are not twice as fast).
-            made = len(ids.read_text().split())
-            raw = wrk(base, BENCH / "cancel.lua", concurrency, max(seconds // 2, 1), wenv)
-            runs.append(to_run(backend, "cancel", concurrency, raw))
-            if raw["requests"] >= made:
-                runs[-1].what = "cancel (ran out: lower bound)"
-            print(fmt(runs[-1]), flush=True)
-        sale_event, (sale_set,) = make_event(base, capacity=100)
-        sale = asyncio.run(flash_sale(base, sale_event, sale_set, 1000))
-        print(f"{backend} flash sale: {json.dumps(sale)}", flush=True)
+        sets = len(opts.concurrency) + 1
+        event_id, set_ids = await asyncio.to_thread(make_event, base, 60_000, sets)
+        for concurrency, set_id in zip(opts.concurrency, set_ids, strict=False):
+            runs += await reserve_and_cancel(
+                backend, base, workers, event_id, set_id, concurrency, opts, meter, tmp
+            )
+        if opts.faces_ops:
+            measured = await all_faces(
+                "127.0.0.1", port, meter, opts.faces_ops, 32, (event_id, set_ids[-1])
+            )
+            for m in measured:
+                runs.append(from_outcome(backend, m.what, 32, m.outcome, m.cpu, workers))
+                print(fmt(runs[-1]), flush=True)
+        sale = None
+        if opts.buyers:
+            sale_event, (sale_set,) = await asyncio.to_thread(make_event, base, 100)
+            sale = await flash_sale(port, sale_event, sale_set, opts.buyers)
+            print(f"{backend} flash sale: {json.dumps(sale)}", flush=True)
     return runs, sale
 
 
-def ceiling(seconds: int, tmp: Path) -> Run:
-    url = pg_recreate("kassa_bench_ceiling")
-    subprocess.run(
-        [PYTHON, "bare_sql.py", url, "8", "2"], cwd=CEILING, check=True, capture_output=True
+async def reserve_and_cancel(
+    backend: str,
+    base: str,
+    workers: int,
+    event_id: str,
+    set_id: str,
+    concurrency: int,
+    opts: Options,
+    meter: CpuMeter,
+    tmp: Path,
+) -> list[Run]:
+    ids = tmp / f"ids-{backend}-{workers}-{concurrency}.txt"
+    ids.unlink(missing_ok=True)
+    ids.touch()
+    wenv = {
+        "KASSA_KEY": SELLER_KEY,
+        "BENCH_EVENT": event_id,
+        "BENCH_SET": set_id,
+        "BENCH_IDS": str(ids),
+    }
+    raw, cpu, client = await wrk(
+        base, BENCH / "reserve.lua", concurrency, opts.seconds, wenv, meter
     )
+    runs = [to_run(backend, "reserve", concurrency, raw, cpu, client, workers)]
+    print(fmt(runs[-1]), flush=True)
+    # wrk's rate is over the whole -d duration, so the cancel run must not run out of orders:
+    # it gets half the reserve run's time (cancels are not twice as fast).
+    made = len(ids.read_text().split())
+    seconds = max(opts.seconds // 2, 1)
+    raw, cpu, client = await wrk(base, BENCH / "cancel.lua", concurrency, seconds, wenv, meter)
+    runs.append(to_run(backend, "cancel", concurrency, raw, cpu, client, workers))
+    if raw["requests"] >= made:
+        runs[-1].what = "cancel (ran out: lower bound)"
+    print(fmt(runs[-1]), flush=True)
+    return runs
+
+
+async def ceiling(seconds: int, tmp: Path) -> Run:
+    url = await asyncio.to_thread(pg_recreate, "kassa_bench_ceiling")
+    setup = await asyncio.create_subprocess_exec(
+        PYTHON, "bare_sql.py", url, "8", "2", cwd=CEILING, stdout=asyncio.subprocess.DEVNULL
+    )
+    if await setup.wait():
+        raise RuntimeError("bare_sql.py failed")
     port = free_port()
     env = {**os.environ, "DSN": url}
     cmd = [
@@ -269,10 +403,12 @@ def ceiling(seconds: int, tmp: Path) -> Run:
         "warning",
         "--no-access-log",
     ]
-    with process(cmd, env, CEILING, tmp / "ceiling.log"):
-        wait_for_port(port)
-        raw = wrk(f"http://127.0.0.1:{port}/cte", CEILING / "post.lua", 32, seconds, {})
-    run = to_run("postgresql", "ceiling /cte", 32, raw)
+    with process(cmd, env, CEILING, tmp / "ceiling.log") as pid:
+        await asyncio.to_thread(wait_for_port, port)
+        meter = CpuMeter(pid, "kassa_bench_ceiling")
+        target = f"http://127.0.0.1:{port}/cte"
+        raw, cpu, client = await wrk(target, CEILING / "post.lua", 32, seconds, {}, meter)
+    run = to_run("postgresql", "ceiling /cte", 32, raw, cpu, client, 2)
     print(fmt(run), flush=True)
     return run
 
@@ -289,35 +425,87 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 def fmt(run: Run) -> str:
     return (
-        f"{run.backend:10} {run.what:15} c={run.concurrency:<3} {run.rate:8.1f}/s "
-        f"p50 {run.p50_ms:6.1f} ms  p95 {run.p95_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
+        f"{run.backend:10} w={run.workers} {run.what:28} c={run.concurrency:<3} "
+        f"{run.rate:7.1f}/s p50 {run.p50_ms:6.1f} p95 {run.p95_ms:6.1f} p99 {run.p99_ms:6.1f} ms "
+        f"cpu {run.cpu_ms:5.2f} ms/op (pg {run.db_ms:4.2f}, client {run.client_ms:4.2f}) "
         f"({run.requests} requests, {run.non2xx} non-2xx, {run.errors} socket errors)"
     )
 
 
-def report(runs: list[Run], sales: dict[str, dict], top: Run | None, seconds: int) -> str:
+def load_average() -> str:
+    with contextlib.suppress(OSError):
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return "?"
+
+
+def report(
+    runs: list[Run], sales: dict[str, dict], top: Run | None, command: str, loads: list[str]
+) -> str:
     lines = [
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
-        f"({os.cpu_count()} CPUs, Python {platform.python_version()}), "
-        f"`.venv/bin/python bench/run.py --duration {seconds}`",
+        f"({os.cpu_count()} CPUs, Python {platform.python_version()}), `{command}`; "
+        f"load average before each backend: {', '.join(loads)}",
         "",
-        "| backend | what | concurrency | req/s | p50 ms | p95 ms | p99 ms | non-2xx "
-        "| share of /cte |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "CPU ms/op: CPU time of the server's processes and of its PostgreSQL backends, per "
+        "successful operation (client: the load generator's own CPU per request).",
+        "",
+        "| backend | workers | what | c | req/s | p50 ms | p95 ms | p99 ms | non-2xx "
+        "| CPU ms/op | of it PG | client ms/op | share of /cte | CPU vs /cte |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in [*runs, *([top] if top else [])]:
-        share = f"{100 * r.rate / top.rate:.0f} %" if top and r.backend == "postgresql" else ""
+        pg = top is not None and r.backend == "postgresql"
+        share = f"{100 * r.rate / top.rate:.0f} %" if pg and top is not None else ""
+        versus = f"{r.cpu_ms / top.cpu_ms:.1f}x" if pg and top is not None and top.cpu_ms else ""
         lines.append(
-            f"| {r.backend} | {r.what} | {r.concurrency} | {r.rate:.0f} | {r.p50_ms:.1f} | "
-            f"{r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.non2xx} | {share} |"
+            f"| {r.backend} | {r.workers} | {r.what} | {r.concurrency} | {r.rate:.0f} | "
+            f"{r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.non2xx} | {r.cpu_ms:.2f} | "
+            f"{r.db_ms:.2f} | {r.client_ms:.2f} | {share} | {versus} |"
         )
     lines.append("")
     for backend, sale in sales.items():
         lines.append(
-            f"Flash sale on {backend}: 1,000 buyers for 100 tickets in {sale['seconds']:.2f} s; "
-            f"answers {sale['codes']}; tickets reserved afterwards: {sale['reserved_tickets']}."
+            f"Flash sale on {backend}: {sale['buyers']} buyers for 100 tickets on open "
+            f"connections: all answered in {sale['seconds']:.2f} s (slowest answer "
+            f"{sale['slowest_answer_s']:.2f} s); answers {sale['codes']}; tickets reserved "
+            f"afterwards: {sale['reserved_tickets']}. Client CPU during the sale "
+            f"{sale['client_cpu_s']:.2f} s; the same burst on GET /health took "
+            f"{sale['health_burst_s']:.2f} s; connections the server had closed and the "
+            f"client reopened: {sale['reopened']}."
         )
     return "\n".join(lines) + "\n"
+
+
+async def bench(
+    args: argparse.Namespace, tmp: Path
+) -> tuple[list[Run], dict[str, dict], Run | None, list[str]]:
+    runs: list[Run] = []
+    sales: dict[str, dict] = {}
+    loads: list[str] = []
+    top = None
+    opts = Options(args.duration, CONCURRENCY, args.buyers, 0 if args.skip_faces else args.ops)
+    if not args.skip_sqlite:
+        loads.append(f"sqlite {load_average()}")
+        got, sale = await bench_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", 1, opts, tmp)
+        runs += got
+        if sale:
+            sales["sqlite"] = sale
+    if not args.skip_postgres:
+        loads.append(f"postgresql {load_average()}")
+        top = await ceiling(args.duration, tmp)
+        url = await asyncio.to_thread(pg_recreate, "kassa_bench")
+        got, sale = await bench_backend("postgresql", url, 2, opts, tmp)
+        runs += got
+        if sale:
+            sales["postgresql"] = sale
+        if args.scaling:
+            scale = Options(args.duration, (32,), 0, 0)
+            for workers in (1, 2, 4):
+                loads.append(f"postgresql w={workers} {load_average()}")
+                url = await asyncio.to_thread(pg_recreate, "kassa_bench")
+                got, _ = await bench_backend("postgresql", url, workers, scale, tmp)
+                runs += got
+    return runs, sales, top, loads
 
 
 def main() -> int:
@@ -325,31 +513,26 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-faces", action="store_true", help="only the ticket reserve/cancel")
+    parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
+    parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")
+    parser.add_argument(
+        "--scaling", action="store_true", help="also reserve/cancel at c=32 with 1, 2, 4 workers"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
-    runs: list[Run] = []
-    sales: dict[str, dict] = {}
-    top = None
+    command = "bench/run.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="kassa-bench-") as name:
         tmp = Path(name)
         try:
-            if not args.skip_sqlite:
-                got, sales["sqlite"] = bench_backend(
-                    "sqlite", f"sqlite:///{tmp / 'bench.db'}", 1, args.duration, tmp
-                )
-                runs += got
-            if not args.skip_postgres:
-                top = ceiling(args.duration, tmp)
-                url = pg_recreate("kassa_bench")
-                got, sales["postgresql"] = bench_backend("postgresql", url, 2, args.duration, tmp)
-                runs += got
+            runs, sales, top, loads = asyncio.run(bench(args, tmp))
         except Exception:
             for log in tmp.glob("*.log"):
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
             raise
-    text = report(runs, sales, top, args.duration)
+    text = report(runs, sales, top, command.strip(), loads)
     out = BENCH / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kassa.app.ids import new_id
 from kassa.app.journal import record_event
+from kassa.app.readcache import cache_of
 from kassa.app.ticket_loyalty import member_phone, settle_earning
 from kassa.core.delivery import (
     BY_AGGREGATOR,
@@ -87,15 +88,25 @@ async def issue_token(db: Database, form: dict[str, str], now: datetime, ttl: ti
     return token
 
 
+TOKENS = "delivery.tokens"
+
+
 async def authenticate(db: Database, authorization: str | None, now: datetime) -> Client:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise DeliveryTokenInvalid("Access token has been expired. You should request a new one")
-    async with db.unit_of_work(write=False) as uow:
-        found = await uow.delivery.token(_hash(token.strip()))
-        client = await uow.delivery.client(found[0]) if found else None
-    if found is None or client is None or found[1] <= now:
+
+    async def load() -> tuple[Client, datetime] | None:
+        async with db.unit_of_work(write=False) as uow:
+            found = await uow.delivery.token(_hash(token.strip()))
+            client = await uow.delivery.client(found[0]) if found else None
+        return None if found is None or client is None else (client, found[1])
+
+    # The per-process read cache (kassa.app.readcache); the token's expiry is checked here.
+    cached = await cache_of(db, TOKENS).get(_hash(token.strip()), load)
+    if not isinstance(cached, tuple) or cached[1] <= now:
         raise DeliveryTokenInvalid("Access token has been expired. You should request a new one")
+    client: Client = cached[0]
     return client
 
 

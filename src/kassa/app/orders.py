@@ -122,14 +122,17 @@ async def place(
             vendor_data=dict(details.vendor_data or {}),
         )
         delta = plan_reservation([], request)
-        lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
+        # Without promo codes the order's row is final before the claim: both go together.
+        placing = None if details.promocodes else order
+        lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now, placing)
         if not lines:
             raise NotEnoughTickets("Not enough tickets", event=event_id)
         order.lines = lines
         failures: list[PromoFailure] = []
         if details.promocodes:
             failures = await apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
-        order.number = await uow.orders.add(order)
+        if placing is None:
+            order.number = await uow.orders.add(order)
         await uow.orders.add_lines(order.id, order.lines, now)
         await record(
             uow,
@@ -198,6 +201,10 @@ async def apply_change(
             )
         if change.has_details:
             _change_details(order, change)
+        if change.promocodes is not None or (lines_changed and order.promocodes):
+            fee = (await _snapshot(db, uow, order.event_id)).fee
+            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
+        if change.has_details:  # recorded after the codes' reads: one write with the rest
             await record(
                 uow,
                 order,
@@ -206,9 +213,6 @@ async def apply_change(
                 from_status=before,
                 now=now,
             )
-        if change.promocodes is not None or (lines_changed and order.promocodes):
-            fee = (await _snapshot(db, uow, order.event_id)).fee
-            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
         if change.status is not None:
             await _change_status(uow, principal, order, change.status, now, holds, flow)
         order.updated_at = now
@@ -301,8 +305,11 @@ async def _claim(
     delta: ReservationDelta,
     all_or_nothing: bool,
     now: datetime,
+    placing: Order | None = None,
 ) -> list[OrderLine]:
-    """Claim what the delta asks for; with all_or_nothing a shortfall claims nothing."""
+    """Claim what the delta asks for; with all_or_nothing a shortfall claims nothing.
+
+    `placing`: a new order whose row is inserted with the first claim (its number set)."""
     for set_id in delta.claim_random:
         if set_id not in catalog.sets:
             raise SetUnknown(f"Set {set_id} not found in event {catalog.event.id}", set=set_id)
@@ -310,7 +317,15 @@ async def _claim(
     await _ensure_in_event(uow, catalog.event.id, delta.claim_ids)
     claimed: list[ClaimedTicket] = []
     for set_id, count in delta.claim_random.items():
-        claimed += await uow.inventory.claim_random(set_id, count, order_id)
+        if placing is not None:
+            got, number = await uow.orders.add_claiming(placing, set_id, count)
+            if number is not None:
+                placing.number, placing = number, None
+            claimed += got
+        else:
+            claimed += await uow.inventory.claim_random(set_id, count, order_id)
+    if placing is not None and delta.claim_ids:  # not placed with a random claim yet
+        placing.number = await uow.orders.add(placing)
     claimed += await uow.inventory.claim_ids(catalog.event.id, delta.claim_ids, order_id)
     if all_or_nothing and len(claimed) < delta.wanted:
         raise NotEnoughTickets(

@@ -68,3 +68,17 @@ def snapshots(db: Database) -> Snapshots:
     if found is None:
         found = _BY_DB[db] = Snapshots()
     return found
+
+
+async def sale_catalog(db: Database, event_id: str) -> SaleCatalog | None:
+    """The event's snapshot, read in a transaction of its own when it is missing or stale."""
+
+    async def load() -> SaleCatalog | None:
+        async with db.unit_of_work(write=False) as uow:
+            event = await uow.catalog.event(event_id)
+            if event is None:
+                return None
+            sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
+            return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+
+    return await snapshots(db).get(event_id, load)

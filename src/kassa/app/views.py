@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from kassa.app.readcache import cache_of
+from kassa.app.snapshots import sale_catalog
 from kassa.core.catalog import Event, TicketSet, Venue
 from kassa.core.errors import SetNotOnSale
 from kassa.core.orders import Order
 from kassa.core.promocodes import PromoCode, SetValue, sets_values
-from kassa.store.db import Database, UnitOfWork
+from kassa.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -34,16 +36,22 @@ async def order_view(db: Database, order: Order, now: datetime) -> OrderView:
 
 
 async def order_views(db: Database, orders: Sequence[Order], now: datetime) -> list[OrderView]:
-    """Views of several orders, reading each event, seller and code once."""
-    async with db.unit_of_work(write=False) as uow:
-        events: dict[str, tuple[Event, dict[str, TicketSet], Venue | None]] = {}
-        names: dict[str, str] = {}
-        for order in orders:
-            if order.event_id not in events:
-                events[order.event_id] = await _event(uow, order.event_id)
-            if order.vendor_id not in names:
-                names[order.vendor_id] = await uow.tenants.partner_name(order.vendor_id) or ""
-        promos = await uow.promos.many(p for order in orders for p in order.promocodes)
+    """Views of several orders, reading each event, seller and code once.
+
+    The event and its sets come from the catalogue snapshot, venues and sellers' names (never
+    changed once made) from the per-process read cache: a view reads only its promo codes."""
+    events: dict[str, tuple[Event, dict[str, TicketSet], Venue | None]] = {}
+    names: dict[str, str] = {}
+    for order in orders:
+        if order.event_id not in events:
+            events[order.event_id] = await _event(db, order.event_id)
+        if order.vendor_id not in names:
+            names[order.vendor_id] = await _partner_name(db, order.vendor_id)
+    promo_ids = [p for order in orders for p in order.promocodes]
+    promos: dict[str, PromoCode] = {}
+    if promo_ids:
+        async with db.unit_of_work(write=False) as uow:
+            promos = await uow.promos.many(promo_ids)
     views = []
     for order in orders:
         event, sets, venue = events[order.event_id]
@@ -61,14 +69,30 @@ async def order_views(db: Database, orders: Sequence[Order], now: datetime) -> l
     return views
 
 
-async def _event(
-    uow: UnitOfWork, event_id: str
-) -> tuple[Event, dict[str, TicketSet], Venue | None]:
-    event = await uow.catalog.event(event_id)
-    assert event is not None, f"an order's event {event_id} is gone"
-    sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
-    venues = await uow.catalog.venues_by_id([event.venue_id] if event.venue_id else [])
-    return event, sets, venues.get(event.venue_id or "")
+async def _event(db: Database, event_id: str) -> tuple[Event, dict[str, TicketSet], Venue | None]:
+    catalog = await sale_catalog(db, event_id)
+    assert catalog is not None, f"an order's event {event_id} is gone"
+    venue_id = catalog.event.venue_id
+    venue = await _venue(db, venue_id) if venue_id else None
+    return catalog.event, catalog.sets, venue
+
+
+async def _venue(db: Database, venue_id: str) -> Venue | None:
+    async def load() -> Venue | None:
+        async with db.unit_of_work(write=False) as uow:
+            return (await uow.catalog.venues_by_id([venue_id])).get(venue_id)
+
+    found = await cache_of(db, "catalog.venues").get(venue_id, load)
+    return found if isinstance(found, Venue) else None
+
+
+async def _partner_name(db: Database, partner_id: str) -> str:
+    async def load() -> str | None:
+        async with db.unit_of_work(write=False) as uow:
+            return await uow.tenants.partner_name(partner_id)
+
+    found = await cache_of(db, "tenants.partner_names").get(partner_id, load)
+    return found if isinstance(found, str) else ""
 
 
 def _price(ticket_set: TicketSet, now: datetime) -> Decimal:

@@ -319,7 +319,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-WORKER_HEALTHCHECK_S = 30
+WORKER_HEALTHCHECK_S = 60
 
 
 async def _seed(settings: Settings, seed: bool = True) -> tuple[bool, str]:

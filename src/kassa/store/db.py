@@ -2,22 +2,22 @@
 
 import asyncio
 import contextlib
-import json
-from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import await_
 
 from kassa.core.errors import DatabaseUnavailable
+from kassa.store.raw import json_dumps as json_dumps
+from kassa.store.raw import json_loads as json_loads
 from kassa.store.repos import Repositories
-from kassa.store.tx import Tx
+from kassa.store.tx import Tx, translated
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
@@ -30,21 +30,6 @@ CONNECT_TIMEOUT_S = 5.0
 # SQLSTATEs meaning "no connection for you now", not "your SQL is wrong": too many
 # connections (53300), the server is starting or shutting down (57P01-57P03), and class 08.
 _UNAVAILABLE_STATES = ("53300", "57P01", "57P02", "57P03", "08")
-
-
-def _decimal(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def json_dumps(value: Any) -> str:
-    """JSON columns keep Decimal amounts exact: written as JSON numbers, read back as Decimal."""
-    return orjson.dumps(value, default=_decimal).decode()
-
-
-def json_loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
 
 
 def normalize_url(url: str) -> URL:
@@ -96,6 +81,10 @@ class Database:
         engine = create_async_engine(
             self.url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            # Every unit of work ends its transaction itself (commit, or rollback on exit): a
+            # second rollback when the connection goes back to the pool would be one more hop
+            # to the driver's thread per command, for nothing.
+            pool_reset_on_return=None,
             json_serializer=json_dumps,
             json_deserializer=json_loads,
         )
@@ -159,7 +148,18 @@ def _sqlite_on_begin(conn: Any) -> None:
     # Writers take the lock at BEGIN, so two writers never deadlock upgrading a read lock:
     # the second one waits its turn (busy timeout) instead of failing "database is locked".
     write = conn.get_execution_options().get("kassa_write", True)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+    # One call in aiosqlite's thread (a cursor through SQLAlchemy costs three).
+    adapter = conn.connection.dbapi_connection
+    driver = adapter._connection
+    try:
+        await_(driver._execute(_run_closed, driver._conn, statement))
+    except Exception as error:
+        raise translated(adapter, error, statement, ()) from error
+
+
+def _run_closed(connection: Any, statement: str) -> None:
+    connection.execute(statement).close()
 
 
 class UnitOfWork(Repositories):

@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from kassa.core.audit import AuditEntry, OutboxMessage
+from kassa.store import raw
 from kassa.store.tables import audit_log, outbox
 from kassa.store.tx import Tx
 
@@ -16,7 +17,9 @@ class AuditRepo:
         self._conn = conn
 
     async def append(self, entry: AuditEntry) -> None:
-        await self._conn.stage(insert(audit_log).values(**entry.__dict__))
+        await self._conn.stage_sql(
+            *raw.insert(audit_log, [entry.__dict__], sqlite=self._conn.is_sqlite)
+        )
 
     async def timeline(self, order_id: str) -> list[AuditEntry]:
         rows = await self._conn.execute(
@@ -72,9 +75,8 @@ class OutboxRepo:
         self._is_sqlite = is_sqlite
 
     async def enqueue(self, message: OutboxMessage) -> None:
-        await self._conn.stage(
-            insert(outbox).values(**message.__dict__, available_at=message.created_at, attempts=0)
-        )
+        row = {**message.__dict__, "available_at": message.created_at, "attempts": 0}
+        await self._conn.stage_sql(*raw.insert(outbox, [row], sqlite=self._conn.is_sqlite))
 
     async def claim(self, now: datetime, limit: int) -> list[PendingMessage]:
         """Due undelivered messages; rows another worker holds are skipped (SKIP LOCKED)."""

@@ -36,6 +36,7 @@ from kassa.store.tx import Tx
 class LoyaltyRepo:
     def __init__(self, conn: Tx) -> None:
         self._conn = conn
+        self._shops: dict[str, Shop] = {}
 
     # shops
     async def add_shop(self, shop: Shop, now: datetime) -> None:
@@ -51,12 +52,18 @@ class LoyaltyRepo:
         )
 
     async def shop(self, shop_id: str) -> Shop | None:
+        """A shop, read once per transaction (a cancel asks for it at several steps); only
+        `set_program` changes a shop, and it drops what was read."""
+        if shop_id in self._shops:
+            return self._shops[shop_id]
         row = (
             await self._conn.execute(select(loyalty_shops).where(loyalty_shops.c.id == shop_id))
         ).first()
         if row is None:
             return None
-        return Shop(row.id, row.org_id, row.name, row.secret_hash, program_from(row.program))
+        shop = Shop(row.id, row.org_id, row.name, row.secret_hash, program_from(row.program))
+        self._shops[shop_id] = shop
+        return shop
 
     async def shops_of(self, org_id: str) -> list[Shop]:
         rows = await self._conn.execute(
@@ -65,6 +72,7 @@ class LoyaltyRepo:
         return [Shop(r.id, r.org_id, r.name, r.secret_hash, program_from(r.program)) for r in rows]
 
     async def set_program(self, shop_id: str, program: Program) -> None:
+        self._shops.pop(shop_id, None)
         await self._conn.execute(
             update(loyalty_shops)
             .where(loyalty_shops.c.id == shop_id)

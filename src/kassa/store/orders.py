@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, insert, select, update
+from sqlalchemy import Row, and_, case, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from kassa.core.catalog import TicketStatus
 from kassa.core.errors import OrderBusy
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
+from kassa.store import orders_hot as hot
 from kassa.store.tables import order_lines, orders, tickets
 from kassa.store.tx import Tx
 
@@ -53,48 +54,19 @@ class OrdersRepo:
 
     async def add(self, order: Order) -> int:
         """Insert the order row; returns its number (from a sequence, not a counter row)."""
-        number = await self._conn.scalar(
-            insert(orders)
-            .values(
-                id=order.id,
-                event_id=order.event_id,
-                org_id=order.org_id,
-                vendor_id=order.vendor_id,
-                status=order.status.value,
-                origin=order.origin,
-                customer=order.customer,
-                payment=order.payment,
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-                reserved_till=order.reserved_till,
-                done_at=order.done_at,
-                settings=order.settings,
-                vendor_data=order.vendor_data,
-                promocodes=order.promocodes,
-                code=order.code,
-            )
-            .returning(orders.c.number)
-        )
-        return int(number)
+        return await hot.add(self._conn, order)
+
+    async def add_claiming(
+        self, order: Order, set_id: str, count: int
+    ) -> tuple[list[ClaimedTicket], int | None]:
+        """`InventoryRepo.claim_random` for a new order and `add` of that order in one round
+        trip; the order's number is None when nothing was claimed (the command must fail)."""
+        rows, number = await hot.add_claiming(self._conn, order, set_id, count)
+        return _claimed(rows), None if number is None else int(number)
 
     async def save(self, order: Order) -> None:
         """Write the order row's mutable fields (staged: sent with the command's last writes)."""
-        await self._conn.stage(
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(
-                status=order.status.value,
-                customer=order.customer,
-                payment=order.payment,
-                updated_at=order.updated_at,
-                reserved_till=order.reserved_till,
-                done_at=order.done_at,
-                settings=order.settings,
-                vendor_data=order.vendor_data,
-                promocodes=order.promocodes,
-                code=order.code,
-            )
-        )
+        await hot.save(self._conn, order)
 
     async def lock(self, order_id: str) -> Order | None:
         """Load an order for change. A change already in flight on it raises OrderBusy at once.
@@ -129,26 +101,9 @@ class OrdersRepo:
         old snapshot, so a change could start from tickets the order no longer holds. In READ
         COMMITTED the read after the lock sees every change committed before it.
         """
-        if lock:
-            locking = select(orders.c.id).where(orders.c.id == order_id)
-            found = await self._conn.execute(locking.with_for_update(nowait=True))
-            if found.first() is None:
-                return None
-        query = (
-            select(*_ORDER_COLUMNS, *_LINE_COLUMNS)
-            .select_from(
-                orders.outerjoin(order_lines, order_lines.c.order_id == orders.c.id).outerjoin(
-                    tickets, tickets.c.id == order_lines.c.ticket_id
-                )
-            )
-            .where(orders.c.id == order_id)
-            .order_by(order_lines.c.id)
-        )
-        rows = (await self._conn.execute(query)).all()
-        if not rows:
+        if lock and not await hot.locked(self._conn, order_id):
             return None
-        lines = [_line(row) for row in rows if row.ticket_id is not None]
-        return _order(_Prefixed(rows[0]), lines)
+        return await hot.one(self._conn, order_id)
 
     async def search(
         self, where: OrderFilter, *, limit: int, offset: int
@@ -192,32 +147,8 @@ class OrdersRepo:
         return list((await self._conn.scalars(query)).all())
 
     async def add_lines(self, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
-        if not lines:
-            return
-        rows = [
-            {
-                "order_id": order_id,
-                "ticket_id": line.ticket_id,
-                "set_id": line.set_id,
-                "rule_id": line.rule_id,
-                "state": line.state.value,
-                "price": line.values.price,
-                "discount": line.values.discount,
-                "nominal": line.values.nominal,
-                "extra": line.values.extra,
-                "full": line.values.full,
-                "barcode": line.barcode,
-                "created_at": now,
-                "ended_at": None,
-            }
-            for line in lines
-        ]
-        # One row as keywords: SQLAlchemy caches that statement's compiled form (a multi-row
-        # VALUES list it compiles anew each time).
-        statement = insert(order_lines)
-        await self._conn.stage(
-            statement.values(**rows[0]) if len(rows) == 1 else statement.values(rows)
-        )
+        if lines:
+            await hot.add_lines(self._conn, order_id, lines, now)
 
     async def end_lines(
         self, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime
@@ -225,34 +156,12 @@ class OrdersRepo:
         """Mark active lines released (dropped) or canceled (order ended)."""
         if not ticket_ids:
             return
-        await self._conn.stage(
-            update(order_lines)
-            .where(
-                order_lines.c.order_id == order_id,
-                order_lines.c.ticket_id.in_(sorted(ticket_ids)),
-                order_lines.c.state == LineState.ACTIVE.value,
-            )
-            .values(state=state.value, ended_at=now)
-        )
+        await hot.end_lines(self._conn, order_id, ticket_ids, state, now)
 
     async def reprice_lines(self, order_id: str, lines: Sequence[OrderLine]) -> None:
         """Write new values (a promo code applied or given back) of active lines."""
-        for line in lines:
-            await self._conn.execute(
-                update(order_lines)
-                .where(
-                    order_lines.c.order_id == order_id,
-                    order_lines.c.ticket_id == line.ticket_id,
-                    order_lines.c.state == LineState.ACTIVE.value,
-                )
-                .values(
-                    price=line.values.price,
-                    discount=line.values.discount,
-                    nominal=line.values.nominal,
-                    extra=line.values.extra,
-                    full=line.values.full,
-                )
-            )
+        if lines:
+            await hot.reprice_lines(self._conn, order_id, lines)
 
     async def set_barcodes(self, order_id: str, barcodes: dict[str, str]) -> None:
         """Give each active line of these tickets its barcode, in one statement."""
@@ -291,36 +200,6 @@ class OrdersRepo:
         return found
 
 
-_ORDER_COLUMNS = [column.label(f"o_{column.name}") for column in orders.c]
-_LINE_COLUMNS = [
-    order_lines.c.ticket_id,
-    order_lines.c.set_id,
-    order_lines.c.rule_id,
-    order_lines.c.state,
-    order_lines.c.price,
-    order_lines.c.discount,
-    order_lines.c.nominal,
-    order_lines.c.extra,
-    order_lines.c.full,
-    order_lines.c.barcode,
-    tickets.c.serial,
-    tickets.c.number,
-    tickets.c.seat_sector,
-    tickets.c.seat_row,
-    tickets.c.seat_number,
-]
-
-
-class _Prefixed:
-    """The order's columns of a joined row, read as `row.o_<name>`."""
-
-    def __init__(self, row: Row[Any]) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, f"o_{name}")
-
-
 def _filter(where: OrderFilter) -> Any:
     cond = [orders.c.org_id == where.org_id]
     if where.vendor_id is not None:
@@ -340,10 +219,15 @@ def _filter(where: OrderFilter) -> Any:
     return and_(*cond)
 
 
-def _seat(sector: str | None, row: int | None, number: int | None) -> Seat | None:
-    if sector is None and row is None and number is None:
-        return None
-    return Seat(sector, row, number)
+_seat = hot.seat
+
+
+def _claimed(rows: Any) -> list[ClaimedTicket]:
+    claimed = [
+        ClaimedTicket(id_, set_id, serial, number, _seat(sector, seat_row, seat_number))
+        for id_, set_id, serial, number, sector, seat_row, seat_number in rows
+    ]
+    return sorted(claimed, key=lambda t: (t.set_id, t.number))
 
 
 def _line(row: Row[Any]) -> OrderLine:
@@ -396,16 +280,8 @@ class InventoryRepo:
             return []
         # MATERIALIZED: the limited pick runs exactly once. As a plain `IN (subquery)` the
         # planner may re-run it per row (no statistics yet) and claim far more than `count`.
-        picked = (
-            select(tickets.c.id)
-            .where(tickets.c.set_id == set_id, tickets.c.status == TicketStatus.VACANT.value)
-            .order_by(tickets.c.id)
-            .limit(count)
-            .with_for_update(skip_locked=True)
-            .cte("picked")
-            .prefix_with("MATERIALIZED")
-        )
-        return await self._claim(tickets.c.id.in_(select(picked.c.id)), order_id)
+        rows = await hot.claim_random(self._conn, set_id, count, order_id)
+        return _claimed(rows)
 
     async def claim_ids(
         self, event_id: str, ticket_ids: Sequence[str], order_id: str
@@ -432,27 +308,13 @@ class InventoryRepo:
                 tickets.c.seat_number,
             )
         )
-        claimed = [
-            ClaimedTicket(
-                row.id,
-                row.set_id,
-                row.serial,
-                row.number,
-                _seat(row.seat_sector, row.seat_row, row.seat_number),
-            )
-            for row in rows
-        ]
-        return sorted(claimed, key=lambda t: (t.set_id, t.number))
+        return _claimed(rows)
 
     async def release(self, order_id: str, ticket_ids: Sequence[str]) -> None:
         """The reverse of a claim or a sale: the tickets go back on sale."""
         if not ticket_ids:
             return
-        await self._conn.stage(
-            update(tickets)
-            .where(tickets.c.order_id == order_id, tickets.c.id.in_(sorted(ticket_ids)))
-            .values(status=TicketStatus.VACANT.value, order_id=None)
-        )
+        await hot.release(self._conn, order_id, ticket_ids)
 
     async def sold_to(self, order_id: str, ticket_ids: Sequence[str]) -> set[str]:
         """Those of `ticket_ids` that are sold and still belong to the order."""

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import PromoCodeTaken
 from kassa.core.promocodes import DiscountKind, PromoCode, code_key
+from kassa.store import raw
 from kassa.store.tables import promocodes
 from kassa.store.tx import Tx
 
@@ -85,11 +86,13 @@ class PromoRepo:
 
     async def give_back_use(self, promo_id: str) -> None:
         """The reverse of take_use; never below zero."""
-        await self._conn.stage(
-            update(promocodes)
-            .where(and_(promocodes.c.id == promo_id, promocodes.c.used > 0))
-            .values(used=promocodes.c.used - 1)
-        )
+        # Plain SQL: staged with a cancel's other writes, it goes in their one statement.
+        await self._conn.stage_sql(GIVE_BACK_USE, [promo_id])
+
+
+GIVE_BACK_USE = raw.Sql(
+    "UPDATE promocodes SET used = used - 1 WHERE id = $1 AND used > 0", "promocodes"
+)
 
 
 def _row(promo: PromoCode) -> dict[str, Any]:

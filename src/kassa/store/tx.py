@@ -7,19 +7,29 @@ flush of several statements is ONE round trip: the statements become data-modify
 a single statement (`WITH w0 AS (UPDATE ...), w1 AS (INSERT ...) INSERT ...`). On SQLite,
 where there is no network, they simply run one after another.
 
+Hot paths may also run plain SQL (`kassa.store.raw`): `fetch` reads, `stage_sql` stages a
+write. On PostgreSQL they run on the asyncpg connection itself, in the same transaction, and a
+flush of raw writes is one statement of CTEs too; on SQLite a whole flush is ONE call in the
+driver's thread. Driver errors are raised as SQLAlchemy's, so callers see one kind of error
+whichever path ran.
+
 Statements inside one PostgreSQL statement share a snapshot and do not see each other's
 changes, so a statement on a table that already has a staged UPDATE or DELETE (or an UPDATE
 after a staged INSERT) flushes the stage first: the result is always what running them one by
 one would give. Only INSERTs into the same table are combined.
 """
 
+from collections.abc import Sequence
 from typing import Any, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import CursorResult, Delete, Insert, Update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+from kassa.store.raw import Sql, combined, for_sqlite
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -27,12 +37,21 @@ _Ts = TypeVarTuple("_Ts")
 Staged = Insert | Update | Delete
 
 
+class RawWrite:
+    __slots__ = ("args", "sql")
+
+    def __init__(self, sql: Sql, args: Sequence[Any]) -> None:
+        self.sql = sql
+        self.args = args
+
+
 class Tx:
     def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
         self.conn = conn
         self.is_sqlite = is_sqlite
-        self._staged: list[Staged] = []
+        self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
+        self._adapter: Any = None  # the driver connection's SQLAlchemy adapter, once used
 
     @overload
     async def execute(  # type: ignore[overload-overlap]
@@ -69,21 +88,117 @@ class Tx:
     async def stage(self, statement: Staged) -> None:
         """Run `statement` later, with the other staged ones, before any read or the commit."""
         table = statement.table.name  # type: ignore[union-attr]
-        insert_only = isinstance(statement, Insert)
+        await self._note(table, isinstance(statement, Insert))
+        self._staged.append(statement)
+
+    async def stage_sql(self, sql: Sql, args: Sequence[Any]) -> None:
+        """`stage` for a plain SQL write of `kassa.store.raw`."""
+        assert sql.table is not None
+        await self._note(sql.table, sql.insert)
+        self._staged.append(RawWrite(sql, args))
+
+    async def _note(self, table: str, insert_only: bool) -> None:
         if table in self._tables and not (insert_only and self._tables[table]):
             await self.flush()
-        self._staged.append(statement)
         self._tables[table] = self._tables.get(table, True) and insert_only
+
+    async def fetch(self, sql: Sql, args: Sequence[Any]) -> list[Any]:
+        """Rows (tuples) of a plain SQL statement, after the staged writes."""
+        await self.flush()
+        return await self._run(sql.text, args, rows=True)
+
+    async def fetch_batch(self, statements: list[tuple[Sql, Sequence[Any]]]) -> list[list[Any]]:
+        """SQLite only: several statements in ONE call to the driver's thread, the rows of each."""
+        assert self.is_sqlite
+        await self.flush()
+        return await self._sqlite_calls([(for_sqlite(sql.text), args) for sql, args in statements])
 
     async def flush(self) -> None:
         staged, self._staged = self._staged, []
         self._tables = {}
         if not staged:
             return
-        if self.is_sqlite or len(staged) == 1:
-            for statement in staged:
+        # Consecutive statements of one kind go together, in the order they were staged.
+        group: list[Any] = []
+        for entry in staged:
+            if group and isinstance(entry, RawWrite) != isinstance(group[0], RawWrite):
+                await self._flush_group(group)
+                group = []
+            group.append(entry)
+        await self._flush_group(group)
+
+    async def _flush_group(self, group: list[Any]) -> None:
+        if isinstance(group[0], RawWrite):
+            await self._flush_raw(group)
+        elif self.is_sqlite or len(group) == 1:
+            for statement in group:
                 await self.conn.execute(statement)
+        else:
+            *first, last = group
+            combined_ = last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(first)))
+            await self.conn.execute(combined_)
+
+    async def _flush_raw(self, writes: list[RawWrite]) -> None:
+        if self.is_sqlite:
+            await self._sqlite_batch([(for_sqlite(w.sql.text), w.args) for w in writes])
             return
-        *first, last = staged
-        combined = last.add_cte(*(s.cte(f"w{i}") for i, s in enumerate(first)))
-        await self.conn.execute(combined)
+        text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
+        await self._run(text, [a for w in writes for a in w.args], rows=False)
+
+    async def _driver(self) -> Any:
+        """The driver's connection adapter, with the unit of work's transaction begun."""
+        if self._adapter is None:
+            self._adapter = (await self.conn.get_raw_connection()).dbapi_connection
+        adapter = self._adapter
+        if not self.is_sqlite and adapter._transaction is None:
+            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement.
+            await adapter._start_transaction()
+        return adapter
+
+    async def _run(self, text: str, args: Sequence[Any], *, rows: bool) -> list[Any]:
+        if self.is_sqlite:
+            return await self._sqlite_batch([(for_sqlite(text), args)], rows=rows)
+        adapter = await self._driver()
+        try:
+            if rows:
+                return list(await adapter._connection.fetch(text, *args))
+            await adapter._connection.execute(text, *args)
+            return []
+        except Exception as error:
+            raise translated(adapter, error, text, args) from error
+
+    async def _sqlite_batch(
+        self, statements: list[tuple[str, Sequence[Any]]], *, rows: bool = False
+    ) -> list[Any]:
+        """Statements in ONE call to aiosqlite's thread; the rows of the last if `rows`."""
+        found = await self._sqlite_calls(statements, rows=rows)
+        return found[-1]
+
+    async def _sqlite_calls(
+        self, statements: list[tuple[str, Sequence[Any]]], *, rows: bool = True
+    ) -> list[list[Any]]:
+        adapter = await self._driver()
+        driver = adapter._connection
+
+        def run() -> list[list[Any]]:
+            found: list[list[Any]] = []
+            for text, args in statements:
+                cursor = driver._conn.execute(text, tuple(args))
+                found.append(cursor.fetchall() if rows else [])
+                cursor.close()
+            return found
+
+        try:
+            result: list[list[Any]] = await driver._execute(run)
+        except Exception as error:
+            raise translated(adapter, error, statements[-1][0], statements[-1][1]) from error
+        return result
+
+
+def translated(adapter: Any, error: Exception, text: str, args: Sequence[Any]) -> Exception:
+    """A driver error as SQLAlchemy would have raised it (the same classes and sqlstate)."""
+    try:
+        adapter._handle_exception(error)
+    except Exception as dbapi_error:  # the adapter raises the DBAPI-level translation
+        return sa_exc.DBAPIError.instance(text, list(args), dbapi_error, adapter.dbapi.Error)
+    return error

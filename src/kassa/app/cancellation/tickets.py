@@ -61,8 +61,9 @@ class TicketOrders:
     async def apply(
         self, uow: UnitOfWork, order: Order, plan: Plan, actor: str, now: datetime
     ) -> Order:
+        if plan.from_status == OrderStatus.DONE.value:  # only a done order has ticket mail
+            await void_ticket_mail(uow, order.id, plan.tickets, now)  # no e-mail sends them now
         await uow.inventory.release(order.id, plan.tickets)
-        await void_ticket_mail(uow, order.id, plan.tickets, now)  # no e-mail sends them now
         state = line_state(plan)
         await uow.orders.end_lines(order.id, plan.tickets, state, now)
         _end_lines(order, set(plan.tickets), state)

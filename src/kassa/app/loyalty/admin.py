@@ -12,6 +12,7 @@ from kassa.app import tenants
 from kassa.app.catalog import own_event
 from kassa.app.ids import new_id
 from kassa.app.loyalty.members import find_member, random_code
+from kassa.app.readcache import cache_of
 from kassa.core.errors import (
     LoyaltyInvalid,
     LoyaltyNotFound,
@@ -30,13 +31,21 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+SHOPS = "loyalty.shops"
+
+
 async def authenticate(db: Database, shop_id: str | None, secret: str | None) -> Shop:
-    """The shop whose secret this is; a missing shop and a wrong secret are told apart."""
+    """The shop whose secret this is; a missing shop and a wrong secret are told apart. The
+    shop comes from the per-process read cache (`kassa.app.readcache`)."""
     if not shop_id:
         raise LoyaltyShopUnknown("Shop not found")
-    async with db.unit_of_work(write=False) as uow:
-        shop = await uow.loyalty.shop(str(shop_id))
-    if shop is None:
+
+    async def load() -> Shop | None:
+        async with db.unit_of_work(write=False) as uow:
+            return await uow.loyalty.shop(str(shop_id))
+
+    shop = await cache_of(db, SHOPS).get(str(shop_id), load)
+    if not isinstance(shop, Shop):
         raise LoyaltyShopUnknown("Shop not found")
     if not secret or not hmac.compare_digest(hash_secret(str(secret)), shop.secret_hash):
         raise LoyaltySecretWrong("API secret is not correct")
@@ -71,6 +80,7 @@ async def set_program(db: Database, org_id: str, shop_id: str, program: Program)
             raise LoyaltyNotFound("Shop not found")
         await uow.loyalty.set_program(shop_id, program)
         await uow.commit()
+    cache_of(db, SHOPS).clear()
     return replace(shop, program=program)
 
 

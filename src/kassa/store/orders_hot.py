@@ -1,0 +1,330 @@
+"""The ticket order's hot statements as plain SQL (see `kassa.store.raw`): the claim, the order
+row, its lines, the lock and the read of an order, the release. `OrdersRepo` and
+`InventoryRepo` call these; what they return is what the SQLAlchemy versions returned."""
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kassa.core.catalog import TicketStatus
+from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
+from kassa.core.pricing import TicketValues
+from kassa.store.raw import (
+    Sql,
+    decode_json,
+    decode_time,
+    encode,
+    insert,
+    insert_select,
+    json_dumps,
+)
+from kassa.store.tables import order_lines, orders
+from kassa.store.tx import Tx
+
+# The statuses are spelt out in the SQL below; these keep them the enums' values.
+assert TicketStatus.VACANT.value == "vacant" and TicketStatus.RESERVED.value == "reserved"
+assert LineState.ACTIVE.value == "active"
+
+# MATERIALIZED: the limited pick runs exactly once (see InventoryRepo.claim_random).
+CLAIM_RANDOM_PG = Sql(
+    "WITH picked AS MATERIALIZED (SELECT id FROM tickets WHERE set_id = $1 AND status = "
+    "'vacant' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+    "UPDATE tickets SET status = 'reserved', order_id = $3 "
+    "WHERE id IN (SELECT id FROM picked) AND status = 'vacant' "
+    "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number",
+    "tickets",
+)
+# SQLite has one writer at a time (BEGIN IMMEDIATE): nothing to skip.
+CLAIM_RANDOM_SQLITE = Sql(
+    "UPDATE tickets SET status = 'reserved', order_id = $3 WHERE id IN (SELECT id FROM "
+    "tickets WHERE set_id = $1 AND status = 'vacant' ORDER BY id LIMIT $2) "
+    "AND status = 'vacant' "
+    "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number",
+    "tickets",
+)
+LOCK = Sql("SELECT id FROM orders WHERE id = $1 FOR UPDATE NOWAIT")
+LOCK_SQLITE = Sql("SELECT id FROM orders WHERE id = $1")
+
+_ORDER_COLUMNS = [c.name for c in orders.c]
+_LINE_COLUMNS = [
+    "ticket_id",
+    "set_id",
+    "rule_id",
+    "state",
+    "price",
+    "discount",
+    "nominal",
+    "extra",
+    "full",
+    "barcode",
+]
+_TICKET_COLUMNS = ["serial", "number", "seat_sector", "seat_row", "seat_number"]
+# Column names from the table definitions, never from input.
+ONE = Sql(
+    "SELECT "  # noqa: S608
+    + ", ".join(f'o."{c}"' for c in _ORDER_COLUMNS)
+    + ", "
+    + ", ".join(f'l."{c}"' for c in _LINE_COLUMNS)
+    + ", "
+    + ", ".join(f't."{c}"' for c in _TICKET_COLUMNS)
+    + " FROM orders o LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
+    " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
+)
+_SAVED = (
+    "status",
+    "customer",
+    "payment",
+    "updated_at",
+    "reserved_till",
+    "done_at",
+    "settings",
+    "vendor_data",
+    "promocodes",
+    "code",
+)
+SAVE = Sql(
+    "UPDATE orders SET "  # noqa: S608
+    + ", ".join(f'"{c}" = ${i + 2}' for i, c in enumerate(_SAVED))
+    + " WHERE id = $1",
+    "orders",
+)
+RELEASE = Sql(
+    "UPDATE tickets SET status = 'vacant', order_id = NULL "
+    "WHERE order_id = $1 AND id = ANY($2::varchar[])",
+    "tickets",
+)
+RELEASE_SQLITE = Sql(
+    "UPDATE tickets SET status = 'vacant', order_id = NULL "
+    "WHERE order_id = $1 AND id IN (SELECT value FROM json_each($2))",
+    "tickets",
+)
+END_LINES = Sql(
+    "UPDATE order_lines SET state = $3, ended_at = $4 WHERE order_id = $1 "
+    "AND ticket_id = ANY($2::varchar[]) AND state = 'active'",
+    "order_lines",
+)
+END_LINES_SQLITE = Sql(
+    "UPDATE order_lines SET state = $3, ended_at = $4 WHERE order_id = $1 "
+    "AND ticket_id IN (SELECT value FROM json_each($2)) AND state = 'active'",
+    "order_lines",
+)
+_KINDS = {"customer": "json", "payment": "json", "settings": "json", "vendor_data": "json"}
+_KINDS.update(promocodes="json", updated_at="time", reserved_till="time", done_at="time")
+
+
+def _ids(ids: Sequence[str], sqlite: bool) -> Any:
+    """A list of ids as one parameter: an array on PostgreSQL, JSON text on SQLite."""
+    return json_dumps(sorted(ids)) if sqlite else sorted(ids)
+
+
+async def claim_random(tx: Tx, set_id: str, count: int, order_id: str) -> list[tuple[Any, ...]]:
+    sql = CLAIM_RANDOM_SQLITE if tx.is_sqlite else CLAIM_RANDOM_PG
+    return await tx.fetch(sql, [set_id, count, order_id])
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "event_id": order.event_id,
+        "org_id": order.org_id,
+        "vendor_id": order.vendor_id,
+        "status": order.status.value,
+        "origin": order.origin,
+        "customer": order.customer,
+        "payment": order.payment,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "reserved_till": order.reserved_till,
+        "done_at": order.done_at,
+        "settings": order.settings,
+        "vendor_data": order.vendor_data,
+        "promocodes": order.promocodes,
+        "code": order.code,
+    }
+
+
+async def add(tx: Tx, order: Order) -> int:
+    sql, args = insert(orders, [_order_row(order)], sqlite=tx.is_sqlite, returning="number")
+    rows = await tx.fetch(sql, args)
+    return int(rows[0][0])
+
+
+async def add_claiming(
+    tx: Tx, order: Order, set_id: str, count: int
+) -> tuple[list[tuple[Any, ...]], int | None]:
+    """The claim of `claim_random` and the order's row in one round trip: on PostgreSQL one
+    statement (the row is inserted only if a ticket was claimed: no number otherwise), on
+    SQLite one thread call (the row is always inserted and numbered; if the order ends up
+    with no ticket the command fails and rolls it back)."""
+    claim_args = [set_id, count, order.id]
+    if tx.is_sqlite:
+        sql, args = insert(orders, [_order_row(order)], sqlite=True, returning="number")
+        claimed, placed = await tx.fetch_batch([(CLAIM_RANDOM_SQLITE, claim_args), (sql, args)])
+        return claimed, int(placed[0][0])
+    text, args = insert_select(orders, _order_row(order), 4, where="EXISTS (SELECT 1 FROM claimed)")
+    rows = await tx.fetch(_claim_and_add(text), claim_args + args)
+    return [row[:-1] for row in rows], (rows[0][-1] if rows else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _claim_and_add(insert_text: str) -> Sql:
+    head, update = CLAIM_RANDOM_PG.text.split(") UPDATE tickets", 1)
+    # Composed of this module's statements only.
+    return Sql(
+        f"{head}), claimed AS (UPDATE tickets{update}), placed AS ({insert_text} "  # noqa: S608
+        "RETURNING number) SELECT claimed.*, (SELECT number FROM placed) FROM claimed"
+    )
+
+
+async def add_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
+    rows = [
+        {
+            "order_id": order_id,
+            "ticket_id": line.ticket_id,
+            "set_id": line.set_id,
+            "rule_id": line.rule_id,
+            "state": line.state.value,
+            "price": line.values.price,
+            "discount": line.values.discount,
+            "nominal": line.values.nominal,
+            "extra": line.values.extra,
+            "full": line.values.full,
+            "barcode": line.barcode,
+            "created_at": now,
+            "ended_at": None,
+        }
+        for line in lines
+    ]
+    await tx.stage_sql(*insert(order_lines, rows, sqlite=tx.is_sqlite))
+
+
+async def save(tx: Tx, order: Order) -> None:
+    sqlite = tx.is_sqlite
+    values = {
+        "status": order.status.value,
+        "customer": order.customer,
+        "payment": order.payment,
+        "updated_at": order.updated_at,
+        "reserved_till": order.reserved_till,
+        "done_at": order.done_at,
+        "settings": order.settings,
+        "vendor_data": order.vendor_data,
+        "promocodes": order.promocodes,
+        "code": order.code,
+    }
+    args = [order.id] + [encode(_KINDS.get(c), values[c], sqlite=sqlite) for c in _SAVED]
+    await tx.stage_sql(SAVE, args)
+
+
+async def release(tx: Tx, order_id: str, ticket_ids: Sequence[str]) -> None:
+    sql = RELEASE_SQLITE if tx.is_sqlite else RELEASE
+    await tx.stage_sql(sql, [order_id, _ids(ticket_ids, tx.is_sqlite)])
+
+
+async def end_lines(
+    tx: Tx, order_id: str, ticket_ids: Sequence[str], state: LineState, now: datetime
+) -> None:
+    sqlite = tx.is_sqlite
+    sql = END_LINES_SQLITE if sqlite else END_LINES
+    ended = encode("time", now, sqlite=sqlite)
+    await tx.stage_sql(sql, [order_id, _ids(ticket_ids, sqlite), state.value, ended])
+
+
+async def locked(tx: Tx, order_id: str) -> bool:
+    found = await tx.fetch(LOCK_SQLITE if tx.is_sqlite else LOCK, [order_id])
+    return bool(found)
+
+
+async def one(tx: Tx, order_id: str) -> Order | None:
+    rows = await tx.fetch(ONE, [order_id])
+    if not rows:
+        return None
+    width = len(_ORDER_COLUMNS)
+    head = dict(zip(_ORDER_COLUMNS, rows[0][:width], strict=True))
+    lines = [_line(row[width:]) for row in rows if row[width] is not None]
+    return Order(
+        id=head["id"],
+        number=head["number"],
+        event_id=head["event_id"],
+        org_id=head["org_id"],
+        vendor_id=head["vendor_id"],
+        status=OrderStatus(head["status"]),
+        created_at=_time(head["created_at"]),
+        updated_at=_time(head["updated_at"]),
+        reserved_till=_time(head["reserved_till"]),
+        customer=dict(decode_json(head["customer"])),
+        payment=dict(decode_json(head["payment"])),
+        origin=head["origin"],
+        done_at=decode_time(head["done_at"]),
+        lines=lines,
+        settings=dict(decode_json(head["settings"]) or {}),
+        vendor_data=dict(decode_json(head["vendor_data"]) or {}),
+        promocodes=list(decode_json(head["promocodes"]) or []),
+        code=head["code"],
+    )
+
+
+def _time(value: Any) -> datetime:
+    moment = decode_time(value)
+    assert moment is not None
+    return moment
+
+
+def seat(sector: str | None, row: int | None, number: int | None) -> Seat | None:
+    if sector is None and row is None and number is None:
+        return None
+    return Seat(sector, row, number)
+
+
+def _line(row: Sequence[Any]) -> OrderLine:
+    (ticket_id, set_id, rule_id, state, price, discount, nominal, extra, full, barcode) = row[:10]
+    serial, number, sector, seat_row, seat_number = row[10:]
+    return OrderLine(
+        ticket_id=ticket_id,
+        set_id=set_id,
+        rule_id=rule_id,
+        serial=serial,
+        number=number,
+        values=TicketValues(
+            Decimal(price), Decimal(discount), Decimal(nominal), Decimal(extra), Decimal(full)
+        ),
+        state=LineState(state),
+        barcode=barcode,
+        seat=seat(sector, seat_row, seat_number),
+    )
+
+
+_PRICES = ("price", "discount", "nominal", "extra", "full")
+
+
+@functools.lru_cache(maxsize=64)
+def _reprice_text(lines: int, sqlite: bool) -> str:
+    cast = "" if sqlite else "::numeric"
+    rows = ", ".join(
+        "(" + ", ".join([f"${2 + 6 * n}"] + [f"${3 + 6 * n + i}{cast}" for i in range(5)]) + ")"
+        for n in range(lines)
+    )
+    sets = ", ".join(f'"{c}" = v."{c}"' for c in _PRICES)
+    names = ", ".join(f'"{c}"' for c in _PRICES)
+    # Composed of fixed column names and numbered parameters only.
+    return (
+        f"WITH v (ticket_id, {names}) AS (VALUES {rows}) "  # noqa: S608
+        f"UPDATE order_lines SET {sets} FROM v WHERE order_lines.order_id = $1 "
+        "AND order_lines.ticket_id = v.ticket_id AND order_lines.state = 'active'"
+    )
+
+
+async def reprice_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine]) -> None:
+    """New values of active lines, all in one staged UPDATE."""
+    sqlite = tx.is_sqlite
+    args: list[Any] = [order_id]
+    for line in lines:
+        v = line.values
+        args.append(line.ticket_id)
+        args += [
+            encode("decimal", x, sqlite=sqlite)
+            for x in (v.price, v.discount, v.nominal, v.extra, v.full)
+        ]
+    await tx.stage_sql(Sql(_reprice_text(len(lines), sqlite), "order_lines"), args)

@@ -1,0 +1,178 @@
+"""Hot-path statements as plain SQL on the driver's connection, without SQLAlchemy.
+
+Building a SQLAlchemy statement, generating its cache key, executing it through the dialect and
+wrapping its rows cost more CPU per request than the database spends running it (the profile
+in BENCHMARKS.md). The few statements every reserve and cancel runs are therefore written
+once here as SQL text with numbered parameters (`$1`; on SQLite the same text with `?1`), and
+the values are encoded for the driver here, as the column types would have done:
+
+- PostgreSQL (asyncpg, with SQLAlchemy's codecs on the connection): JSON as text, times
+  aware UTC, Decimal as it is;
+- SQLite: JSON as text, times naive UTC in SQLAlchemy's storage format, Decimal as a string.
+
+`Tx` runs these on the same connection and in the same transaction as everything else.
+"""
+
+import functools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Table
+
+from kassa.store.types import ExactDecimal, UTCDateTime
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_dumps(value: Any) -> str:
+    """JSON columns keep Decimal amounts exact: written as JSON numbers, read back as Decimal."""
+    return orjson.dumps(value, default=_decimal).decode()
+
+
+def json_loads(text: str | bytes) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+_PARAM = re.compile(r"\$(\d+)")
+
+
+@dataclass(frozen=True)
+class Sql:
+    """One statement: its text with `$n` parameters, and the table it writes (if any)."""
+
+    text: str
+    table: str | None = None
+    insert: bool = False
+
+
+def renumber(text: str, offset: int) -> str:
+    return _PARAM.sub(lambda m: f"${int(m[1]) + offset}", text) if offset else text
+
+
+@functools.lru_cache(maxsize=256)
+def combined(texts: tuple[str, ...], counts: tuple[int, ...]) -> str:
+    """Several writes as ONE PostgreSQL statement of data-modifying CTEs."""
+    parts: list[str] = []
+    offset = 0
+    for text, count in zip(texts, counts, strict=True):
+        parts.append(renumber(text, offset))
+        offset += count
+    *first, last = parts
+    if not first:
+        return last
+    ctes = ", ".join(f"w{i} AS ({text})" for i, text in enumerate(first))
+    return f"WITH {ctes} {last}"
+
+
+@functools.lru_cache(maxsize=256)
+def for_sqlite(text: str) -> str:
+    return _PARAM.sub(lambda m: f"?{m[1]}", text)
+
+
+def _kinds(table: Table) -> dict[str, str]:
+    kinds = {}
+    for column in table.c:
+        if isinstance(column.type, JSON):
+            kinds[column.name] = "json"
+        elif isinstance(column.type, UTCDateTime):
+            kinds[column.name] = "time"
+        elif isinstance(column.type, ExactDecimal):
+            kinds[column.name] = "decimal"
+    return kinds
+
+
+_KINDS: dict[str, dict[str, str]] = {}
+
+
+def kinds_of(table: Table) -> dict[str, str]:
+    found = _KINDS.get(table.name)
+    if found is None:
+        found = _KINDS[table.name] = _kinds(table)
+    return found
+
+
+def encode(kind: str | None, value: Any, *, sqlite: bool) -> Any:
+    """A value as the driver takes it for a column of `kind` (see the module's docstring)."""
+    if kind == "json":  # None too: SQLAlchemy's JSON writes it as JSON null
+        return json_dumps(value)
+    if value is None or kind is None:
+        return value
+    if kind == "time":
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("naive datetime: times must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else value
+    if kind == "decimal" and sqlite:
+        return str(value) if isinstance(value, Decimal) else value
+    return value
+
+
+def decode_time(value: Any) -> datetime | None:
+    """A time read back by raw SQL: aware UTC on both databases."""
+    if value is None:
+        return None
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def decode_json(value: Any) -> Any:
+    """JSON read back by raw SQL: asyncpg's codec already parsed it; SQLite gives text."""
+    if isinstance(value, str):
+        return json_loads(value)
+    return value
+
+
+@functools.lru_cache(maxsize=256)
+def insert_text(table: str, columns: tuple[str, ...], rows: int, returning: str = "") -> str:
+    width = len(columns)
+    values = ", ".join(
+        "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(rows)
+    )
+    names = ", ".join(f'"{c}"' for c in columns)
+    tail = f" RETURNING {returning}" if returning else ""
+    # Table and column names from the table definitions, never from input.
+    return f'INSERT INTO "{table}" ({names}) VALUES {values}{tail}'  # noqa: S608
+
+
+def insert(
+    table: Table, rows: Sequence[dict[str, Any]], *, sqlite: bool, returning: str = ""
+) -> tuple[Sql, list[Any]]:
+    """A multi-row INSERT of `rows` (all with the same keys) and its encoded arguments."""
+    columns = tuple(rows[0])
+    kinds = kinds_of(table)
+    args = [encode(kinds.get(c), row[c], sqlite=sqlite) for row in rows for c in columns]
+    text = insert_text(table.name, columns, len(rows), returning)
+    return Sql(text, table.name, insert=True), args
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_casts(table: Table) -> dict[str, str]:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return {c.name: c.type.compile(dialect=dialect) for c in table.c}
+
+
+def insert_select(
+    table: Table, row: dict[str, Any], first: int, *, where: str
+) -> tuple[str, list[Any]]:
+    """`INSERT INTO table (...) SELECT $first::type, ... WHERE <where>` for PostgreSQL (typed
+    parameters: a SELECT list does not take the target columns' types) and its arguments."""
+    columns = tuple(row)
+    casts = _pg_casts(table)
+    kinds = kinds_of(table)
+    names = ", ".join(f'"{c}"' for c in columns)
+    params = ", ".join(f"${first + i}::{casts[c]}" for i, c in enumerate(columns))
+    args = [encode(kinds.get(c), row[c], sqlite=False) for c in columns]
+    # Names and types from the table definitions, never from input.
+    return f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}', args
