@@ -54,6 +54,8 @@ def error_body(status: int, reason: str, code: str, **extra: Any) -> dict[str, A
 
 
 V2_PREFIX = "/v2/resources/"
+# v1 errors Kassa answers in the v2 list shape, as the spec asks (ticketing.md 1.11).
+LIST_SHAPED_CODES = frozenset({"fields_schema_invalid"})
 LOYALTY_PREFIX = "/loyalty/"
 # The REES46 paths outside /loyalty/: the older one-time-code paths, the CDP order sync and
 # the promo-code lists.
@@ -93,7 +95,7 @@ def error_response(
     if is_loyalty(path):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
-    if path.startswith(V2_PREFIX):
+    if path.startswith(V2_PREFIX) or code in LIST_SHAPED_CODES:
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
         return JSONResponse({"errors": messages}, status, headers=headers)
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)

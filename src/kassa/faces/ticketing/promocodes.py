@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 from kassa.app import promocodes as promo_app
 from kassa.core.money import render
 from kassa.core.promocodes import DiscountKind, PromoCode
+from kassa.faces.ticketing import fields as shaping
 from kassa.faces.ticketing.schemas import Moment, ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.faces.ticketing.wire_v2 import promo_discount, v2_time
@@ -97,14 +98,19 @@ def promo_v1(promo: PromoCode) -> dict[str, Any]:
 
 
 @router.get("/v1/resources/events/{event_id}/promocodes", tags=PROMOCODES)
-async def list_promocodes(event_id: str, who: Caller, ctx: Ctx) -> Any:
+async def list_promocodes(
+    event_id: str, who: Caller, ctx: Ctx, sel: shaping.PromocodeFields
+) -> Any:
     """Organiser only: the event's codes with their uses."""
     found = await promo_app.list_promocodes(ctx.db, who, event_id)
-    return json_response([promo_v1(p) for p in found], partner=who.id)
+    shown = await shaping.shaped(ctx, who, sel, [promo_v1(p) for p in found], event_ids=[event_id])
+    return json_response(shown, partner=who.id)
 
 
 @router.post("/v1/resources/events/{event_id}/promocodes", status_code=201, tags=PROMOCODES)
-async def create_promocode(event_id: str, body: PromoCreate, who: Caller, ctx: Ctx) -> Any:
+async def create_promocode(
+    event_id: str, body: PromoCreate, who: Caller, ctx: Ctx, sel: shaping.PromocodeFields
+) -> Any:
     """Organiser only: a code for the event (matched case-insensitively; unique per event)."""
     kind, value = body.discount.kind_value()
     lifetime = body.lifetime or LifetimeOpen()
@@ -125,18 +131,27 @@ async def create_promocode(event_id: str, body: PromoCreate, who: Caller, ctx: C
         usage_limit=body.limit,
         viral=body.viral,
     )
-    return json_response(promo_v1(promo), 201, partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, 201, partner=who.id)
 
 
 @router.get("/v1/resources/events/{event_id}/promocodes/{promo_id}", tags=PROMOCODES)
-async def read_promocode(event_id: str, promo_id: str, who: Caller, ctx: Ctx) -> Any:
+async def read_promocode(
+    event_id: str, promo_id: str, who: Caller, ctx: Ctx, sel: shaping.PromocodeFields
+) -> Any:
     promo = await promo_app.get_promocode(ctx.db, who, event_id, promo_id)
-    return json_response(promo_v1(promo), partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, partner=who.id)
 
 
 @router.patch("/v1/resources/events/{event_id}/promocodes/{promo_id}", tags=PROMOCODES)
 async def change_promocode(
-    event_id: str, promo_id: str, body: PromoPatch, who: Caller, ctx: Ctx
+    event_id: str,
+    promo_id: str,
+    body: PromoPatch,
+    who: Caller,
+    ctx: Ctx,
+    sel: shaping.PromocodeFields,
 ) -> Any:
     """Organiser only: change a code; `"active": false` stops new uses."""
     changes: dict[str, Any] = {}
@@ -160,7 +175,8 @@ async def change_promocode(
         changes["active"] = body.active
     now = ctx.clock()
     promo = await promo_app.update_promocode(ctx.db, who, event_id, promo_id, now, **changes)
-    return json_response(promo_v1(promo), partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, partner=who.id)
 
 
 @router.post("/v2/services/promocodes/check", tags=PROMOCODES)

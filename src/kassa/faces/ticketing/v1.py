@@ -14,7 +14,7 @@ from kassa.core.catalog import EventStatus, TicketStatus
 from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.tenancy import Principal
-from kassa.faces.ticketing import schemas, wire
+from kassa.faces.ticketing import fields, schemas, wire
 from kassa.web.context import Context
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -46,7 +46,9 @@ def _details(
 
 
 @router.post("/v1/resources/orders", status_code=201, tags=ORDERS)
-async def create_order(body: schemas.OrderCreateV1, who: Caller, ctx: Ctx) -> Any:
+async def create_order(
+    body: schemas.OrderCreateV1, who: Caller, ctx: Ctx, sel: fields.OrderFields
+) -> Any:
     """Reserve tickets: `random` ({set_id: count}) or `tickets` (ids); 201 with the order."""
     request = _reservation(body) or ReservationRequest()
     order = await orders_app.place_order(
@@ -58,7 +60,7 @@ async def create_order(body: schemas.OrderCreateV1, who: Caller, ctx: Ctx) -> An
         ctx.holds,
         _details(body.customer, body.payment),
     )
-    return json_response(wire.order_v1(order), 201, who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], 201, who.id)
 
 
 @router.get("/v1/resources/orders", tags=ORDERS)
@@ -71,6 +73,7 @@ async def list_orders(
     created_at: Annotated[str | None, Query(description="`<iso>,<iso>` range")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    sel: fields.OrderFields = None,
 ) -> Any:
     """The caller's orders, newest first, as a bare array; the total is in X-Total-Count."""
     created_from, created_to = _range(created_at)
@@ -85,19 +88,21 @@ async def list_orders(
         page=page,
         page_size=page_size,
     )
-    answer = json_response([wire.order_v1(order) for order in found], partner=who.id)
+    answer = json_response(await fields.shaped_orders(ctx, who, sel, found), partner=who.id)
     answer.headers["X-Total-Count"] = str(total)
     return answer
 
 
 @router.get("/v1/resources/orders/{order_id}", tags=ORDERS)
-async def read_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
+async def read_order(order_id: str, who: Caller, ctx: Ctx, sel: fields.OrderFields) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
-    return json_response(wire.order_v1(order), partner=who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], partner=who.id)
 
 
 @router.patch("/v1/resources/orders/{order_id}", tags=ORDERS)
-async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, ctx: Ctx) -> Any:
+async def change_order(
+    order_id: str, body: schemas.OrderPatchV1, who: Caller, ctx: Ctx, sel: fields.OrderFields
+) -> Any:
     """Reservation changes, customer/payment details and status, applied whole or not at all.
 
     A second change that arrives while one is still running on the same order gets 409.
@@ -112,7 +117,7 @@ async def change_order(order_id: str, body: schemas.OrderPatchV1, who: Caller, c
     order = await orders_app.change_order(
         ctx.db, who, order_id, change, ctx.clock(), ctx.holds, Flow.PAYMENT_STEP
     )
-    return json_response(wire.order_v1(order), partner=who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], partner=who.id)
 
 
 @router.delete("/v1/resources/orders/{order_id}", tags=ORDERS)
@@ -131,26 +136,31 @@ async def delete_order(order_id: str, who: Caller, ctx: Ctx) -> Any:
 
 
 @router.get("/v1/resources/orders/{order_id}/tickets", tags=ORDERS)
-async def order_tickets(order_id: str, who: Caller, ctx: Ctx) -> Any:
+async def order_tickets(order_id: str, who: Caller, ctx: Ctx, sel: fields.OrderTicketFields) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
-    return json_response(wire.order_tickets_v1(order), partner=who.id)
+    found = await fields.shaped(ctx, who, sel, wire.order_tickets_v1(order), orders=[order])
+    return json_response(found, partner=who.id)
 
 
 @router.get("/v1/services/simple/events", tags=CATALOGUE)
-async def simple_events(who: Caller, ctx: Ctx) -> Any:
+async def simple_events(who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
     """The catalogue a seller may sell from: public events with sets, prices and vacancies."""
     now = ctx.clock()
-    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    found = [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    return json_response(await fields.shaped(ctx, who, sel, found), partner=who.id)
 
 
 @router.get("/v1/resources/events", tags=CATALOGUE)
-async def list_events(who: Caller, ctx: Ctx) -> Any:
+async def list_events(who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
     now = ctx.clock()
-    return [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    found = [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
+    return json_response(await fields.shaped(ctx, who, sel, found), partner=who.id)
 
 
 @router.post("/v1/resources/events", status_code=201, tags=CATALOGUE)
-async def create_event(body: schemas.EventCreate, who: Caller, ctx: Ctx) -> Any:
+async def create_event(
+    body: schemas.EventCreate, who: Caller, ctx: Ctx, sel: fields.EventFields
+) -> Any:
     """Organiser only: a new event (draft unless `status` says otherwise)."""
     event = await catalog_app.create_event(
         ctx.db,
@@ -165,16 +175,20 @@ async def create_event(body: schemas.EventCreate, who: Caller, ctx: Ctx) -> Any:
         venue_id=body.venue,
         age_rating=body.age_rating,
     )
-    return await _event(ctx, who, event.id)
+    shown = await fields.shaped_one(ctx, who, sel, await _event(ctx, who, event.id))
+    return json_response(shown, 201, who.id)
 
 
 @router.get("/v1/resources/events/{event_id}", tags=CATALOGUE)
-async def read_event(event_id: str, who: Caller, ctx: Ctx) -> Any:
-    return await _event(ctx, who, event_id)
+async def read_event(event_id: str, who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
+    shown = await fields.shaped_one(ctx, who, sel, await _event(ctx, who, event_id))
+    return json_response(shown, partner=who.id)
 
 
 @router.patch("/v1/resources/events/{event_id}", tags=CATALOGUE)
-async def change_event(event_id: str, body: schemas.EventPatch, who: Caller, ctx: Ctx) -> Any:
+async def change_event(
+    event_id: str, body: schemas.EventPatch, who: Caller, ctx: Ctx, sel: fields.EventFields
+) -> Any:
     changes: dict[str, Any] = {}
     if body.title is not None:
         changes.update(title=body.title.text, description=body.title.desc)
@@ -189,14 +203,16 @@ async def change_event(event_id: str, body: schemas.EventPatch, who: Caller, ctx
     if body.age_rating is not None:
         changes["age_rating"] = body.age_rating
     await catalog_app.update_event(ctx.db, who, event_id, ctx.clock(), **changes)
-    return await _event(ctx, who, event_id)
+    shown = await fields.shaped_one(ctx, who, sel, await _event(ctx, who, event_id))
+    return json_response(shown, partner=who.id)
 
 
 @router.get("/v1/resources/events/{event_id}/sets", tags=CATALOGUE)
-async def list_sets(event_id: str, who: Caller, ctx: Ctx) -> Any:
+async def list_sets(event_id: str, who: Caller, ctx: Ctx, sel: fields.SetFields) -> Any:
     view = await catalog_app.event_view(ctx.db, who, event_id)
     now = ctx.clock()
-    return [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
+    found = [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
+    return json_response(await fields.shaped(ctx, who, sel, found), partner=who.id)
 
 
 @router.post("/v1/resources/events/{event_id}/sets", status_code=201, tags=CATALOGUE)
@@ -265,12 +281,16 @@ async def event_tickets(
     ctx: Ctx,
     status: Annotated[str | None, Query(description="vacant,reserved,sold,pending")] = None,
     sector: str | None = None,
+    sel: fields.EventTicketFields = None,
 ) -> Any:
     """Every ticket of the event with its status; `pending` is left out unless asked for."""
     wanted = _csv(status) or ["vacant", "reserved", "sold"]
     statuses = [_ticket_status(s) for s in wanted if s != "pending"]
     rows = await catalog_app.event_tickets(ctx.db, who, event_id, statuses, sector)
-    return [wire.event_ticket_v1(row) for row in rows]
+    found = [wire.event_ticket_v1(row) for row in rows]
+    return json_response(
+        await fields.shaped(ctx, who, sel, found, event_ids=[event_id]), partner=who.id
+    )
 
 
 @router.post("/v1/resources/venues", status_code=201, tags=CATALOGUE)
