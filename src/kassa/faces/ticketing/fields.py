@@ -36,7 +36,6 @@ def fields_of(shape: Obj, example: str) -> Callable[[str | None], Selection | No
             str | None,
             Query(
                 alias="fields-schema",
-                max_length=2000,
                 description=DESCRIPTION,
                 openapi_examples=examples,
             ),
