@@ -151,6 +151,12 @@ class QueryInvalid(KassaError):
     code = "query_invalid"
 
 
+class FieldsSchemaInvalid(KassaError):
+    """A v1 `fields-schema` that does not parse or names what the resource lacks."""
+
+    code = "fields_schema_invalid"
+
+
 class TicketsNotInOrder(KassaError):
     """Tickets named for a refund or partial cancel that the order does not hold."""
 

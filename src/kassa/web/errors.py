@@ -63,6 +63,8 @@ def is_v2(path: str) -> bool:
     return path.startswith(V2_ERROR_PREFIXES)
 
 
+# v1 errors Kassa answers in the v2 list shape, as the spec asks (ticketing.md 1.11).
+LIST_SHAPED_CODES = frozenset({"fields_schema_invalid"})
 LOYALTY_PREFIX = "/loyalty/"
 # The REES46 paths outside /loyalty/: the older one-time-code paths, the CDP order sync and
 # the promo-code lists.
@@ -102,7 +104,7 @@ def error_response(
     if is_loyalty(path):
         body = {"status": "error", "success": False, "payload": {"message": reason}}
         return JSONResponse(body, status, headers=headers)
-    if is_v2(path):
+    if is_v2(path) or code in LIST_SHAPED_CODES:
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
         return JSONResponse({"errors": messages}, status, headers=headers)
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)

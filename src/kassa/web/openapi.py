@@ -243,6 +243,35 @@ def _unique_ids(operations: list[tuple[str, dict[str, Any]]]) -> None:
             op["operationId"] = f"{base}_{method}"
 
 
+FIELDS_SCHEMA = "fields-schema"
+
+
+def _keys_of(model: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    ref = model.get("$ref", "")
+    target = found.get(ref.rsplit("/", 1)[-1], {}) if ref else model
+    return sorted(target.get("properties", {}))
+
+
+def _cut_down(op: dict[str, Any], found: dict[str, Any]) -> None:
+    """An operation taking `fields-schema` answers either its model or the object cut to the
+    fields the caller named (only the model's keys, references expanded): say both."""
+    if not any(p.get("name") == FIELDS_SCHEMA for p in op.get("parameters", [])):
+        return
+    for code, answer in op.get("responses", {}).items():
+        media = answer.get("content", {}).get("application/json")
+        if not code.startswith("2") or not media or "schema" not in media:
+            continue
+        full = media["schema"]
+        is_list = full.get("type") == "array"
+        keys = _keys_of(full["items"] if is_list else full, found)
+        cut = {
+            "type": "object",
+            "description": "With `fields-schema`: only the fields it names, references expanded",
+            "propertyNames": {"enum": keys},
+        }
+        media["schema"] = {"anyOf": [full, {"type": "array", "items": cut} if is_list else cut]}
+
+
 def finish(schema: dict[str, Any]) -> dict[str, Any]:
     """Add what FastAPI cannot see to the document it generated, in place."""
     operations: list[tuple[str, dict[str, Any]]] = []
@@ -267,4 +296,6 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
     for name, model in {**_schemas, **ERROR_SCHEMAS}.items():
         found.setdefault(name, model)
     components["securitySchemes"] = SECURITY_SCHEMES
+    for _, op in operations:
+        _cut_down(op, found)
     return schema

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 from kassa.app import promocodes as promo_app
 from kassa.core.money import render
 from kassa.core.promocodes import DiscountKind, PromoCode
+from kassa.faces.ticketing import fields as shaping
 from kassa.faces.ticketing.examples import (
     PROMO_CHANGE,
     PROMO_CHECK,
@@ -112,10 +113,13 @@ def promo_v1(promo: PromoCode) -> dict[str, Any]:
     response_model=list[PromoV1],
     responses=answer(),
 )
-async def list_promocodes(event_id: PromoEventId, who: Caller, ctx: Ctx) -> Any:
+async def list_promocodes(
+    event_id: PromoEventId, who: Caller, ctx: Ctx, sel: shaping.PromocodeFields
+) -> Any:
     """Organiser only: the event's codes with their uses."""
     found = await promo_app.list_promocodes(ctx.db, who, event_id)
-    return json_response([promo_v1(p) for p in found], partner=who.id)
+    shown = await shaping.shaped(ctx, who, sel, [promo_v1(p) for p in found], event_ids=[event_id])
+    return json_response(shown, partner=who.id)
 
 
 @router.post(
@@ -130,6 +134,7 @@ async def create_promocode(
     body: Annotated[PromocodeCreate, Body(openapi_examples=PROMO_CREATE)],
     who: Caller,
     ctx: Ctx,
+    sel: shaping.PromocodeFields,
 ) -> Any:
     """Organiser only: a code for the event (matched case-insensitively; unique per event)."""
     kind, value = body.discount.kind_value()
@@ -151,7 +156,8 @@ async def create_promocode(
         usage_limit=body.limit,
         viral=body.viral,
     )
-    return json_response(promo_v1(promo), 201, partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, 201, partner=who.id)
 
 
 @router.get(
@@ -160,9 +166,16 @@ async def create_promocode(
     response_model=PromoV1,
     responses=answer(),
 )
-async def read_promocode(event_id: PromoEventId, promo_id: PromoId, who: Caller, ctx: Ctx) -> Any:
+async def read_promocode(
+    event_id: PromoEventId,
+    promo_id: PromoId,
+    who: Caller,
+    ctx: Ctx,
+    sel: shaping.PromocodeFields,
+) -> Any:
     promo = await promo_app.get_promocode(ctx.db, who, event_id, promo_id)
-    return json_response(promo_v1(promo), partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, partner=who.id)
 
 
 @router.patch(
@@ -177,6 +190,7 @@ async def change_promocode(
     body: Annotated[PromocodePatch, Body(openapi_examples=PROMO_CHANGE)],
     who: Caller,
     ctx: Ctx,
+    sel: shaping.PromocodeFields,
 ) -> Any:
     """Organiser only: change a code; `"active": false` stops new uses."""
     changes: dict[str, Any] = {}
@@ -200,7 +214,8 @@ async def change_promocode(
         changes["active"] = body.active
     now = ctx.clock()
     promo = await promo_app.update_promocode(ctx.db, who, event_id, promo_id, now, **changes)
-    return json_response(promo_v1(promo), partner=who.id)
+    shown = await shaping.shaped_one(ctx, who, sel, promo_v1(promo), event_id=event_id)
+    return json_response(shown, partner=who.id)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from kassa.core.catalog import EventStatus, TicketStatus
 from kassa.core.errors import QueryInvalid, SetNotFound
 from kassa.core.orders import Flow, OrderStatus, ReservationRequest
 from kassa.core.tenancy import Principal
-from kassa.faces.ticketing import schemas, wire
+from kassa.faces.ticketing import fields, schemas, wire
 from kassa.faces.ticketing import wire_models as models
 from kassa.faces.ticketing.examples import (
     CHANGE_V1,
@@ -71,7 +71,10 @@ def _details(
     responses=answer(201),
 )
 async def create_order(
-    body: Annotated[schemas.OrderCreateV1, Body(openapi_examples=RESERVE_V1)], who: Caller, ctx: Ctx
+    body: Annotated[schemas.OrderCreateV1, Body(openapi_examples=RESERVE_V1)],
+    who: Caller,
+    ctx: Ctx,
+    sel: fields.OrderFields,
 ) -> Any:
     """Reserve tickets: `random` ({set_id: count}) or `tickets` (ids); 201 with the order."""
     request = _reservation(body) or ReservationRequest()
@@ -84,7 +87,7 @@ async def create_order(
         ctx.holds,
         _details(body.customer, body.payment),
     )
-    return json_response(wire.order_v1(order), 201, who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], 201, who.id)
 
 
 @router.get(
@@ -111,6 +114,7 @@ async def list_orders(
     ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    sel: fields.OrderFields = None,
 ) -> Any:
     """The caller's orders, newest first, as a bare array; the total is in X-Total-Count."""
     created_from, created_to = _range(created_at)
@@ -125,7 +129,7 @@ async def list_orders(
         page=page,
         page_size=page_size,
     )
-    listed = json_response([wire.order_v1(order) for order in found], partner=who.id)
+    listed = json_response(await fields.shaped_orders(ctx, who, sel, found), partner=who.id)
     listed.headers["X-Total-Count"] = str(total)
     return listed
 
@@ -136,9 +140,9 @@ async def list_orders(
     response_model=models.OrderV1,
     responses=answer(),
 )
-async def read_order(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
+async def read_order(order_id: OrderIdV1, who: Caller, ctx: Ctx, sel: fields.OrderFields) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
-    return json_response(wire.order_v1(order), partner=who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], partner=who.id)
 
 
 @router.patch(
@@ -152,6 +156,7 @@ async def change_order(
     body: Annotated[schemas.OrderPatchV1, Body(openapi_examples=CHANGE_V1)],
     who: Caller,
     ctx: Ctx,
+    sel: fields.OrderFields,
 ) -> Any:
     """Reservation changes, customer/payment details and status, applied whole or not at all.
 
@@ -167,7 +172,7 @@ async def change_order(
     order = await orders_app.change_order(
         ctx.db, who, order_id, change, ctx.clock(), ctx.holds, Flow.PAYMENT_STEP
     )
-    return json_response(wire.order_v1(order), partner=who.id)
+    return json_response((await fields.shaped_orders(ctx, who, sel, [order]))[0], partner=who.id)
 
 
 @router.delete(
@@ -196,9 +201,12 @@ async def delete_order(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
     response_model=list[models.OrderTicketV1],
     responses=answer(),
 )
-async def order_tickets(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
+async def order_tickets(
+    order_id: OrderIdV1, who: Caller, ctx: Ctx, sel: fields.OrderTicketFields
+) -> Any:
     order = await orders_app.get_order(ctx.db, who, order_id, ctx.clock())
-    return json_response(wire.order_tickets_v1(order), partner=who.id)
+    found = await fields.shaped(ctx, who, sel, wire.order_tickets_v1(order), orders=[order])
+    return json_response(found, partner=who.id)
 
 
 @router.get(
@@ -207,9 +215,9 @@ async def order_tickets(order_id: OrderIdV1, who: Caller, ctx: Ctx) -> Any:
     response_model=list[models.EventV1],
     responses=answer(),
 )
-async def simple_events(who: Caller, ctx: Ctx) -> Any:
+async def simple_events(who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
     """The catalogue a seller may sell from: public events with sets, prices and vacancies."""
-    return await _catalogue(ctx, who)
+    return await _catalogue(ctx, who, sel)
 
 
 @router.get(
@@ -218,9 +226,9 @@ async def simple_events(who: Caller, ctx: Ctx) -> Any:
     response_model=list[models.EventV1],
     responses=answer(),
 )
-async def list_events(who: Caller, ctx: Ctx) -> Any:
+async def list_events(who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
     """The events the caller may see (the organiser: its own), with their sets."""
-    return await _catalogue(ctx, who)
+    return await _catalogue(ctx, who, sel)
 
 
 @router.post(
@@ -231,7 +239,10 @@ async def list_events(who: Caller, ctx: Ctx) -> Any:
     responses=answer(201),
 )
 async def create_event(
-    body: Annotated[schemas.EventCreate, Body(openapi_examples=EVENT_CREATE)], who: Caller, ctx: Ctx
+    body: Annotated[schemas.EventCreate, Body(openapi_examples=EVENT_CREATE)],
+    who: Caller,
+    ctx: Ctx,
+    sel: fields.EventFields,
 ) -> Any:
     """Organiser only: a new event (draft unless `status` says otherwise)."""
     event = await catalog_app.create_event(
@@ -247,7 +258,7 @@ async def create_event(
         venue_id=body.venue,
         age_rating=body.age_rating,
     )
-    return await _event(ctx, who, event.id, 201)
+    return await _event(ctx, who, event.id, 201, sel)
 
 
 @router.get(
@@ -256,8 +267,8 @@ async def create_event(
     response_model=models.EventV1,
     responses=answer(),
 )
-async def read_event(event_id: EventId, who: Caller, ctx: Ctx) -> Any:
-    return await _event(ctx, who, event_id)
+async def read_event(event_id: EventId, who: Caller, ctx: Ctx, sel: fields.EventFields) -> Any:
+    return await _event(ctx, who, event_id, sel=sel)
 
 
 @router.patch(
@@ -271,6 +282,7 @@ async def change_event(
     body: Annotated[schemas.EventPatch, Body(openapi_examples=EVENT_CHANGE)],
     who: Caller,
     ctx: Ctx,
+    sel: fields.EventFields,
 ) -> Any:
     changes: dict[str, Any] = {}
     if body.title is not None:
@@ -286,7 +298,7 @@ async def change_event(
     if body.age_rating is not None:
         changes["age_rating"] = body.age_rating
     await catalog_app.update_event(ctx.db, who, event_id, ctx.clock(), **changes)
-    return await _event(ctx, who, event_id)
+    return await _event(ctx, who, event_id, sel=sel)
 
 
 @router.get(
@@ -295,11 +307,11 @@ async def change_event(
     response_model=list[models.SetV1],
     responses=answer(),
 )
-async def list_sets(event_id: EventId, who: Caller, ctx: Ctx) -> Any:
+async def list_sets(event_id: EventId, who: Caller, ctx: Ctx, sel: fields.SetFields) -> Any:
     view = await catalog_app.event_view(ctx.db, who, event_id)
     now = ctx.clock()
     sets = [wire.set_v1(s, view.fee, view.event, now) for s in view.sets]
-    return json_response(sets, partner=who.id)
+    return json_response(await fields.shaped(ctx, who, sel, sets), partner=who.id)
 
 
 @router.post(
@@ -413,12 +425,16 @@ async def event_tickets(
         str | None, query_with_examples("vacant,reserved,sold,pending", taken="reserved,sold")
     ] = None,
     sector: Annotated[str | None, Query(description="Only the seats of this sector")] = None,
+    sel: fields.EventTicketFields = None,
 ) -> Any:
     """Every ticket of the event with its status; `pending` is left out unless asked for."""
     wanted = _csv(status) or ["vacant", "reserved", "sold"]
     statuses = [_ticket_status(s) for s in wanted if s != "pending"]
     rows = await catalog_app.event_tickets(ctx.db, who, event_id, statuses, sector)
-    return json_response([wire.event_ticket_v1(row) for row in rows], partner=who.id)
+    found = [wire.event_ticket_v1(row) for row in rows]
+    return json_response(
+        await fields.shaped(ctx, who, sel, found, event_ids=[event_id]), partner=who.id
+    )
 
 
 @router.post(
@@ -444,15 +460,18 @@ async def create_venue(
     return json_response(wire.venue_v1(venue), 201, who.id)
 
 
-async def _catalogue(ctx: Context, who: Principal) -> Json:
+async def _catalogue(ctx: Context, who: Principal, sel: fields.Fields) -> Json:
     now = ctx.clock()
     events = [wire.event_v1(view, now) for view in await catalog_app.catalogue(ctx.db, who)]
-    return json_response(events, partner=who.id)
+    return json_response(await fields.shaped(ctx, who, sel, events), partner=who.id)
 
 
-async def _event(ctx: Context, who: Principal, event_id: str, status: int = 200) -> Json:
+async def _event(
+    ctx: Context, who: Principal, event_id: str, status: int = 200, sel: fields.Fields = None
+) -> Json:
     view = await catalog_app.event_view(ctx.db, who, event_id)
-    return json_response(wire.event_v1(view, ctx.clock()), status, who.id)
+    shown = await fields.shaped_one(ctx, who, sel, wire.event_v1(view, ctx.clock()))
+    return json_response(shown, status, who.id)
 
 
 async def _set(ctx: Context, who: Principal, event_id: str, set_id: str, status: int = 200) -> Json:
