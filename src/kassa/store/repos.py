@@ -11,6 +11,7 @@ from kassa.store.loyalty_codes import LoyaltyCodesRepo
 from kassa.store.operators import OperatorsRepo
 from kassa.store.ops import OpsRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
+from kassa.store.policies import PoliciesRepo
 from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
@@ -37,3 +38,4 @@ class Repositories:
         self.operators = OperatorsRepo(conn)
         self.console = ConsoleRepo(conn, is_sqlite=is_sqlite)
         self.ops = OpsRepo(conn, is_sqlite=is_sqlite)
+        self.policies = PoliciesRepo(conn)

@@ -15,9 +15,21 @@ from kassa.core.cancellation.plan import (
     CouponMoves,
     Plan,
     Released,
+    fee_json,
     plan_json,
     quantity_json,
     version_of,
+)
+from kassa.core.cancellation.policy import (
+    FREE,
+    Basis,
+    Charge,
+    Override,
+    Policy,
+    Scope,
+    Terms,
+    assess,
+    ensure_allowed,
 )
 from kassa.core.cancellation.reasons import (
     LABELS,
@@ -30,8 +42,18 @@ from kassa.core.cancellation.reasons import (
 )
 
 __all__ = [
+    "FREE",
     "LABELS",
+    "Basis",
+    "Charge",
     "CouponMoves",
+    "Override",
+    "Policy",
+    "Scope",
+    "Terms",
+    "assess",
+    "ensure_allowed",
+    "fee_json",
     "LedgerKey",
     "LedgerMove",
     "LedgerSummary",
