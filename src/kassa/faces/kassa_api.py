@@ -12,9 +12,9 @@ from kassa.app.orders import order_timeline
 from kassa.core.cancellation import Override, Reason, plan_json
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import MAX_AMOUNT
+from kassa.faces.kassa_policies import router as policies_router
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
-from kassa.faces.kassa_policies import router as policies_router
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json
 

@@ -89,9 +89,7 @@ class ShopPolicyOut(OrderPolicy):
 
 def _terms(given: EventUnpaidTerms | OrderUnpaidTerms) -> Terms:
     hours = (
-        given.hours_before_start
-        if isinstance(given, EventUnpaidTerms)
-        else given.hours_after_order
+        given.hours_before_start if isinstance(given, EventUnpaidTerms) else given.hours_after_order
     )
     return Terms(
         allowed=given.allowed,

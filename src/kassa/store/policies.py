@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select
+from sqlalchemy import ColumnElement, Row, and_, delete, insert, select
 
 from kassa.core.cancellation.policy import FREE, Policy, Scope, Terms
 from kassa.store.policy_tables import cancellation_policies as table
@@ -16,11 +16,7 @@ class PoliciesRepo:
 
     async def get(self, scope: Scope, scope_id: str) -> Policy | None:
         """The policy of this owner; None when it has none (cancels are free)."""
-        rows = (
-            await self._conn.execute(
-                select(table).where(and_(table.c.scope == scope.value, table.c.scope_id == scope_id))
-            )
-        ).all()
+        rows = (await self._conn.execute(select(table).where(_owner(scope, scope_id)))).all()
         if not rows:
             return None
         found = {row.terms: _terms(row) for row in rows}
@@ -50,10 +46,12 @@ class PoliciesRepo:
 
     async def remove(self, scope: Scope, scope_id: str) -> bool:
         """Drop the owner's policy; False when it had none."""
-        result = await self._conn.execute(
-            delete(table).where(and_(table.c.scope == scope.value, table.c.scope_id == scope_id))
-        )
+        result = await self._conn.execute(delete(table).where(_owner(scope, scope_id)))
         return bool(result.rowcount)
+
+
+def _owner(scope: Scope, scope_id: str) -> ColumnElement[bool]:
+    return and_(table.c.scope == scope.value, table.c.scope_id == scope_id)
 
 
 def _row(terms: Terms) -> dict[str, Any]:

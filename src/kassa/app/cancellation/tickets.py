@@ -58,9 +58,7 @@ class TicketOrders:
         tickets = part.tickets or None
         return plan_tickets(order, tickets, earning=earning, expire=expire)
 
-    async def basis(
-        self, uow: UnitOfWork, order: Order, plan: Plan
-    ) -> tuple[Policy | None, Basis]:
+    async def basis(self, uow: UnitOfWork, order: Order, plan: Plan) -> tuple[Policy | None, Basis]:
         """The event's policy; a sold order is paid, its released tickets' service fee is
         what the policy may keep; the deadline counts back from the event's start."""
         event = await uow.catalog.event(order.event_id)

@@ -141,17 +141,15 @@ def assess(
 ) -> Charge:
     """The charge of a cancel at `now` under `policy` (None: free, always allowed)."""
     if policy is None:
-        fee = ZERO if override is None or override.fee is None else capped(override.fee, basis.gross)
-        return Charge(fee=fee, override=override) if override else NO_CHARGE
+        if override is None:
+            return NO_CHARGE
+        return Charge(fee=_overridden(override, basis.gross), override=override)
     terms = policy.paid if basis.paid else policy.unpaid
     deadline = deadline_of(terms, policy.scope, basis.anchor)
     allowed = terms.allowed and (deadline is None or now <= deadline)
     asked = fee_of(terms, basis)
-    fee = asked
-    if override is not None:
-        fee = ZERO if override.fee is None else capped(override.fee, basis.gross)
     return Charge(
-        fee=fee,
+        fee=asked if override is None else _overridden(override, basis.gross),
         policy_fee=asked,
         scope=policy.scope,
         terms="paid" if basis.paid else "unpaid",
@@ -159,6 +157,10 @@ def assess(
         allowed=allowed,
         override=override,
     )
+
+
+def _overridden(override: Override, gross: Decimal) -> Decimal:
+    return ZERO if override.fee is None else capped(override.fee, gross)
 
 
 def ensure_allowed(charge: Charge, order_id: str) -> None:
