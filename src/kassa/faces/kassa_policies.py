@@ -16,7 +16,8 @@ from kassa.core.money import MAX_AMOUNT, money
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json
 
-router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
+# Included by `kassa_api`, under its /api/v1 prefix.
+router = APIRouter(default_response_class=Json, tags=["kassa"])
 
 Hours = Annotated[int, Field(ge=0, le=87_600)]
 Fee = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2)]
@@ -111,7 +112,7 @@ def _out(policy: Policy) -> dict[str, Any]:
     for name, terms in (("unpaid", policy.unpaid), ("paid", policy.paid)):
         shown: dict[str, Any] = {"allowed": terms.allowed, hours: terms.deadline_hours}
         if name == "paid":
-            shown |= {"fixed_fee": money(terms.fixed_fee), "percent": terms.percent.normalize()}
+            shown |= {"fixed_fee": money(terms.fixed_fee), "percent": _plain(terms.percent)}
             if policy.scope is Scope.EVENT:
                 shown |= {
                     "per_ticket": money(terms.per_ticket),
@@ -119,6 +120,11 @@ def _out(policy: Policy) -> dict[str, Any]:
                 }
         out[name] = shown
     return out
+
+
+def _plain(number: Decimal) -> str:
+    """A percent without trailing zeros or an exponent: 10, 12.5."""
+    return format(number.normalize(), "f")
 
 
 _OUT: dict[Scope, type[BaseModel]] = {
