@@ -241,3 +241,21 @@ async def test_the_console_shows_the_fee_and_cancels_with_an_override(
         "by": f"operator:{demo.OPERATOR_EMAIL}",
         "reason": "goodwill",
     }
+
+
+async def test_the_openapi_document_shows_the_policies_and_the_plans_fee(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    schemas = schema["components"]["schemas"]
+    assert "fee" in schemas["CancellationPlan"]["required"]
+    assert {"amount", "policy_amount", "allowed", "override"} <= set(
+        schemas["PlanFee"]["properties"]
+    )
+    for owner, model in (("events", "Event"), ("restaurants", "Order"), ("shops", "Order")):
+        ops = schema["paths"][f"/api/v1/{owner}/{{owner_id}}/cancellation_policy"]
+        assert set(ops) >= {"get", "put", "delete"}
+        body = ops["put"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{model}Policy"}
+        answer = ops["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer["$ref"].endswith("PolicyOut")
