@@ -2,9 +2,10 @@
 
 Sections: what comes back to sale (tickets, or menu stock / cart lines as `items`), promo-code
 uses given back, ledger moves (bonuses, certificates, stickers, rewards taken back), coupons,
-the money to refund, who is told. A plan is computed by the order's kind from the order alone
-and applied whole; the same plan, unapplied, is the preview. `version` says what the plan was
-computed from: the order changed since means another version.
+the money to refund, the fee the order's cancellation policy keeps from it (`policy`), who is
+told. A plan is computed by the order's kind from the order alone and applied whole; the same
+plan, unapplied, is the preview. `version` says what the plan was computed from: the order
+changed since means another version.
 """
 
 import hashlib
