@@ -1,7 +1,7 @@
 """cancellation_policies: an event's, restaurant's or shop's terms for unpaid and paid orders
 
-Revision ID: 0013_cancellation_policies
-Revises: 0012_audit_request_id
+Revision ID: 0014_cancellation_policies
+Revises: 0013_v1_refunds_visitors
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from kassa.store.types import ExactDecimal, UTCDateTime
 
-revision: str = "0013_cancellation_policies"
-down_revision: str | Sequence[str] | None = "0012_audit_request_id"
+revision: str = "0014_cancellation_policies"
+down_revision: str | Sequence[str] | None = "0013_v1_refunds_visitors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
