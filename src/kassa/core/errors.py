@@ -350,3 +350,12 @@ class CodeNotSent(KassaError):
 
     kind = ErrorKind.UNAVAILABLE
     code = "code_not_sent"
+
+
+class CancellationClosed(KassaError):
+    """The policy of the order's event, restaurant or shop does not allow this cancel now
+    (past its deadline, or not at all); an operator may override it with a reason."""
+
+    kind = ErrorKind.CONFLICT
+    code = "cancellation_closed"
+    public = ("deadline",)

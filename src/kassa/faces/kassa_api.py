@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kassa.app import cancellation
 from kassa.app.orders import order_timeline
-from kassa.core.cancellation import Reason, plan_json
+from kassa.core.cancellation import Override, Reason, plan_json
 from kassa.core.errors import QueryInvalid
+from kassa.core.money import MAX_AMOUNT
 from kassa.faces.kassa_models import Timeline
+from kassa.faces.kassa_policies import router as policies_router
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.web.deps import Caller, Ctx
@@ -61,6 +63,16 @@ class CancelIn(_Body):
     tickets: Annotated[list[ObjectId], Field(min_length=1, max_length=500)] | None = None
     items: Annotated[list["ItemOut"], Field(min_length=1, max_length=200)] | None = None
     version: Annotated[str, StringConstraints(max_length=64)] | None = None
+    override: "OverrideIn | None" = None
+
+
+class OverrideIn(_Body):
+    """The organiser's override of the cancellation policy, with a reason the timeline keeps:
+    no `fee` waives it, a `fee` replaces it (still at most the refund); a cancel outside the
+    policy's window needs one."""
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    fee: Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, decimal_places=2)] | None = None
 
 
 class ItemOut(_Body):
@@ -117,10 +129,35 @@ class CancellationPlan(BaseModel):
         "(two-place decimal strings), stickers {name: count}, coupons_reactivated, "
         "coupons_voided, coupons_kept"
     )
-    refund: dict[str, str] = Field(description='{"amount": "<two-place decimal>"}')
+    refund: dict[str, str] = Field(
+        description='{"amount": "<two-place decimal>"}: the money back, net of the fee'
+    )
+    fee: "PlanFee"
     notify: list[str]
     reason: str | None
     comment: str | None
+
+
+class PlanOverride(BaseModel):
+    by: str
+    reason: str
+
+
+class PlanFee(BaseModel):
+    """What the cancellation policy keeps (Kassa's API and the console apply policies)."""
+
+    amount: str = Field(description="the fee kept, two-place decimal; refund.amount is net of it")
+    policy_amount: str = Field(description="the fee the policy asks (before any override)")
+    policy: Literal["event", "restaurant", "shop"] | None = Field(
+        description="whose policy applies; null: none (free)"
+    )
+    terms: Literal["paid", "unpaid"] | None
+    deadline: str | None = Field(description="the last moment the policy allows the cancel")
+    allowed: bool = Field(description="false: outside the window, only an override cancels")
+    override: PlanOverride | None
+
+
+CancellationPlan.model_rebuild()
 
 
 def _part(tickets: list[str] | None, items: dict[str, Decimal]) -> cancellation.Part:
@@ -145,7 +182,8 @@ async def cancellation_preview(
     order. Pass the `version` to POST to apply exactly this plan."""
     ids = [t for t in (tickets or "").split(",") if t]
     part = _part(ids, _items_query(items))
-    return plan_json(await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part))
+    plan = await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part, policy=True)
+    return plan_json(plan)
 
 
 @router.post(
@@ -160,7 +198,9 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
     other; for tickets also event_cancelled, event_changed; for delivery also out_of_stock
     and the aggregator's place.* / client.* / service.integration_failed; for loyalty also
     out_of_stock. A partial cancel names `tickets` of a ticket order, or `items` (id and
-    quantity) of a delivery or loyalty order."""
+    quantity) of a delivery or loyalty order. The order's cancellation policy applies: its
+    fee is kept from the refund, and a cancel outside its window is a 409
+    `cancellation_closed` unless the organiser's key sends an `override` with a reason."""
     done = await cancellation.cancel(
         ctx.db,
         who,
@@ -169,5 +209,14 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         _part(body.tickets, _items(body.items)),
         reason=Reason(body.reason, body.comment),
         version=body.version,
+        policy=True,
+        override=_override(body.override, who.actor),
     )
     return plan_json(done.plan)
+
+
+def _override(given: OverrideIn | None, actor: str) -> Override | None:
+    return Override(actor, given.reason, given.fee) if given else None
+
+
+router.include_router(policies_router)

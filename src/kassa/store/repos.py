@@ -12,6 +12,7 @@ from kassa.store.loyalty_codes import LoyaltyCodesRepo
 from kassa.store.operators import OperatorsRepo
 from kassa.store.ops import OpsRepo
 from kassa.store.orders import InventoryRepo, OrdersRepo
+from kassa.store.policies import PoliciesRepo
 from kassa.store.promocodes import PromoRepo
 from kassa.store.refunds import RefundRepo
 from kassa.store.tenants import TenantsRepo
@@ -41,3 +42,4 @@ class Repositories:
         self.ops = OpsRepo(conn, is_sqlite=is_sqlite)
         self.visitors = VisitorsRepo(conn)
         self.accounts = AccountsRepo(conn)
+        self.policies = PoliciesRepo(conn)

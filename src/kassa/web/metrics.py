@@ -38,6 +38,7 @@ _FACE_OF_MODULE = {
     "loyalty_admin": "loyalty",
     "delivery_admin": "delivery",
     "kassa_api": "kassa",
+    "kassa_policies": "kassa",
     "webhooks_api": "webhooks",
 }
 

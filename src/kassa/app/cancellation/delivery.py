@@ -10,7 +10,15 @@ from typing import Any
 
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record_event
-from kassa.core.cancellation import OrderKind, Plan, Released, version_of
+from kassa.core.cancellation import (
+    Basis,
+    OrderKind,
+    Plan,
+    Policy,
+    Released,
+    Scope,
+    version_of,
+)
 from kassa.core.delivery import DeliveryOrder, Status, ensure_move, returns_stock
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.tenancy import Principal
@@ -65,6 +73,14 @@ class DeliveryOrders:
             back if returns_stock(order.status) else (),
             order.price_of(order.quantities()),
         )
+
+    async def basis(
+        self, uow: UnitOfWork, order: DeliveryOrder, plan: Plan
+    ) -> tuple[Policy | None, Basis]:
+        """The restaurant's policy; an aggregator's order is paid when it is placed (the
+        aggregator took the money), the deadline counts from the order's time."""
+        basis = Basis(paid=True, gross=plan.refund, anchor=order.created_at)
+        return await uow.policies.get(Scope.RESTAURANT, order.restaurant_id), basis
 
     async def apply(
         self, uow: UnitOfWork, order: DeliveryOrder, plan: Plan, actor: str, now: datetime

@@ -16,8 +16,17 @@ from typing import Any
 from kassa.app.cancellation.delivery import DeliveryOrders
 from kassa.app.cancellation.kinds import SYSTEM, WHOLE, Kind, Part
 from kassa.app.cancellation.loyalty import LoyaltyOrders
+from kassa.app.cancellation.policies import charged, check_override
 from kassa.app.cancellation.tickets import TicketOrders
-from kassa.core.cancellation import OrderKind, Plan, Reason, check_reason, plan_json
+from kassa.core.cancellation import (
+    OrderKind,
+    Override,
+    Plan,
+    Reason,
+    check_reason,
+    ensure_allowed,
+    plan_json,
+)
 from kassa.core.cancellation.tickets import EXPIRED
 from kassa.core.errors import (
     OrderAmbiguous,
@@ -98,11 +107,18 @@ async def preview(
     part: Part = WHOLE,
     *,
     kind: OrderKind | None = None,
+    policy: bool = False,
+    override: Override | None = None,
 ) -> Plan:
-    """What a cancel of the order (or `part` of it) would do; nothing changes."""
+    """What a cancel of the order (or `part` of it) would do; nothing changes. With `policy`,
+    the plan carries the fee and window of the order's cancellation policy."""
+    check_override(who, override)
     async with db.unit_of_work(write=False) as uow:
         target = await find(uow, who, order_id, kind=kind)
-        return await target.kind.plan(uow, target.order, part, now)
+        plan = await target.kind.plan(uow, target.order, part, now)
+        if policy:
+            plan = await charged(uow, target.kind, target.order, plan, now, override)
+        return plan
 
 
 async def cancel(
@@ -117,8 +133,13 @@ async def cancel(
     actor: str | None = None,
     kind: OrderKind | None = None,
     extra: dict[str, Any] | None = None,
+    policy: bool = False,
+    override: Override | None = None,
 ) -> Outcome:
-    """Cancel the order (or `part` of it) by its plan, as `actor` (default: the caller)."""
+    """Cancel the order (or `part` of it) by its plan, as `actor` (default: the caller).
+    With `policy`, the order's cancellation policy charges its fee and refuses a cancel
+    outside its window, unless the organiser's `override` says otherwise."""
+    check_override(who, override)
     async with db.unit_of_work() as uow:
         target = await find(uow, who, order_id, kind=kind, lock=True)
         if target.kind.due(target.order, now):
@@ -134,6 +155,8 @@ async def cancel(
             version=version,
             actor=actor or who.actor,
             extra=extra,
+            policy=policy,
+            override=override,
         )
         await uow.commit()
     return outcome
@@ -150,15 +173,21 @@ async def cancel_locked(
     actor: str,
     system: bool = False,
     extra: dict[str, Any] | None = None,
+    policy: bool = False,
+    override: Override | None = None,
 ) -> Outcome:
     """The cancel inside the caller's transaction, on an order it holds locked."""
     if reason is not None and reason.code is not None:
         check_reason(target.kind.kind, reason.code, system=system)
     plan = await target.kind.plan(uow, target.order, part, now)
+    if policy:
+        plan = await charged(uow, target.kind, target.order, plan, now, override)
     if version is not None and version != plan.version:
         raise OrderChanged(
             f"Order {plan.order_id} changed since the preview", order=plan.order_id, version=version
         )
+    if policy:
+        ensure_allowed(plan.charge, plan.order_id)
     return await _apply(uow, target, replace(plan, reason=reason), actor, now, extra)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from kassa.core.cancellation import OrderKind, Plan
+from kassa.core.cancellation import Basis, OrderKind, Plan, Policy
 from kassa.core.tenancy import Principal
 from kassa.store.db import UnitOfWork
 
@@ -59,6 +59,10 @@ class Kind(Protocol):
         self, uow: UnitOfWork, order: Any, part: Part, now: datetime, *, expire: bool = False
     ) -> Plan:
         """The plan (raises when the order or the part cannot be cancelled)."""
+
+    async def basis(self, uow: UnitOfWork, order: Any, plan: Plan) -> tuple[Policy | None, Basis]:
+        """The policy of the order's owner (event, restaurant, shop; None: none set) and what
+        its fee is computed from: paid or not, the money back, the deadline's anchor."""
 
     async def apply(
         self, uow: UnitOfWork, order: Any, plan: Plan, actor: str, now: datetime

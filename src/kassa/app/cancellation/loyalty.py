@@ -14,10 +14,13 @@ from kassa.app import loyalty as checkout
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record_event
 from kassa.core.cancellation import (
+    Basis,
     CouponMoves,
     OrderKind,
     Plan,
+    Policy,
     Released,
+    Scope,
     plan_ledger_moves,
 )
 from kassa.core.errors import LoyaltyNotFound, OrderNotChangeable
@@ -96,6 +99,15 @@ class LoyaltyOrders:
             to_pay,
             coupons=coupons,
         )
+
+    async def basis(
+        self, uow: UnitOfWork, order: LoyaltyOrder, plan: Plan
+    ) -> tuple[Policy | None, Basis]:
+        """The shop's policy; a confirmed (fulfilled) checkout is paid, the deadline counts
+        from the order's time."""
+        paid = plan.from_status == LoyaltyStatus.FULFILLED.value
+        basis = Basis(paid=paid, gross=plan.refund, anchor=order.created_at)
+        return await uow.policies.get(Scope.SHOP, order.shop_id), basis
 
     async def apply(
         self, uow: UnitOfWork, order: LoyaltyOrder, plan: Plan, actor: str, now: datetime

@@ -11,9 +11,9 @@ from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record
 from kassa.app.mail_jobs import void_ticket_mail
 from kassa.app.order_promocodes import recheck_promocodes
-from kassa.core.cancellation import OrderKind, Plan
+from kassa.core.cancellation import Basis, OrderKind, Plan, Policy, Scope
 from kassa.core.cancellation.tickets import TicketEarning, line_state, plan_tickets
-from kassa.core.errors import OrderNotChangeable
+from kassa.core.errors import EventNotFound, OrderNotChangeable
 from kassa.core.money import ZERO
 from kassa.core.orders import LineState, Order, OrderStatus, ensure_cancellable
 from kassa.core.tenancy import Principal
@@ -57,6 +57,24 @@ class TicketOrders:
             ensure_cancellable(order)
         tickets = part.tickets or None
         return plan_tickets(order, tickets, earning=earning, expire=expire)
+
+    async def basis(self, uow: UnitOfWork, order: Order, plan: Plan) -> tuple[Policy | None, Basis]:
+        """The event's policy; a sold order is paid, its released tickets' service fee is
+        what the policy may keep; the deadline counts back from the event's start."""
+        event = await uow.catalog.event(order.event_id)
+        if event is None:
+            raise EventNotFound(f"Event {order.event_id} not found", event=order.event_id)
+        paid = plan.from_status == OrderStatus.DONE.value
+        gone = set(plan.tickets) if paid else set()
+        lines = [x for x in order.active_lines if x.ticket_id in gone]
+        basis = Basis(
+            paid=paid,
+            gross=plan.refund,
+            anchor=event.starts_at,
+            tickets=len(lines),
+            service=sum((x.values.extra for x in lines), ZERO),
+        )
+        return await uow.policies.get(Scope.EVENT, order.event_id), basis
 
     async def apply(
         self, uow: UnitOfWork, order: Order, plan: Plan, actor: str, now: datetime

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from kassa.app import cancellation, console, operators
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
-from kassa.core.cancellation import OrderKind, Plan, Reason, allowed, label, plan_json
+from kassa.core.cancellation import OrderKind, Override, Plan, Reason, allowed, label, plan_json
 from kassa.core.errors import CatalogInvalid
 from kassa.core.operators import Session
+from kassa.core.tenancy import Principal
 from kassa.web.context import Context
 from kassa.web.deps import Ctx
 
@@ -30,6 +31,21 @@ def _reason(form: Mapping[str, Any]) -> Reason:
     return Reason(forms.text(form, "reason", 64), forms.text(form, "comment") or None)
 
 
+def _override(form: Mapping[str, Any], who: Principal) -> Override | None:
+    """The operator's override of the cancellation policy: a reason (required), and a fee
+    (blank: waived)."""
+    if not form.get("override"):
+        return None
+    why = forms.text(form, "override_reason")
+    if not why:
+        raise CatalogInvalid("Give a reason for overriding the cancellation policy")
+    raw = forms.text(form, "override_fee", 32)
+    fee = forms.amount(raw, "override fee") if raw else None
+    if fee is not None and fee < 0:
+        raise CatalogInvalid("The override fee cannot be negative")
+    return Override(who.actor, why, fee)
+
+
 @router.get("/orders/tickets/{order_id}/cancellation")
 async def ticket_cancel_preview(request: Request, order_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     console.require_tickets(me.operator)
@@ -43,6 +59,7 @@ async def ticket_cancel_preview(request: Request, order_id: str, me: Me, ctx: Ct
         ctx.clock(),
         cancellation.Part(tickets=tuple(chosen)),
         kind=OrderKind.TICKETS,
+        policy=True,
     )
     values = {**await _shown(ctx, me, plan), "order_id": order_id, "reasons": reasons(plan.kind)}
     if request.headers.get("hx-request"):
@@ -56,15 +73,18 @@ async def ticket_cancel(request: Request, order_id: str, me: Me, ctx: Ctx) -> Re
     operators.require(me.operator, "operator")
     console.require_tickets(me.operator)
     chosen = tuple(str(t) for t in form.getlist("tickets") if t)[:500]
+    who = operators.principal(me.operator)
     done = await cancellation.cancel(
         ctx.db,
-        operators.principal(me.operator),
+        who,
         order_id,
         ctx.clock(),
         cancellation.Part(tickets=chosen),
         reason=_reason(form),
         version=forms.text(form, "version", 64) or None,
         kind=OrderKind.TICKETS,
+        policy=True,
+        override=_override(form, who),
     )
     ok = "partially_cancelled" if done.plan.partial else "cancelled"
     return redirect(f"{PREFIX}/orders/tickets/{order_id}", ok=ok)
@@ -79,7 +99,9 @@ async def _shown(ctx: Context, me: Session, plan: Plan) -> dict[str, Any]:
 async def whole_plan(ctx: Context, me: Session, order_id: str, kind: OrderKind) -> dict[str, Any]:
     """`plan` and `names` of the whole order's cancel, for its page."""
     principal = operators.principal(me.operator)
-    plan = await cancellation.preview(ctx.db, principal, order_id, ctx.clock(), kind=kind)
+    plan = await cancellation.preview(
+        ctx.db, principal, order_id, ctx.clock(), kind=kind, policy=True
+    )
     return await _shown(ctx, me, plan)
 
 
@@ -88,14 +110,17 @@ async def whole_cancel(request: Request, face: str, order_id: str, me: Me, ctx: 
     """Cancel a whole delivery or loyalty order by the plan its page previewed."""
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
+    who = operators.principal(me.operator)
     await cancellation.cancel(
         ctx.db,
-        operators.principal(me.operator),
+        who,
         order_id,
         ctx.clock(),
         reason=_reason(form),
         version=forms.text(form, "version", 64) or None,
         kind=_line_kind(face),
+        policy=True,
+        override=_override(form, who),
     )
     return redirect(f"{PREFIX}/orders/{face}/{order_id}", ok="cancelled")
 
@@ -147,6 +172,7 @@ async def partial_preview(
         ctx.clock(),
         cancellation.Part(items=items),
         kind=kind,
+        policy=True,
     )
     values = {
         "face": face,
@@ -163,14 +189,17 @@ async def partial_preview(
 async def partial_apply(request: Request, face: str, order_id: str, me: Me, ctx: Ctx) -> Response:
     form = await form_of(request, me)
     operators.require(me.operator, "operator")
+    who = operators.principal(me.operator)
     await cancellation.cancel(
         ctx.db,
-        operators.principal(me.operator),
+        who,
         order_id,
         ctx.clock(),
         cancellation.Part(items=_quantities(form)),
         reason=_reason(form),
         version=forms.text(form, "version", 64) or None,
         kind=_line_kind(face),
+        policy=True,
+        override=_override(form, who),
     )
     return redirect(f"{PREFIX}/orders/{face}/{order_id}", ok="partially_cancelled")

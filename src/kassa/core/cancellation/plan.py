@@ -2,9 +2,10 @@
 
 Sections: what comes back to sale (tickets, or menu stock / cart lines as `items`), promo-code
 uses given back, ledger moves (bonuses, certificates, stickers, rewards taken back), coupons,
-the money to refund, who is told. A plan is computed by the order's kind from the order alone
-and applied whole; the same plan, unapplied, is the preview. `version` says what the plan was
-computed from: the order changed since means another version.
+the money to refund, the fee the order's cancellation policy keeps from it (`policy`), who is
+told. A plan is computed by the order's kind from the order alone and applied whole; the same
+plan, unapplied, is the preview. `version` says what the plan was computed from: the order
+changed since means another version.
 """
 
 import hashlib
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.core.cancellation.ledger import LedgerMove, summarise
+from kassa.core.cancellation.policy import NO_CHARGE, Charge
 from kassa.core.cancellation.reasons import OrderKind, Reason
 from kassa.core.money import ZERO, render
 
@@ -52,9 +54,15 @@ class Plan:
     ledger: tuple[LedgerMove, ...] = ()
     coupons: CouponMoves = field(default_factory=CouponMoves)
     member: str | None = None
-    refund: Decimal = ZERO
+    refund: Decimal = ZERO  # the money the cancel gives back before any fee
     notify: tuple[str, ...] = ()
     reason: Reason | None = None
+    charge: Charge = NO_CHARGE  # the policy's fee and window (see `policy`)
+
+    @property
+    def net(self) -> Decimal:
+        """The money the buyer gets: the refund less the fee kept."""
+        return self.refund - self.charge.fee
 
 
 def version_of(kind: OrderKind, order_id: str, parts: Iterable[str]) -> str:
@@ -97,8 +105,23 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "coupons_voided": list(plan.coupons.voided),
             "coupons_kept": list(plan.coupons.kept),
         },
-        "refund": {"amount": render(plan.refund)},
+        "refund": {"amount": render(plan.net)},
+        "fee": fee_json(plan.charge),
         "notify": list(plan.notify),
         "reason": plan.reason.recorded if plan.reason else None,
         "comment": plan.reason.comment if plan.reason else None,
+    }
+
+
+def fee_json(charge: Charge) -> dict[str, Any]:
+    """The fee section: what is kept, what the policy asks, its window, any override."""
+    override = charge.override
+    return {
+        "amount": render(charge.fee),
+        "policy_amount": render(charge.policy_fee),
+        "policy": charge.scope.value if charge.scope else None,
+        "terms": charge.terms,
+        "deadline": charge.deadline.isoformat() if charge.deadline else None,
+        "allowed": charge.allowed,
+        "override": {"by": override.by, "reason": override.reason} if override else None,
     }
