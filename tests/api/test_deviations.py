@@ -120,7 +120,9 @@ async def test_v2_messages_spell_cancelled(
 ) -> None:
     data = await _v2_order(client, seller)
     url = f"{V2_ORDERS}/{data['id']}"
-    assert (await client.patch(url, headers=seller, json={"status": "cancelled"})).status_code == 200
+    assert (
+        await client.patch(url, headers=seller, json={"status": "cancelled"})
+    ).status_code == 200
     response = await client.patch(url, headers=seller, json={"status": "done"})
     assert response.status_code == 400
     [message] = response.json()["errors"]
