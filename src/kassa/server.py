@@ -43,6 +43,7 @@ from kassa.web import apidocs, errors, metrics
 from kassa.web.context import Context
 from kassa.web.guard import InputGuard
 from kassa.web.idempotency import Idempotency
+from kassa.web.negotiation import Negotiation
 from kassa.web.openapi import finish
 from kassa.web.ops import router as ops_router
 from kassa.web.responses import Json
@@ -166,6 +167,7 @@ def create_app(
     # Outermost last: security headers on every console answer, then the body bounded, then
     # its text checked, and only then an idempotency key looked up or the faces reached.
     app.add_middleware(Idempotency)
+    app.add_middleware(Negotiation)  # 415/406 in the face's format; v1's charset=UTF-8
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -127,7 +127,13 @@ CASES: list[tuple[str, Build, int, str | None]] = [
     ("create-number-body", create(lambda w: js(42)), 400, "validation_failed"),
     ("create-null-body", create(lambda w: js(None)), 400, None),
     ("patch-array-body", change(lambda w: js([{"status": "canceled"}])), 400, "validation_failed"),
-    ("create-not-json", create(lambda w: raw(b"event=1", "text/plain")), 400, None),
+    # A body that is not JSON at all: 415 (issue 16), in the v1 format like every refusal here.
+    (
+        "create-not-json",
+        create(lambda w: raw(b"event=1", "text/plain")),
+        415,
+        "unsupported_media_type",
+    ),
     ("count-string", create(lambda w: js(ev(w, random={STALLS: "1"}))), 400, "validation_failed"),
     ("count-float", create(lambda w: js(ev(w, random={STALLS: 1.5}))), 400, "validation_failed"),
     ("count-true", create(lambda w: js(ev(w, random={STALLS: True}))), 400, "validation_failed"),

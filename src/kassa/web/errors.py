@@ -7,6 +7,7 @@ face `{"status": "error", "success": false, "payload": {"message": "..."}}`.
 """
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -58,6 +59,17 @@ V2_PREFIX = "/v2/resources/"
 V2_ERROR_PREFIXES = (V2_PREFIX, "/v2/services/orders/")
 
 
+# The promo-code check documents its failure as exactly `{"error", "reason"}` (ticketing.md 1.7).
+PROMOCODE_CHECK_PATH = "/v2/services/promocodes/check"
+# The core's status is v1's `canceled`; v2 spells it `cancelled` (ticketing.md 1.6).
+_CANCELED = re.compile(r"\bcanceled\b")
+
+
+def v2_words(message: str) -> str:
+    """A core message in the v2 spelling."""
+    return _CANCELED.sub("cancelled", message)
+
+
 def is_v2(path: str) -> bool:
     """Paths whose errors are `{"errors": ["<message>", ...]}`."""
     return path.startswith(V2_ERROR_PREFIXES)
@@ -106,7 +118,11 @@ def error_response(
         return JSONResponse(body, status, headers=headers)
     if is_v2(path) or code in LIST_SHAPED_CODES:
         messages = [f"{p['field']}: {p['msg']}" for p in extra.get("fields", [])] or [reason]
-        return JSONResponse({"errors": messages}, status, headers=headers)
+        body = {"errors": [v2_words(m) for m in messages]}
+        return JSONResponse(body, status, headers=headers)
+    if path == PROMOCODE_CHECK_PATH:
+        documented = {k: v for k, v in error_body(status, reason, code).items() if k != "code"}
+        return JSONResponse(documented, status, headers=headers)
     return JSONResponse(error_body(status, reason, code, **extra), status, headers=headers)
 
 

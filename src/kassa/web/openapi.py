@@ -6,7 +6,9 @@ once, for every operation, from the same tables the error handler and the middle
 - errors in the face's own format (ticketing v1 and Kassa's API, ticketing v2 resources, the
   loyalty envelope, the delivery list of problems), for the statuses Kassa really sends: 400
   (bad input, never FastAPI's 422), 401/403 (every face checks its caller), 404, 409 and 422
-  (an Idempotency-Key reused) on writes, 413 on bodies, 503 with `Retry-After`;
+  (an Idempotency-Key reused) on writes, 413 on bodies, 503 with `Retry-After`, 406 (an
+  `Accept` JSON cannot satisfy) everywhere and 415 (a body that is not JSON, or not a form
+  on the token endpoint) on writes: `kassa.web.negotiation`;
 - the security scheme of each face: `Authorization: key <api key>`, the aggregator's bearer
   token, a loyalty shop's `shop_id` + `shop_secret`;
 - the `Idempotency-Key` header of every write;
@@ -22,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kassa.web.errors import is_delivery, is_loyalty, is_v2
+from kassa.web.errors import PROMOCODE_CHECK_PATH, is_delivery, is_loyalty, is_v2
 
 REF = "#/components/schemas/{model}"
 DELIVERY_TOKEN_PATH = "/security/oauth/token"  # noqa: S105 - a path, not a secret
@@ -96,6 +98,16 @@ ERROR_SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "PromocodeCheckError": {
+        "type": "object",
+        "description": "A failure of the promo-code check, exactly as documented.",
+        "required": ["error", "reason"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {**_STRING, "examples": ["HTTPBadRequest"]},
+            "reason": {**_STRING, "examples": ["Promocode not found"]},
+        },
+    },
     "TicketingV2Error": {
         "type": "object",
         "description": "An error of the ticketing v2 resources.",
@@ -145,7 +157,10 @@ _DESCRIPTIONS = {
     "404": "Not found, or not the caller's (another organisation's object is never shown)",
     "409": "A conflict: the object changed meanwhile, a concurrent change to the same order "
     "is in progress, or a retry arrived while the first call with its Idempotency-Key runs",
+    "406": "The `Accept` header admits no JSON (`*/*`, `application/*`, `application/json`)",
     "413": "The request body is larger than the server accepts",
+    "415": "The body's `Content-Type` is not one this operation reads (JSON; a form on the "
+    "delivery token endpoint)",
     "422": "The Idempotency-Key was already used with another request",
     "503": "The database is out of reach or out of connections; try again after Retry-After",
 }
@@ -190,6 +205,8 @@ def query(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _face(path: str) -> str:
+    if path == PROMOCODE_CHECK_PATH:
+        return "promocode_check"
     if is_delivery(path):
         return "delivery"
     if is_loyalty(path):
@@ -204,6 +221,7 @@ _ERROR_OF_FACE = {
     "loyalty": "LoyaltyError",
     "v2": "TicketingV2Error",
     "ticketing": "TicketingError",
+    "promocode_check": "PromocodeCheckError",
 }
 
 
@@ -217,9 +235,9 @@ def _security(face: str, path: str, method: str) -> list[dict[str, list[str]]]:
 
 
 def _errors(face: str, method: str) -> dict[str, Any]:
-    codes = ["400", "401", "403", "404", "503"]
+    codes = ["400", "401", "403", "404", "406", "503"]
     if method in _WRITES:
-        codes += ["409", "413", "422"]
+        codes += ["409", "413", "415", "422"]
     answers: dict[str, Any] = {}
     for code in sorted(codes):
         schema = _ERROR_OF_FACE[face]

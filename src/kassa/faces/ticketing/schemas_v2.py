@@ -40,8 +40,13 @@ class CustomerV2(_Body):
 
 
 class SettingsV2(_Body):
+    """Every field of the documented `settings` (ticketing.md 1.4), so that an answer's
+    `settings` can be sent back as it came; each is kept with the order and returned."""
+
     customer: CustomerV2 | None = None
+    invitation: StrictBool | None = None
     send_tickets: StrictBool | None = None
+    courier: StrictBool | None = None
     subscribe_agree: StrictBool | None = None
 
 

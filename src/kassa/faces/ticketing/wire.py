@@ -12,7 +12,12 @@ from kassa.core.pricing import FeePolicy, ticket_values
 from kassa.core.refunds import v1_order_status
 
 _CUSTOMER_V1 = ("email", "first_name", "last_name", "mobile")
-_PAYMENT_DEFAULTS: dict[str, Any] = {"failure_url": None, "success_url": None, "system": None}
+_PAYMENT_DEFAULTS: dict[str, Any] = {
+    "failure_url": None,
+    "redirect_url": None,
+    "success_url": None,
+    "system": None,
+}
 
 
 def iso(moment: datetime | None) -> str | None:

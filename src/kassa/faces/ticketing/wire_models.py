@@ -64,9 +64,12 @@ class OrderCustomerV1(Wire):
 
 class OrderPaymentV1(Wire):
     failure_url: str | None
+    redirect_url: str | None = Field(
+        description="Where the customer is sent to pay, if the seller gave one (ticketing.md "
+        "1.3); with `api/BASE` the seller collects the money itself, so usually null"
+    )
     success_url: str | None
     system: str | None = Field(examples=["api/BASE"])
-    redirect_url: str | None = None
 
 
 class SetValuesV1(Wire):
@@ -96,7 +99,7 @@ ORDER_V1 = {
     "event": demo.EVENT_ID,
     "number": 497291910,
     "org": demo.ORG_ID,
-    "payment": {"failure_url": None, "success_url": None, "system": None},
+    "payment": {"failure_url": None, "redirect_url": None, "success_url": None, "system": None},
     "promocodes": [],
     "reserved_till": "2016-01-26T13:25:43.302000+00:00",
     "rules": {demo.STALLS_SET_ID: demo.STALLS_RULE_ID},

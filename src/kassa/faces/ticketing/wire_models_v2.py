@@ -34,6 +34,7 @@ class OrderSettingsV2(Wire):
     customer: OrderCustomerV2
     invitation: bool
     send_tickets: bool
+    courier: bool | Absent = None
     subscribe_agree: bool | Absent = None
 
 

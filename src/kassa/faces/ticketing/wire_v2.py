@@ -77,8 +77,9 @@ def order_v2(view: OrderView) -> dict[str, Any]:
         "vendor": order.vendor_id,
         "vendor_data": dict(order.vendor_data),
     }
-    if "subscribe_agree" in order.settings:
-        data["settings"]["subscribe_agree"] = bool(order.settings["subscribe_agree"])
+    for flag in ("courier", "subscribe_agree"):
+        if order.settings.get(flag) is not None:
+            data["settings"][flag] = bool(order.settings[flag])
     if order.status is OrderStatus.DONE:
         data["done_at"] = v2_time(order.done_at)
         data["code"] = order.code
