@@ -162,6 +162,28 @@ def drop_pg_database_later(admin_url: str, url: str) -> None:
     REAPER.drop(admin_url, url)
 
 
+E2E = "tests/e2e/"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist's `--dist loadgroup` (pyproject's addopts), with every test of tests/e2e/
+    in one group: they run on one worker, one after another. Each starts real server
+    processes and bursts of clients, and two of those at once (a race test and a browser
+    test, say) would only fight for the same cores; the other workers meanwhile run the
+    in-process tests, one at a time each, as a CI machine's other jobs would. (Here, not as
+    an `xdist_group` mark: pytest-xdist 3.8 cannot read marks under pytest 9.2.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Scheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith(E2E) else super()._split_scope(nodeid)
+
+    return Scheduling(config, log)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     REAPER.wait()
 

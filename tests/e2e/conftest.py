@@ -44,18 +44,6 @@ BAD_LOG_LINES = ("Traceback", "ERROR", "CRITICAL", "database is locked", "unhand
 SERVERS = pytest.StashKey[list["KassaServer"]]()
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist every test here runs on one worker, one after another: each starts
-    real server processes and bursts of clients, and two of those at once (a race test and a
-    browser test, say) would only fight for the same cores. The other workers meanwhile run
-    the in-process tests, as a CI machine's other jobs would."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.is_relative_to(here):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
