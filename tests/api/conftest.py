@@ -12,9 +12,13 @@ from kassa.app import demo
 from kassa.config import Settings
 from kassa.server import create_app
 from kassa.store.db import Database
-from kassa.store.migrate import upgrade_async
 from tests.api.helpers import Pristine, Tenant, key_header, make_tenant
-from tests.conftest import FakeClock, create_pg_database, drop_pg_database
+from tests.conftest import (
+    FakeClock,
+    copy_sqlite,
+    create_migrated_pg_database,
+    drop_pg_database_later,
+)
 
 
 @pytest.fixture
@@ -42,14 +46,18 @@ async def pristine(
 ) -> AsyncIterator[Pristine]:
     """A database of its own, freshly migrated and seeded, never ANALYZEd: what a new
     deployment looks like. PostgreSQL keeps planner statistics across the shared database's
-    TRUNCATEs, so the statistics-free case needs a database nobody else touched."""
+    DELETEs, so the statistics-free case needs a database nobody else touched. (A copy of the
+    migrated template, as the migrations would leave it: empty tables, no statistics.)"""
     if backend == "sqlite":
-        url, admin_url = f"sqlite:///{tmp_path / 'pristine.db'}", None
+        url, admin_url = (
+            copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "pristine.db"),
+            None,
+        )
     else:
         admin_url = request.getfixturevalue("postgres_admin_url")
-        url = await create_pg_database(admin_url)
+        template = request.getfixturevalue("postgres_template")
+        url = await create_migrated_pg_database(admin_url, template)
     try:
-        await upgrade_async(url)
         db = Database(url, pool_size=4)
         try:
             info = await demo.seed(db, clock())
@@ -61,4 +69,4 @@ async def pristine(
             await db.dispose()
     finally:
         if admin_url is not None:
-            await drop_pg_database(admin_url, url)
+            drop_pg_database_later(admin_url, url)

@@ -6,10 +6,7 @@ in the face's own format, exactly as the same request naming an id nobody has, a
 in the database changes. (tests/api/test_tenancy.py covers keys, sellers and the catalogue
 reads of the ticketing face in depth; this is the breadth across faces.)"""
 
-import contextlib
 import re
-import sqlite3
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -27,7 +23,6 @@ from kassa.app import delivery, operators
 from kassa.core.errors import OperatorInvalid
 from kassa.store import tables
 from kassa.store.db import Database
-from kassa.store.migrate import upgrade
 from kassa.web.errors import V2_PREFIX, is_delivery
 from kassa.web.responses import json_default
 from tests.api.helpers import EVERY_TABLE, db_state
@@ -36,9 +31,13 @@ from tests.api.world import PASSWORD, Side, build_side, delivery_body
 from tests.conftest import (
     BACKENDS,
     FakeClock,
-    create_pg_database,
-    drop_pg_database,
+    PgSnapshot,
+    copy_sqlite,
+    create_migrated_pg_database,
+    drop_pg_database_later,
+    restore_pg,
     run_sync,
+    snapshot_pg,
 )
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -72,48 +71,35 @@ async def _build(url: str) -> Sides:
 
 
 # Two whole tenants take seconds to build and the checklist has a hundred rows: the world is
-# built once per backend into a template database, and every test gets a copy of its own.
+# built once per backend, and every test gets it back as it was built (SQLite: a copy of the
+# file; PostgreSQL: one database of the module, its rows put back before each test).
 @pytest.fixture(scope="module")
-def sqlite_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Sides]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('world') / 'world.db'}"
-    upgrade(url)
+def sqlite_world(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> tuple[str, Sides]:
+    url = copy_sqlite(sqlite_template, tmp_path_factory.mktemp("world") / "world.db")
     return url, run_sync(_build(url))
 
 
 @pytest.fixture(scope="module")
-def postgresql_world(postgres_admin_url: str) -> Iterator[tuple[str, Sides]]:
-    url = run_sync(create_pg_database(postgres_admin_url))
-    upgrade(url)
-    yield url, run_sync(_build(url))
-    run_sync(drop_pg_database(postgres_admin_url, url))
+def postgresql_world(
+    postgres_admin_url: str, postgres_template: str
+) -> Iterator[tuple[str, Sides, PgSnapshot]]:
+    url = run_sync(create_migrated_pg_database(postgres_admin_url, postgres_template))
+    sides = run_sync(_build(url))
+    yield url, sides, run_sync(snapshot_pg(url))
+    drop_pg_database_later(postgres_admin_url, url)
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Overrides tests/conftest.py's: a fresh copy of the two tenants' database."""
-    template, _ = request.getfixturevalue(f"{request.param}_world")
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Overrides tests/conftest.py's: the two tenants' database, as it was built."""
     if request.param == "sqlite":
-        copy = tmp_path / "world.db"
-        with (
-            contextlib.closing(sqlite3.connect(template.removeprefix("sqlite:///"))) as source,
-            contextlib.closing(sqlite3.connect(copy)) as target,
-        ):
-            source.backup(target)
-        yield f"sqlite:///{copy}"
-        return
-    admin_url = request.getfixturevalue("postgres_admin_url")
-    name = f"kassa_world_{uuid.uuid4().hex[:12]}"
-    run_sync(_admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template.rsplit("/", 1)[1]}"'))
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    run_sync(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(admin_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+        template, _ = request.getfixturevalue("sqlite_world")
+        return copy_sqlite(Path(template.removeprefix("sqlite:///")), tmp_path / "world.db")
+    url, _, snapshot = request.getfixturevalue("postgresql_world")
+    run_sync(restore_pg(url, snapshot))
+    return str(url)
 
 
 @pytest.fixture
@@ -124,7 +110,7 @@ async def world(
     clock: FakeClock,
 ) -> World:
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    _, sides = request.getfixturevalue(f"{backend}_world")
+    sides = request.getfixturevalue(f"{backend}_world")[1]
     clock.now = sides.built_at  # the holds and tokens of the world are as fresh as it is
     return World(sides.a, sides.b, await aggregator_token(client, sides.b))
 

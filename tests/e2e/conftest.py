@@ -22,8 +22,12 @@ import asyncpg
 import httpx
 import pytest
 
-from kassa.store.migrate import upgrade
-from tests.conftest import create_pg_database, drop_pg_database, run_sync
+from tests.conftest import (
+    copy_sqlite,
+    create_migrated_pg_database,
+    drop_pg_database_later,
+    run_sync,
+)
 
 # The invariants live in helpers.py: let pytest explain their failures too.
 pytest.register_assert_rewrite("tests.e2e.helpers")
@@ -173,14 +177,14 @@ async def _execute(url: str, sql: str) -> None:
 
 @pytest.fixture(scope="module")
 def pg_server(
-    postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_admin_url: str, postgres_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[KassaServer]:
     """`kassa serve --workers 2` on a new PostgreSQL database, seeded with the demo data.
 
     The database is ANALYZEd once the server has seeded it, as autovacuum soon does on a live
     server; `fresh_pg_server` covers the never-analysed case.
     """
-    url = run_sync(create_pg_database(postgres_admin_url))
+    url = run_sync(create_migrated_pg_database(postgres_admin_url, postgres_template))
     try:
         server = start_server("pg", url, 2, tmp_path_factory.mktemp("kassa-pg"))
         try:
@@ -189,12 +193,12 @@ def pg_server(
         finally:
             stop_server(server)
     finally:
-        run_sync(drop_pg_database(postgres_admin_url, url))
+        drop_pg_database_later(postgres_admin_url, url)
 
 
 @pytest.fixture(scope="module")
 def fresh_pg_server(
-    postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+    postgres_admin_url: str, postgres_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[KassaServer]:
     """`kassa serve --workers 2` as a brand-new deployment: no planner statistics at all.
 
@@ -202,9 +206,8 @@ def fresh_pg_server(
     the table halfway through a test: the database stays as it is in the first minute of a new
     deployment, every time.
     """
-    url = run_sync(create_pg_database(postgres_admin_url))
+    url = run_sync(create_migrated_pg_database(postgres_admin_url, postgres_template))
     try:
-        upgrade(url)
         run_sync(_execute(url, "ALTER TABLE tickets SET (autovacuum_enabled = false)"))
         server = start_server("fresh-pg", url, 2, tmp_path_factory.mktemp("kassa-fresh-pg"))
         try:
@@ -212,14 +215,16 @@ def fresh_pg_server(
         finally:
             stop_server(server)
     finally:
-        run_sync(drop_pg_database(postgres_admin_url, url))
+        drop_pg_database_later(postgres_admin_url, url)
 
 
 @pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KassaServer]:
+def sqlite_server(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[KassaServer]:
     """`kassa serve --workers 1` on a new SQLite file, seeded with the demo data."""
     log_dir = tmp_path_factory.mktemp("kassa-sqlite")
-    url = f"sqlite:///{log_dir / 'kassa.db'}"
+    url = copy_sqlite(sqlite_template, log_dir / "kassa.db")
     server = start_server("sqlite", url, 1, log_dir)
     try:
         yield server

@@ -1,7 +1,7 @@
 """Alembic migrations, on SQLite and on PostgreSQL: they build exactly the schema in tables.py.
 
 Every test gets databases of its own: SQLite files under tmp_path, or PostgreSQL databases
-`kassa_mig_<random>` created and dropped through an admin connection (the `test` database
+`kassa_mig_<owner>_<random>` created and dropped through an admin connection (the `test` database
 other tests use is never touched).
 """
 
@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
+from tests.conftest import create_pg_database, drop_pg_database_later
 
 from kassa.store import migrate
 from kassa.store.db import Database
@@ -49,14 +49,6 @@ def on_connection(url: str, work: Callable[[Connection], T]) -> T:
     return blocking(migrate.run_with_connection(url, work))
 
 
-async def _admin(admin_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(params=BACKENDS)
 def new_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -70,14 +62,12 @@ def new_database(
     created: list[str] = []
 
     def make() -> str:
-        name = f"kassa_mig_{uuid.uuid4().hex[:12]}"
-        blocking(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-        created.append(name)
-        return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        created.append(blocking(create_pg_database(admin_url, kind="mig")))
+        return created[-1]
 
     yield make
-    for name in created:
-        blocking(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for url in created:
+        drop_pg_database_later(admin_url, url)  # in the background: each DROP checkpoints
 
 
 @pytest.fixture
