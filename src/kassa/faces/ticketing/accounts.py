@@ -19,6 +19,7 @@ from kassa.core.accounts import ApiUser, Deal, PartnerAccount, Sales
 from kassa.core.catalog import Venue
 from kassa.core.money import render
 from kassa.core.pricing import FeePolicy
+from kassa.faces.ticketing import fields
 from kassa.faces.ticketing.wire import iso
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
@@ -282,6 +283,7 @@ async def list_deals(
     ctx: Ctx,
     partner: Annotated[str | None, Query(description="the deal's `obj` or `subj`")] = None,
     status: Annotated[str | None, Query(description="`accepted`")] = None,
+    sel: fields.DealFields = None,
 ) -> Any:
     """The caller's active deals: one per public event and seller."""
     found = [
@@ -289,13 +291,17 @@ async def list_deals(
         for d in await accounts.deals(ctx.db, who)
         if (partner is None or partner in (d.obj, d.subj)) and (status in (None, d.status))
     ]
-    return json_response([deal_v1(d) for d in found], partner=who.id)
+    shown = await fields.shaped(
+        ctx, who, sel, [deal_v1(d) for d in found], event_ids=[d.event_id for d in found]
+    )
+    return json_response(shown, partner=who.id)
 
 
 @router.get("/v1/resources/deals/{deal_id}", tags=ACCOUNTS, response_model=DealV1)
-async def read_deal(deal_id: str, who: Caller, ctx: Ctx) -> Any:
+async def read_deal(deal_id: str, who: Caller, ctx: Ctx, sel: fields.DealFields) -> Any:
     found = await accounts.deal(ctx.db, who, deal_id)
-    return json_response(deal_v1(found), partner=who.id)
+    shown = await fields.shaped_one(ctx, who, sel, deal_v1(found), event_id=found.event_id)
+    return json_response(shown, partner=who.id)
 
 
 @router.get("/v1/resources/users", tags=ACCOUNTS, response_model=list[UserV1])

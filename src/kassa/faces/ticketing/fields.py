@@ -60,6 +60,7 @@ SetFields = Annotated[Fields, Depends(fields_of(shapes.SET, "id,name,price,rules
 EventTicketFields = Annotated[
     Fields, Depends(fields_of(shapes.EVENT_TICKET, "id,status,seat{row,number},set{name}"))
 ]
+DealFields = Annotated[Fields, Depends(fields_of(shapes.DEAL, "id,event{id},term{extra}"))]
 PromocodeFields = Annotated[
     Fields, Depends(fields_of(shapes.PROMOCODE, "id,code,used,sets{name,price}"))
 ]

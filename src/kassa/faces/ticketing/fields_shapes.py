@@ -93,3 +93,14 @@ PROMOCODE = _scalars(
     sets=Ref("set", SET),
     tickets_count=_scalars("max", "min"),
 )
+DEAL = _scalars(
+    "id",
+    "created_at",
+    "status",
+    "reversed_deal",
+    "updated_at",
+    event=Ref("event", EVENT),
+    obj=NOT_EXPANDED,
+    subj=NOT_EXPANDED,
+    term=_scalars("core", "extra", "org", "pfc"),
+)
