@@ -19,6 +19,7 @@ from kassa.app.selflinks import Links, link_of, secret_of
 from kassa.app.views import OrderView, order_view
 from kassa.core.audit import OutboxMessage
 from kassa.core.cancellation import OrderKind, Plan, Reason
+from kassa.core.catalog import Event
 from kassa.core.errors import CatalogInvalid, EventNotFound, OrderNotChangeable, OrderNotFound
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
@@ -355,3 +356,11 @@ async def approval_events(db: Database, org_id: str) -> set[str]:
     """The organisation's events whose cancellations need an operator's approval."""
     async with db.unit_of_work(write=False) as uow:
         return await SelfServiceRepo(uow.tx).approval_events(org_id)
+
+
+async def event_rules(db: Database, org_id: str) -> list[tuple[Event, bool]]:
+    """The organisation's events, each with whether its cancellations need approval."""
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.catalog.events_of(org_id)
+        needing = await SelfServiceRepo(uow.tx).approval_events(org_id)
+    return [(event, event.id in needing) for event in found]
