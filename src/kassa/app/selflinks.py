@@ -41,7 +41,14 @@ async def secret_of(db: Database, links: Links, now: datetime) -> str:
 async def link_of(
     db: Database, links: Links, order_id: str, now: datetime, ttl: timedelta | None = None
 ) -> tuple[str, datetime]:
-    """(url, expires_at) of a new link to the order's self-service page."""
+    """(url, expires_at) of a new link to the order's self-service page. Not inside a unit of
+    work: on SQLite the secret's first write would wait for the caller's own."""
+    return signed(links, await secret_of(db, links, now), order_id, now, ttl)
+
+
+def signed(
+    links: Links, secret: str, order_id: str, now: datetime, ttl: timedelta | None = None
+) -> tuple[str, datetime]:
+    """(url, expires_at) of a link signed with `secret`."""
     expires_at = link_expiry(now, ttl)
-    token = sign(await secret_of(db, links, now), order_id, expires_at)
-    return links.url(token), expires_at
+    return links.url(sign(secret, order_id, expires_at)), expires_at

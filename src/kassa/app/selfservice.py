@@ -15,7 +15,7 @@ from kassa.app.access import visible_order
 from kassa.app.ids import new_id
 from kassa.app.journal import record
 from kassa.app.mail_jobs import DECISION_EMAIL
-from kassa.app.selflinks import Links, link_of, secret_of
+from kassa.app.selflinks import Links, secret_of, signed
 from kassa.app.views import OrderView, order_view
 from kassa.core.audit import OutboxMessage
 from kassa.core.cancellation import OrderKind, Plan, Reason
@@ -70,11 +70,12 @@ async def issue_link(
 ) -> tuple[str, datetime]:
     """A link to the order's page for its buyer, for the organiser or the selling partner;
     an order that has ended gets none. Recorded on the order's timeline."""
+    secret = await secret_of(db, links, now)
     async with db.unit_of_work() as uow:
         order = await visible_order(uow, who, order_id)
         if not still_open(order) or order.is_due(now):
             raise OrderNotChangeable(f"Order {order.id} has ended", order=order.id)
-        url, expires_at = await link_of(db, links, order.id, now, ttl)
+        url, expires_at = signed(links, secret, order.id, now, ttl)
         await record(
             uow,
             order,

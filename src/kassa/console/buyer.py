@@ -17,6 +17,7 @@ from kassa.app import selfservice
 from kassa.console import forms
 from kassa.console.common import CsrfInvalid, env
 from kassa.core.cancellation import Plan, plan_json
+from kassa.core.selfservice import still_open
 from kassa.web.deps import Ctx
 from kassa.web.selflinks import links_of
 
@@ -84,7 +85,7 @@ async def cancel(request: Request, token: str, ctx: Ctx) -> Response:
         forms.text(form, "version", 64) or None,
         ctx.clock(),
     )
-    if done.plan.partial:
+    if still_open(done.order):  # tickets left: back to the page
         return RedirectResponse(f"{MY}/{token}?ok=partially_cancelled", status_code=303)
     return _render("done.html", plan=plan_json(done.plan))
 
