@@ -1,8 +1,8 @@
 """Buyer self-service: the server's generated secret, events whose cancellations need
 approval, buyers' cancellation requests
 
-Revision ID: 0016_cancellation_requests
-Revises: 0013_v1_refunds_visitors
+Revision ID: 0015_cancellation_requests
+Revises: 0014_cancellation_policies
 Create Date: 2026-12-10
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from kassa.store.types import UTCDateTime
 
-revision: str = "0016_cancellation_requests"
-down_revision: str | Sequence[str] | None = "0013_v1_refunds_visitors"
+revision: str = "0015_cancellation_requests"
+down_revision: str | Sequence[str] | None = "0014_cancellation_policies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
