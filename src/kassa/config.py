@@ -136,6 +136,18 @@ VARIABLES: tuple[Variable, ...] = (
         "with KASSA_OTP_SENDER=email: the address a code is mailed to ({identifier}: the phone)",
         "text",
     ),
+    Variable(
+        "KASSA_SECRET_KEY",
+        "",
+        "signs buyers' self-service links; unset: a random one is made and kept in the database",
+        "text",
+    ),
+    Variable(
+        "KASSA_PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "where buyers reach Kassa: the start of self-service links in e-mails and the API",
+        "text",
+    ),
 )
 _BY_NAME = {variable.name: variable for variable in VARIABLES}
 
@@ -170,6 +182,10 @@ class Settings:
     otp_email: str = "{identifier}@sms.invalid"
     # "text" (one readable line) or "json" (one JSON object a line, for a log collector).
     log_format: str = "text"
+    # Buyers' self-service links: signed with `secret_key` (empty: a random secret kept in
+    # the database, shared by every process), starting with `public_url`.
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -193,6 +209,8 @@ class Settings:
             otp_sender=read.choice("KASSA_OTP_SENDER"),
             otp_email=read.text("KASSA_OTP_EMAIL"),
             log_format=read.choice("KASSA_LOG_FORMAT"),
+            secret_key=read.text("KASSA_SECRET_KEY"),
+            public_url=read.text("KASSA_PUBLIC_URL").rstrip("/"),
             smtp=SmtpSettings(
                 host=read.text("KASSA_SMTP_HOST") or "localhost",
                 port=read.integer("KASSA_SMTP_PORT"),

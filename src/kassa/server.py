@@ -17,6 +17,8 @@ from kassa.app.clock import Clock, utcnow
 from kassa.app.db import Database, open_database
 from kassa.app.health import pool_use
 from kassa.config import Settings
+from kassa.console.buyer import error_page as buyer_error_page
+from kassa.console.buyer import router as buyer_router
 from kassa.console.common import PREFIX, STATIC
 from kassa.console.errors import error_page
 from kassa.console.router import root as console_root
@@ -31,6 +33,7 @@ from kassa.faces.loyalty_certificates import admin as certificate_pools_router
 from kassa.faces.loyalty_certificates import router as certificates_router
 from kassa.faces.loyalty_promo_lists import router as promo_lists_router
 from kassa.faces.loyalty_services import router as loyalty_services_router
+from kassa.faces.selfservice_api import router as selfservice_router
 from kassa.faces.ticketing.accounts import router as accounts_router
 from kassa.faces.ticketing.mosbilet import router as mosbilet_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
@@ -152,12 +155,15 @@ def create_app(
     app.include_router(delivery_admin_router)
     app.include_router(webhooks_router)
     app.include_router(kassa_router)
+    app.include_router(selfservice_router)  # buyer self-service: links, event rule
+    app.include_router(buyer_router)  # /my/{token}: the buyer's page
     app.include_router(console_router)
     app.include_router(console_root)
     app.include_router(ops_router)  # /healthz, /readyz, /metrics (and /health)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="static")
     apidocs.install(app)
     errors.render_pages(PREFIX, error_page)
+    errors.render_pages("/my", buyer_error_page)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -18,20 +18,22 @@ from typing import Any
 
 from kassa.app.access import visible_order
 from kassa.app.journal import record
+from kassa.app.selflinks import Links, link_of
 from kassa.app.views import OrderView, order_views
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderLine, OrderStatus
 from kassa.core.tenancy import Principal
-from kassa.notify.message import export_message, tickets_message
+from kassa.notify.message import decision_message, export_message, tickets_message
 from kassa.notify.pdf import TicketDoc, render_tickets
 from kassa.notify.smtp import SmtpSettings, send
 from kassa.store.db import Database, UnitOfWork
 
 TICKETS_EMAIL = "tickets.email"
 ORDERS_EXPORT = "orders.export"
-MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT})
+DECISION_EMAIL = "cancellation.decision_email"  # a buyer's request approved or declined
+MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL})
 
 
 async def enqueue_tickets_email(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -102,20 +104,33 @@ class Voided:
 
 
 async def deliver_mail(
-    db: Database, smtp: SmtpSettings, topic: str, payload: dict[str, Any], now: datetime
+    db: Database,
+    smtp: SmtpSettings,
+    topic: str,
+    payload: dict[str, Any],
+    now: datetime,
+    links: Links | None = None,
 ) -> Voided | None:
     """Render and send one mail job (a Voided when nothing is left to send); raises when the
-    SMTP server refuses (the outbox retries)."""
+    SMTP server refuses (the outbox retries). With `links`, the ticket mail carries the
+    buyer's self-service link."""
     if topic == TICKETS_EMAIL:
-        return await _send_tickets(db, smtp, payload, now)
+        return await _send_tickets(db, smtp, payload, now, links)
     if topic == ORDERS_EXPORT:
         await _send_export(db, smtp, payload, now)
+        return None
+    if topic == DECISION_EMAIL:
+        await _send_decision(db, smtp, payload)
         return None
     raise ValueError(f"not a mail topic: {topic}")  # pragma: no cover - only MAIL_TOPICS come
 
 
 async def _send_tickets(
-    db: Database, smtp: SmtpSettings, payload: dict[str, Any], now: datetime
+    db: Database,
+    smtp: SmtpSettings,
+    payload: dict[str, Any],
+    now: datetime,
+    links: Links | None = None,
 ) -> Voided | None:
     async with db.unit_of_work(write=False) as uow:
         order = await uow.orders.get(payload["order_id"])
@@ -135,9 +150,28 @@ async def _send_tickets(
         order_number=order.number,
         ticket_count=len(docs),
         pdf=render_tickets(docs),
+        link=(await link_of(db, links, order.id, now))[0] if links else None,
     )
     await send(smtp, message)
     return None
+
+
+async def _send_decision(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:
+    async with db.unit_of_work(write=False) as uow:
+        order = await uow.orders.get(payload["order_id"])
+        if order is None:
+            raise LookupError(f"order {payload['order_id']} is gone")
+        event = await uow.catalog.event(order.event_id)
+    message = decision_message(
+        sender=smtp.sender,
+        to=payload["email"],
+        lang=payload.get("lang") or "ru",
+        event_title=event.title if event else "",
+        order_number=order.number,
+        approved=bool(payload.get("approved")),
+        reason=payload.get("reason"),
+    )
+    await send(smtp, message)
 
 
 async def _still_the_buyers(

@@ -25,6 +25,7 @@ import aiosmtplib
 import httpx
 
 from kassa.app.mail_jobs import MAIL_TOPICS, Voided, deliver_mail
+from kassa.app.selflinks import Links
 from kassa.core.webhooks import Delivery, Endpoint
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
@@ -82,6 +83,7 @@ async def drain(
     lease: timedelta = timedelta(seconds=60),
     smtp: SmtpSettings | None = None,
     per_endpoint: int = PER_ENDPOINT,
+    links: Links | None = None,
 ) -> DrainResult:
     """One pass: lease a batch, deliver concurrently (see `_Pass`), record each outcome.
 
@@ -91,7 +93,7 @@ async def drain(
     messages, endpoints = await _lease_messages(db, now, batch, lease)
     deliveries, targets = await _lease_deliveries(db, now, batch, lease)
     jobs = [
-        _message_job(db, client, smtp, endpoints[(m.org_id, m.partner_id)], m, now)
+        _message_job(db, client, (smtp, links), endpoints[(m.org_id, m.partner_id)], m, now)
         for m in messages
     ] + [_delivery_job(db, client, targets[d.endpoint_id], d, now) for d in deliveries]
     outcomes = await _Pass(now, per_endpoint, IN_FLIGHT).run(jobs)
@@ -142,7 +144,7 @@ async def _lease_deliveries(
 def _message_job(
     db: Database,
     client: httpx.AsyncClient,
-    smtp: SmtpSettings | None,
+    mail: tuple[SmtpSettings | None, Links | None],
     endpoint: WebhookUrl,
     message: PendingMessage,
     now: datetime,
@@ -150,7 +152,7 @@ def _message_job(
     """A message for the org's (or partner's) own webhook_url, or a mail job for SMTP."""
     if message.topic in MAIL_TOPICS:
         receiver, lane = "smtp", f"mail {message.id}"  # mails need no order among them
-        send: Send = partial(_mail, db, smtp, message, now)
+        send: Send = partial(_mail, db, mail, message, now)
     elif endpoint.url:
         receiver, lane = endpoint.url, _lane_of(message.payload, message.id)
         send = partial(_post, client, endpoint.url, endpoint.secret, message, now)
@@ -240,12 +242,16 @@ async def _endpoint_removed() -> Outcome:
 
 
 async def _mail(
-    db: Database, smtp: SmtpSettings | None, message: PendingMessage, now: datetime
+    db: Database,
+    mail: tuple[SmtpSettings | None, Links | None],
+    message: PendingMessage,
+    now: datetime,
 ) -> Outcome:
+    smtp, links = mail
     if smtp is None:
         return "no SMTP settings in this worker"
     try:
-        return await deliver_mail(db, smtp, message.topic, message.payload, now)
+        return await deliver_mail(db, smtp, message.topic, message.payload, now, links)
     except (OSError, aiosmtplib.SMTPException, LookupError) as exc:
         log.warning("mail %s (%s) failed: %s", message.id, message.topic, exc)
         return f"{type(exc).__name__}: {exc}"

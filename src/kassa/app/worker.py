@@ -13,6 +13,7 @@ from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.idempotency import KEEP, purge_expired
 from kassa.app.outbox import PER_ENDPOINT, drain
+from kassa.app.selflinks import Links
 from kassa.config import Settings
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
@@ -28,10 +29,13 @@ async def run_once(
     lease: timedelta = timedelta(seconds=60),
     keep_keys: timedelta = KEEP,
     per_endpoint: int = PER_ENDPOINT,
+    links: Links | None = None,
 ) -> int:
     """One sweep, one outbox pass and one key purge; returns how many things it did."""
     expired = await expire_due(db, clock())
-    result = await drain(db, client, clock(), smtp=smtp, lease=lease, per_endpoint=per_endpoint)
+    result = await drain(
+        db, client, clock(), smtp=smtp, lease=lease, per_endpoint=per_endpoint, links=links
+    )
     purged = await purge_expired(db, clock(), keep=keep_keys)
     done = expired + result.delivered + result.failed + result.voided + purged
     if done:
@@ -65,6 +69,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> None:
                         lease=timedelta(seconds=settings.worker_lease_seconds),
                         keep_keys=settings.idempotency_retention,
                         per_endpoint=settings.webhook_per_endpoint,
+                        links=Links(settings.public_url, settings.secret_key),
                     )
                 except Exception:  # the loop outlives a failed pass (e.g. the DB restarting)
                     log.exception("worker pass failed; retrying")

@@ -14,12 +14,14 @@ from kassa.console.pages import (
     loyalty,
     operators,
     orders,
+    requests,
     webhooks,
 )
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 for group in (auth, dashboard, orders, cancel, catalog, kitchen, loyalty, webhooks, operators):
     router.include_router(group.router, include_in_schema=False)
+router.include_router(requests.router, include_in_schema=False)  # buyers' requests
 
 root = APIRouter(include_in_schema=False)
 

@@ -25,7 +25,7 @@ class SecurityHeaders:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not path.startswith(PREFIX):
+        if not path.startswith((PREFIX, "/my/")):  # the console and the buyer's page
             await self.app(scope, receive, send)
             return
         static = path.startswith(PREFIX + "/static/")

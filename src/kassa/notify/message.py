@@ -17,6 +17,59 @@ _TEXT = {
 }
 
 
+_LINK = {
+    "ru": "\nВаш заказ и его отмена: {link}\n",  # noqa: RUF001
+    "en": "\nYour order, and cancelling it: {link}\n",
+}
+_DECISION = {
+    "ru": (
+        (
+            "Отмена заказа {number} подтверждена",
+            "Ваш запрос на отмену заказа {number} ({event}) одобрен: заказ отменён.\n",
+        ),
+        (
+            "Отмена заказа {number} отклонена",
+            "Ваш запрос на отмену заказа {number} ({event}) отклонён.\n",
+        ),
+        "Причина: {reason}\n",
+    ),
+    "en": (
+        (
+            "Cancellation of order {number} approved",
+            "Your request to cancel order {number} ({event}) was approved: it is cancelled.\n",
+        ),
+        (
+            "Cancellation of order {number} declined",
+            "Your request to cancel order {number} ({event}) was declined.\n",
+        ),
+        "Reason: {reason}\n",
+    ),
+}
+
+
+def decision_message(
+    *,
+    sender: str,
+    to: str,
+    lang: str,
+    event_title: str,
+    order_number: int,
+    approved: bool,
+    reason: str | None,
+) -> EmailMessage:
+    """The organiser's decision on a buyer's cancellation request."""
+    yes, no, why = _DECISION.get(lang, _DECISION["en"])
+    subject, body = yes if approved else no
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject.format(number=order_number)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "kassa.local")
+    text = body.format(number=order_number, event=event_title)
+    message.set_content(text + (why.format(reason=reason) if reason else ""))
+    return message
+
+
 def tickets_message(
     *,
     sender: str,
@@ -26,8 +79,12 @@ def tickets_message(
     order_number: int,
     ticket_count: int,
     pdf: bytes,
+    link: str | None = None,
 ) -> EmailMessage:
+    """The tickets as a PDF; with `link`, the buyer's self-service page (view, cancel)."""
     subject, body = _TEXT.get(lang, _TEXT["en"])
+    if link:
+        body += _LINK.get(lang, _LINK["en"]).format(link=link)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
