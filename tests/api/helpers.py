@@ -270,7 +270,7 @@ class Receiver:
             writer.close()
 
 
-FACES = ("v1", "v2", "loyalty", "delivery", "console")
+FACES = ("v1", "v2", "loyalty", "delivery", "console", "promo-check")
 
 
 def assert_face_error(
@@ -288,6 +288,9 @@ def assert_face_error(
         return
     assert response.headers["content-type"].startswith("application/json"), response.text
     body = response.json()
+    if face == "promo-check":  # the v2 promo-code check: exactly `{"error", "reason"}`
+        assert set(body) == {"error", "reason"} and body["reason"], body
+        return
     if face == "v2":
         assert set(body) == {"errors"} and body["errors"], body
         assert all(isinstance(m, str) and m for m in body["errors"]), body

@@ -166,8 +166,8 @@ CASES: dict[str, Case] = {
         "/v2/resources/orders",
         with_text(v2_order(), "settings", "customer", "name", text=NUL),
     ),
-    "v2-promocode-check-surrogate": Case(  # a v2 service, answering as v1 does
-        "v1",
+    "v2-promocode-check-surrogate": Case(  # a v2 service: `{error, reason}`, as its spec shows
+        "promo-check",
         "POST",
         "/v2/services/promocodes/check",
         with_text({"event": EVENT, "code": "x"}, "code", text=HIGH),
