@@ -275,6 +275,9 @@ def _cut_down(op: dict[str, Any], found: dict[str, Any]) -> None:
     fields the caller named (only the model's keys, references expanded): say both."""
     if not any(p.get("name") == FIELDS_SCHEMA for p in op.get("parameters", [])):
         return
+    bad = op.get("responses", {}).get("400", {}).get("content", {}).get("application/json")
+    if bad is not None:  # a bad `fields-schema` is answered in the v2 list shape (the spec's)
+        bad["schema"] = {"anyOf": [bad["schema"], _ref("TicketingV2Error")]}
     for code, answer in op.get("responses", {}).items():
         media = answer.get("content", {}).get("application/json")
         if not code.startswith("2") or not media or "schema" not in media:
