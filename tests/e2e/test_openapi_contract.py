@@ -26,7 +26,7 @@ from tests.e2e.conftest import KassaServer
 
 # Bounded so the suite stays fast: examples per operation and database, on top of the
 # document's own examples.
-MAX_EXAMPLES = int(os.environ.get("KASSA_SCHEMATHESIS_EXAMPLES", "6"))
+MAX_EXAMPLES = int(os.environ.get("KASSA_SCHEMATHESIS_EXAMPLES", "3"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
