@@ -12,9 +12,9 @@ from kassa.faces.ticketing.fields_schema import (
     Schema,
     check,
     parse,
+    parse_schema,
     project,
     render,
-    select,
 )
 
 
@@ -80,7 +80,7 @@ def test_malformed_schemas_are_refused_with_a_reason(text: str, reason: str) -> 
 )
 def test_names_are_checked_against_the_resource(text: str, reason: str) -> None:
     with pytest.raises(FieldsSchemaInvalid, match=reason):
-        select(text, shapes.ORDER)
+        parse_schema(text, shapes.ORDER)
 
 
 def test_check_reports_the_references_to_expand() -> None:
@@ -107,11 +107,11 @@ REFS = {
 
 
 def test_only_listed_keys_and_nothing_implicit() -> None:
-    assert select("org", shapes.ORDER).cut(ORDER) == {"org": "g1"}
+    assert parse_schema("org", shapes.ORDER).cut(ORDER) == {"org": "g1"}
 
 
 def test_references_expand_and_missing_sub_objects_are_empty() -> None:
-    sel = select("id,tickets{id,serial,seat{row,number}},event{title{text}}", shapes.ORDER)
+    sel = parse_schema("id,tickets{id,serial,seat{row,number}},event{title{text}}", shapes.ORDER)
     assert sel.cut(ORDER, REFS) == {
         "id": "o1",
         "tickets": [
@@ -123,7 +123,7 @@ def test_references_expand_and_missing_sub_objects_are_empty() -> None:
 
 
 def test_embedded_objects_pick_sub_keys_and_plain_fields_come_whole() -> None:
-    sel = select("customer{email},values", shapes.ORDER)
+    sel = parse_schema("customer{email},values", shapes.ORDER)
     assert sel.cut(ORDER) == {"customer": {"email": "a@b.c"}, "values": ORDER["values"]}
 
 

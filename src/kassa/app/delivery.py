@@ -29,6 +29,7 @@ from kassa.core.delivery import (
     Status,
     Wanted,
     check_basket,
+    has_something_to_sell,
     validate_comment,
     validate_eats_id,
 )
@@ -160,6 +161,15 @@ async def put_menu(db: Database, org_id: str, restaurant_id: str, items: list[Me
 async def restaurants(db: Database, org_id: str) -> list[Restaurant]:
     async with db.unit_of_work(write=False) as uow:
         return await uow.delivery.restaurants_of(org_id)
+
+
+async def restaurant_states(db: Database, org_id: str) -> list[tuple[str, bool]]:
+    """Every restaurant of the organisation and whether it is switched on (core's rule)."""
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.delivery.restaurants_of(org_id)
+        return [
+            (r.id, has_something_to_sell((await uow.delivery.menu(r.id)).values())) for r in found
+        ]
 
 
 async def menu(db: Database, org_id: str, restaurant_id: str) -> dict[str, MenuItem]:

@@ -12,7 +12,7 @@ left the restaurant. A DELIVERED order cannot be cancelled.
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -237,3 +237,8 @@ class DeliveryOrder:
         """The order at a later status (see ensure_move)."""
         ensure_move(self.status, target)
         return replace(self, status=target, status_comment=comment, updated_at=now)
+
+
+def has_something_to_sell(menu: Iterable[MenuItem]) -> bool:
+    """A restaurant is switched on while a dish is not counted or still in stock."""
+    return any(item.stock is None or item.stock > 0 for item in menu)

@@ -190,13 +190,8 @@ async def restaurants_availability(request: Request, ctx: Ctx) -> Json:
     """Every restaurant of the chain, switched on while it has something to sell: a menu with
     at least one dish not counted or still in stock (Kassa keeps no other on/off switch)."""
     client = await _client(request, ctx)
-    found = await app.restaurants(ctx.db, client.org_id)
-    places = []
-    for restaurant in found:
-        menu = await app.menu(ctx.db, client.org_id, restaurant.id)
-        enabled = any(i.stock is None or i.stock > 0 for i in menu.values())
-        places.append({"id": restaurant.id, "enabled": enabled})
-    return Json({"places": places})
+    states = await app.restaurant_states(ctx.db, client.org_id)
+    return Json({"places": [{"id": rid, "enabled": on} for rid, on in states]})
 
 
 @router.get("/menu/{restaurant_id}/composition", tags=DELIVERY, response_model=wire.EatsComposition)

@@ -16,7 +16,7 @@ from kassa.core.orders import Order
 from kassa.core.tenancy import Principal
 from kassa.faces.ticketing import fields_shapes as shapes
 from kassa.faces.ticketing import wire
-from kassa.faces.ticketing.fields_schema import Obj, Refs, Selection, select
+from kassa.faces.ticketing.fields_schema import Obj, Refs, Selection, parse_schema
 from kassa.web.context import Context
 
 DESCRIPTION = (
@@ -41,7 +41,7 @@ def fields_of(shape: Obj, example: str) -> Callable[[str | None], Selection | No
             ),
         ] = None,
     ) -> Selection | None:
-        return select(raw, shape) if raw is not None else None
+        return parse_schema(raw, shape) if raw is not None else None
 
     return dependency
 

@@ -173,7 +173,7 @@ class Selection:
         return [self.cut(value, refs) for value in values]
 
 
-def select(text: str, shape: Obj) -> Selection:
+def parse_schema(text: str, shape: Obj) -> Selection:
     schema = parse(text)
     return Selection(schema, shape, check(schema, shape))
 
