@@ -3,6 +3,7 @@ organiser or the selling partner, in the ticket e-mail), the buyer's page and it
 through the one engine, and cancellation requests an operator approves or declines, the
 decision e-mailed through the outbox over real SMTP."""
 
+import asyncio
 import re
 from email.header import decode_header, make_header
 from email.message import Message
@@ -283,6 +284,44 @@ async def test_request_then_decline_keeps_the_order_and_mails_the_reason(
     [decision] = box.messages
     assert "отклонена" in subject(decision)
     assert "too close to the show" in decision.get_payload(decode=True).decode()
+
+
+async def test_an_approval_and_a_decline_at_once_decide_once(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+) -> None:
+    """Two operators decide the same request at the same moment: one decision stands, and the
+    order is exactly as that decision says (never cancelled under a declined request)."""
+    await needs_approval(client, organiser, True)
+    order = await done_order(client, seller, send_tickets=False)
+    path = await link(client, order["id"], seller)
+    csrf, _, _ = await form_of(client, path)
+    assert (await client.post(f"{path}/request", data={"csrf": csrf})).status_code == 303
+    _, console_csrf = await sign_in(client)
+    listed = await client.get("/console/requests")
+    found = re.search(r'id="request-([0-9a-f]{24})"', listed.text)
+    assert found is not None
+    request_id = found.group(1)
+
+    async def decide(verb: str) -> int:
+        answer = await client.post(
+            f"/console/requests/{request_id}/{verb}", data={"csrf": console_csrf, "reason": verb}
+        )
+        return answer.status_code
+
+    approved, declined = await asyncio.gather(decide("approve"), decide("decline"))
+    assert sorted([approved, declined]) == [303, 409], (approved, declined)
+    state = (await client.get(f"/v2/resources/orders/{order['id']}", headers=seller)).json()
+    sold = [t for t in state["data"]["tickets"] if t.get("status") == "sold"]
+    actions = [e["action"] for e in await timeline(client, order["id"], organiser)]
+    if approved == 303:
+        assert not sold and "cancellation.request_approved" in actions
+        assert "cancellation.request_declined" not in actions
+    else:
+        assert sold and "cancellation.request_declined" in actions
+        assert "cancellation.request_approved" not in actions
+        assert not [a for a in actions if a.startswith("order.cancel")]
 
 
 async def test_the_link_ends_with_the_order_when_it_expires(

@@ -20,7 +20,12 @@ from kassa.app.views import OrderView, order_view
 from kassa.core.audit import OutboxMessage
 from kassa.core.cancellation import OrderKind, Plan, Reason
 from kassa.core.catalog import Event
-from kassa.core.errors import CatalogInvalid, EventNotFound, OrderNotChangeable, OrderNotFound
+from kassa.core.errors import (
+    CatalogInvalid,
+    EventNotFound,
+    OrderNotCancellable,
+    OrderNotChangeable,
+)
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
 from kassa.core.selfservice import (
@@ -256,44 +261,38 @@ async def decide(
     now: datetime,
 ) -> CancellationRequest:
     """Approve (the engine cancels, as the buyer asked) or decline a pending request; the
-    buyer is told by e-mail either way."""
-    async with db.unit_of_work(write=False) as uow:
-        request = await SelfServiceRepo(uow.tx).request(request_id)
-    if request is None or request.org_id != operator.org_id:
-        raise CancellationRequestNotFound(f"Request {request_id} not found")
-    if request.status is not RequestStatus.PENDING:
-        raise CancellationRequestDecided(f"Request {request_id} is {request.status} already")
-    if approve:
-        await cancellation.cancel(
-            db,
-            Principal(org_id=request.org_id),
-            request.order_id,
-            now,
-            cancellation.Part(tickets=request.tickets),
-            reason=Reason(BUYER_REASON, reason or "approved request"),
-            actor=BUYER,
-            kind=OrderKind.TICKETS,
-            extra={"request": request.id, "approved_by": operator.email},
-        )
-    return await _settle(db, operator, request, approve, reason, now)
-
-
-async def _settle(
-    db: Database,
-    operator: Operator,
-    request: CancellationRequest,
-    approve: bool,
-    reason: str | None,
-    now: datetime,
-) -> CancellationRequest:
+    buyer is told by e-mail either way. One transaction: the decision, the cancel, the
+    timeline and the e-mail stand or fall together, and two operators deciding at once
+    decide once (the second is CancellationRequestDecided, or 409 on the locked order)."""
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     actor = f"operator:{operator.email}"
     async with db.unit_of_work() as uow:
-        order = await uow.orders.get(request.order_id)
-        if order is None:
-            raise OrderNotFound(f"Order {request.order_id} not found")
-        if not await SelfServiceRepo(uow.tx).decide(request.id, status, actor, reason, now):
+        repo = SelfServiceRepo(uow.tx)
+        request = await repo.request(request_id)
+        if request is None or request.org_id != operator.org_id:
+            raise CancellationRequestNotFound(f"Request {request_id} not found")
+        if request.status is not RequestStatus.PENDING:
+            raise CancellationRequestDecided(f"Request {request_id} is {request.status} already")
+        target = await cancellation.find(
+            uow, None, request.order_id, kind=OrderKind.TICKETS, lock=True
+        )
+        if not await repo.decide(request.id, status, actor, reason, now):
             raise CancellationRequestDecided(f"Request {request.id} was decided meanwhile")
+        order: Order = target.order
+        if approve:
+            if target.kind.due(order, now):  # the sweeper expires it; nothing to approve
+                raise OrderNotCancellable(f"Order {order.id} is not cancellable", order=order.id)
+            outcome = await cancellation.cancel_locked(
+                uow,
+                target,
+                now,
+                cancellation.Part(tickets=request.tickets),
+                reason=Reason(BUYER_REASON, reason or "approved request"),
+                version=None,
+                actor=BUYER,
+                extra={"request": request.id, "approved_by": operator.email},
+            )
+            order = outcome.order
         await record(
             uow,
             order,
