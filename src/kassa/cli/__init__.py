@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        failures.preflight(settings.database_url)
         _configure_logging(settings.log_level, settings.log_format)
         result: int = args.run(args, settings)
     except Exception as error:
