@@ -122,9 +122,9 @@ async def job_row(url: str) -> dict[str, Any]:
         await conn.close()
 
 
-async def wait_for(url: str, done: Any, timeout: float) -> dict[str, Any]:
-    """Poll the job row until `done(row)`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+async def wait_for(url: str, done: Any, seconds: float) -> dict[str, Any]:
+    """Poll the job row until `done(row)`, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         row = await job_row(url)
         if row and done(row):
