@@ -13,6 +13,7 @@ from kassa.app import demo, event_cancellation
 from kassa.app.mail_jobs import EVENT_CANCELLED_EMAIL
 from kassa.store.db import Database
 from tests.api.helpers import outbox_rows
+from tests.api.test_console import sign_in
 from tests.api.test_one_engine import ORGANISER, SELLER, V2_ORDERS, cancel_entries
 from tests.conftest import FakeClock
 
@@ -178,3 +179,21 @@ async def test_a_crashed_workers_lease_runs_out_and_another_goes_on(
         assert len(await cancel_entries(client, made["id"])) == 1
     job = (await client.get(URL, headers=ORGANISER)).json()
     assert job["status"] == "done" and job["cancelled"] == 5
+
+
+async def test_the_console_starts_it_and_its_fragment_counts(
+    client: httpx.AsyncClient, db: Database, clock: FakeClock, demo_data: demo.DemoInfo
+) -> None:
+    await order(client, {STALLS: 1})
+    _, csrf = await sign_in(client)
+    page = f"/console/events/{EVENT}"
+    unconfirmed = {"csrf": csrf, "reason": "Rain", "policy": "full_refund"}
+    refused = await client.post(f"{page}/cancellation", data=unconfirmed)
+    assert refused.status_code == 400 and "confirm" in refused.text
+    started = await client.post(f"{page}/cancellation", data={**unconfirmed, "confirm": "yes"})
+    assert started.status_code == 303, started.text
+    fragment = await client.get(f"{page}/cancellation", headers={"HX-Request": "true"})
+    assert "0 of 1 orders cancelled" in fragment.text and "every 2s" in fragment.text
+    await run_worker(db, clock)
+    shown = await client.get(page)
+    assert "1 of 1 orders cancelled" in shown.text and "every 2s" not in shown.text
