@@ -54,6 +54,7 @@ async def run_worker(db: Database, clock: FakeClock, **kw: Any) -> int:
     visited = 0
     for _ in range(100):
         done = await event_cancellation.run_batch(db, clock, **kw)
+        clock.advance(seconds=1)  # the job ends no sooner than SETTLE after its start
         if not done:
             return visited
         visited += done
@@ -197,3 +198,14 @@ async def test_the_console_starts_it_and_its_fragment_counts(
     await run_worker(db, clock)
     shown = await client.get(page)
     assert "1 of 1 orders cancelled" in shown.text and "every 2s" not in shown.text
+
+
+async def test_the_openapi_document_shows_the_event_cancellation(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    path = schema["paths"]["/api/v1/events/{event_id}/cancellation"]
+    assert {"202", "200", "403", "404"} <= set(path["post"]["responses"])
+    assert "404" in path["get"]["responses"]
+    body = schema["components"]["schemas"]["EventCancellationIn"]
+    assert body["properties"]["policy"]["enum"] == ["full_refund", "event"]

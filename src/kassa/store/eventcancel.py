@@ -149,11 +149,12 @@ class EventCancellationsRepo:
         )
         return bool(result.rowcount)
 
-    async def next_pass(self, lease: Lease, now: datetime) -> bool:
+    async def start_pass(self, lease: Lease, pass_no: int, now: datetime) -> bool:
+        """Go round the orders again from the first, as pass `pass_no`."""
         result = await self._conn.execute(
             update(jobs)
             .where(_j.id == lease.job.id, _j.lease_token == lease.token)
-            .values(pass_no=lease.pass_no + 1, cursor=0, updated_at=now)
+            .values(pass_no=pass_no, cursor=0, updated_at=now)
         )
         return bool(result.rowcount)
 
