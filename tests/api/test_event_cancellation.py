@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from kassa.app import demo, event_cancellation
 from kassa.app.mail_jobs import EVENT_CANCELLED_EMAIL
@@ -209,3 +210,24 @@ async def test_the_openapi_document_shows_the_event_cancellation(
     assert "404" in path["get"]["responses"]
     body = schema["components"]["schemas"]["EventCancellationIn"]
     assert body["properties"]["policy"]["enum"] == ["full_refund", "event"]
+
+
+async def test_a_worker_whose_lease_ran_out_commits_nothing(
+    client: httpx.AsyncClient, db: Database, clock: FakeClock, demo_data: demo.DemoInfo
+) -> None:
+    made = await order(client, {STALLS: 1})
+    assert (await client.post(URL, headers=ORGANISER, json={"reason": "x"})).status_code == 202
+    lease = timedelta(seconds=30)
+    async with db.unit_of_work() as uow:
+        slow = await uow.event_cancellations.take(clock(), clock() + lease, "slow")
+        await uow.commit()
+    assert slow is not None
+    clock.advance(seconds=31)
+    async with db.unit_of_work() as uow:  # another worker takes the job over
+        assert await uow.event_cancellations.take(clock(), clock() + lease, "fast") is not None
+        await uow.commit()
+    async with db.unit_of_work(write=False) as uow:
+        found = await uow.event_cancellations.live_orders(EVENT, None, 0, 10)
+    with pytest.raises(event_cancellation.LeaseLost):
+        await event_cancellation._cancel_step(db, slow, found, clock(), lease)
+    assert await cancel_entries(client, made["id"]) == []

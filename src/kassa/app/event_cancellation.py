@@ -147,6 +147,20 @@ async def run_batch(
         await uow.commit()
     if held is None:
         return 0
+    try:
+        return await _run(db, held, clock, lease, batch, step)
+    except LeaseLost:  # this worker was too slow: another one holds the job now
+        return 1
+
+
+async def _run(
+    db: Database,
+    held: Lease,
+    clock: Callable[[], datetime],
+    lease: timedelta,
+    batch: int,
+    step: int,
+) -> int:
     visited = 0
     while visited < batch:
         async with db.unit_of_work(write=False) as uow:
