@@ -76,3 +76,33 @@ def worker_env(url: str) -> dict[str, str]:
 
 def worker_log(tmp: Path, backend: str) -> Path:
     return tmp / f"worker-{backend}.log"
+
+
+def main() -> int:
+    """`bench/event_cancel.py [--orders N] [--skip-sqlite] [--skip-postgres]`: only this row,
+    on databases of its own (`kassa_bench_event_cancel` on PostgreSQL)."""
+    import argparse
+    import tempfile
+
+    import run
+
+    parser = argparse.ArgumentParser(description="whole-event cancellation, orders per second")
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    opts = run.Options(0, (), 0, 0, args.orders)
+    with tempfile.TemporaryDirectory(prefix="kassa-bench-") as name:
+        tmp = Path(name)
+        targets = [] if args.skip_sqlite else [("sqlite", f"sqlite:///{tmp / 'bench.db'}", 1)]
+        if not args.skip_postgres:
+            url = run.pg_recreate("kassa_bench_event_cancel")
+            targets.append(("postgresql", url, 2))
+        for backend, url, workers in targets:
+            print(f"load average {run.load_average()}", flush=True)
+            asyncio.run(run.bench_backend(backend, url, workers, opts, tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

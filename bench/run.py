@@ -326,7 +326,9 @@ async def bench_backend(
         meter = CpuMeter(pid, database)
         # Enough tickets that no run drains its set; each concurrency gets a set of its own.
         sets = len(opts.concurrency) + 1
-        event_id, set_ids = await asyncio.to_thread(make_event, base, 60_000, sets)
+        event_id, set_ids = "", []
+        if opts.concurrency or opts.faces_ops:  # bench/event_cancel.py alone needs neither
+            event_id, set_ids = await asyncio.to_thread(make_event, base, 60_000, sets)
         for concurrency, set_id in zip(opts.concurrency, set_ids, strict=False):
             runs += await reserve_and_cancel(
                 backend, base, workers, event_id, set_id, concurrency, opts, meter, tmp
