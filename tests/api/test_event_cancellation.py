@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from kassa.app import demo, event_cancellation
 from kassa.app.mail_jobs import EVENT_CANCELLED_EMAIL
@@ -231,3 +232,32 @@ async def test_a_worker_whose_lease_ran_out_commits_nothing(
     with pytest.raises(event_cancellation.LeaseLost):
         await event_cancellation._cancel_step(db, slow, found, clock(), lease)
     assert await cancel_entries(client, made["id"]) == []
+
+
+async def test_an_order_held_by_another_change_fails_alone_and_a_new_start_gets_it(
+    client: httpx.AsyncClient,
+    db: Database,
+    clock: FakeClock,
+    demo_data: demo.DemoInfo,
+    backend: str,
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no order is ever held beside the worker")
+    orders = [await order(client, {STALLS: 1}) for _ in range(3)]
+    assert (await client.post(URL, headers=ORGANISER, json={"reason": "x"})).status_code == 202
+    async with db.engine.connect() as other:  # a change in flight on the middle order
+        await other.begin()
+        await other.execute(
+            text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": orders[1]["id"]}
+        )
+        await run_worker(db, clock)
+        await other.rollback()
+    job = (await client.get(URL, headers=ORGANISER)).json()
+    assert (job["status"], job["cancelled"], job["failed"]) == ("done", 2, 1)
+    assert await cancel_entries(client, orders[1]["id"]) == []
+    assert (await client.post(URL, headers=ORGANISER, json={"reason": "x"})).status_code == 202
+    await run_worker(db, clock)
+    job = (await client.get(URL, headers=ORGANISER)).json()
+    assert (job["cancelled"], job["failed"]) == (1, 0)
+    for made in orders:
+        assert len(await cancel_entries(client, made["id"])) == 1

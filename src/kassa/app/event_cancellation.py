@@ -181,7 +181,7 @@ async def _run(
 async def _end_pass(db: Database, held: Lease, now: datetime) -> None:
     """Past the last order: go round once more (orders skipped, or placed late), or finish."""
     async with db.unit_of_work() as uow:
-        if held.pass_no < LAST_PASS or now - held.job.created_at < SETTLE:
+        if not _last_round(held, now):
             await uow.event_cancellations.start_pass(held, LAST_PASS, now)
             await uow.event_cancellations.release(held)
         else:
@@ -205,9 +205,15 @@ async def _visit(
             try:
                 held = await _cancel_step(db, held, [one], clock(), lease)
             except KassaError:
-                failed = int(held.pass_no >= LAST_PASS)
+                failed = int(_last_round(held, clock()))
                 held = await _advance(db, held, one[0], clock(), lease, {"failed": failed})
         return held
+
+
+def _last_round(held: Lease, now: datetime) -> bool:
+    """An order that cannot be cancelled now is a failure only in the pass that ends the job
+    (before it, a later pass tries it again)."""
+    return held.pass_no >= LAST_PASS and now - held.job.created_at >= SETTLE
 
 
 class LeaseLost(Exception):
