@@ -1,4 +1,5 @@
-"""Mail the worker sends from the outbox: a done order's tickets, an orders export.
+"""Mail the worker sends from the outbox: a done order's tickets, an orders export, a decision on
+a buyer's request, the news that the organiser cancelled the buyer's event.
 
 Enqueued in the command's own transaction, so a rolled-back change never sends anything;
 the worker renders and sends after commit (kassa.mail). Each message is marked delivered
