@@ -164,7 +164,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0015_cancellation_requests"
+    assert migrate.head() == "0016_event_cancellations"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.app import catalog, console, operators, promocodes
+from kassa.app import catalog, console, event_cancellation, operators, promocodes
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
 from kassa.core.catalog import EventStatus
@@ -57,12 +57,15 @@ def _status(text: str) -> EventStatus:
 @router.get("/events/{event_id}")
 async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     counts, promos, rules = await console.event_page(ctx.db, me.operator, event_id)
+    who = operators.principal(me.operator)
     return page(
         request,
         "event.html",
         200,
         me,
         e=counts,
+        event_id=event_id,
+        jobs=await event_cancellation.history(ctx.db, who, event_id),
         promos=promos,
         rules=rules,
         statuses=[s.value for s in EventStatus],
