@@ -14,10 +14,10 @@ from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
 from kassa.store.raw import (
     Sql,
-    for_sqlite,
     decode_json,
     decode_time,
     encode,
+    for_sqlite,
     insert,
     insert_select,
     json_dumps,
@@ -345,6 +345,10 @@ _PICKED_PG = (
 )
 _CLAIMED = "EXISTS (SELECT 1 FROM claimed)"
 _TICKETS = "(SELECT ids FROM ids)"
+_PAYLOAD = (
+    "jsonb_set(jsonb_set({}::jsonb, '{{order,number}}', (SELECT to_jsonb(number) FROM placed)),"
+    " '{{order,tickets}}', (SELECT ids FROM ids))::json"
+)
 
 
 def _line_row(order_id: str, line: OrderLine, now: datetime) -> dict[str, Any]:
@@ -408,22 +412,21 @@ def _place_pg(
     parts.append(f"audit AS ({text})")
     args += more
     if message is not None:
-        payload = (
-            "jsonb_set(jsonb_set({}::jsonb, '{{order,number}}', "
-            "(SELECT to_jsonb(number) FROM placed)), '{{order,tickets}}', " + _TICKETS + ")::json"
-        )
         text, more = insert_select(
-            outbox, _outbox_row(message), len(args) + 1, where=_CLAIMED, exprs={"payload": payload}
+            outbox, _outbox_row(message), len(args) + 1, where=_CLAIMED, exprs={"payload": _PAYLOAD}
         )
         parts.append(f"message AS ({text})")
         args += more
     # Composed of this module's statements and the table definitions only.
     return (
-        ", ".join(parts)
-        + " SELECT n.picked, (SELECT number FROM placed), c.id, c.set_id, c.serial, c.number,"
-        " c.seat_sector, c.seat_row, c.seat_number FROM n LEFT JOIN claimed c ON true"
-        " ORDER BY c.number, c.id"
-    ), args
+        (
+            ", ".join(parts)  # noqa: S608
+            + " SELECT n.picked, (SELECT number FROM placed), c.id, c.set_id, c.serial, c.number,"
+            " c.seat_sector, c.seat_row, c.seat_number FROM n LEFT JOIN claimed c ON true"
+            " ORDER BY c.number, c.id"
+        ),
+        args,
+    )
 
 
 async def place_claiming(
@@ -458,8 +461,7 @@ async def place_claiming(
 
 
 _PICK_SQLITE = (
-    "SELECT count(*) FROM (SELECT id FROM tickets WHERE set_id = ? AND status = 'vacant' "
-    "LIMIT ?)"
+    "SELECT count(*) FROM (SELECT id FROM tickets WHERE set_id = ? AND status = 'vacant' LIMIT ?)"
 )
 
 
@@ -493,14 +495,20 @@ def _place_sqlite(
     number = int(run(*insert(orders, [_order_row(order)], sqlite=True, returning="number"))[0][0])
     ids = [row[0] for row in claimed]
     rows = [
-        {**_line_row(order.id, line, now), "ticket_id": row[0], "set_id": row[1]}
-        for row in claimed
+        {**_line_row(order.id, line, now), "ticket_id": row[0], "set_id": row[1]} for row in claimed
     ]
     run(*insert(order_lines, rows, sqlite=True))
-    run(*insert(audit_log, [{**audit.__dict__, "details": {**audit.details, "tickets": ids}}],
-                sqlite=True))
+    run(
+        *insert(
+            audit_log,
+            [{**audit.__dict__, "details": {**audit.details, "tickets": ids}}],
+            sqlite=True,
+        )
+    )
     if message is not None:
-        payload = {**message.payload, "order": {**message.payload["order"], "number": number,
-                                                "tickets": ids}}
+        payload = {
+            **message.payload,
+            "order": {**message.payload["order"], "number": number, "tickets": ids},
+        }
         run(*insert(outbox, [{**_outbox_row(message), "payload": payload}], sqlite=True))
     return picked, number, claimed

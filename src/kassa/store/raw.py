@@ -193,5 +193,5 @@ def insert_select(
     names = ", ".join(f'"{c}"' for c in columns)
     params = ", ".join(values)
     # Names and types from the table definitions, expressions from this package, never input.
-    text = f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}'  # noqa: S608
+    text = f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}'
     return text + (f" {tail}" if tail else ""), args

@@ -135,7 +135,9 @@ class Tx:
         try:
             result: _T = await driver._execute(work, driver._conn)
         except Exception as error:
-            raise translated(adapter, error, getattr(work, "__name__", "sqlite_call"), ()) from error
+            raise translated(
+                adapter, error, getattr(work, "__name__", "sqlite_call"), ()
+            ) from error
         return result
 
     async def fetch_batch(self, statements: list[tuple[Sql, Sequence[Any]]]) -> list[list[Any]]:
