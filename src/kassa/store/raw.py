@@ -195,3 +195,20 @@ def insert_select(
     # Names and types from the table definitions, expressions from this package, never input.
     text = f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}'
     return text + (f" {tail}" if tail else ""), args
+
+
+@functools.lru_cache(maxsize=64)
+def update_text(table: str, key: str, columns: tuple[str, ...]) -> str:
+    sets = ", ".join(f'"{c}" = ${i + 2}' for i, c in enumerate(columns))
+    # Table and column names from the table definitions, never from input.
+    return f'UPDATE "{table}" SET {sets} WHERE "{key}" = $1'  # noqa: S608
+
+
+def update(
+    table: Table, key: str, value: Any, values: dict[str, Any], *, sqlite: bool
+) -> tuple[Sql, list[Any]]:
+    """`UPDATE table SET <values> WHERE key = value` and its encoded arguments."""
+    columns = tuple(values)
+    kinds = kinds_of(table)
+    args = [value] + [encode(kinds.get(c), values[c], sqlite=sqlite) for c in columns]
+    return Sql(update_text(table.name, key, columns), table.name), args
