@@ -57,15 +57,15 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable(
         "KASSA_DB_POOL_SIZE",
-        "10",
-        "PostgreSQL connections a server process keeps open",
+        "15",
+        "PostgreSQL connections a server process keeps open (opened as needed)",
         "integer",
         1,
     ),
     Variable(
         "KASSA_DB_MAX_OVERFLOW",
-        "5",
-        "extra connections a server process may open under load",
+        "0",
+        "extra connections a server process may open under load, closed again after each use",
         "integer",
     ),
     Variable(
@@ -160,9 +160,12 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     auth_cache_seconds: float = 5.0
     # The connection budget of one process: pool_size + max_overflow (README, "Connection
-    # budget"); waiting longer than the timeout for a connection answers 503.
-    db_pool_size: int = 10
-    db_max_overflow: int = 5
+    # budget"); waiting longer than the timeout for a connection answers 503. No overflow by
+    # default: an overflow connection is closed as soon as it is returned while the pool is
+    # full, so under a steady load above the pool size every few requests paid for a new
+    # PostgreSQL connection (a backend forked, statements prepared again): BENCHMARKS.md.
+    db_pool_size: int = 15
+    db_max_overflow: int = 0
     db_pool_timeout_seconds: float = 10.0
     worker_interval_seconds: float = 1.0
     worker_lease_seconds: float = 60.0

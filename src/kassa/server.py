@@ -106,6 +106,19 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+def _native_telemetry() -> Any:
+    """FastAPI's own OpenTelemetry, only where the environment configures OpenTelemetry.
+
+    Kassa's metrics are Prometheus' (/metrics). Left on, FastAPI asks OpenTelemetry on every
+    request whether a tracer, meter or logger provider is set, and each of those questions
+    reads the process environment: about 6 % of a ticket reserve's CPU in the profile
+    (BENCHMARKS.md). With an `OTEL_*` variable set (e.g. under `opentelemetry-instrument`) or
+    `FASTAPI_OTEL_AUTO_CONFIGURE`, FastAPI's defaults apply unchanged."""
+    if any(name.startswith(("OTEL_", "FASTAPI_OTEL_")) for name in os.environ):
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(
     settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
 ) -> FastAPI:
@@ -135,6 +148,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # /docs: Swagger UI from Kassa itself (web/apidocs.py), not a CDN
         redoc_url=None,
+        telemetry=_native_telemetry(),
     )
     app.state.kassa = Context(database, settings, clock)
     errors.install(app)

@@ -8,7 +8,7 @@ from kassa.store.db import Database as Database  # the handle, re-exported on pu
 
 
 def open_database(
-    url: str, *, pool_size: int = 10, max_overflow: int = 5, pool_timeout: float = 10.0
+    url: str, *, pool_size: int = 15, max_overflow: int = 0, pool_timeout: float = 10.0
 ) -> Database:
     """An engine for `url` (`sqlite:///...` or `postgresql://...`); the caller disposes of it.
     It opens at most `pool_size + max_overflow` connections (the process's budget)."""

@@ -240,8 +240,9 @@ async def create_order(
             existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
             if existing is not None:
                 return _same(existing, body)
-            await _restaurant(uow, client.org_id, restaurant_id, in_body=True)
-            menu_items = await uow.delivery.menu(restaurant_id)
+            found, menu_items = await uow.delivery.restaurant_and_menu(restaurant_id)
+            if found is None or found.org_id != client.org_id:
+                raise RestaurantUnknown(f"Restaurant {restaurant_id} not found")
             lines, dropped = await _hold(uow, restaurant_id, wanted, menu_items)
             order = DeliveryOrder(
                 new_id(now),

@@ -39,30 +39,52 @@ async def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append the audit entry, and the outbox message when `action` is published."""
-    await uow.audit.append(
-        AuditEntry(
-            order_id=order.id,
-            at=now,
-            actor=actor,
-            action=action,
-            from_status=from_status.value if from_status else None,
-            to_status=order.status.value,
-            reason=reason,
-            details=details or {},
-            request_id=current_request_id(),
-        )
+    audit, message = entries(
+        order,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        now=now,
+        reason=reason,
+        details=details,
     )
-    if action in PUBLISHED:
-        await uow.outbox.enqueue(
-            OutboxMessage(
-                topic=action,
-                org_id=order.org_id,
-                partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
-                order_id=order.id,
-                payload=_payload(order, action, now, reason),
-                created_at=now,
-            )
-        )
+    await uow.audit.append(audit)
+    if message is not None:
+        await uow.outbox.enqueue(message)
+
+
+def entries(
+    order: Order,
+    *,
+    actor: str,
+    action: str,
+    from_status: OrderStatus | None,
+    now: datetime,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> tuple[AuditEntry, OutboxMessage | None]:
+    """What `record` writes: the audit entry, and the outbox message if `action` is published."""
+    audit = AuditEntry(
+        order_id=order.id,
+        at=now,
+        actor=actor,
+        action=action,
+        from_status=from_status.value if from_status else None,
+        to_status=order.status.value,
+        reason=reason,
+        details=details or {},
+        request_id=current_request_id(),
+    )
+    if action not in PUBLISHED:
+        return audit, None
+    return audit, OutboxMessage(
+        topic=action,
+        org_id=order.org_id,
+        partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
+        order_id=order.id,
+        payload=_payload(order, action, now, reason),
+        created_at=now,
+    )
 
 
 def _payload(order: Order, action: str, now: datetime, reason: str | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from kassa.app import cancellation, ticket_loyalty
 from kassa.app.access import locked_order, visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
-from kassa.app.journal import record
+from kassa.app.journal import entries, record
 from kassa.app.mail_jobs import enqueue_tickets_email
 from kassa.app.order_promocodes import apply_promocodes
 from kassa.app.snapshots import SaleCatalog, load_sale, snapshots
@@ -122,6 +122,11 @@ async def place(
             vendor_data=dict(details.vendor_data or {}),
         )
         delta = plan_reservation([], request)
+        if not details.promocodes and not delta.claim_ids and len(delta.claim_random) == 1:
+            placed = await _place_whole(uow, principal, catalog, order, delta, request, now)
+            if placed:
+                await uow.commit()
+                return ChangeOutcome(order)
         # Without promo codes the order's row is final before the claim: both go together.
         placing = None if details.promocodes else order
         lines = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now, placing)
@@ -330,6 +335,52 @@ async def _claim(
             available=len(claimed),
         )
     return [_priced(catalog, ticket, now) for ticket in claimed]
+
+
+async def _place_whole(
+    uow: UnitOfWork,
+    principal: Principal,
+    catalog: SaleCatalog,
+    order: Order,
+    delta: ReservationDelta,
+    request: ReservationRequest,
+    now: datetime,
+) -> bool:
+    """The common reserve (random tickets of one set, no promo code) written as one unit by
+    the store: the claim, the order, its lines and its journal. True when done (`order` then
+    has its number and lines); False when fewer tickets were free than asked for but some
+    were, so the general path decides (a partial claim, or all_or_nothing's refusal); no free
+    ticket at all is refused here as the general path would."""
+    [(set_id, count)] = delta.claim_random.items()
+    if set_id not in catalog.sets:
+        raise SetUnknown(f"Set {set_id} not found in event {catalog.event.id}", set=set_id)
+    line = _priced(catalog, ClaimedTicket("", set_id, "", 0, None), now)
+    # The journal as it will read, but for the ticket ids and the number, which the store
+    # writes in from what it claims.
+    audit, message = entries(
+        replace(order, lines=[line] * count),
+        actor=principal.actor,
+        action="order.placed",
+        from_status=None,
+        now=now,
+        details={"tickets": []},
+    )
+    picked, claimed, number = await uow.orders.place_claiming(
+        order, set_id, count, line, now, audit, message
+    )
+    if claimed and number is not None:
+        order.number = number
+        order.lines = [_priced(catalog, ticket, now) for ticket in claimed]
+        return True
+    if picked == 0:
+        if request.all_or_nothing:
+            raise NotEnoughTickets(
+                f"Not enough tickets: 0 of {delta.wanted} available",
+                wanted=delta.wanted,
+                available=0,
+            )
+        raise NotEnoughTickets("Not enough tickets", event=catalog.event.id)
+    return False
 
 
 async def _ensure_in_event(uow: UnitOfWork, event_id: str, ticket_ids: Sequence[str]) -> None:

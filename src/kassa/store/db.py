@@ -23,8 +23,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_LOCK_TIMEOUT_MS = 5_000
 # The connection budget of one process (see README, "Connection budget"): at most
 # pool_size + max_overflow connections; a request waits POOL_TIMEOUT_S for one, then 503.
-POOL_SIZE = 10
-MAX_OVERFLOW = 5
+POOL_SIZE = 15
+MAX_OVERFLOW = 0
 POOL_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5.0
 # SQLSTATEs meaning "no connection for you now", not "your SQL is wrong": too many

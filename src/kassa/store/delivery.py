@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, insert, or_, select, update
 
 from kassa.core.delivery import Client, DeliveryOrder, Line, MenuItem, Restaurant, Status
+from kassa.store import raw
 from kassa.store.tables import (
     delivery_clients,
     delivery_orders,
@@ -109,6 +110,37 @@ class DeliveryRepo:
                     )
                 )
 
+    async def restaurant_and_menu(
+        self, restaurant_id: str
+    ) -> tuple[Restaurant | None, dict[str, MenuItem]]:
+        """`restaurant` and `menu` in one round trip."""
+        item = menu_items.alias("item")
+        rows = (
+            await self._conn.execute(
+                select(restaurants, *[c.label(f"item_{c.name}") for c in item.c])
+                .outerjoin(item, item.c.restaurant_id == restaurants.c.id)
+                .where(restaurants.c.id == restaurant_id)
+                .order_by(item.c.category, item.c.id)
+            )
+        ).all()
+        if not rows:
+            return None, {}
+        r = rows[0]
+        found = Restaurant(r.id, r.org_id, r.title, r.address, r.shop_id)
+        items = {}
+        for row in rows:
+            if row.item_id is not None:
+                stock = row.item_stock_milli
+                items[row.item_id] = MenuItem(
+                    row.item_id,
+                    row.item_restaurant_id,
+                    row.item_name,
+                    row.item_category,
+                    Decimal(row.item_price),
+                    Decimal(stock) / 1000 if stock is not None else None,
+                )
+        return found, items
+
     async def menu(self, restaurant_id: str) -> dict[str, MenuItem]:
         rows = await self._conn.execute(
             select(menu_items)
@@ -146,13 +178,17 @@ class DeliveryRepo:
 
     # orders
     async def add_order(self, order: DeliveryOrder) -> None:
-        await self._conn.execute(insert(delivery_orders).values(**_row(order)))
+        """Staged (plain SQL, sent with the command's journal): a taken eatsId fails at the
+        commit, with the same IntegrityError."""
+        sqlite = self._conn.is_sqlite
+        await self._conn.stage_sql(*raw.insert(delivery_orders, [_row(order)], sqlite=sqlite))
 
     async def save_order(self, order: DeliveryOrder) -> None:
         values = _row(order)
         values.pop("id")
-        await self._conn.stage(
-            update(delivery_orders).where(delivery_orders.c.id == order.id).values(**values)
+        sqlite = self._conn.is_sqlite
+        await self._conn.stage_sql(
+            *raw.update(delivery_orders, "id", order.id, values, sqlite=sqlite)
         )
 
     async def order(self, order_id: str, *, lock: bool = False) -> DeliveryOrder | None:

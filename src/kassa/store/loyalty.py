@@ -19,6 +19,7 @@ from kassa.core.loyalty_orders import (
     Shop,
 )
 from kassa.core.loyalty_program import Program, program_from
+from kassa.store import raw
 from kassa.store.loyalty_certificates import certificate_of
 from kassa.store.tables import (
     event_loyalty,
@@ -155,22 +156,26 @@ class LoyaltyRepo:
 
     # the ledger
     async def append(self, shop_id: str, rows: Sequence[LedgerRow]) -> None:
-        for row in rows:
-            await self._conn.stage(
-                insert(loyalty_ledger).values(
-                    shop_id=shop_id,
-                    account=row.account,
-                    member_id=row.member_id,
-                    certificate_id=row.certificate_id,
-                    sticker=row.sticker,
-                    order_id=row.order_id,
-                    entry=row.entry.value,
-                    amount=row.amount,
-                    at=row.at,
-                    expires_at=row.expires_at,
-                    note=row.note,
-                )
-            )
+        """Staged as one plain-SQL INSERT (sent with the command's other writes)."""
+        if not rows:
+            return
+        values = [
+            {
+                "shop_id": shop_id,
+                "account": row.account,
+                "member_id": row.member_id,
+                "certificate_id": row.certificate_id,
+                "sticker": row.sticker,
+                "order_id": row.order_id,
+                "entry": row.entry.value,
+                "amount": row.amount,
+                "at": row.at,
+                "expires_at": row.expires_at,
+                "note": row.note,
+            }
+            for row in rows
+        ]
+        await self._conn.stage_sql(*raw.insert(loyalty_ledger, values, sqlite=self._conn.is_sqlite))
 
     async def bonus_entries(self, member_id: str) -> list[LedgerEntry]:
         rows = await self._conn.execute(
@@ -300,21 +305,20 @@ class LoyaltyRepo:
         return (row.id, row.kind, Decimal(row.value)) if row else None
 
     async def add_coupon(self, shop_id: str, coupon: CouponRow, now: datetime) -> None:
-        await self._conn.stage(
-            insert(loyalty_coupons).values(
-                id=coupon.id,
-                shop_id=shop_id,
-                member_id=coupon.member_id,
-                code=coupon.code,
-                kind=coupon.kind,
-                value=coupon.value,
-                issued_by=coupon.issued_by,
-                status=coupon.status,
-                used_by=coupon.used_by,
-                expires_at=coupon.expires_at,
-                created_at=now,
-            )
-        )
+        row = {
+            "id": coupon.id,
+            "shop_id": shop_id,
+            "member_id": coupon.member_id,
+            "code": coupon.code,
+            "kind": coupon.kind,
+            "value": coupon.value,
+            "issued_by": coupon.issued_by,
+            "status": coupon.status,
+            "used_by": coupon.used_by,
+            "expires_at": coupon.expires_at,
+            "created_at": now,
+        }
+        await self._conn.stage_sql(*raw.insert(loyalty_coupons, [row], sqlite=self._conn.is_sqlite))
 
     async def coupon(self, shop_id: str, code: str) -> CouponRow | None:
         row = (
@@ -350,10 +354,10 @@ class LoyaltyRepo:
         return [_coupon(r) for r in rows]
 
     async def set_coupon(self, coupon_id: str, status: str, used_by: str | None) -> None:
-        await self._conn.execute(
-            update(loyalty_coupons)
-            .where(loyalty_coupons.c.id == coupon_id)
-            .values(status=status, used_by=used_by)
+        """Staged (plain SQL): sent with the command's other writes, before any later read."""
+        values = {"status": status, "used_by": used_by}
+        await self._conn.stage_sql(
+            *raw.update(loyalty_coupons, "id", coupon_id, values, sqlite=self._conn.is_sqlite)
         )
 
     # orders
@@ -409,16 +413,15 @@ class LoyaltyRepo:
         await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
 
     async def save_order(self, order: LoyaltyOrder) -> None:
-        await self._conn.stage(
-            update(loyalty_orders)
-            .where(loyalty_orders.c.id == order.id)
-            .values(
-                status=order.status.value,
-                request=order.request,
-                result=order.result,
-                member_id=order.member_id,
-                updated_at=order.updated_at,
-            )
+        values = {
+            "status": order.status.value,
+            "request": order.request,
+            "result": order.result,
+            "member_id": order.member_id,
+            "updated_at": order.updated_at,
+        }
+        await self._conn.stage_sql(
+            *raw.update(loyalty_orders, "id", order.id, values, sqlite=self._conn.is_sqlite)
         )
 
     async def orders_of(self, shop_id: str, member_id: str) -> list[LoyaltyOrder]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, case, func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.catalog import TicketStatus
 from kassa.core.errors import OrderBusy
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
@@ -63,6 +64,28 @@ class OrdersRepo:
         trip; the order's number is None when nothing was claimed (the command must fail)."""
         rows, number = await hot.add_claiming(self._conn, order, set_id, count)
         return _claimed(rows), None if number is None else int(number)
+
+    async def place_claiming(
+        self,
+        order: Order,
+        set_id: str,
+        count: int,
+        line: OrderLine,
+        now: datetime,
+        audit: AuditEntry,
+        message: OutboxMessage | None,
+    ) -> tuple[int, list[ClaimedTicket], int | None]:
+        """A whole reserve of `count` random tickets of one set, written only if all `count`
+        are free: the claim, the order's row, its lines (each with `line`'s rule, state and
+        values, and its own ticket), `audit` and `message`, the claimed ticket ids (in the
+        lines' order) put into `audit.details["tickets"]` and `payload["order"]["tickets"]`
+        and the order's number into `payload["order"]["number"]`. Returns (how many of the
+        `count` were free, the claimed tickets, the order's number); when fewer than `count`
+        were free nothing is written and no ticket is returned."""
+        picked, number, rows = await hot.place_claiming(
+            self._conn, order, set_id, count, line, now, audit, message
+        )
+        return picked, _claimed(rows), number
 
     async def save(self, order: Order) -> None:
         """Write the order row's mutable fields (staged: sent with the command's last writes)."""

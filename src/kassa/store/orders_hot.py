@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.catalog import TicketStatus
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
@@ -16,11 +17,12 @@ from kassa.store.raw import (
     decode_json,
     decode_time,
     encode,
+    for_sqlite,
     insert,
     insert_select,
     json_dumps,
 )
-from kassa.store.tables import order_lines, orders
+from kassa.store.tables import audit_log, order_lines, orders, outbox
 from kassa.store.tx import Tx
 
 # The statuses are spelt out in the SQL below; these keep them the enums' values.
@@ -328,3 +330,185 @@ async def reprice_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine]) -> No
             for x in (v.price, v.discount, v.nominal, v.extra, v.full)
         ]
     await tx.stage_sql(Sql(_reprice_text(len(lines), sqlite), "order_lines"), args)
+
+
+# A whole reserve as one statement (see `place_claiming`).
+_PICKED_PG = (
+    "WITH picked AS MATERIALIZED (SELECT id FROM tickets WHERE set_id = $1 AND status = "
+    "'vacant' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+    "n AS (SELECT count(*) AS picked FROM picked), "
+    "claimed AS (UPDATE tickets SET status = 'reserved', order_id = $3 "
+    "WHERE id IN (SELECT id FROM picked) AND status = 'vacant' "
+    "AND (SELECT picked FROM n) = $2 "
+    "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number), "
+    "ids AS (SELECT jsonb_agg(id ORDER BY number, id) AS ids FROM claimed)"
+)
+_CLAIMED = "EXISTS (SELECT 1 FROM claimed)"
+_TICKETS = "(SELECT ids FROM ids)"
+_PAYLOAD = (
+    "jsonb_set(jsonb_set({}::jsonb, '{{order,number}}', (SELECT to_jsonb(number) FROM placed)),"
+    " '{{order,tickets}}', (SELECT ids FROM ids))::json"
+)
+
+
+def _line_row(order_id: str, line: OrderLine, now: datetime) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "ticket_id": line.ticket_id,
+        "set_id": line.set_id,
+        "rule_id": line.rule_id,
+        "state": line.state.value,
+        "price": line.values.price,
+        "discount": line.values.discount,
+        "nominal": line.values.nominal,
+        "extra": line.values.extra,
+        "full": line.values.full,
+        "barcode": line.barcode,
+        "created_at": now,
+        "ended_at": None,
+    }
+
+
+def _outbox_row(message: OutboxMessage) -> dict[str, Any]:
+    return {**message.__dict__, "available_at": message.created_at, "attempts": 0}
+
+
+def _place_pg(
+    order: Order,
+    set_id: str,
+    count: int,
+    line: OrderLine,
+    now: datetime,
+    audit: AuditEntry,
+    message: OutboxMessage | None,
+) -> tuple[str, list[Any]]:
+    args: list[Any] = [set_id, count, order.id]
+    parts = [_PICKED_PG]
+    text, more = insert_select(
+        orders, _order_row(order), len(args) + 1, where=_CLAIMED, tail="RETURNING number"
+    )
+    parts.append(f"placed AS ({text})")
+    args += more
+    # The lines: the template's values for every ticket claimed, in the order the app lists
+    # them (by number); ticket and set from the claimed row.
+    row = _line_row(order.id, line, now)
+    text, more = insert_select(
+        order_lines,
+        row,
+        len(args) + 1,
+        where="true",
+        exprs={"ticket_id": "c.id", "set_id": "c.set_id"},
+    )
+    text = text.replace(" WHERE true", " FROM claimed c ORDER BY c.number, c.id")
+    parts.append(f"lines AS ({text})")
+    args += more
+    text, more = insert_select(
+        audit_log,
+        dict(audit.__dict__),
+        len(args) + 1,
+        where=_CLAIMED,
+        exprs={"details": "jsonb_set({}::jsonb, '{{tickets}}', " + _TICKETS + ")::json"},
+    )
+    parts.append(f"audit AS ({text})")
+    args += more
+    if message is not None:
+        text, more = insert_select(
+            outbox, _outbox_row(message), len(args) + 1, where=_CLAIMED, exprs={"payload": _PAYLOAD}
+        )
+        parts.append(f"message AS ({text})")
+        args += more
+    # Composed of this module's statements and the table definitions only.
+    return (
+        (
+            ", ".join(parts)  # noqa: S608
+            + " SELECT n.picked, (SELECT number FROM placed), c.id, c.set_id, c.serial, c.number,"
+            " c.seat_sector, c.seat_row, c.seat_number FROM n LEFT JOIN claimed c ON true"
+            " ORDER BY c.number, c.id"
+        ),
+        args,
+    )
+
+
+async def place_claiming(
+    tx: Tx,
+    order: Order,
+    set_id: str,
+    count: int,
+    line: OrderLine,
+    now: datetime,
+    audit: AuditEntry,
+    message: OutboxMessage | None,
+) -> tuple[int, int | None, list[tuple[Any, ...]]]:
+    """A whole reserve of `count` random tickets of one set: only if `count` are free, claim
+    them and insert the order (`order`), its lines (`line`'s values and rule for each
+    ticket), the audit row and the outbox message, with the claimed ticket ids (in the order
+    of the lines) written into `audit.details["tickets"]` and `payload["order"]["tickets"]`
+    and the order's number into `payload["order"]["number"]`. Returns (tickets that were
+    free, the order's number or None, the claimed rows); nothing is written unless all
+    `count` were claimed.
+
+    PostgreSQL: ONE statement, run on its own (no BEGIN/COMMIT) when it is the command's
+    first. SQLite: one call in the driver's thread (the writer holds the database)."""
+    if not tx.is_sqlite:
+        text, args = _place_pg(order, set_id, count, line, now, audit, message)
+        rows = await tx.fetch_whole(Sql(text), args)
+        picked = int(rows[0][0])
+        claimed = [tuple(row[2:]) for row in rows if row[2] is not None]
+        return picked, (int(rows[0][1]) if claimed else None), claimed
+    return await tx.sqlite_call(
+        functools.partial(_place_sqlite, order, set_id, count, line, now, audit, message)
+    )
+
+
+_PICK_SQLITE = (
+    "SELECT count(*) FROM (SELECT id FROM tickets WHERE set_id = ? AND status = 'vacant' LIMIT ?)"
+)
+
+
+def _place_sqlite(
+    order: Order,
+    set_id: str,
+    count: int,
+    line: OrderLine,
+    now: datetime,
+    audit: AuditEntry,
+    message: OutboxMessage | None,
+    conn: Any,
+) -> tuple[int, int | None, list[tuple[Any, ...]]]:
+    """`place_claiming` in aiosqlite's thread, on the `sqlite3` connection."""
+
+    def run(sql: Sql, args: Sequence[Any]) -> list[Any]:
+        cursor = conn.execute(for_sqlite(sql.text), tuple(args))
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    cursor = conn.execute(_PICK_SQLITE, (set_id, count))
+    picked = int(cursor.fetchone()[0])
+    cursor.close()
+    if picked < count:
+        return picked, None, []
+    claimed = sorted(
+        run(CLAIM_RANDOM_SQLITE, [set_id, count, order.id]), key=lambda r: (r[3], r[0])
+    )
+    number = int(run(*insert(orders, [_order_row(order)], sqlite=True, returning="number"))[0][0])
+    ids = [row[0] for row in claimed]
+    rows = [
+        {**_line_row(order.id, line, now), "ticket_id": row[0], "set_id": row[1]} for row in claimed
+    ]
+    run(*insert(order_lines, rows, sqlite=True))
+    run(
+        *insert(
+            audit_log,
+            [{**audit.__dict__, "details": {**audit.details, "tickets": ids}}],
+            sqlite=True,
+        )
+    )
+    if message is not None:
+        payload = {
+            **message.payload,
+            "order": {**message.payload["order"], "number": number, "tickets": ids},
+        }
+        run(*insert(outbox, [{**_outbox_row(message), "payload": payload}], sqlite=True))
+    return picked, number, claimed

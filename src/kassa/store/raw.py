@@ -164,15 +164,51 @@ def _pg_casts(table: Table) -> dict[str, str]:
 
 
 def insert_select(
-    table: Table, row: dict[str, Any], first: int, *, where: str
+    table: Table,
+    row: dict[str, Any],
+    first: int,
+    *,
+    where: str,
+    exprs: dict[str, str] | None = None,
+    tail: str = "",
 ) -> tuple[str, list[Any]]:
     """`INSERT INTO table (...) SELECT $first::type, ... WHERE <where>` for PostgreSQL (typed
-    parameters: a SELECT list does not take the target columns' types) and its arguments."""
+    parameters: a SELECT list does not take the target columns' types) and its arguments.
+
+    `exprs` wraps a column's parameter in an SQL expression (`{}` is where the typed
+    parameter goes; an expression without `{}` takes no parameter, and the row's value for
+    that column is not sent); `tail` follows the statement (a RETURNING clause)."""
     columns = tuple(row)
     casts = _pg_casts(table)
     kinds = kinds_of(table)
+    exprs = exprs or {}
+    values: list[str] = []
+    args: list[Any] = []
+    for c in columns:
+        expr = exprs.get(c, "{}")
+        if "{}" in expr:
+            expr = expr.format(f"${first + len(args)}::{casts[c]}")
+            args.append(encode(kinds.get(c), row[c], sqlite=False))
+        values.append(expr)
     names = ", ".join(f'"{c}"' for c in columns)
-    params = ", ".join(f"${first + i}::{casts[c]}" for i, c in enumerate(columns))
-    args = [encode(kinds.get(c), row[c], sqlite=False) for c in columns]
-    # Names and types from the table definitions, never from input.
-    return f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}', args
+    params = ", ".join(values)
+    # Names and types from the table definitions, expressions from this package, never input.
+    text = f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}'
+    return text + (f" {tail}" if tail else ""), args
+
+
+@functools.lru_cache(maxsize=64)
+def update_text(table: str, key: str, columns: tuple[str, ...]) -> str:
+    sets = ", ".join(f'"{c}" = ${i + 2}' for i, c in enumerate(columns))
+    # Table and column names from the table definitions, never from input.
+    return f'UPDATE "{table}" SET {sets} WHERE "{key}" = $1'  # noqa: S608
+
+
+def update(
+    table: Table, key: str, value: Any, values: dict[str, Any], *, sqlite: bool
+) -> tuple[Sql, list[Any]]:
+    """`UPDATE table SET <values> WHERE key = value` and its encoded arguments."""
+    columns = tuple(values)
+    kinds = kinds_of(table)
+    args = [value] + [encode(kinds.get(c), values[c], sqlite=sqlite) for c in columns]
+    return Sql(update_text(table.name, key, columns), table.name), args

@@ -19,7 +19,7 @@ after a staged INSERT) flushes the stage first: the result is always what runnin
 one would give. Only INSERTs into the same table are combined.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import CursorResult, Delete, Insert, Update
@@ -106,6 +106,39 @@ class Tx:
         """Rows (tuples) of a plain SQL statement, after the staged writes."""
         await self.flush()
         return await self._run(sql.text, args, rows=True)
+
+    async def fetch_whole(self, sql: Sql, args: Sequence[Any]) -> list[Any]:
+        """PostgreSQL: rows of a statement that is the command's whole work. When nothing ran
+        in the unit of work yet, it runs alone, outside a transaction block (one statement
+        is atomic by itself): no BEGIN and no COMMIT round trips, and the unit of work's
+        commit and rollback then have nothing to send. Otherwise it runs in the transaction
+        like `fetch`, and the commit sends COMMIT as usual."""
+        assert not self.is_sqlite
+        await self.flush()
+        if self._adapter is None:
+            self._adapter = (await self.conn.get_raw_connection()).dbapi_connection
+        adapter = self._adapter
+        if adapter._transaction is not None or adapter.isolation_level == "autocommit":
+            return await self._run(sql.text, args, rows=True)
+        try:
+            return list(await adapter._connection.fetch(sql.text, *args))
+        except Exception as error:
+            raise translated(adapter, error, sql.text, args) from error
+
+    async def sqlite_call(self, work: Callable[[Any], _T]) -> _T:
+        """SQLite: `work(connection)` in ONE call to the driver's thread, in the transaction;
+        `work` runs statements on the `sqlite3` connection and must not block on anything else."""
+        assert self.is_sqlite
+        await self.flush()
+        adapter = await self._driver()
+        driver = adapter._connection
+        try:
+            result: _T = await driver._execute(work, driver._conn)
+        except Exception as error:
+            raise translated(
+                adapter, error, getattr(work, "__name__", "sqlite_call"), ()
+            ) from error
+        return result
 
     async def fetch_batch(self, statements: list[tuple[Sql, Sequence[Any]]]) -> list[list[Any]]:
         """SQLite only: several statements in ONE call to the driver's thread, the rows of each."""

@@ -5,7 +5,7 @@ schema is a 400 before any command) and renders through `fields.shaped`. Referen
 tickets and sets are read through the app's access checks, each event once per answer.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,11 +27,14 @@ DESCRIPTION = (
 )
 
 
-def fields_of(shape: Obj, example: str) -> Callable[[str | None], Selection | None]:
-    """A dependency reading `fields-schema` for objects of `shape`."""
+def fields_of(
+    shape: Obj, example: str
+) -> Callable[[str | None], Coroutine[Any, Any, Selection | None]]:
+    """A dependency reading `fields-schema` for objects of `shape` (`async def`: FastAPI runs
+    a plain `def` dependency in a worker thread, a thread hand-off on every request)."""
     examples = {"example": {"summary": "a nested selection", "value": example}}
 
-    def dependency(
+    async def dependency(
         raw: Annotated[
             str | None,
             Query(
