@@ -19,6 +19,8 @@ from typing import Any
 from kassa.app.access import visible_order
 from kassa.app.journal import record
 from kassa.app.selflinks import Links, link_of
+from kassa.app.waitlist import OFFER_EMAIL
+from kassa.app.waitlist_mail import send_offer
 from kassa.app.views import OrderView, order_views
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
@@ -33,7 +35,7 @@ from kassa.store.db import Database, UnitOfWork
 TICKETS_EMAIL = "tickets.email"
 ORDERS_EXPORT = "orders.export"
 DECISION_EMAIL = "cancellation.decision_email"  # a buyer's request approved or declined
-MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL})
+MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL, OFFER_EMAIL})
 
 
 async def enqueue_tickets_email(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -122,6 +124,9 @@ async def deliver_mail(
     if topic == DECISION_EMAIL:
         await _send_decision(db, smtp, payload)
         return None
+    if topic == OFFER_EMAIL:  # a waiting list's offer
+        why = await send_offer(db, smtp, payload, now, links)
+        return Voided(why) if why else None
     raise ValueError(f"not a mail topic: {topic}")  # pragma: no cover - only MAIL_TOPICS come
 
 

@@ -1,5 +1,5 @@
-"""`kassa worker`: expire holds that ran out, deliver the outbox and purge old Idempotency-Keys,
-until stopped."""
+"""`kassa worker`: expire holds that ran out, pass waiting-list offers on, deliver the outbox
+and purge old Idempotency-Keys, until stopped."""
 
 import asyncio
 import contextlib
@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import httpx
 
+from kassa.app import waitlist
 from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.idempotency import KEEP, purge_expired
@@ -33,15 +34,18 @@ async def run_once(
 ) -> int:
     """One sweep, one outbox pass and one key purge; returns how many things it did."""
     expired = await expire_due(db, clock())
+    offers = await waitlist.pass_due(db, clock()) + await waitlist.refill(db, clock())
     result = await drain(
         db, client, clock(), smtp=smtp, lease=lease, per_endpoint=per_endpoint, links=links
     )
     purged = await purge_expired(db, clock(), keep=keep_keys)
-    done = expired + result.delivered + result.failed + result.voided + purged
+    done = expired + offers + result.delivered + result.failed + result.voided + purged
     if done:
         log.info(
-            "expired %d orders; delivered %d messages, %d failed, %d voided; purged %d keys",
+            "expired %d orders; %d waiting-list offers passed or made; "
+            "delivered %d messages, %d failed, %d voided; purged %d keys",
             expired,
+            offers,
             result.delivered,
             result.failed,
             result.voided,

@@ -14,6 +14,7 @@ from kassa.core.errors import QueryInvalid
 from kassa.core.money import MAX_AMOUNT
 from kassa.faces.kassa_models import Timeline
 from kassa.faces.kassa_policies import router as policies_router
+from kassa.faces.kassa_waitlist import router as waitlist_router
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.web.deps import Caller, Ctx
@@ -220,3 +221,4 @@ def _override(given: OverrideIn | None, actor: str) -> Override | None:
 
 
 router.include_router(policies_router)
+router.include_router(waitlist_router)

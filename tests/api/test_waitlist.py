@@ -1,0 +1,258 @@
+"""The waiting list over HTTP, on SQLite and PostgreSQL: joining a sold-out set through Kassa's
+API, every kind of release (cancel, partial cancel, refund, expiry, a PATCH dropping tickets)
+offering the tickets in the same transaction, the offer's e-mail over real SMTP, the buyer's
+page taking the tickets, offers passing on when unclaimed, leaving, and tenancy."""
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from kassa.app import waitlist
+from kassa.app.cancellation import expire_due
+from kassa.app.outbox import drain
+from kassa.app.selflinks import Links
+from kassa.notify.smtp import SmtpSettings
+from kassa.store.db import Database
+from kassa.store.tables import tickets
+from kassa.store.waitlist_tables import waiting_list
+from tests.api.helpers import Tenant, patch_order
+from tests.api.test_mail import Inbox, inbox  # noqa: F401 - the SMTP fixture
+from tests.conftest import FakeClock
+
+V2 = "/v2/resources/orders"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LINK = re.compile(r"(http://127\.0\.0\.1:8000/my/offers/\S+)")
+LINKS = Links("http://127.0.0.1:8000")
+NewTenant = Callable[..., Awaitable[Tenant]]
+
+
+def line_url(t: Tenant) -> str:
+    return f"/api/v1/events/{t.event_id}/sets/{t.set_id}/waiting_list"
+
+
+async def buy(client: httpx.AsyncClient, t: Tenant, n: int) -> dict[str, Any]:
+    answer = await client.post(
+        V2, headers=t.seller, json={"event": t.event_id, "random": {t.set_id: n}}
+    )
+    assert answer.status_code == 200, answer.text
+    order: dict[str, Any] = answer.json()["data"]
+    return order
+
+
+async def join(
+    client: httpx.AsyncClient, t: Tenant, email: str, quantity: int = 1, key: str = "organiser"
+) -> dict[str, Any]:
+    answer = await client.post(
+        line_url(t),
+        headers=getattr(t, key),
+        json={"email": email, "name": email.split("@")[0], "quantity": quantity},
+    )
+    assert answer.status_code == 201, answer.text
+    entry: dict[str, Any] = answer.json()
+    return entry
+
+
+async def cancel(
+    client: httpx.AsyncClient, t: Tenant, order_id: str, tickets_: list[str] | None = None
+) -> None:
+    body: dict[str, Any] = {"reason": "customer_request"}
+    if tickets_:
+        body["tickets"] = tickets_
+    answer = await client.post(
+        f"/api/v1/orders/{order_id}/cancellation", headers=t.organiser, json=body
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def entries(client: httpx.AsyncClient, t: Tenant) -> dict[str, dict[str, Any]]:
+    answer = await client.get(line_url(t), headers=t.organiser)
+    assert answer.status_code == 200, answer.text
+    return {e["email"]: e for e in answer.json()["entries"]}
+
+
+async def ticket_counts(db: Database, set_id: str) -> dict[str, int]:
+    async with db.unit_of_work(write=False) as uow:
+        rows = await uow.tx.execute(
+            select(tickets.c.status, func.count())
+            .where(tickets.c.set_id == set_id)
+            .group_by(tickets.c.status)
+        )
+        return {status: int(n) for status, n in rows}
+
+
+async def offered_held(db: Database, set_id: str) -> int:
+    """Tickets the offered entries hold, by their own lists."""
+    async with db.unit_of_work(write=False) as uow:
+        rows = await uow.tx.execute(
+            select(waiting_list.c.tickets).where(
+                waiting_list.c.set_id == set_id, waiting_list.c.status == "offered"
+            )
+        )
+        return sum(len(r.tickets) for r in rows)
+
+
+@pytest.fixture
+async def small(new_tenant: NewTenant) -> Tenant:
+    return await new_tenant(capacity=3)
+
+
+async def test_joining_a_set_with_tickets_on_sale_is_a_conflict(
+    client: httpx.AsyncClient, small: Tenant
+) -> None:
+    answer = await client.post(line_url(small), headers=small.organiser, json={"email": "a@b.io"})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "set_not_sold_out"
+    assert "buy them instead" in answer.json()["reason"]
+
+
+async def test_one_live_entry_per_email_and_bad_input_is_refused(
+    client: httpx.AsyncClient, small: Tenant
+) -> None:
+    await buy(client, small, 3)
+    first = await join(client, small, "Ann@Example.com", 2)
+    assert first["email"] == "ann@example.com" and first["position"] == 1
+    again = await client.post(
+        line_url(small), headers=small.seller, json={"email": "ann@example.com"}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_waiting"
+    for body in ({"email": "nobody"}, {"email": "a@b.io", "quantity": 0}):
+        bad = await client.post(line_url(small), headers=small.organiser, json=body)
+        assert bad.status_code in (400, 422), bad.text
+    second = await join(client, small, "bob@example.com", key="seller")
+    assert second["position"] == 2
+
+
+async def test_a_cancel_offers_the_tickets_first_fit_and_the_buyer_takes_them(
+    client: httpx.AsyncClient,
+    small: Tenant,
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],  # noqa: F811
+) -> None:
+    box, smtp = inbox
+    big = await buy(client, small, 2)
+    one = await buy(client, small, 1)
+    await join(client, small, "ann@example.com", 2)  # wants two: one ticket does not fit
+    await join(client, small, "bob@example.com", 1)
+    await cancel(client, small, one["id"])
+    line = await entries(client, small)
+    assert line["ann@example.com"]["status"] == "waiting"
+    assert line["ann@example.com"]["position"] == 1
+    bob = line["bob@example.com"]
+    assert bob["status"] == "offered" and len(bob["tickets"]) == 1
+    assert bob["offer_expires_at"]
+    assert await ticket_counts(db, small.set_id) == {"reserved": 2, "offered": 1}
+    # Nobody else can take the held ticket.
+    refused = await client.post(
+        V2, headers=small.seller, json={"event": small.event_id, "random": {small.set_id: 1}}
+    )
+    assert refused.status_code != 200
+    # The e-mail carries the link; the page takes the tickets.
+    async with httpx.AsyncClient() as http:
+        await drain(db, http, clock(), smtp=smtp, links=LINKS)
+    [mail] = [m for m in box.messages if m["To"] == "bob@example.com"]
+    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    found = LINK.search(body)
+    assert found is not None, body
+    path = urlsplit(found.group(1)).path
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    assert "Take the tickets" in page.text
+    csrf = CSRF.search(page.text)
+    assert csrf is not None
+    taken = await client.post(f"{path}/take", data={"csrf": csrf.group(1)})
+    assert taken.status_code == 303, taken.text
+    assert taken.headers["location"].startswith("/my/")
+    order_page = await client.get(taken.headers["location"])
+    assert "The tickets are yours" in order_page.text
+    bob = (await entries(client, small))["bob@example.com"]
+    assert bob["status"] == "taken" and bob["order"]
+    order = await client.get(f"{V2}/{bob['order']}", headers=small.organiser)
+    assert order.status_code == 200, order.text
+    data = order.json()["data"]
+    assert data["status"] == "executed"
+    assert [t["id"] for t in data["tickets"]] == line["bob@example.com"]["tickets"]
+    assert await ticket_counts(db, small.set_id) == {"reserved": 3}
+    # The link is spent.
+    assert (await client.get(path)).status_code == 404
+    # The big order's partial cancel frees one: still not two for ann.
+    await cancel(client, small, big["id"], [big["tickets"][0]["id"]])
+    assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
+
+
+async def test_an_unclaimed_offer_passes_on_then_goes_back_on_sale(
+    client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock
+) -> None:
+    order = await buy(client, small, 3)
+    await join(client, small, "ann@example.com")
+    await join(client, small, "bob@example.com")
+    await cancel(client, small, order["id"], [order["tickets"][0]["id"]])
+    assert (await entries(client, small))["ann@example.com"]["status"] == "offered"
+    assert await waitlist.pass_due(db, clock()) == 0  # not due yet
+    clock.advance(hours=2, seconds=1)
+    assert await waitlist.pass_due(db, clock()) == 1
+    line = await entries(client, small)
+    assert line["ann@example.com"]["status"] == "passed"
+    assert line["bob@example.com"]["status"] == "offered"
+    assert await waitlist.pass_due(db, clock()) == 0  # bob's hold starts now
+    clock.advance(hours=2, seconds=1)
+    assert await waitlist.pass_due(db, clock()) == 1
+    assert await ticket_counts(db, small.set_id) == {"reserved": 2, "vacant": 1}
+    assert await waitlist.pass_due(db, clock()) == 0  # idempotent
+
+
+async def test_leaving_passes_an_offer_on_and_an_ended_entry_cannot_leave(
+    client: httpx.AsyncClient, small: Tenant, db: Database
+) -> None:
+    order = await buy(client, small, 3)
+    ann = await join(client, small, "ann@example.com")
+    await join(client, small, "bob@example.com")
+    await cancel(client, small, order["id"], [order["tickets"][0]["id"]])
+    left = await client.delete(f"/api/v1/waiting_list/{ann['id']}", headers=small.organiser)
+    assert left.status_code == 200, left.text
+    assert left.json()["status"] == "left"
+    assert (await entries(client, small))["bob@example.com"]["status"] == "offered"
+    again = await client.delete(f"/api/v1/waiting_list/{ann['id']}", headers=small.organiser)
+    assert again.status_code == 409 and again.json()["code"] == "waiting_list_entry_ended"
+    assert await offered_held(db, small.set_id) == 1
+
+
+async def test_expiry_and_a_patch_dropping_tickets_feed_the_list(
+    client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock
+) -> None:
+    order = await buy(client, small, 3)
+    await join(client, small, "ann@example.com")
+    await join(client, small, "bob@example.com", 2)
+    keep = order["tickets"][0]["id"]
+    await patch_order(client, small.seller, order["id"], tickets=[keep])
+    line = await entries(client, small)
+    assert line["ann@example.com"]["status"] == "offered"
+    assert line["bob@example.com"]["status"] == "waiting"  # two wanted, one left: on sale
+    assert await ticket_counts(db, small.set_id) == {"reserved": 1, "offered": 1, "vacant": 1}
+    clock.advance(minutes=11)  # the order's hold runs out: the worker expires it
+    assert await expire_due(db, clock()) == 1
+    assert await ticket_counts(db, small.set_id) == {"offered": 1, "vacant": 2}
+    # Two on sale now: the worker's refill offers them to bob, who waits for two.
+    assert await waitlist.refill(db, clock()) == 1
+    line = await entries(client, small)
+    assert line["bob@example.com"]["status"] == "offered"
+    assert await ticket_counts(db, small.set_id) == {"offered": 3}
+    assert await offered_held(db, small.set_id) == 3
+
+
+async def test_another_organisation_sees_nothing(
+    client: httpx.AsyncClient, small: Tenant, new_tenant: NewTenant
+) -> None:
+    other = await new_tenant(name="Other two")
+    await buy(client, small, 3)
+    ann = await join(client, small, "ann@example.com")
+    assert (await client.get(line_url(small), headers=other.organiser)).status_code == 404
+    joined = await client.post(line_url(small), headers=other.seller, json={"email": "x@y.io"})
+    assert joined.status_code == 404
+    gone = await client.delete(f"/api/v1/waiting_list/{ann['id']}", headers=other.organiser)
+    assert gone.status_code == 404
