@@ -20,8 +20,8 @@ from kassa.config import Settings
 from kassa.console.buyer import error_page as buyer_error_page
 from kassa.console.buyer import router as buyer_router
 from kassa.console.common import PREFIX, STATIC
-from kassa.console.offer import router as offer_router
 from kassa.console.errors import error_page
+from kassa.console.offer import router as offer_router
 from kassa.console.router import root as console_root
 from kassa.console.router import router as console_router
 from kassa.console.security import SecurityHeaders

@@ -19,9 +19,9 @@ from typing import Any
 from kassa.app.access import visible_order
 from kassa.app.journal import record
 from kassa.app.selflinks import Links, link_of
+from kassa.app.views import OrderView, order_views
 from kassa.app.waitlist import OFFER_EMAIL
 from kassa.app.waitlist_mail import send_offer
-from kassa.app.views import OrderView, order_views
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render

@@ -15,6 +15,7 @@ from kassa.console.pages import (
     operators,
     orders,
     requests,
+    waitlist,
     webhooks,
 )
 
@@ -22,6 +23,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 for group in (auth, dashboard, orders, cancel, catalog, kitchen, loyalty, webhooks, operators):
     router.include_router(group.router, include_in_schema=False)
 router.include_router(requests.router, include_in_schema=False)  # buyers' requests
+router.include_router(waitlist.router, include_in_schema=False)  # waiting lists of sets
 
 root = APIRouter(include_in_schema=False)
 

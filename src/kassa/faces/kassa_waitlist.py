@@ -130,4 +130,3 @@ async def leave(entry_id: str, who: Caller, ctx: Ctx) -> Any:
     the next person at once. An entry that has ended is a 409 `waiting_list_entry_ended`."""
     entry = await waitlist.leave(ctx.db, who, entry_id, ctx.clock())
     return _out(entry, None)
-

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.app import catalog, console, operators, promocodes
+from kassa.app import catalog, console, operators, promocodes, waitlist
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
 from kassa.core.catalog import EventStatus
@@ -57,6 +57,7 @@ def _status(text: str) -> EventStatus:
 @router.get("/events/{event_id}")
 async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     counts, promos, rules = await console.event_page(ctx.db, me.operator, event_id)
+    lines = await waitlist.event_lines(ctx.db, operators.principal(me.operator), event_id)
     return page(
         request,
         "event.html",
@@ -67,6 +68,7 @@ async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLR
         rules=rules,
         statuses=[s.value for s in EventStatus],
         kinds=[k.value for k in DiscountKind],
+        waitlists=lines,
     )
 
 
