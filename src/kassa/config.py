@@ -53,7 +53,7 @@ VARIABLES: tuple[Variable, ...] = (
         "KASSA_WAITLIST_OFFER_MINUTES",
         "120",
         "how long tickets offered to the next person on a waiting list are held for them",
-        minimum=1,
+        minimum=0.01,
     ),
     Variable("KASSA_MAX_BODY_BYTES", "1048576", "larger request bodies get 413", "integer", 1),
     Variable(
