@@ -5,6 +5,7 @@ page taking the tickets, offers passing on when unclaimed, leaving, and tenancy.
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,15 +13,20 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from kassa.app import waitlist
+from kassa.app import waitlist, waitlist_offers
 from kassa.app.cancellation import expire_due
+from kassa.app.orders import Holds
 from kassa.app.outbox import drain
-from kassa.app.selflinks import Links
+from kassa.app.selflinks import Links, secret_of
+from kassa.app.waitlist_mail import offer_url
+from kassa.core.selfservice import sign
+from kassa.core.tenancy import Principal
+from kassa.core.waitlist import Entry, OfferInvalid
 from kassa.notify.smtp import SmtpSettings
 from kassa.store.db import Database
 from kassa.store.tables import tickets
 from kassa.store.waitlist_tables import waiting_list
-from tests.api.helpers import Tenant, patch_order
+from tests.api.helpers import Tenant, outbox_rows, patch_order
 from tests.api.test_mail import Inbox, inbox  # noqa: F401 - the SMTP fixture
 from tests.conftest import FakeClock
 
@@ -256,3 +262,92 @@ async def test_another_organisation_sees_nothing(
     assert joined.status_code == 404
     gone = await client.delete(f"/api/v1/waiting_list/{ann['id']}", headers=other.organiser)
     assert gone.status_code == 404
+
+
+async def test_a_seller_sees_its_own_people_and_gets_the_order_of_a_taken_offer(
+    client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock
+) -> None:
+    order = await buy(client, small, 3)
+    await join(client, small, "ann@example.com")  # by the organiser
+    bob = await join(client, small, "bob@example.com", key="seller")
+    seen = await client.get(line_url(small), headers=small.seller)
+    assert [e["email"] for e in seen.json()["entries"]] == ["bob@example.com"]
+    assert seen.json()["entries"][0]["position"] == 2
+    mine = await client.delete(f"/api/v1/waiting_list/{bob['id']}", headers=small.seller)
+    assert mine.status_code == 200
+    bob = await join(client, small, "bob@example.com", key="seller")  # left: may join again
+    await cancel(client, small, order["id"], [t["id"] for t in order["tickets"][:2]])
+    line = await entries(client, small)
+    assert {e["status"] for e in line.values()} == {"offered"}
+    entry = await waitlist.get_entry(db, _principal(small), bob["id"])
+    token = await _token(db, entry)
+    taken, _ = await waitlist_offers.take_offer(db, LINKS, token, clock(), Holds())
+    assert taken.vendor_id == small.partner_id
+    answer = await client.get(f"{V2}/{taken.id}", headers=small.seller)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["origin"] == "waiting_list"
+    placed = [m for m in await outbox_rows(db, taken.id) if m["topic"] == "order.placed"]
+    assert len(placed) == 1 and placed[0]["partner_id"] == small.partner_id
+    with pytest.raises(OfferInvalid):  # taken once
+        await waitlist_offers.take_offer(db, LINKS, token, clock(), Holds())
+
+
+async def test_an_offer_mail_is_voided_when_the_offer_is_gone_before_it_is_sent(
+    client: httpx.AsyncClient,
+    small: Tenant,
+    db: Database,
+    clock: FakeClock,
+    inbox: tuple[Inbox, SmtpSettings],  # noqa: F811
+) -> None:
+    box, smtp = inbox
+    order = await buy(client, small, 3)
+    ann = await join(client, small, "ann@example.com")
+    await cancel(client, small, order["id"], [order["tickets"][0]["id"]])
+    left = await client.delete(f"/api/v1/waiting_list/{ann['id']}", headers=small.organiser)
+    assert left.status_code == 200
+    async with httpx.AsyncClient() as http:
+        result = await drain(db, http, clock(), smtp=smtp, links=LINKS)
+    assert result.voided == 1
+    assert box.messages == []
+
+
+async def test_a_forged_or_an_order_link_does_not_open_an_offer(
+    client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock
+) -> None:
+    order = await buy(client, small, 3)
+    ann = await join(client, small, "ann@example.com")
+    await cancel(client, small, order["id"], [order["tickets"][0]["id"]])
+    entry = await waitlist.get_entry(db, _principal(small), ann["id"])
+    token = await _token(db, entry)
+    assert (await client.get(f"/my/offers/{token}")).status_code == 200
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert (await client.get(f"/my/offers/{forged}")).status_code == 404
+    # The same entry signed as an order's self-service link opens nothing here...
+    secret = await secret_of(db, LINKS, clock())
+    assert entry.offer_expires_at is not None
+    as_order = sign(secret, entry.id, entry.offer_expires_at)
+    assert (await client.get(f"/my/offers/{as_order}")).status_code == 404
+    # ...and an offer's token opens no order page.
+    assert (await client.get(f"/my/{token}")).status_code == 404
+    # Posting without the page's cookie and form token is refused.
+    assert (await client.post(f"/my/offers/{token}/take", data={"csrf": "x"})).status_code == 403
+
+
+async def test_the_openapi_document_shows_the_waiting_list(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    line = paths["/api/v1/events/{event_id}/sets/{set_id}/waiting_list"]
+    assert line["post"]["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EntryOut"
+    }
+    assert "409" in line["post"]["responses"] and "404" in line["get"]["responses"]
+    assert "set_not_sold_out" in line["post"]["description"]
+    assert "409" in paths["/api/v1/waiting_list/{entry_id}"]["delete"]["responses"]
+
+
+def _principal(t: Tenant) -> Principal:
+    return Principal(org_id=t.org_id)
+
+
+async def _token(db: Database, entry: Entry) -> str:
+    secret = await secret_of(db, LINKS, datetime.now(UTC))
+    return offer_url(LINKS, secret, entry).rsplit("/", 1)[1]
