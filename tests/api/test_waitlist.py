@@ -351,3 +351,19 @@ def _principal(t: Tenant) -> Principal:
 async def _token(db: Database, entry: Entry) -> str:
     secret = await secret_of(db, LINKS, datetime.now(UTC))
     return offer_url(LINKS, secret, entry).rsplit("/", 1)[1]
+
+
+async def test_tickets_of_an_event_no_longer_on_sale_are_not_offered(
+    client: httpx.AsyncClient, small: Tenant, db: Database
+) -> None:
+    order = await buy(client, small, 3)
+    await join(client, small, "ann@example.com")
+    stopped = await client.patch(
+        f"/v1/resources/events/{small.event_id}",
+        headers=small.organiser,
+        json={"status": "cancelled"},
+    )
+    assert stopped.status_code == 200, stopped.text
+    await cancel(client, small, order["id"])
+    assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
+    assert await ticket_counts(db, small.set_id) == {"vacant": 3}

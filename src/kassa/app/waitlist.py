@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from kassa.app.ids import new_id
 from kassa.core.audit import OutboxMessage
 from kassa.core.catalog import Event, TicketSet
-from kassa.core.errors import EventNotFound, SetNotFound
+from kassa.core.errors import EventNotFound, EventNotOnSale, SetNotFound
 from kassa.core.orders import Order
 from kassa.core.tenancy import Principal
 from kassa.core.waitlist import (
@@ -201,19 +201,38 @@ async def offer_released(
 
 async def _offer(uow: UnitOfWork, free: Mapping[str, Sequence[str]], now: datetime) -> int:
     """Offer vacant tickets of the caller's transaction first-fit in joining order; each
-    offer holds its tickets and queues the e-mail. Returns how many entries were offered."""
+    offer holds its tickets and queues the e-mail. Returns how many entries were offered.
+    Nothing is offered for an event that is not on sale (over, or no longer public)."""
     repo = WaitlistRepo(uow.tx)
     waiting = await repo.waiting_for(list(free))
     if not waiting:
         return 0
-    offers, _ = match(free, waiting)
+    selling = await _on_sale(uow, {e.event_id for e in waiting}, now)
+    offers, _ = match(free, [e for e in waiting if e.event_id in selling])
+    made = 0
     for entry, tickets in offers:
         held = await repo.hold(tickets)
-        assert held == len(tickets), "released tickets are vacant in this transaction"
+        if len(held) < len(tickets):  # not vacant after all: offer nothing rather than less
+            await repo.unhold(held)
+            continue
         expires = now + entry.hold
         await repo.offer(entry.id, tickets, now, expires)
         await _enqueue_offer_mail(uow, entry, tickets, now, expires)
-    return len(offers)
+        made += 1
+    return made
+
+
+async def _on_sale(uow: UnitOfWork, event_ids: Iterable[str], now: datetime) -> set[str]:
+    selling = set()
+    for event_id in event_ids:
+        event = await uow.catalog.event(event_id)
+        try:
+            if event is not None:
+                event.ensure_on_sale(now)
+                selling.add(event_id)
+        except EventNotOnSale:
+            continue
+    return selling
 
 
 async def _enqueue_offer_mail(
@@ -258,7 +277,7 @@ async def pass_due(db: Database, now: datetime, batch: int = 100) -> int:
 async def refill(db: Database, now: datetime, limit: int = 20) -> int:
     """Offer tickets on sale to the people waiting for their set (the worker's pass)."""
     async with db.unit_of_work(write=False) as uow:
-        sets = await WaitlistRepo(uow.tx).sets_to_refill(limit)
+        sets = await WaitlistRepo(uow.tx).sets_to_refill(now, limit)
     offered = 0
     for set_id in sets:
         async with db.unit_of_work() as uow:

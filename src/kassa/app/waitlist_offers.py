@@ -73,6 +73,7 @@ async def _priced(
     sets = {s.id: s for s in await uow.catalog.sets_of(entry.event_id)}
     if event is None or entry.set_id not in sets:
         raise OfferInvalid("This offer is not open any more")
+    event.ensure_on_sale(now)
     ticket_set = sets[entry.set_id]
     rule = ticket_set.rule_at(now)
     values = ticket_values(rule.price, await uow.tenants.fee_policy(event.org_id))

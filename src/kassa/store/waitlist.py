@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from kassa.core.waitlist import AlreadyWaiting, Entry, EntryStatus
 from kassa.store.orders import ClaimedTicket
 from kassa.store.orders import _claimed as claimed
-from kassa.store.tables import tickets
+from kassa.store.tables import events, tickets
 from kassa.store.tx import Tx
 from kassa.store.waitlist_tables import waiting_list
 
@@ -122,13 +122,16 @@ class WaitlistRepo:
         ).first()
         return _entry(row) if row else None
 
-    async def sets_to_refill(self, limit: int) -> list[str]:
-        """Sets with people waiting and tickets on sale (capacity added, or tickets released
-        while someone was joining): the worker offers those tickets."""
+    async def sets_to_refill(self, now: datetime, limit: int) -> list[str]:
+        """Sets of events on sale with people waiting and tickets on sale (capacity added,
+        or tickets released while someone was joining): the worker offers those tickets."""
         vacant = exists().where(_t.set_id == _w.set_id, _t.status == "vacant")
+        selling = exists().where(
+            events.c.id == _w.event_id, events.c.status == "public", events.c.ends_at > now
+        )
         rows = await self._conn.scalars(
             select(_w.set_id)
-            .where(_w.status == EntryStatus.WAITING.value, vacant)
+            .where(_w.status == EntryStatus.WAITING.value, vacant, selling)
             .group_by(_w.set_id)
             .limit(limit)
         )
@@ -142,16 +145,17 @@ class WaitlistRepo:
         )
         return int(found or 0)
 
-    async def hold(self, ticket_ids: Sequence[str]) -> int:
-        """Vacant tickets become offered (no order can claim them); returns how many."""
+    async def hold(self, ticket_ids: Sequence[str]) -> list[str]:
+        """Vacant tickets become offered (no order can claim them); returns those that did."""
         if not ticket_ids:
-            return 0
-        result = await self._conn.execute(
+            return []
+        rows = await self._conn.scalars(
             update(tickets)
             .where(_t.id.in_(sorted(ticket_ids)), _t.status == "vacant", _t.order_id.is_(None))
             .values(status=OFFERED)
+            .returning(_t.id)
         )
-        return int(result.rowcount)
+        return sorted(rows)
 
     async def pick_vacant(self, set_id: str, count: int) -> list[str]:
         """Up to `count` vacant tickets of a set, locked for this transaction; rows a buyer
