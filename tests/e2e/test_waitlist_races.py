@@ -1,10 +1,10 @@
-"""The waiting list's offers racing on PostgreSQL: `kassa serve --workers 2` and two
-`kassa worker` processes, while cancels and partial cancels release tickets, new buyers try
-to buy them, people leave the list and buyers take their offers (through the offer page),
-and offers run out and pass on (a hold of three seconds). Never oversold, never an offer
-lost: every ticket is in at most one order, held offers hold exactly the offered tickets,
-every taken offer became an order of exactly its tickets, and once things settle nobody
-waits for fewer tickets than are on sale."""
+"""The waiting list's offers racing, on PostgreSQL (`kassa serve --workers 2`) and on SQLite
+(`kassa serve`, one process: SQLite has one writer), each with two `kassa worker` processes,
+while cancels and partial cancels release tickets, new buyers try to buy them, people leave
+the list and buyers take their offers (through the offer page), and offers run out and pass
+on (a hold of three seconds). Never oversold, never an offer lost: every ticket is in at most
+one order, held offers hold exactly the offered tickets, every taken offer became an order of
+exactly its tickets, and once things settle nobody waits for fewer tickets than are on sale."""
 
 import asyncio
 import os
@@ -17,13 +17,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
+from sqlalchemy import text
 
 from kassa.core.selfservice import sign
 from kassa.core.waitlist import OFFER_LINK
-from tests.conftest import create_migrated_pg_database, drop_pg_database_later, run_sync
+from kassa.store.db import Database
+from tests.conftest import (
+    copy_sqlite,
+    create_migrated_pg_database,
+    drop_pg_database_later,
+    run_sync,
+)
 from tests.e2e.conftest import KassaServer, start_server, stop_server
 from tests.e2e.helpers import (
     ORDERS,
@@ -50,15 +56,22 @@ PEOPLE = 16
 SETTLE_S = 120
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
 def racing(
-    postgres_admin_url: str, postgres_template: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[KassaServer, list[subprocess.Popen[bytes]], Path]]:
-    """A server of two processes and two workers on a new PostgreSQL database."""
-    url = run_sync(create_migrated_pg_database(postgres_admin_url, postgres_template))
-    logs = tmp_path_factory.mktemp("kassa-waitlist-race")
+    """A server (two processes on PostgreSQL) and two workers on a new database."""
+    logs = tmp_path_factory.mktemp(f"kassa-waitlist-race-{request.param}")
+    admin_url = None
+    if request.param == "postgresql":
+        admin_url = request.getfixturevalue("postgres_admin_url")
+        template = request.getfixturevalue("postgres_template")
+        url = run_sync(create_migrated_pg_database(admin_url, template))
+    else:
+        url = copy_sqlite(request.getfixturevalue("sqlite_template"), logs / "kassa.db")
     try:
-        server = start_server("pg-waitlist", url, 2, logs, extra_env=ENV)
+        processes = 2 if admin_url else 1
+        server = start_server(f"{request.param}-waitlist", url, processes, logs, extra_env=ENV)
         workers = [_worker(url, logs / f"worker{n}.log") for n in range(2)]
         try:
             yield server, workers, logs
@@ -68,7 +81,8 @@ def racing(
                 worker.wait(timeout=20)
             stop_server(server)
     finally:
-        drop_pg_database_later(postgres_admin_url, url)
+        if admin_url is not None:
+            drop_pg_database_later(admin_url, url)
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
@@ -87,6 +101,19 @@ def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+TICKETS = text("SELECT id, status, order_id FROM tickets WHERE set_id = :set")
+LINES = text(
+    "SELECT l.ticket_id, l.order_id FROM order_lines l JOIN orders o ON o.id = l.order_id "
+    "WHERE l.set_id = :set AND l.state = 'active' "
+    "AND o.status IN ('executed', 'in_progress', 'done')"
+)
+TAKEN = text(
+    "SELECT w.id, w.quantity, w.order_id, count(l.ticket_id) AS n FROM waiting_list w "
+    "LEFT JOIN order_lines l ON l.order_id = w.order_id "
+    "WHERE w.set_id = :set AND w.status = 'taken' GROUP BY w.id, w.quantity, w.order_id"
+)
 
 
 def _line(sale: SaleSet) -> str:
@@ -224,25 +251,14 @@ async def _settle(base_url: str, sale: SaleSet) -> list[dict[str, Any]]:
 
 
 async def _check(url: str, sale: SaleSet, entries: list[dict[str, Any]]) -> None:
-    conn = await asyncpg.connect(url)
+    db = Database(url, pool_size=1)
     try:
-        rows = await conn.fetch(
-            "SELECT id, status, order_id FROM tickets WHERE set_id = $1", sale.set_id
-        )
-        lines = await conn.fetch(
-            "SELECT l.ticket_id, l.order_id FROM order_lines l JOIN orders o ON o.id = l.order_id "
-            "WHERE l.set_id = $1 AND l.state = 'active' "
-            "AND o.status IN ('executed', 'in_progress', 'done')",
-            sale.set_id,
-        )
-        taken = await conn.fetch(
-            "SELECT w.id, w.quantity, w.order_id, count(l.ticket_id) AS n FROM waiting_list w "
-            "LEFT JOIN order_lines l ON l.order_id = w.order_id "
-            "WHERE w.set_id = $1 AND w.status = 'taken' GROUP BY w.id",
-            sale.set_id,
-        )
+        async with db.unit_of_work(write=False) as uow:
+            rows = (await uow.tx.execute(TICKETS, {"set": sale.set_id})).mappings().all()
+            lines = (await uow.tx.execute(LINES, {"set": sale.set_id})).mappings().all()
+            taken = (await uow.tx.execute(TAKEN, {"set": sale.set_id})).mappings().all()
     finally:
-        await conn.close()
+        await db.dispose()
     assert len(rows) == CAPACITY
     by_status: dict[str, int] = {}
     for row in rows:
