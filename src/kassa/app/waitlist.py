@@ -184,27 +184,50 @@ async def _end(uow: UnitOfWork, entry: Entry, status: EntryStatus, now: datetime
 # -- offers -----------------------------------------------------------------------------------
 
 
+async def waiting_for_release(
+    uow: UnitOfWork, order: Order, ticket_ids: Iterable[str]
+) -> list[Entry]:
+    """The people waiting for the sets of tickets the order is about to release, read (and
+    locked) before the release is staged, so that a release nobody waits for costs one read
+    and keeps its writes together."""
+    released = set(ticket_ids)
+    sets = {line_.set_id for line_ in order.lines if line_.ticket_id in released}
+    return await WaitlistRepo(uow.tx).waiting_for(sorted(sets)) if sets else []
+
+
 async def offer_released(
-    uow: UnitOfWork, order: Order, ticket_ids: Iterable[str], now: datetime
+    uow: UnitOfWork,
+    order: Order,
+    ticket_ids: Iterable[str],
+    now: datetime,
+    *,
+    waiting: list[Entry] | None = None,
 ) -> None:
     """The order's tickets just released (vacant in the caller's transaction) go to the
-    waiting list of their sets; what nobody waits for stays on sale."""
+    waiting list of their sets (`waiting`: as `waiting_for_release` read it, else read now);
+    what nobody waits for stays on sale."""
     released = set(ticket_ids)
-    if not released:
+    if not released or waiting == []:
         return
     free: dict[str, list[str]] = {}
     for line_ in order.lines:
         if line_.ticket_id in released:
             free.setdefault(line_.set_id, []).append(line_.ticket_id)
-    await _offer(uow, free, now)
+    await _offer(uow, free, now, waiting)
 
 
-async def _offer(uow: UnitOfWork, free: Mapping[str, Sequence[str]], now: datetime) -> int:
+async def _offer(
+    uow: UnitOfWork,
+    free: Mapping[str, Sequence[str]],
+    now: datetime,
+    waiting: list[Entry] | None = None,
+) -> int:
     """Offer vacant tickets of the caller's transaction first-fit in joining order; each
     offer holds its tickets and queues the e-mail. Returns how many entries were offered.
     Nothing is offered for an event that is not on sale (over, or no longer public)."""
     repo = WaitlistRepo(uow.tx)
-    waiting = await repo.waiting_for(list(free))
+    if waiting is None:
+        waiting = await repo.waiting_for(list(free))
     if not waiting:
         return 0
     selling = await _on_sale(uow, {e.event_id for e in waiting}, now)

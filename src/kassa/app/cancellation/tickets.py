@@ -81,8 +81,10 @@ class TicketOrders:
     ) -> Order:
         if plan.from_status == OrderStatus.DONE.value:  # only a done order has ticket mail
             await void_ticket_mail(uow, order.id, plan.tickets, now)  # no e-mail sends them now
+        waiting = await waitlist.waiting_for_release(uow, order, plan.tickets)
         await uow.inventory.release(order.id, plan.tickets)
-        await waitlist.offer_released(uow, order, plan.tickets, now)  # held before commit
+        # The waiting list is offered the tickets before anyone else can see them.
+        await waitlist.offer_released(uow, order, plan.tickets, now, waiting=waiting)
         state = line_state(plan)
         await uow.orders.end_lines(order.id, plan.tickets, state, now)
         _end_lines(order, set(plan.tickets), state)
