@@ -37,6 +37,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from event_cancel import cancel_event, place_orders, worker_env, worker_log
 from faces import all_faces
 from load import Connection, CpuMeter, Outcome
 from load import request as load_request
@@ -307,6 +308,7 @@ class Options:
     concurrency: tuple[int, ...]
     buyers: int
     faces_ops: int  # 0: no faces
+    event_orders: int = 0  # 0: no whole-event cancellation
 
 
 async def bench_backend(
@@ -324,7 +326,9 @@ async def bench_backend(
         meter = CpuMeter(pid, database)
         # Enough tickets that no run drains its set; each concurrency gets a set of its own.
         sets = len(opts.concurrency) + 1
-        event_id, set_ids = await asyncio.to_thread(make_event, base, 60_000, sets)
+        event_id, set_ids = "", []
+        if opts.concurrency or opts.faces_ops:  # bench/event_cancel.py alone needs neither
+            event_id, set_ids = await asyncio.to_thread(make_event, base, 60_000, sets)
         for concurrency, set_id in zip(opts.concurrency, set_ids, strict=False):
             runs += await reserve_and_cancel(
                 backend, base, workers, event_id, set_id, concurrency, opts, meter, tmp
@@ -336,12 +340,31 @@ async def bench_backend(
             for m in measured:
                 runs.append(from_outcome(backend, m.what, 32, m.outcome, m.cpu, workers))
                 print(fmt(runs[-1]), flush=True)
+        if opts.event_orders:
+            runs.append(await event_cancellation(backend, base, url, workers, opts, tmp))
+            print(fmt(runs[-1]), flush=True)
         sale = None
         if opts.buyers:
             sale_event, (sale_set,) = await asyncio.to_thread(make_event, base, 100)
             sale = await flash_sale(port, sale_event, sale_set, opts.buyers)
             print(f"{backend} flash sale: {json.dumps(sale)}", flush=True)
     return runs, sale
+
+
+async def event_cancellation(
+    backend: str, base: str, url: str, workers: int, opts: Options, tmp: Path
+) -> Run:
+    """A whole event of `opts.event_orders` orders cancelled by one `kassa worker`: its rate
+    is orders per second (bench/event_cancel.py)."""
+    event_id, (set_id,) = await asyncio.to_thread(make_event, base, opts.event_orders)
+    await place_orders(base, event_id, set_id, opts.event_orders)
+    database = url.rsplit("/", 1)[1] if backend == "postgresql" else None
+    cmd = [KASSA, "worker"]
+    with process(cmd, worker_env(url), ROOT, worker_log(tmp, backend)) as pid:
+        job, took, cpu = await cancel_event(base, event_id, pid, database)
+    done = job["cancelled"]
+    what = f"event cancellation ({done} orders)"
+    return Run(backend, what, 1, done, took, job["failed"], 0, 0, 0, 0, 1, cpu["server"], cpu["db"])
 
 
 async def reserve_and_cancel(
@@ -483,7 +506,13 @@ async def bench(
     sales: dict[str, dict] = {}
     loads: list[str] = []
     top = None
-    opts = Options(args.duration, CONCURRENCY, args.buyers, 0 if args.skip_faces else args.ops)
+    opts = Options(
+        args.duration,
+        CONCURRENCY,
+        args.buyers,
+        0 if args.skip_faces else args.ops,
+        args.event_orders,
+    )
     if not args.skip_sqlite:
         loads.append(f"sqlite {load_average()}")
         got, sale = await bench_backend("sqlite", f"sqlite:///{tmp / 'bench.db'}", 1, opts, tmp)
@@ -516,6 +545,12 @@ def main() -> int:
     parser.add_argument("--skip-faces", action="store_true", help="only the ticket reserve/cancel")
     parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
     parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")
+    parser.add_argument(
+        "--event-orders",
+        type=int,
+        default=2000,
+        help="orders of the whole-event cancellation (0: none)",
+    )
     parser.add_argument(
         "--scaling", action="store_true", help="also reserve/cancel at c=32 with 1, 2, 4 workers"
     )

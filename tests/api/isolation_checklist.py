@@ -172,6 +172,8 @@ KASSA_API = [
     *(Try("org", "GET", f"/api/v1/orders/{i}/cancellation") for i in ORDER_IDS),
     *(Try("org", "POST", f"/api/v1/orders/{i}/cancellation", CANCEL) for i in ORDER_IDS),
     Try("seller", "POST", "/api/v1/orders/{a.order}/cancellation", CANCEL),
+    Try("org", "POST", "/api/v1/events/{a.event}/cancellation", {"reason": "x"}),
+    Try("org", "GET", "/api/v1/events/{a.event}/cancellation", code="event_not_found"),
     Try("org", "GET", WAITING_LIST, code="event_not_found"),
     Try("org", "POST", WAITING_LIST, {"email": "me@b.test"}, code="event_not_found"),
     Try("seller", "POST", WAITING_LIST, {"email": "me@b.test"}, code="event_not_found"),
@@ -335,6 +337,8 @@ CONSOLE = [
     Try("till", "POST", LOYALTY_PAGE + "/partial", {"qty-latte": "1", **CANCEL}),
     Try("admin", "GET", EVENT_PAGE),
     Try("admin", "POST", EVENT_PAGE, EVENT_FORM),
+    Try("admin", "GET", EVENT_PAGE + "/cancellation"),
+    Try("admin", "POST", EVENT_PAGE + "/cancellation", {"reason": "x", "confirm": "yes"}),
     Try("admin", "POST", EVENT_PAGE + "/sets", {"name": "X", "price": "1", "capacity": "1"}),
     Try(
         "admin", "POST", EVENT_PAGE + "/sets/{a.set}", {"name": "X", "price": "1", "capacity": "1"}

@@ -3,7 +3,9 @@ organiser or the selling partner, in the ticket e-mail), the buyer's page and it
 through the one engine, and cancellation requests an operator approves or declines, the
 decision e-mailed through the outbox over real SMTP."""
 
+import asyncio
 import re
+from decimal import Decimal
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
@@ -176,6 +178,94 @@ async def test_the_buyer_cancels_chosen_tickets_then_the_rest_and_the_link_ends(
     assert refused.status_code == 400
 
 
+FEE = re.compile(r'id="my-fee">([0-9.]+)<')
+REFUND = re.compile(r'id="my-refund">([0-9.]+)<')
+EVENT_POLICY = f"/api/v1/events/{demo.V2_EVENT_ID}/cancellation_policy"
+
+
+async def test_the_buyer_page_previews_and_cancels_under_the_events_policy(
+    client: httpx.AsyncClient, seller: dict[str, str], organiser: dict[str, str]
+) -> None:
+    """The page shows the policy's fee and the refund net of it, the cancel keeps exactly
+    that fee, and once the window has closed the page says so and a cancel is refused."""
+    order = await done_order(client, seller, send_tickets=False)
+    path = await link(client, order["id"], seller)
+    free = await client.get(path)
+    assert FEE.search(free.text) is None and "my-closed" not in free.text
+    found = REFUND.search(free.text)
+    assert found is not None
+    whole = Decimal(found.group(1))
+    policy = {"paid": {"fixed_fee": "10.00"}}
+    assert (await client.put(EVENT_POLICY, headers=organiser, json=policy)).status_code == 200
+    csrf, _, tickets = await form_of(client, path)
+    page = await client.get(path, params={"tickets": tickets[0]})
+    fee, refund = FEE.search(page.text), REFUND.search(page.text)
+    assert fee is not None and refund is not None, page.text
+    assert fee.group(1) == "10.00"
+    version = VERSION.search(page.text)
+    assert version is not None
+    api_plan = await client.get(
+        f"/api/v1/orders/{order['id']}/cancellation",
+        headers=organiser,
+        params={"tickets": tickets[0]},
+    )
+    assert api_plan.json()["refund"]["amount"] == refund.group(1)
+    assert api_plan.json()["fee"]["amount"] == "10.00"
+    answer = await client.post(
+        f"{path}/cancel",
+        data={"csrf": csrf, "version": version.group(1), "tickets": tickets[0]},
+    )
+    assert answer.status_code == 303, answer.text
+    [cancelled] = [
+        e
+        for e in await timeline(client, order["id"], organiser)
+        if e["actor"] == "buyer" and "fee" in (e["details"] or {})
+    ]
+    assert cancelled["details"]["fee"]["amount"] == "10.00"
+    assert Decimal(cancelled["details"]["refund"]["amount"]) + 10 < whole
+
+    closed = {"paid": {"fixed_fee": "10.00", "hours_before_start": 87_600}}
+    assert (await client.put(EVENT_POLICY, headers=organiser, json=closed)).status_code == 200
+    page = await client.get(path)
+    assert 'id="my-closed"' in page.text and 'id="my-cancel"' not in page.text
+    version_now = (
+        await client.get(f"/api/v1/orders/{order['id']}/cancellation", headers=organiser)
+    ).json()["version"]
+    refused = await client.post(f"{path}/cancel", data={"csrf": csrf, "version": version_now})
+    assert refused.status_code == 409
+    assert len(TICKET.findall((await client.get(path)).text)) == 2
+
+
+async def test_an_approval_past_the_window_is_the_organisers_override_at_the_policys_fee(
+    client: httpx.AsyncClient, seller: dict[str, str], organiser: dict[str, str]
+) -> None:
+    await needs_approval(client, organiser, True)
+    closed = {"paid": {"fixed_fee": "10.00", "hours_before_start": 87_600}}
+    assert (await client.put(EVENT_POLICY, headers=organiser, json=closed)).status_code == 200
+    order = await done_order(client, seller, send_tickets=False)
+    path = await link(client, order["id"], seller)
+    csrf, _, _ = await form_of(client, path)
+    assert (await client.post(f"{path}/request", data={"csrf": csrf})).status_code == 303
+    _, console_csrf = await sign_in(client)
+    found = re.search(r'id="request-([0-9a-f]{24})"', (await client.get("/console/requests")).text)
+    assert found is not None
+    approved = await client.post(
+        f"/console/requests/{found.group(1)}/approve", data={"csrf": console_csrf, "reason": "ok"}
+    )
+    assert approved.status_code == 303, approved.text
+    [cancelled] = [
+        e
+        for e in await timeline(client, order["id"], organiser)
+        if e["actor"] == "buyer" and "fee" in (e["details"] or {})
+    ]
+    fee = cancelled["details"]["fee"]
+    assert fee["amount"] == "10.00" and fee["allowed"] is False
+    assert fee["override"] == {
+        "by": f"operator:{demo.OPERATOR_EMAIL}",
+        "reason": "approved cancellation request",
+    }
+
+
 async def test_a_stale_preview_is_refused(
     client: httpx.AsyncClient, seller: dict[str, str], organiser: dict[str, str]
 ) -> None:
@@ -283,6 +373,44 @@ async def test_request_then_decline_keeps_the_order_and_mails_the_reason(
     [decision] = box.messages
     assert "отклонена" in subject(decision)
     assert "too close to the show" in decision.get_payload(decode=True).decode()
+
+
+async def test_an_approval_and_a_decline_at_once_decide_once(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    organiser: dict[str, str],
+) -> None:
+    """Two operators decide the same request at the same moment: one decision stands, and the
+    order is exactly as that decision says (never cancelled under a declined request)."""
+    await needs_approval(client, organiser, True)
+    order = await done_order(client, seller, send_tickets=False)
+    path = await link(client, order["id"], seller)
+    csrf, _, _ = await form_of(client, path)
+    assert (await client.post(f"{path}/request", data={"csrf": csrf})).status_code == 303
+    _, console_csrf = await sign_in(client)
+    listed = await client.get("/console/requests")
+    found = re.search(r'id="request-([0-9a-f]{24})"', listed.text)
+    assert found is not None
+    request_id = found.group(1)
+
+    async def decide(verb: str) -> int:
+        answer = await client.post(
+            f"/console/requests/{request_id}/{verb}", data={"csrf": console_csrf, "reason": verb}
+        )
+        return answer.status_code
+
+    approved, declined = await asyncio.gather(decide("approve"), decide("decline"))
+    assert sorted([approved, declined]) == [303, 409], (approved, declined)
+    state = (await client.get(f"/v2/resources/orders/{order['id']}", headers=seller)).json()
+    sold = [t for t in state["data"]["tickets"] if t.get("status") == "sold"]
+    actions = [e["action"] for e in await timeline(client, order["id"], organiser)]
+    if approved == 303:
+        assert not sold and "cancellation.request_approved" in actions
+        assert "cancellation.request_declined" not in actions
+    else:
+        assert sold and "cancellation.request_declined" in actions
+        assert "cancellation.request_approved" not in actions
+        assert not [a for a in actions if a.startswith("order.cancel")]
 
 
 async def test_the_link_ends_with_the_order_when_it_expires(

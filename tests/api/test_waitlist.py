@@ -367,3 +367,27 @@ async def test_tickets_of_an_event_no_longer_on_sale_are_not_offered(
     await cancel(client, small, order["id"])
     assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
     assert await ticket_counts(db, small.set_id) == {"vacant": 3}
+
+
+@pytest.mark.parametrize("one_set", [False, True])
+async def test_an_event_or_set_being_cancelled_offers_nothing_to_its_waiting_list(
+    client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock, one_set: bool
+) -> None:
+    from kassa.app import event_cancellation
+
+    await buy(client, small, 2)
+    await buy(client, small, 1)
+    await join(client, small, "ann@example.com")
+    body: dict[str, Any] = {"reason": "The artist is ill"}
+    if one_set:
+        body["set_id"] = small.set_id
+    started = await client.post(
+        f"/api/v1/events/{small.event_id}/cancellation", headers=small.organiser, json=body
+    )
+    assert started.status_code in (200, 201, 202), started.text
+    for _ in range(10):  # the job goes round once more after a while, then finishes
+        if not await event_cancellation.run_batch(db, clock):
+            break
+        clock.advance(minutes=10)
+    assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
+    assert await ticket_counts(db, small.set_id) == {"vacant": 3}

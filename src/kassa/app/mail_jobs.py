@@ -1,4 +1,5 @@
-"""Mail the worker sends from the outbox: a done order's tickets, an orders export.
+"""Mail the worker sends from the outbox: a done order's tickets, an orders export, a decision on
+a buyer's request, the news that the organiser cancelled the buyer's event.
 
 Enqueued in the command's own transaction, so a rolled-back change never sends anything;
 the worker renders and sends after commit (kassa.mail). Each message is marked delivered
@@ -27,7 +28,12 @@ from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderLine, OrderStatus
 from kassa.core.tenancy import Principal
-from kassa.notify.message import decision_message, export_message, tickets_message
+from kassa.notify.message import (
+    decision_message,
+    event_cancelled_message,
+    export_message,
+    tickets_message,
+)
 from kassa.notify.pdf import TicketDoc, render_tickets
 from kassa.notify.smtp import SmtpSettings, send
 from kassa.store.db import Database, UnitOfWork
@@ -35,7 +41,10 @@ from kassa.store.db import Database, UnitOfWork
 TICKETS_EMAIL = "tickets.email"
 ORDERS_EXPORT = "orders.export"
 DECISION_EMAIL = "cancellation.decision_email"  # a buyer's request approved or declined
-MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL, OFFER_EMAIL})
+EVENT_CANCELLED_EMAIL = "event.cancelled_email"  # the organiser cancelled the buyer's event
+MAIL_TOPICS = frozenset(
+    {TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL, EVENT_CANCELLED_EMAIL, OFFER_EMAIL}
+)
 
 
 async def enqueue_tickets_email(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -124,6 +133,9 @@ async def deliver_mail(
     if topic == DECISION_EMAIL:
         await _send_decision(db, smtp, payload)
         return None
+    if topic == EVENT_CANCELLED_EMAIL:
+        await _send_event_cancelled(db, smtp, payload)
+        return None
     if topic == OFFER_EMAIL:  # a waiting list's offer
         why = await send_offer(db, smtp, payload, now, links)
         return Voided(why) if why else None
@@ -175,6 +187,49 @@ async def _send_decision(db: Database, smtp: SmtpSettings, payload: dict[str, An
         order_number=order.number,
         approved=bool(payload.get("approved")),
         reason=payload.get("reason"),
+    )
+    await send(smtp, message)
+
+
+async def enqueue_event_cancelled_email(
+    uow: UnitOfWork, order: Order, refund: str, reason: str, now: datetime
+) -> None:
+    """Tell the buyer (if they left an e-mail) that the organiser cancelled their event."""
+    email = (order.customer.get("email") or "").strip()
+    if "@" not in email:
+        return
+    await uow.outbox.enqueue(
+        OutboxMessage(
+            topic=EVENT_CANCELLED_EMAIL,
+            org_id=order.org_id,
+            partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
+            order_id=order.id,
+            payload={
+                "order_id": order.id,
+                "email": email,
+                "lang": order.customer.get("lang") or "ru",
+                "refund": refund,
+                "reason": reason,
+            },
+            created_at=now,
+        )
+    )
+
+
+async def _send_event_cancelled(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:
+    async with db.unit_of_work(write=False) as uow:
+        order = await uow.orders.get(payload["order_id"])
+        if order is None:
+            raise LookupError(f"order {payload['order_id']} is gone")
+        event = await uow.catalog.event(order.event_id)
+    message = event_cancelled_message(
+        sender=smtp.sender,
+        to=payload["email"],
+        lang=payload.get("lang") or "ru",
+        event_title=event.title if event else "",
+        order_number=order.number,
+        refund=payload.get("refund") or "0.00",
+        reason=payload.get("reason") or "",
     )
     await send(smtp, message)
 

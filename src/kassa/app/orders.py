@@ -11,7 +11,7 @@ from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import record
 from kassa.app.mail_jobs import enqueue_tickets_email
 from kassa.app.order_promocodes import apply_promocodes
-from kassa.app.snapshots import SaleCatalog, snapshots
+from kassa.app.snapshots import SaleCatalog, load_sale, snapshots
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import OrderKind
 from kassa.core.errors import (
@@ -282,11 +282,7 @@ async def _catalog(
     """The event on sale now, its sets and fee, from the per-process snapshot (see snapshots)."""
 
     async def load() -> SaleCatalog | None:
-        event = await uow.catalog.event(event_id)
-        if event is None:
-            return None
-        sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
-        return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+        return await load_sale(uow, event_id)
 
     cache = snapshots(db)
     catalog = await cache.get(event_id, load)
@@ -422,11 +418,7 @@ async def _snapshot(db: Database, uow: UnitOfWork, event_id: str) -> SaleCatalog
     """The event's snapshot, on sale or not (pricing an order already placed)."""
 
     async def load() -> SaleCatalog | None:
-        event = await uow.catalog.event(event_id)
-        if event is None:
-            return None
-        sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
-        return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+        return await load_sale(uow, event_id)
 
     found = await snapshots(db).get(event_id, load)
     if found is None:

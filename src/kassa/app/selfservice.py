@@ -12,15 +12,21 @@ from datetime import datetime, timedelta
 
 from kassa.app import cancellation
 from kassa.app.access import visible_order
+from kassa.app.cancellation.policies import charged
 from kassa.app.ids import new_id
 from kassa.app.journal import record
 from kassa.app.mail_jobs import DECISION_EMAIL
 from kassa.app.selflinks import Links, secret_of, signed
 from kassa.app.views import OrderView, order_view
 from kassa.core.audit import OutboxMessage
-from kassa.core.cancellation import OrderKind, Plan, Reason
+from kassa.core.cancellation import OrderKind, Override, Plan, Reason
 from kassa.core.catalog import Event
-from kassa.core.errors import CatalogInvalid, EventNotFound, OrderNotChangeable, OrderNotFound
+from kassa.core.errors import (
+    CatalogInvalid,
+    EventNotFound,
+    OrderNotCancellable,
+    OrderNotChangeable,
+)
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
 from kassa.core.selfservice import (
@@ -114,7 +120,8 @@ async def open_page(db: Database, links: Links, token: str, now: datetime) -> Bu
 
 
 async def preview(db: Database, order: Order, now: datetime, tickets: Sequence[str] = ()) -> Plan:
-    """The engine's plan of cancelling the order (or these of its tickets)."""
+    """The engine's plan of cancelling the order (or these of its tickets), charged by the
+    event's cancellation policy (its fee, and whether its window is still open)."""
     return await cancellation.preview(
         db,
         Principal(org_id=order.org_id),
@@ -122,6 +129,7 @@ async def preview(db: Database, order: Order, now: datetime, tickets: Sequence[s
         now,
         cancellation.Part(tickets=tuple(tickets)),
         kind=OrderKind.TICKETS,
+        policy=True,
     )
 
 
@@ -152,7 +160,8 @@ async def buyer_cancel(
     version: str | None,
     now: datetime,
 ) -> cancellation.Outcome:
-    """The buyer cancels the order (or these tickets) by the plan the page showed."""
+    """The buyer cancels the order (or these tickets) by the plan the page showed, under the
+    event's policy: its fee is kept, and outside its window the cancel is refused."""
     order_id, _ = await _link(db, links, token, now)
     async with db.unit_of_work(write=False) as uow:
         order = await _order_of(uow, order_id, now, lock=False)
@@ -168,6 +177,7 @@ async def buyer_cancel(
         version=version,
         actor=BUYER,
         kind=OrderKind.TICKETS,
+        policy=True,
     )
 
 
@@ -256,44 +266,41 @@ async def decide(
     now: datetime,
 ) -> CancellationRequest:
     """Approve (the engine cancels, as the buyer asked) or decline a pending request; the
-    buyer is told by e-mail either way."""
-    async with db.unit_of_work(write=False) as uow:
-        request = await SelfServiceRepo(uow.tx).request(request_id)
-    if request is None or request.org_id != operator.org_id:
-        raise CancellationRequestNotFound(f"Request {request_id} not found")
-    if request.status is not RequestStatus.PENDING:
-        raise CancellationRequestDecided(f"Request {request_id} is {request.status} already")
-    if approve:
-        await cancellation.cancel(
-            db,
-            Principal(org_id=request.org_id),
-            request.order_id,
-            now,
-            cancellation.Part(tickets=request.tickets),
-            reason=Reason(BUYER_REASON, reason or "approved request"),
-            actor=BUYER,
-            kind=OrderKind.TICKETS,
-            extra={"request": request.id, "approved_by": operator.email},
-        )
-    return await _settle(db, operator, request, approve, reason, now)
-
-
-async def _settle(
-    db: Database,
-    operator: Operator,
-    request: CancellationRequest,
-    approve: bool,
-    reason: str | None,
-    now: datetime,
-) -> CancellationRequest:
+    buyer is told by e-mail either way. One transaction: the decision, the cancel, the
+    timeline and the e-mail stand or fall together, and two operators deciding at once
+    decide once (the second is CancellationRequestDecided, or 409 on the locked order)."""
     status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     actor = f"operator:{operator.email}"
     async with db.unit_of_work() as uow:
-        order = await uow.orders.get(request.order_id)
-        if order is None:
-            raise OrderNotFound(f"Order {request.order_id} not found")
-        if not await SelfServiceRepo(uow.tx).decide(request.id, status, actor, reason, now):
+        repo = SelfServiceRepo(uow.tx)
+        request = await repo.request(request_id)
+        if request is None or request.org_id != operator.org_id:
+            raise CancellationRequestNotFound(f"Request {request_id} not found")
+        if request.status is not RequestStatus.PENDING:
+            raise CancellationRequestDecided(f"Request {request_id} is {request.status} already")
+        target = await cancellation.find(
+            uow, None, request.order_id, kind=OrderKind.TICKETS, lock=True
+        )
+        if not await repo.decide(request.id, status, actor, reason, now):
             raise CancellationRequestDecided(f"Request {request.id} was decided meanwhile")
+        order: Order = target.order
+        if approve:
+            if target.kind.due(order, now):  # the sweeper expires it; nothing to approve
+                raise OrderNotCancellable(f"Order {order.id} is not cancellable", order=order.id)
+            part = cancellation.Part(tickets=request.tickets)
+            outcome = await cancellation.cancel_locked(
+                uow,
+                target,
+                now,
+                part,
+                reason=Reason(BUYER_REASON, reason or "approved request"),
+                version=None,
+                actor=BUYER,
+                extra={"request": request.id, "approved_by": operator.email},
+                policy=True,
+                override=await _approval_override(uow, target, part, actor, now),
+            )
+            order = outcome.order
         await record(
             uow,
             order,
@@ -309,6 +316,18 @@ async def _settle(
     return CancellationRequest(
         **{**request.__dict__, "status": status, "decided_at": now, "decided_by": actor}
     )
+
+
+async def _approval_override(
+    uow: UnitOfWork, target: cancellation.Target, part: cancellation.Part, by: str, now: datetime
+) -> Override | None:
+    """An approval keeps the fee the event's policy asks; past the policy's window the
+    organiser's approval is itself the override (recorded as such), still at that fee."""
+    plan = await target.kind.plan(uow, target.order, part, now)
+    charge = (await charged(uow, target.kind, target.order, plan, now, None)).charge
+    if charge.allowed:
+        return None
+    return Override(by=by, reason="approved cancellation request", fee=charge.policy_fee)
 
 
 async def _mail_decision(

@@ -11,11 +11,11 @@ ago is never refused. Inventory is never cached: tickets are always claimed in t
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kassa.core.catalog import Event, TicketSet
 from kassa.core.pricing import FeePolicy
-from kassa.store.db import Database
+from kassa.store.db import Database, UnitOfWork
 
 DEFAULT_TTL = 1.0
 
@@ -75,10 +75,20 @@ async def sale_catalog(db: Database, event_id: str) -> SaleCatalog | None:
 
     async def load() -> SaleCatalog | None:
         async with db.unit_of_work(write=False) as uow:
-            event = await uow.catalog.event(event_id)
-            if event is None:
-                return None
-            sets = {s.id: s for s in await uow.catalog.sets_of(event_id)}
-            return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))
+            return await load_sale(uow, event_id)
 
     return await snapshots(db).get(event_id, load)
+
+
+async def load_sale(uow: UnitOfWork, event_id: str) -> SaleCatalog | None:
+    """The event, its sets and fee as a reserve sees them. A set being cancelled (see
+    `kassa.app.event_cancellation`) has no price rule here, so nothing of it sells."""
+    event = await uow.catalog.event(event_id)
+    if event is None:
+        return None
+    closed = await uow.event_cancellations.closed_sets(event_id)
+    sets = {
+        s.id: replace(s, rules=()) if s.id in closed else s
+        for s in await uow.catalog.sets_of(event_id)
+    }
+    return SaleCatalog(event, sets, await uow.tenants.fee_policy(event.org_id))

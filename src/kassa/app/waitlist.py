@@ -224,14 +224,13 @@ async def _offer(
 ) -> int:
     """Offer vacant tickets of the caller's transaction first-fit in joining order; each
     offer holds its tickets and queues the e-mail. Returns how many entries were offered.
-    Nothing is offered for an event that is not on sale (over, or no longer public)."""
+    Nothing is offered for a set not on sale (see `_selling`)."""
     repo = WaitlistRepo(uow.tx)
     if waiting is None:
         waiting = await repo.waiting_for(list(free))
     if not waiting:
         return 0
-    selling = await _on_sale(uow, {e.event_id for e in waiting}, now)
-    offers, _ = match(free, [e for e in waiting if e.event_id in selling])
+    offers, _ = match(free, await _selling(uow, waiting, now))
     made = 0
     for entry, tickets in offers:
         held = await repo.hold(tickets)
@@ -245,17 +244,21 @@ async def _offer(
     return made
 
 
-async def _on_sale(uow: UnitOfWork, event_ids: Iterable[str], now: datetime) -> set[str]:
-    selling = set()
-    for event_id in event_ids:
-        event = await uow.catalog.event(event_id)
+async def _selling(uow: UnitOfWork, waiting: list[Entry], now: datetime) -> list[Entry]:
+    """The entries whose set is on sale: its event public and not over, and no cancellation
+    of the set (or its event) running."""
+    allowed: dict[tuple[str, str], bool] = {}
+    for key in sorted({(e.event_id, e.set_id) for e in waiting}):
+        event = await uow.catalog.event(key[0])
         try:
-            if event is not None:
-                event.ensure_on_sale(now)
-                selling.add(event_id)
+            if event is None:
+                continue
+            event.ensure_on_sale(now)
         except EventNotOnSale:
             continue
-    return selling
+        cancelling = await uow.event_cancellations.active(key[0], key[1])
+        allowed[key] = cancelling is None
+    return [e for e in waiting if allowed.get((e.event_id, e.set_id))]
 
 
 async def _enqueue_offer_mail(

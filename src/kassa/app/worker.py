@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 
-from kassa.app import waitlist
+from kassa.app import event_cancellation, waitlist
 from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.idempotency import KEEP, purge_expired
@@ -32,19 +32,23 @@ async def run_once(
     per_endpoint: int = PER_ENDPOINT,
     links: Links | None = None,
 ) -> int:
-    """One sweep, one outbox pass and one key purge; returns how many things it did."""
+    """One sweep, one batch of an event's cancellation, one outbox pass and one key purge;
+    returns how many things it did."""
     expired = await expire_due(db, clock())
+    cancelled = await event_cancellation.run_batch(db, clock, lease=lease)
     offers = await waitlist.pass_due(db, clock()) + await waitlist.refill(db, clock())
     result = await drain(
         db, client, clock(), smtp=smtp, lease=lease, per_endpoint=per_endpoint, links=links
     )
     purged = await purge_expired(db, clock(), keep=keep_keys)
-    done = expired + offers + result.delivered + result.failed + result.voided + purged
+    done = expired + cancelled + offers + result.delivered + result.failed + result.voided
+    done += purged
     if done:
         log.info(
-            "expired %d orders; %d waiting-list offers passed or made; "
-            "delivered %d messages, %d failed, %d voided; purged %d keys",
+            "expired %d orders; event cancellation visited %d; %d waiting-list offers passed "
+            "or made; delivered %d messages, %d failed, %d voided; purged %d keys",
             expired,
+            cancelled,
             offers,
             result.delivered,
             result.failed,

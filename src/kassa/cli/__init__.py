@@ -1,4 +1,4 @@
-"""`kassa`: serve, migrate, worker, check, demo, orgs, keys, loyalty, operators."""
+"""`kassa`: serve, migrate, worker, check, demo, orgs, keys, events, loyalty, operators."""
 
 import argparse
 import asyncio
@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from kassa import logs
 from kassa.app import demo, loyalty, operators, tenants
 from kassa.app.clock import utcnow
-from kassa.cli import check, failures, helptext, serving
+from kassa.cli import check, events, failures, helptext, serving
 from kassa.config import ConfigError, Settings
 from kassa.core.errors import OperatorInvalid
 from kassa.core.loyalty import Program
@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = Settings.from_env()
+        failures.preflight(settings.database_url)
         _configure_logging(settings.log_level, settings.log_format)
         result: int = args.run(args, settings)
     except Exception as error:
@@ -116,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     key_revoke = keys.add_parser("revoke", help="stop a key from working")
     key_revoke.add_argument("key")
     key_revoke.set_defaults(run=_key_revoke)
+
+    events.add_commands(sub)
 
     loyalty_cmd = sub.add_parser("loyalty", help="loyalty shops and programs").add_subparsers(
         required=True

@@ -22,6 +22,28 @@ class StartupFailure(Exception):
     """Kassa cannot start here; the message says why and what to do."""
 
 
+def preflight(database_url: str) -> None:
+    """Refuse, before any connection, an SQLite file whose folder does not exist (sqlite would
+    only fail on a worker thread, whose late traceback no one line can hold)."""
+    try:
+        parsed = make_url(database_url)
+    except Exception:  # Settings tells a malformed URL in its own words
+        return
+    path = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or "mode=memory" in path:
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise StartupFailure(_missing_folder(path, folder))
+
+
+def _missing_folder(path: str, folder: Path) -> str:
+    return (
+        f"cannot create the SQLite database {path}: the folder {folder} does not "
+        "exist: create it, or point KASSA_DATABASE_URL elsewhere"
+    )
+
+
 def explain(error: BaseException, database_url: str | None = None) -> str | None:
     """One line for a mistake of configuration or surroundings; None for anything else."""
     if isinstance(error, (ConfigError, StartupFailure)):
@@ -89,9 +111,6 @@ def _sqlite(error: BaseException, path: str) -> str | None:
         if isinstance(cause, sqlite3.OperationalError) and "unable to open" in str(cause):
             folder = Path(path).resolve().parent
             if not folder.is_dir():
-                return (
-                    f"cannot create the SQLite database {path}: the folder {folder} does not "
-                    "exist: create it, or point KASSA_DATABASE_URL elsewhere"
-                )
+                return _missing_folder(path, folder)
             return f"cannot open the SQLite database {path}: check its folder's permissions"
     return None

@@ -34,6 +34,8 @@ OK_MESSAGES = {
     "resent": "Tickets are on their way to the buyer.",
     "moved": "Order moved on.",
     "event_saved": "Event saved.",
+    "event_cancelling": "Cancelling: sales stopped, the worker is cancelling the orders.",
+    "event_cancelling_already": "This cancellation is already running.",
     "set_added": "Ticket set added.",
     "set_saved": "Ticket set saved.",
     "rule_deleted": "Price rule deleted.",

@@ -10,6 +10,7 @@ from kassa.console.pages import (
     cancel,
     catalog,
     dashboard,
+    eventcancel,
     kitchen,
     loyalty,
     operators,
@@ -20,7 +21,18 @@ from kassa.console.pages import (
 )
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-for group in (auth, dashboard, orders, cancel, catalog, kitchen, loyalty, webhooks, operators):
+for group in (
+    auth,
+    dashboard,
+    orders,
+    cancel,
+    eventcancel,
+    catalog,
+    kitchen,
+    loyalty,
+    webhooks,
+    operators,
+):
     router.include_router(group.router, include_in_schema=False)
 router.include_router(requests.router, include_in_schema=False)  # buyers' requests
 router.include_router(waitlist.router, include_in_schema=False)  # waiting lists of sets

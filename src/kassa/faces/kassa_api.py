@@ -12,6 +12,7 @@ from kassa.app.orders import order_timeline
 from kassa.core.cancellation import Override, Reason, plan_json
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import MAX_AMOUNT
+from kassa.faces.kassa_event_cancel import router as event_cancel_router
 from kassa.faces.kassa_models import Timeline
 from kassa.faces.kassa_policies import router as policies_router
 from kassa.faces.kassa_waitlist import router as waitlist_router
@@ -221,4 +222,5 @@ def _override(given: OverrideIn | None, actor: str) -> Override | None:
 
 
 router.include_router(policies_router)
+router.include_router(event_cancel_router)
 router.include_router(waitlist_router)

@@ -70,6 +70,42 @@ def decision_message(
     return message
 
 
+_EVENT_CANCELLED = {
+    "ru": (
+        "«{event}» отменено: заказ {number}",
+        "Здравствуйте!\n\nОрганизатор отменил «{event}». Ваш заказ {number} отменён, "  # noqa: RUF001
+        "к возврату: {refund}.\nПричина: {reason}\n",  # noqa: RUF001
+    ),
+    "en": (
+        '"{event}" is cancelled: order {number}',
+        'Hello,\n\nThe organiser cancelled "{event}". Your order {number} is cancelled; '
+        "to be refunded: {refund}.\nReason: {reason}\n",
+    ),
+}
+
+
+def event_cancelled_message(
+    *,
+    sender: str,
+    to: str,
+    lang: str,
+    event_title: str,
+    order_number: int,
+    refund: str,
+    reason: str,
+) -> EmailMessage:
+    """The organiser cancelled the event (or the buyer's date): the order is cancelled."""
+    subject, body = _EVENT_CANCELLED.get(lang, _EVENT_CANCELLED["en"])
+    values = {"number": order_number, "event": event_title, "refund": refund, "reason": reason}
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject.format(**values)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "kassa.local")
+    message.set_content(body.format(**values))
+    return message
+
+
 def tickets_message(
     *,
     sender: str,

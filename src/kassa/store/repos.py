@@ -4,6 +4,7 @@ from kassa.store.accounts import AccountsRepo
 from kassa.store.catalog import CatalogRepo
 from kassa.store.console import ConsoleRepo
 from kassa.store.delivery import DeliveryRepo
+from kassa.store.eventcancel import EventCancellationsRepo
 from kassa.store.idempotency import IdempotencyRepo
 from kassa.store.journal import AuditRepo, OutboxRepo
 from kassa.store.loyalty import LoyaltyRepo
@@ -43,3 +44,4 @@ class Repositories:
         self.visitors = VisitorsRepo(conn)
         self.accounts = AccountsRepo(conn)
         self.policies = PoliciesRepo(conn)
+        self.event_cancellations = EventCancellationsRepo(conn)

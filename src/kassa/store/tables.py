@@ -583,6 +583,7 @@ operator_sessions = Table(
 )
 
 # The loyalty face's side services live in a module of their own, on this same metadata.
+from kassa.store import eventcancel_tables as _eventcancel_tables  # noqa: E402, F401
 from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401
 from kassa.store import policy_tables as _policy_tables  # noqa: E402, F401
 from kassa.store import selfservice_tables as _selfservice_tables  # noqa: E402, F401

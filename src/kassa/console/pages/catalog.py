@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.app import catalog, console, operators, promocodes, waitlist
+from kassa.app import catalog, console, event_cancellation, operators, promocodes, waitlist
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
 from kassa.core.catalog import EventStatus
@@ -57,13 +57,16 @@ def _status(text: str) -> EventStatus:
 @router.get("/events/{event_id}")
 async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     counts, promos, rules = await console.event_page(ctx.db, me.operator, event_id)
-    lines = await waitlist.event_lines(ctx.db, operators.principal(me.operator), event_id)
+    who = operators.principal(me.operator)
+    lines = await waitlist.event_lines(ctx.db, who, event_id)
     return page(
         request,
         "event.html",
         200,
         me,
         e=counts,
+        event_id=event_id,
+        jobs=await event_cancellation.history(ctx.db, who, event_id),
         promos=promos,
         rules=rules,
         statuses=[s.value for s in EventStatus],

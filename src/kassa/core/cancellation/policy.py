@@ -74,11 +74,13 @@ class Policy:
 @dataclass(frozen=True)
 class Override:
     """An operator's decision against the policy: `fee` None waives it; any fee is still capped
-    at the refund. A cancel outside the window needs one."""
+    at the refund. A cancel outside the window needs one. `policy_fee` keeps the fee the policy
+    asks, outside its window too (an organiser cancelling a whole event under its policy)."""
 
     by: str
     reason: str
     fee: Decimal | None = None
+    policy_fee: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,13 @@ def assess(
     if policy is None:
         if override is None:
             return NO_CHARGE
-        return Charge(fee=_overridden(override, basis.gross), override=override)
+        return Charge(fee=_overridden(override, basis.gross, ZERO), override=override)
     terms = policy.paid if basis.paid else policy.unpaid
     deadline = deadline_of(terms, policy.scope, basis.anchor)
     allowed = terms.allowed and (deadline is None or now <= deadline)
     asked = fee_of(terms, basis)
     return Charge(
-        fee=asked if override is None else _overridden(override, basis.gross),
+        fee=asked if override is None else _overridden(override, basis.gross, asked),
         policy_fee=asked,
         scope=policy.scope,
         terms="paid" if basis.paid else "unpaid",
@@ -159,7 +161,9 @@ def assess(
     )
 
 
-def _overridden(override: Override, gross: Decimal) -> Decimal:
+def _overridden(override: Override, gross: Decimal, asked: Decimal) -> Decimal:
+    if override.policy_fee:
+        return asked
     return ZERO if override.fee is None else capped(override.fee, gross)
 
 

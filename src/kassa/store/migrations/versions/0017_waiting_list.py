@@ -1,7 +1,7 @@
 """The waiting list of sold-out ticket sets
 
 Revision ID: 0017_waiting_list
-Revises: 0015_cancellation_requests
+Revises: 0016_event_cancellations
 Create Date: 2026-11-30
 """
 
@@ -13,8 +13,7 @@ from alembic import op
 from kassa.store.types import UTCDateTime
 
 revision: str = "0017_waiting_list"
-# MERGE: down_revision becomes 0016_event_cancellations
-down_revision: str | Sequence[str] | None = "0015_cancellation_requests"
+down_revision: str | Sequence[str] | None = "0016_event_cancellations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
