@@ -49,6 +49,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("KASSA_DATABASE_URL", DEFAULT_DATABASE_URL, URL_HINT, "url"),
     Variable("KASSA_HOLD_MINUTES", "10", "how long a reservation is held", minimum=0.01),
     Variable("KASSA_PAYMENT_HOLD_MINUTES", "720", "the hold once an order is in_progress"),
+    Variable(
+        "KASSA_WAITLIST_OFFER_MINUTES",
+        "120",
+        "how long tickets offered to the next person on a waiting list are held for them",
+        minimum=0.01,
+    ),
     Variable("KASSA_MAX_BODY_BYTES", "1048576", "larger request bodies get 413", "integer", 1),
     Variable(
         "KASSA_AUTH_CACHE_SECONDS",
@@ -157,6 +163,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     hold: timedelta = timedelta(minutes=10)
     payment_hold: timedelta = timedelta(hours=12)
+    # How long tickets offered to a waiting list's next person are held for them (an entry
+    # keeps the hold in force when it joined).
+    waitlist_offer_hold: timedelta = timedelta(hours=2)
     max_body_bytes: int = 1024 * 1024
     auth_cache_seconds: float = 5.0
     # The connection budget of one process: pool_size + max_overflow (README, "Connection
@@ -198,6 +207,7 @@ class Settings:
             database_url=read.url("KASSA_DATABASE_URL"),
             hold=timedelta(minutes=read.number("KASSA_HOLD_MINUTES")),
             payment_hold=timedelta(minutes=read.number("KASSA_PAYMENT_HOLD_MINUTES")),
+            waitlist_offer_hold=timedelta(minutes=read.number("KASSA_WAITLIST_OFFER_MINUTES")),
             max_body_bytes=read.integer("KASSA_MAX_BODY_BYTES"),
             auth_cache_seconds=read.number("KASSA_AUTH_CACHE_SECONDS"),
             db_pool_size=read.integer("KASSA_DB_POOL_SIZE"),

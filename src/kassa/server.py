@@ -21,6 +21,7 @@ from kassa.console.buyer import error_page as buyer_error_page
 from kassa.console.buyer import router as buyer_router
 from kassa.console.common import PREFIX, STATIC
 from kassa.console.errors import error_page
+from kassa.console.offer import router as offer_router
 from kassa.console.router import root as console_root
 from kassa.console.router import router as console_router
 from kassa.console.security import SecurityHeaders
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(kassa_router)
     app.include_router(selfservice_router)  # buyer self-service: links, event rule
     app.include_router(buyer_router)  # /my/{token}: the buyer's page
+    app.include_router(offer_router)  # /my/offers/{token}: a waiting list's offer
     app.include_router(console_router)
     app.include_router(console_root)
     app.include_router(ops_router)  # /healthz, /readyz, /metrics (and /health)

@@ -34,6 +34,7 @@ class Try:
 CANCEL = {"reason": "customer_request"}
 SET = "/v1/resources/events/{a.event}/sets/{a.set}"
 A_PROMO = "/v1/resources/events/{a.event}/promocodes/{a.promo}"
+WAITING_LIST = "/api/v1/events/{a.event}/sets/{a.set}/waiting_list"
 ORDER_IDS = ("{a.order}", "{a.delivery_order}", "{a.loyalty_kassa_id}")
 
 TICKETING_V1 = [
@@ -173,6 +174,16 @@ KASSA_API = [
     Try("seller", "POST", "/api/v1/orders/{a.order}/cancellation", CANCEL),
     Try("org", "POST", "/api/v1/events/{a.event}/cancellation", {"reason": "x"}),
     Try("org", "GET", "/api/v1/events/{a.event}/cancellation", code="event_not_found"),
+    Try("org", "GET", WAITING_LIST, code="event_not_found"),
+    Try("org", "POST", WAITING_LIST, {"email": "me@b.test"}, code="event_not_found"),
+    Try("seller", "POST", WAITING_LIST, {"email": "me@b.test"}, code="event_not_found"),
+    Try(
+        "org",
+        "POST",
+        "/api/v1/events/{b.event}/sets/{a.set}/waiting_list",
+        {"email": "me@b.test"},
+        code="set_not_found",
+    ),
 ]
 
 DELIVERY_ADMIN = [
@@ -338,6 +349,7 @@ CONSOLE = [
     Try("admin", "POST", EVENT_PAGE + "/sets/{a.set}/rules/{a.rule}/delete", {}),
     Try("admin", "POST", "/console/events/{b.event}/sets/{b.set}/rules/{a.rule}/delete", {}),
     Try("admin", "POST", EVENT_PAGE + "/promocodes", {"code": "X", "kind": "fix", "value": "1"}),
+    Try("admin", "POST", EVENT_PAGE + "/sets/{a.set}/waiting_list", {"email": "me@b.test"}),
     Try("admin", "POST", EVENT_PAGE + "/promocodes/{a.promo}", {"active": "0"}),
     Try("admin", "POST", "/console/events/{b.event}/promocodes/{a.promo}", {"active": "0"}),
     Try("admin", "GET", "/console/kitchen/{a.restaurant}/board"),

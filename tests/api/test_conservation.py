@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kassa.app import demo
@@ -283,3 +283,220 @@ def test_delivery_and_loyalty_partial_cancels_then_a_full_cancel_conserve_everyt
     seeded: str, scenario: dict[str, Any]
 ) -> None:
     run_sync(_other_scenario(seeded, scenario))
+
+
+# -- the waiting list: offers hold tickets, and every ticket is somewhere ---------------------
+
+WAITLIST_HOLD_S = 7200
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("buy"), st.integers(1, 3)),
+        st.tuples(st.just("join"), st.integers(1, 3)),
+        st.tuples(st.just("cancel"), st.integers(0, 9)),
+        st.tuples(st.just("cut"), st.integers(0, 9)),
+        st.tuples(st.just("pay"), st.integers(0, 9)),
+        st.tuples(st.just("take"), st.integers(0, 9)),
+        st.tuples(st.just("leave"), st.integers(0, 9)),
+        st.tuples(st.just("pass_"), st.just(0)),
+        st.tuples(st.just("expire"), st.just(0)),
+        st.tuples(st.just("refill"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+async def _ledger(db: Database, set_id: str, capacity: int) -> None:
+    """Tickets in equal tickets out: vacant + reserved + sold + offered is the capacity, and
+    every offered ticket is held by exactly one open offer."""
+    from sqlalchemy import func, select
+
+    from kassa.store.tables import tickets
+    from kassa.store.waitlist_tables import waiting_list
+
+    async with db.unit_of_work(write=False) as uow:
+        counts = dict(
+            (
+                await uow.tx.execute(
+                    select(tickets.c.status, func.count())
+                    .where(tickets.c.set_id == set_id)
+                    .group_by(tickets.c.status)
+                )
+            ).all()
+        )
+        offered = sorted(
+            (
+                await uow.tx.scalars(
+                    select(tickets.c.id).where(
+                        tickets.c.set_id == set_id, tickets.c.status == "offered"
+                    )
+                )
+            ).all()
+        )
+        held = (
+            await uow.tx.scalars(
+                select(waiting_list.c.tickets).where(
+                    waiting_list.c.set_id == set_id, waiting_list.c.status == "offered"
+                )
+            )
+        ).all()
+    assert set(counts) <= {"vacant", "reserved", "sold", "offered"}, counts
+    assert sum(counts.values()) == capacity, counts
+    assert sorted(t for entry in held for t in entry) == offered
+
+
+class _Waitlisting:
+    """One example's world: a set of four, its orders and its waiting list, driven through
+    Kassa's API (orders, cancels, the list) and the worker's and buyer's steps."""
+
+    def __init__(self, http: httpx.AsyncClient, db: Database, clock: FakeClock, t: Any) -> None:
+        self.http, self.db, self.clock, self.t = http, db, clock, t
+        self.line = f"/api/v1/events/{t.event_id}/sets/{t.set_id}/waiting_list"
+        self.orders: list[str] = []
+        self.people = 0
+
+    async def step(self, action: str, n: int) -> None:
+        await getattr(self, action)(n)
+
+    async def buy(self, n: int) -> None:
+        body = {"event": self.t.event_id, "random": {self.t.set_id: n}}
+        answer = await self.http.post(ORDERS, headers=self.t.seller, json=body)
+        if answer.status_code == 200:
+            self.orders.append(answer.json()["data"]["id"])
+
+    async def join(self, n: int) -> None:
+        self.people += 1
+        body = {"email": f"p{self.people}@x.io", "quantity": n}
+        answer = await self.http.post(self.line, headers=self.t.organiser, json=body)
+        assert answer.status_code in (201, 409), answer.text
+
+    async def _cancel(self, order_id: str, tickets: list[str] | None = None) -> None:
+        body: dict[str, Any] = {"reason": "customer_request"}
+        if tickets:
+            body["tickets"] = tickets
+        url = f"/api/v1/orders/{order_id}/cancellation"
+        await self.http.post(url, headers=self.t.organiser, json=body)
+
+    async def cancel(self, n: int) -> None:
+        if self.orders:
+            await self._cancel(self.orders[n % len(self.orders)])
+
+    async def cut(self, n: int) -> None:
+        if not self.orders:
+            return
+        order_id = self.orders[n % len(self.orders)]
+        got = (await self.http.get(f"{ORDERS}/{order_id}", headers=self.t.organiser)).json()
+        held = [x["id"] for x in got["data"]["tickets"]]
+        if len(held) > 1:
+            await self._cancel(order_id, held[:1])
+
+    async def pay(self, n: int) -> None:
+        if self.orders:
+            url = f"{ORDERS}/{self.orders[n % len(self.orders)]}"
+            await self.http.patch(url, headers=self.t.seller, json={"status": "done"})
+
+    async def _live(self) -> list[Any]:
+        from kassa.store.waitlist import WaitlistRepo
+
+        async with self.db.unit_of_work(write=False) as uow:
+            return [e for e in await WaitlistRepo(uow.tx).of_set(self.t.set_id) if e.live]
+
+    async def take(self, n: int) -> None:
+        from kassa.app import waitlist_offers
+        from kassa.app.orders import Holds
+        from kassa.app.selflinks import Links, secret_of
+        from kassa.app.waitlist_mail import offer_url
+
+        offers = [e for e in await self._live() if e.offer_open(self.clock())]
+        if offers:
+            links = Links("http://kassa.test")
+            secret = await secret_of(self.db, links, self.clock())
+            token = offer_url(links, secret, offers[n % len(offers)]).rsplit("/", 1)[1]
+            order, _ = await waitlist_offers.take_offer(
+                self.db, links, token, self.clock(), Holds()
+            )
+            self.orders.append(order.id)
+
+    async def leave(self, n: int) -> None:
+        live = await self._live()
+        if live:
+            url = f"/api/v1/waiting_list/{live[n % len(live)].id}"
+            gone = await self.http.delete(url, headers=self.t.organiser)
+            assert gone.status_code == 200, gone.text
+
+    async def pass_(self, _: int) -> None:
+        from kassa.app import waitlist
+
+        self.clock.advance(seconds=WAITLIST_HOLD_S + 1)
+        await waitlist.pass_due(self.db, self.clock())
+
+    async def expire(self, _: int) -> None:
+        from kassa.app.cancellation import expire_due
+
+        self.clock.advance(minutes=11)
+        await expire_due(self.db, self.clock())
+
+    async def refill(self, _: int) -> None:
+        from kassa.app import waitlist
+
+        await waitlist.refill(self.db, self.clock())
+
+    async def give_everything_back(self) -> None:
+        for order_id in self.orders:
+            await self._cancel(order_id)
+        for _ in await self._live():
+            await self.leave(0)
+
+
+async def _waitlist_scenario(url: str, plan: list[tuple[str, int]]) -> None:
+    from tests.api.helpers import make_tenant
+
+    clock = FakeClock()
+    db = Database(url, pool_size=4)
+    app = create_app(Settings(database_url=url), db=db, clock=clock)
+    capacity = 4
+    try:
+        t = await make_tenant(db, clock(), name=f"Waiting {next(_seq)}", capacity=capacity)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://kassa.test"
+        ) as http:
+            world = _Waitlisting(http, db, clock, t)
+            for action, n in plan:
+                await world.step(action, n)
+                await _ledger(db, t.set_id, capacity)
+            await world.give_everything_back()
+            await _ledger(db, t.set_id, capacity)
+            url_ = f"/v1/resources/events/{t.event_id}/tickets"
+            tickets_now = (await http.get(url_, headers=t.organiser)).json()
+            assert Counter(x["status"] for x in tickets_now) == {"vacant": capacity}
+    finally:
+        await db.dispose()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(plan=steps)
+@example(  # every move at least once: offers made, taken, passed, refilled after an expiry
+    plan=[
+        ("buy", 3),
+        ("buy", 1),
+        ("join", 1),
+        ("join", 2),
+        ("cancel", 1),
+        ("take", 0),
+        ("cut", 0),
+        ("pay", 2),
+        ("cancel", 2),
+        ("pass_", 0),
+        ("leave", 0),
+        ("expire", 0),
+        ("refill", 0),
+    ]
+)
+def test_waiting_list_offers_conserve_every_ticket(
+    database_url: str, plan: list[tuple[str, int]]
+) -> None:
+    run_sync(_waitlist_scenario(database_url, plan))

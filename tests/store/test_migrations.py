@@ -34,6 +34,8 @@ PARTIAL_INDEXES = {
     "ix_orders_open_due": "status IN ('executed', 'in_progress')",
     "ix_outbox_pending": "delivered_at IS NULL",
     "ix_webhook_deliveries_due": "state = 'pending'",
+    "ix_waiting_list_offers": "status = 'offered'",
+    "uq_waiting_list_live_email": "status IN ('waiting', 'offered')",
 }
 T = TypeVar("T")
 NewDatabase = Callable[[], str]
@@ -164,7 +166,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0016_event_cancellations"
+    assert migrate.head() == "0017_waiting_list"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -211,6 +213,8 @@ def test_partial_indexes_keep_their_where_clauses(url: str) -> None:
         assert "'vacant'" in found["ix_tickets_vacant"]
         assert "'executed'" in found["ix_orders_open_due"]
         assert "'in_progress'" in found["ix_orders_open_due"]
+        assert "'offered'" in found["ix_waiting_list_offers"]
+        assert "'waiting'" in found["uq_waiting_list_live_email"]
 
 
 def test_upgrade_twice_is_a_no_op(url: str, caplog: pytest.LogCaptureFixture) -> None:

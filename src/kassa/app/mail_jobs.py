@@ -21,6 +21,8 @@ from kassa.app.access import visible_order
 from kassa.app.journal import record
 from kassa.app.selflinks import Links, link_of
 from kassa.app.views import OrderView, order_views
+from kassa.app.waitlist import OFFER_EMAIL
+from kassa.app.waitlist_mail import send_offer
 from kassa.core.audit import OutboxMessage
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
@@ -40,7 +42,9 @@ TICKETS_EMAIL = "tickets.email"
 ORDERS_EXPORT = "orders.export"
 DECISION_EMAIL = "cancellation.decision_email"  # a buyer's request approved or declined
 EVENT_CANCELLED_EMAIL = "event.cancelled_email"  # the organiser cancelled the buyer's event
-MAIL_TOPICS = frozenset({TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL, EVENT_CANCELLED_EMAIL})
+MAIL_TOPICS = frozenset(
+    {TICKETS_EMAIL, ORDERS_EXPORT, DECISION_EMAIL, EVENT_CANCELLED_EMAIL, OFFER_EMAIL}
+)
 
 
 async def enqueue_tickets_email(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -132,6 +136,9 @@ async def deliver_mail(
     if topic == EVENT_CANCELLED_EMAIL:
         await _send_event_cancelled(db, smtp, payload)
         return None
+    if topic == OFFER_EMAIL:  # a waiting list's offer
+        why = await send_offer(db, smtp, payload, now, links)
+        return Voided(why) if why else None
     raise ValueError(f"not a mail topic: {topic}")  # pragma: no cover - only MAIL_TOPICS come
 
 

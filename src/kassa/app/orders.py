@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from kassa.app import cancellation, ticket_loyalty
+from kassa.app import cancellation, ticket_loyalty, waitlist
 from kassa.app.access import locked_order, visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import entries, record
@@ -424,7 +424,9 @@ async def _change_reservation(
         catalog = await _catalog(db, uow, principal, order.event_id, now, wanted)
         added = await _claim(uow, catalog, order.id, delta, request.all_or_nothing, now)
     # Claims come first: under all_or_nothing a shortfall raises before anything is released.
+    waiting = await waitlist.waiting_for_release(uow, order, delta.release)
     await uow.inventory.release(order.id, delta.release)
+    await waitlist.offer_released(uow, order, delta.release, now, waiting=waiting)
     await uow.orders.end_lines(order.id, delta.release, LineState.RELEASED, now)
     await uow.orders.add_lines(order.id, added, now)
     released = set(delta.release)

@@ -1,5 +1,5 @@
-"""`kassa worker`: expire holds that ran out, deliver the outbox and purge old Idempotency-Keys,
-until stopped."""
+"""`kassa worker`: expire holds that ran out, pass waiting-list offers on, deliver the outbox
+and purge old Idempotency-Keys, until stopped."""
 
 import asyncio
 import contextlib
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 
-from kassa.app import event_cancellation
+from kassa.app import event_cancellation, waitlist
 from kassa.app.cancellation import expire_due
 from kassa.app.clock import Clock, utcnow
 from kassa.app.idempotency import KEEP, purge_expired
@@ -36,17 +36,20 @@ async def run_once(
     returns how many things it did."""
     expired = await expire_due(db, clock())
     cancelled = await event_cancellation.run_batch(db, clock, lease=lease)
+    offers = await waitlist.pass_due(db, clock()) + await waitlist.refill(db, clock())
     result = await drain(
         db, client, clock(), smtp=smtp, lease=lease, per_endpoint=per_endpoint, links=links
     )
     purged = await purge_expired(db, clock(), keep=keep_keys)
-    done = expired + cancelled + result.delivered + result.failed + result.voided + purged
+    done = expired + cancelled + offers + result.delivered + result.failed + result.voided
+    done += purged
     if done:
         log.info(
-            "expired %d orders; event cancellation visited %d; delivered %d messages, "
-            "%d failed, %d voided; purged %d keys",
+            "expired %d orders; event cancellation visited %d; %d waiting-list offers passed "
+            "or made; delivered %d messages, %d failed, %d voided; purged %d keys",
             expired,
             cancelled,
+            offers,
             result.delivered,
             result.failed,
             result.voided,

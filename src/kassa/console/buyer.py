@@ -26,6 +26,7 @@ NONCE_COOKIE = "kassa_my"
 OK = {
     "partially_cancelled": "The chosen tickets are cancelled.",
     "requested": "Your request was sent; you will get an e-mail with the organiser's answer.",
+    "offer_taken": "The tickets are yours, reserved in this order; the seller tells you how to pay",
 }
 router = APIRouter(prefix=MY, include_in_schema=False)
 

@@ -42,6 +42,8 @@ OK_MESSAGES = {
     "rule_added": "Price rule added.",
     "promo_added": "Promo code added.",
     "promo_saved": "Promo code saved.",
+    "waitlist_added": "Added to the waiting list.",
+    "waitlist_removed": "Taken off the waiting list; an offer they held went to the next person.",
     "adjusted": "Balance adjusted.",
     "replayed": "Delivery queued again.",
     "endpoint_removed": "Endpoint switched off: it gets no more events.",

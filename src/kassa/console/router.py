@@ -16,6 +16,7 @@ from kassa.console.pages import (
     operators,
     orders,
     requests,
+    waitlist,
     webhooks,
 )
 
@@ -34,6 +35,7 @@ for group in (
 ):
     router.include_router(group.router, include_in_schema=False)
 router.include_router(requests.router, include_in_schema=False)  # buyers' requests
+router.include_router(waitlist.router, include_in_schema=False)  # waiting lists of sets
 
 root = APIRouter(include_in_schema=False)
 

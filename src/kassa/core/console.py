@@ -54,6 +54,7 @@ class SetCounts:
     reserved: int
     sold: int
     cancelled: int  # tickets cancelled or refunded out of orders
+    offered: int = 0  # held for a waiting list's offer
 
 
 @dataclass(frozen=True)

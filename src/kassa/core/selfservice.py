@@ -77,17 +77,20 @@ def _mac(secret: str, text: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def sign(secret: str, order_id: str, expires_at: datetime) -> str:
-    """The link's token for this order, valid until `expires_at`."""
+def sign(secret: str, order_id: str, expires_at: datetime, *, purpose: str = "link") -> str:
+    """The link's token for this order, valid until `expires_at`. A `purpose` other than
+    the order page's (`offer`: a waiting list's offer) signs apart: one never opens the other."""
     payload = f"{order_id}.{int(expires_at.timestamp())}"
-    return f"{payload}.{_mac(secret, 'link|' + payload)}"
+    return f"{payload}.{_mac(secret, f'{purpose}|' + payload)}"
 
 
-def verify(secret: str, token: str, now: datetime) -> tuple[str, datetime]:
+def verify(
+    secret: str, token: str, now: datetime, *, purpose: str = "link"
+) -> tuple[str, datetime]:
     """(order id, expiry) of a genuine, unexpired token; LinkInvalid otherwise."""
     order_id, _, rest = token.partition(".")
     expiry, _, mac = rest.partition(".")
-    expected = _mac(secret, f"link|{order_id}.{expiry}")
+    expected = _mac(secret, f"{purpose}|{order_id}.{expiry}")
     if not expiry.isdigit() or len(expiry) > 12 or not hmac.compare_digest(mac, expected):
         raise LinkInvalid("This link is not valid")
     expires_at = datetime.fromtimestamp(int(expiry), UTC)

@@ -15,6 +15,7 @@ from kassa.core.money import MAX_AMOUNT
 from kassa.faces.kassa_event_cancel import router as event_cancel_router
 from kassa.faces.kassa_models import Timeline
 from kassa.faces.kassa_policies import router as policies_router
+from kassa.faces.kassa_waitlist import router as waitlist_router
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
 from kassa.web.deps import Caller, Ctx
@@ -222,3 +223,4 @@ def _override(given: OverrideIn | None, actor: str) -> Override | None:
 
 router.include_router(policies_router)
 router.include_router(event_cancel_router)
+router.include_router(waitlist_router)

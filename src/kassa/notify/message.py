@@ -153,3 +153,28 @@ def code_message(*, sender: str, to: str, code: str, shop: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "kassa.local")
     message.set_content(f"Your code: {code}\n")
     return message
+
+
+def offer_message(
+    *,
+    sender: str,
+    to: str,
+    event_title: str,
+    set_name: str,
+    ticket_count: int,
+    expires_at: str,
+    link: str,
+) -> EmailMessage:
+    """A waiting list's offer: tickets held for the buyer until `expires_at`, and the link
+    that takes them."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f'Tickets for "{event_title}" are held for you'
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "kassa.local")
+    message.set_content(
+        f'Hello,\n\n{ticket_count} ticket(s) of "{set_name}" for "{event_title}" came back, '
+        f"and you are next on the waiting list. They are held for you until {expires_at} "
+        f"(UTC).\n\nTake them here: {link}\n\nIf you do not, they go to the next person.\n"
+    )
+    return message

@@ -208,7 +208,7 @@ class CatalogRepo:
             .select_from(tickets.outerjoin(orders, orders.c.id == tickets.c.order_id))
             .where(
                 tickets.c.event_id == event_id,
-                tickets.c.status.in_([s.value for s in statuses]),
+                tickets.c.status.in_(_stored(statuses)),
             )
             .order_by(tickets.c.set_id, tickets.c.number)
         )
@@ -253,13 +253,23 @@ def _set(row: Row[Any], rules: list[PriceRule]) -> TicketSet:
     )
 
 
+# A ticket held for a waiting list's offer is taken, as the partner faces see it: `reserved`.
+OFFERED = "offered"
+
+
+def _stored(statuses: Sequence[TicketStatus]) -> list[str]:
+    values = [s.value for s in statuses]
+    return [*values, OFFERED] if TicketStatus.RESERVED in statuses else values
+
+
 def _ticket(row: Row[Any]) -> TicketRow:
+    status = TicketStatus.RESERVED if row.status == OFFERED else TicketStatus(row.status)
     return TicketRow(
         id=row.id,
         set_id=row.set_id,
         serial=row.serial,
         number=row.number,
-        status=TicketStatus(row.status),
+        status=status,
         order_id=row.order_id,
         seat_sector=row.seat_sector,
         seat_row=row.seat_row,

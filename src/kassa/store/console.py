@@ -223,6 +223,7 @@ class ConsoleRepo:
                 func.sum(case((tickets.c.status == "vacant", 1), else_=0)).label("vacant"),
                 func.sum(case((tickets.c.status == "reserved", 1), else_=0)).label("reserved"),
                 func.sum(case((tickets.c.status == "sold", 1), else_=0)).label("sold"),
+                func.sum(case((tickets.c.status == "offered", 1), else_=0)).label("offered"),
             )
             .where(tickets.c.event_id.in_(event_ids))
             .group_by(tickets.c.set_id)
@@ -245,6 +246,7 @@ class ConsoleRepo:
                 func.coalesce(by_status.c.vacant, 0).label("vacant"),
                 func.coalesce(by_status.c.reserved, 0).label("reserved"),
                 func.coalesce(by_status.c.sold, 0).label("sold"),
+                func.coalesce(by_status.c.offered, 0).label("offered"),
                 func.coalesce(cancelled.c.cancelled, 0).label("cancelled"),
             )
             .select_from(
@@ -266,6 +268,7 @@ class ConsoleRepo:
                 reserved=int(r.reserved),
                 sold=int(r.sold),
                 cancelled=int(r.cancelled),
+                offered=int(r.offered),
             )
             for r in rows
         ]

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from kassa.app import ticket_loyalty
+from kassa.app import ticket_loyalty, waitlist
 from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record
 from kassa.app.mail_jobs import void_ticket_mail
@@ -81,7 +81,10 @@ class TicketOrders:
     ) -> Order:
         if plan.from_status == OrderStatus.DONE.value:  # only a done order has ticket mail
             await void_ticket_mail(uow, order.id, plan.tickets, now)  # no e-mail sends them now
+        waiting = await waitlist.waiting_for_release(uow, order, plan.tickets)
         await uow.inventory.release(order.id, plan.tickets)
+        # The waiting list is offered the tickets before anyone else can see them.
+        await waitlist.offer_released(uow, order, plan.tickets, now, waiting=waiting)
         state = line_state(plan)
         await uow.orders.end_lines(order.id, plan.tickets, state, now)
         _end_lines(order, set(plan.tickets), state)

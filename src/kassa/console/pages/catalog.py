@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kassa.app import catalog, console, event_cancellation, operators, promocodes
+from kassa.app import catalog, console, event_cancellation, operators, promocodes, waitlist
 from kassa.console import forms
 from kassa.console.common import PREFIX, Me, form_of, page, redirect
 from kassa.core.catalog import EventStatus
@@ -58,6 +58,7 @@ def _status(text: str) -> EventStatus:
 async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLResponse:
     counts, promos, rules = await console.event_page(ctx.db, me.operator, event_id)
     who = operators.principal(me.operator)
+    lines = await waitlist.event_lines(ctx.db, who, event_id)
     return page(
         request,
         "event.html",
@@ -70,6 +71,7 @@ async def event_page(request: Request, event_id: str, me: Me, ctx: Ctx) -> HTMLR
         rules=rules,
         statuses=[s.value for s in EventStatus],
         kinds=[k.value for k in DiscountKind],
+        waitlists=lines,
     )
 
 
