@@ -370,14 +370,21 @@ async def test_tickets_of_an_event_no_longer_on_sale_are_not_offered(
 
 
 @pytest.mark.parametrize("one_set", [False, True])
-async def test_an_event_or_set_being_cancelled_offers_nothing_to_its_waiting_list(
+async def test_cancelling_the_event_or_set_closes_its_waiting_list(
     client: httpx.AsyncClient, small: Tenant, db: Database, clock: FakeClock, one_set: bool
 ) -> None:
+    """Starting the cancellation closes the list in the same transaction (an offer's held
+    tickets go back, never to be offered again), nothing is offered while the job cancels the
+    orders nor after it, and nobody can join a cancelled event's or set's list."""
     from kassa.app import event_cancellation
 
     await buy(client, small, 2)
-    await buy(client, small, 1)
+    one = await buy(client, small, 1)
     await join(client, small, "ann@example.com")
+    await join(client, small, "bob@example.com")
+    await cancel(client, small, one["id"])
+    assert (await entries(client, small))["ann@example.com"]["status"] == "offered"
+    assert await ticket_counts(db, small.set_id) == {"reserved": 2, "offered": 1}
     body: dict[str, Any] = {"reason": "The artist is ill"}
     if one_set:
         body["set_id"] = small.set_id
@@ -385,9 +392,18 @@ async def test_an_event_or_set_being_cancelled_offers_nothing_to_its_waiting_lis
         f"/api/v1/events/{small.event_id}/cancellation", headers=small.organiser, json=body
     )
     assert started.status_code in (200, 201, 202), started.text
+    line = await entries(client, small)
+    assert {e["status"] for e in line.values()} == {"closed"}
+    assert line["ann@example.com"]["tickets"] == []
+    assert await ticket_counts(db, small.set_id) == {"reserved": 2, "vacant": 1}
     for _ in range(10):  # the job goes round once more after a while, then finishes
         if not await event_cancellation.run_batch(db, clock):
             break
         clock.advance(minutes=10)
-    assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
+    assert {e["status"] for e in (await entries(client, small)).values()} == {"closed"}
     assert await ticket_counts(db, small.set_id) == {"vacant": 3}
+    late = await client.post(
+        line_url(small), headers=small.organiser, json={"email": "cy@example.com", "quantity": 1}
+    )
+    assert late.status_code in (400, 409), late.text
+    assert late.json()["code"] in ("event_not_on_sale", "set_not_on_sale")

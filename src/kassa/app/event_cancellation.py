@@ -17,6 +17,7 @@ from kassa.app.cancellation import SYSTEM, WHOLE, Part, cancel_locked, find
 from kassa.app.ids import new_id
 from kassa.app.mail_jobs import enqueue_event_cancelled_email
 from kassa.app.snapshots import snapshots
+from kassa.app.waitlist import close_lists
 from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.catalog import Event, EventStatus
 from kassa.core.errors import (
@@ -99,6 +100,7 @@ async def start(
                 return found, False
         if set_id is None and event.status is not EventStatus.CANCELLED:
             await uow.catalog.update_event(replace(event, status=EventStatus.CANCELLED), now)
+        await close_lists(uow, event_id, set_id, now)
         await uow.commit()
     snapshots(db).invalidate(event_id)
     return job, True

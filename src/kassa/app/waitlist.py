@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from kassa.app.ids import new_id
 from kassa.core.audit import OutboxMessage
 from kassa.core.catalog import Event, TicketSet
-from kassa.core.errors import EventNotFound, EventNotOnSale, SetNotFound
+from kassa.core.errors import EventNotFound, EventNotOnSale, SetNotFound, SetNotOnSale
 from kassa.core.orders import Order
 from kassa.core.tenancy import Principal
 from kassa.core.waitlist import (
@@ -90,6 +90,7 @@ async def join(
     quantity = validate_quantity(joining.quantity)
     async with db.unit_of_work() as uow:
         event, _ = await _own_set(uow, who, event_id, set_id)
+        await _ensure_selling(uow, event, set_id, now)
         repo = WaitlistRepo(uow.tx)
         vacant = await repo.vacant_count(set_id)
         if vacant:
@@ -244,21 +245,50 @@ async def _offer(
     return made
 
 
+async def _ensure_selling(uow: UnitOfWork, event: Event, set_id: str, now: datetime) -> None:
+    """The set is on sale: its event public and not over, and no cancellation of the event or
+    of the set started (a cancelled set never sells again)."""
+    event.ensure_on_sale(now)
+    if await uow.event_cancellations.active(event.id, None) is not None:
+        raise EventNotOnSale(f"Event {event.id} is being cancelled", event=event.id)
+    if set_id in await uow.event_cancellations.closed_sets(event.id):
+        raise SetNotOnSale(f"Set {set_id} is cancelled", set=set_id)
+
+
 async def _selling(uow: UnitOfWork, waiting: list[Entry], now: datetime) -> list[Entry]:
-    """The entries whose set is on sale: its event public and not over, and no cancellation
-    of the set (or its event) running."""
+    """The entries whose set is on sale (`_ensure_selling`)."""
     allowed: dict[tuple[str, str], bool] = {}
     for key in sorted({(e.event_id, e.set_id) for e in waiting}):
         event = await uow.catalog.event(key[0])
-        try:
-            if event is None:
-                continue
-            event.ensure_on_sale(now)
-        except EventNotOnSale:
+        if event is None:
             continue
-        cancelling = await uow.event_cancellations.active(key[0], key[1])
-        allowed[key] = cancelling is None
+        try:
+            await _ensure_selling(uow, event, key[1], now)
+        except (EventNotOnSale, SetNotOnSale):
+            continue
+        allowed[key] = True
     return [e for e in waiting if allowed.get((e.event_id, e.set_id))]
+
+
+async def close_lists(uow: UnitOfWork, event_id: str, set_id: str | None, now: datetime) -> int:
+    """An event (or one set) being cancelled ends its waiting lists, in the transaction that
+    stops its sales: every live entry is closed, and tickets held for an offer go back (nothing
+    of a cancelled event or set sells again, so nothing is offered on). Each entry is locked
+    first, like a release's offer locks it, so an offer made meanwhile is seen and undone."""
+    repo = WaitlistRepo(uow.tx)
+    listed = await (repo.of_set(set_id) if set_id is not None else repo.of_event(event_id))
+    closed = 0
+    for listed_entry in listed:
+        if not listed_entry.live:
+            continue
+        entry = await repo.get(listed_entry.id, lock=True)
+        if entry is None or not entry.live:
+            continue
+        await repo.end(entry.id, EntryStatus.CLOSED, now)
+        if entry.status is EntryStatus.OFFERED and entry.tickets:
+            await repo.unhold(entry.tickets)
+        closed += 1
+    return closed
 
 
 async def _enqueue_offer_mail(

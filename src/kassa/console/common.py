@@ -69,6 +69,7 @@ env.filters["tone"] = words.status_tone
 env.filters["ticket_state"] = words.ticket_state
 env.filters["action"] = words.action_label
 env.filters["entry"] = words.entry_label
+env.filters["waiting"] = words.waiting_label
 env.filters["account"] = words.account_label
 env.filters["event_status"] = lambda v: words.EVENTS.get(v, v)
 env.filters["face"] = lambda v: words.FACES.get(v, v)

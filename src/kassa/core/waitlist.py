@@ -27,6 +27,7 @@ class EntryStatus(StrEnum):
     TAKEN = "taken"
     PASSED = "passed"  # the offer's hold ran out unclaimed
     LEFT = "left"
+    CLOSED = "closed"  # the event (or the set) was cancelled
 
 
 LIVE = frozenset({EntryStatus.WAITING, EntryStatus.OFFERED})

@@ -94,6 +94,16 @@ EVENTS: Mapping[str, str] = {
     "archived": "Archived",
 }
 
+# A waiting-list entry's status.
+WAITING: Mapping[str, str] = {
+    "waiting": "Waiting",
+    "offered": "Offered tickets",
+    "taken": "Took the offer",
+    "passed": "Let the offer pass",
+    "left": "Left the list",
+    "closed": "List closed (cancelled)",
+}
+
 # Kassa's own actors in a timeline (an organisation, partner or shop is named by its name).
 ACTORS: Mapping[str, str] = {
     "system": "Kassa (automatic)",
@@ -126,6 +136,10 @@ def ticket_state(state: str, order_status: str) -> str:
 
 def action_label(action: str) -> str:
     return ACTIONS.get(action, action)
+
+
+def waiting_label(status: str) -> str:
+    return WAITING.get(status, status)
 
 
 def entry_label(entry: str) -> str:

@@ -62,7 +62,7 @@ class EntryOut(BaseModel):
     email: str
     name: str | None
     quantity: int
-    status: Literal["waiting", "offered", "taken", "passed", "left"]
+    status: Literal["waiting", "offered", "taken", "passed", "left", "closed"]
     position: int | None = Field(description="place in line while waiting (1: next); else null")
     created_at: datetime
     offer_expires_at: datetime | None = Field(description="while offered: until when it holds")

@@ -19,7 +19,7 @@ waiting_list = Table(
     Column("email", String(254), nullable=False),  # lowercased
     Column("name", String(200)),
     Column("quantity", Integer, nullable=False),
-    Column("status", String(16), nullable=False),  # waiting|offered|taken|passed|left
+    Column("status", String(16), nullable=False),  # waiting|offered|taken|passed|left|closed
     Column("hold_seconds", Integer, nullable=False),  # how long an offer to them is held
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
