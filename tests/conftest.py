@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 import pytest
 
-from kassa.app import demo
+from kassa.app import demo, operators
 from kassa.config import Settings
 from kassa.server import create_app
 from kassa.store.db import Database
@@ -34,6 +34,14 @@ from kassa.store.migrate import upgrade
 from kassa.store.tables import metadata
 
 PG_ADMIN_URL = os.environ.get("KASSA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# A console sign-in at argon2's default cost takes ~0.15 s of CPU, and the suite signs in
+# hundreds of times: this process and every `kassa` process it starts (they inherit the
+# environment) hash at the lowest cost KASSA_PASSWORD_HASH_MEMORY_KIB takes. Production keeps
+# the default (tests/unit/test_config.py); the sign-in race tests run at it.
+TEST_HASH_MEMORY_KIB = "32"
+os.environ.setdefault("KASSA_PASSWORD_HASH_MEMORY_KIB", TEST_HASH_MEMORY_KIB)
+operators.use_password_hash_memory(int(os.environ["KASSA_PASSWORD_HASH_MEMORY_KIB"]))
 BACKENDS = ["sqlite", "postgresql"]
 T = TypeVar("T")
 
