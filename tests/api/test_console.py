@@ -13,10 +13,9 @@ import pytest
 from kassa.app import demo, operators, tenants
 from kassa.config import Settings
 from kassa.core.pricing import FeePolicy
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.test_delivery import order_body, send, token
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, create_app
 
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

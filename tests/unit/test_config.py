@@ -101,7 +101,9 @@ def test_production_hashes_passwords_at_argon2s_default_cost() -> None:
 
     assert Settings().password_hash_memory_kib == 65536
     assert Settings.from_env({}).password_hash_memory_kib == 65536
-    assert Settings.from_env({"KASSA_PASSWORD_HASH_MEMORY_KIB": "32"}).password_hash_memory_kib == 32
+    assert (
+        Settings.from_env({"KASSA_PASSWORD_HASH_MEMORY_KIB": "32"}).password_hash_memory_kib == 32
+    )
     assert operators.DEFAULT_HASH_MEMORY_KIB == profiles.RFC_9106_LOW_MEMORY.memory_cost == 65536
     stored = extract_parameters(demo.OPERATOR_PASSWORD_HASH)
     assert stored == profiles.RFC_9106_LOW_MEMORY

@@ -72,6 +72,8 @@ def operator_password_hash() -> str:
 @functools.cache
 def _operator_password_hash_at(memory_kib: int) -> str:
     return operators.hash_password(OPERATOR_PASSWORD)
+
+
 LOYALTY_PROMO = "SALE10"
 DEMO_PROGRAM = {
     "earn_percent": "5",
