@@ -195,13 +195,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return Scheduling(config, log)
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (pyproject's addopts): a process per core for the in-process tests, and one
-    more for the end-to-end group, whose process mostly waits for the servers and the browser
-    it started (they get the cores); `--maxprocesses` caps it."""
-    return (os.cpu_count() or 1) + 1
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     REAPER.wait()
 
