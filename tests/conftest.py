@@ -7,6 +7,7 @@ PostgreSQL half is skipped on a developer's machine and FAILS when CI is set.
 
 import asyncio
 import contextlib
+import copy
 import hashlib
 import os
 import re
@@ -25,15 +26,25 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from kassa.app import demo
+from kassa import server
+from kassa.app import demo, operators
+from kassa.app.clock import Clock, utcnow
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import upgrade
 from kassa.store.tables import metadata
 
 PG_ADMIN_URL = os.environ.get("KASSA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# A console sign-in at argon2's default cost takes ~0.15 s of CPU, and the suite signs in
+# hundreds of times: this process and every `kassa` process it starts (they inherit the
+# environment) hash at the lowest cost KASSA_PASSWORD_HASH_MEMORY_KIB takes. Production keeps
+# the default (tests/unit/test_config.py); the sign-in race tests run at it.
+TEST_HASH_MEMORY_KIB = "32"
+os.environ.setdefault("KASSA_PASSWORD_HASH_MEMORY_KIB", TEST_HASH_MEMORY_KIB)
+operators.use_password_hash_memory(int(os.environ["KASSA_PASSWORD_HASH_MEMORY_KIB"]))
 BACKENDS = ["sqlite", "postgresql"]
 T = TypeVar("T")
 
@@ -382,6 +393,40 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+_ROUTES: list[Any] = []
+_DOCUMENT: list[dict[str, Any]] = []
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
+) -> FastAPI:
+    """`kassa.server.create_app`, its routes those of this process's first app.
+
+    A production process makes one app; a test process makes thousands (one per test, one
+    per hypothesis example), and FastAPI builds a route's dependency tree and response models
+    for each app anew, the first time it matches a request: 0.12 s of CPU an app, a third of
+    the API tests' time. The routes are the same objects in every app (every app is made by
+    the same code); what an app holds of its own (its database, settings and clock, its
+    middleware and error handlers) stays its own."""
+    app = server.create_app(settings, db=db, clock=clock)
+    if not _ROUTES:
+        _ROUTES.extend(app.router.routes)
+    else:
+        app.router.routes[:] = _ROUTES
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The same routes make the same document (0.4 s of CPU): made once, copied."""
+        if app.openapi_schema is None:
+            if not _DOCUMENT:
+                _DOCUMENT.append(copy.deepcopy(made()))
+            app.openapi_schema = copy.deepcopy(_DOCUMENT[0])
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
 
 
 @pytest.fixture

@@ -149,6 +149,14 @@ VARIABLES: tuple[Variable, ...] = (
         "text",
     ),
     Variable(
+        "KASSA_PASSWORD_HASH_MEMORY_KIB",
+        "65536",
+        "memory of each console password hash (argon2id, KiB); keep the default: lower only"
+        " for a test run",
+        "integer",
+        32,
+    ),
+    Variable(
         "KASSA_PUBLIC_URL",
         "http://127.0.0.1:8000",
         "where buyers reach Kassa: the start of self-service links in e-mails and the API",
@@ -198,6 +206,10 @@ class Settings:
     # the database, shared by every process), starting with `public_url`.
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"
+    # argon2id's memory cost (KiB) for the console's password hashes: 65536 is argon2-cffi's
+    # default (RFC 9106's low-memory profile, ~0.1 s of CPU a check). Only a test suite, which
+    # signs in hundreds of times, sets it lower; a hash keeps the cost it was made with.
+    password_hash_memory_kib: int = 65536
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -224,6 +236,7 @@ class Settings:
             log_format=read.choice("KASSA_LOG_FORMAT"),
             secret_key=read.text("KASSA_SECRET_KEY"),
             public_url=read.text("KASSA_PUBLIC_URL").rstrip("/"),
+            password_hash_memory_kib=read.integer("KASSA_PASSWORD_HASH_MEMORY_KIB"),
             smtp=SmtpSettings(
                 host=read.text("KASSA_SMTP_HOST") or "localhost",
                 port=read.integer("KASSA_SMTP_PORT"),

@@ -10,12 +10,12 @@ import pytest
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import Pristine, Tenant, key_header, make_tenant
 from tests.conftest import (
     FakeClock,
     copy_sqlite,
+    create_app,
     create_migrated_pg_database,
     drop_pg_database_later,
 )

@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
-from tests.conftest import FakeClock, run_sync
+from tests.conftest import FakeClock, create_app, run_sync
 
 SELLER = {"Authorization": f"key {demo.PARTNER_KEY}"}
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}

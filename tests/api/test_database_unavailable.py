@@ -13,9 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from kassa.app import demo
 from kassa.config import Settings
 from kassa.core.errors import DatabaseUnavailable
-from kassa.server import create_app
 from kassa.store.db import Database, is_unavailable
-from tests.conftest import FakeClock, empty_database, run_sync
+from tests.conftest import FakeClock, create_app, empty_database, run_sync
 
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
 DELIVERY_TOKEN = (

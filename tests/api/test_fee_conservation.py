@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 
 from kassa.config import Settings
 from kassa.core.pricing import FeePolicy
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import Tenant, make_tenant
-from tests.conftest import FakeClock, run_sync
+from tests.conftest import FakeClock, create_app, run_sync
 
 ORDERS = "/v2/resources/orders"
 CENT = Decimal("0.01")

@@ -12,11 +12,10 @@ from kassa.app import demo
 from kassa.app.idempotency import purge_expired
 from kassa.app.worker import run_once
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store import tables
 from kassa.store.db import Database
 from kassa.store.idempotency import IdempotencyRepo
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, create_app
 
 ORDERS = "/v1/resources/orders"
 BODY = {"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}}

@@ -13,8 +13,8 @@ from kassa.app import demo
 from kassa.core.loyalty import Entry
 from kassa.faces import loyalty_admin_models as am
 from kassa.faces import loyalty_models as m
-from kassa.server import create_app
 from kassa.store.db import Database
+from tests.conftest import create_app
 
 AUTH = {"shop_id": demo.SHOP_ID, "shop_secret": demo.SHOP_SECRET}
 

@@ -14,12 +14,11 @@ from sqlalchemy import select
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.loyalty_tables import loyalty_codes
 from tests.api.test_loyalty import ADMIN, AUTH, MEMBER, ORGANISER, ledger_state, ok
 from tests.api.test_mail import Inbox, inbox  # noqa: F401 - the SMTP server fixture
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, create_app
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 STRANGER = "79995550000"

@@ -27,10 +27,9 @@ from hypothesis import strategies as st
 from kassa.app import demo
 from kassa.config import Settings
 from kassa.core.loyalty_orders import current_accounts
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.test_loyalty import ADMIN, AUTH, ORGANISER, call, ledger_state, ok
-from tests.conftest import FakeClock, run_sync
+from tests.conftest import FakeClock, create_app, run_sync
 
 PRICES = {"latte": "250", "cake": "400.50", "coffee": "150", "tv": "2000"}
 ORDERS = 3

@@ -22,12 +22,11 @@ from hypothesis import strategies as st
 
 from kassa.app import demo
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import vacancies
 from tests.api.test_delivery import order_body, send, stock, token
 from tests.api.test_loyalty import cart, ledger_state, ok
-from tests.conftest import FakeClock, run_sync
+from tests.conftest import FakeClock, create_app, run_sync
 
 ORGANISER = {"Authorization": f"key {demo.ORG_KEY}"}
 SELLER = {"Authorization": f"key {demo.PARTNER_KEY}"}

@@ -18,11 +18,11 @@ from kassa.app import demo
 from kassa.app.trace import bind_request_id, unbind_request_id
 from kassa.config import Settings
 from kassa.logs import TEXT_FORMAT, JsonFormatter, RequestIdFilter
-from kassa.server import create_app
 from kassa.store.db import Database
 from kassa.store.migrate import head, upgrade_async
 from kassa.web.metrics import route_of
 from kassa.web.multiprocess import ENV, metrics_directory
+from tests.conftest import create_app
 
 ORDERS = "/v2/resources/orders"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -10,7 +10,6 @@ import pytest
 
 from kassa.app import demo, tenants
 from kassa.config import Settings
-from kassa.server import create_app
 from kassa.store.db import Database
 from tests.api.helpers import (
     ORDERS,
@@ -24,7 +23,7 @@ from tests.api.helpers import (
     order_url,
     vacancies,
 )
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, create_app
 
 STALLS = demo.STALLS_SET_ID
 EVENT = demo.EVENT_ID

@@ -258,7 +258,7 @@ async def _operators(
             db,
             org_id=org,
             email=f"{name}@{tag}.test",
-            password_hash=demo.OPERATOR_PASSWORD_HASH,  # made once: no argon2 work per test
+            password_hash=demo.operator_password_hash(),  # made once: no argon2 work per test
             role=role,
             restaurant_id=restaurant_id,
             shop_id=shop_id,

@@ -184,9 +184,19 @@ def pg_server(
     The database is ANALYZEd once the server has seeded it, as autovacuum soon does on a live
     server; `fresh_pg_server` covers the never-analysed case.
     """
+    yield from serve_pg(postgres_admin_url, postgres_template, tmp_path_factory)
+
+
+def serve_pg(
+    postgres_admin_url: str,
+    postgres_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[KassaServer]:
+    """`pg_server`'s server, with `extra_env` on top of the suite's environment."""
     url = run_sync(create_migrated_pg_database(postgres_admin_url, postgres_template))
     try:
-        server = start_server("pg", url, 2, tmp_path_factory.mktemp("kassa-pg"))
+        server = start_server("pg", url, 2, tmp_path_factory.mktemp("kassa-pg"), extra_env)
         try:
             run_sync(_execute(url, "ANALYZE"))
             yield server

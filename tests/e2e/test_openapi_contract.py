@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
 
 from kassa.app import demo
-from kassa.server import create_app
 from kassa.store.db import Database
+from tests.conftest import create_app
 from tests.e2e.conftest import KassaServer
 
 # Bounded so the suite stays fast: examples per operation and database, on top of the

@@ -89,3 +89,41 @@ def test_the_readme_lists_every_setting_with_its_default() -> None:
     row = re.compile(r"^\| `(KASSA_[A-Z_]+)` \| (?:`([^`]+)`|—) \|", re.M)
     rows = dict(row.findall(README.read_text()))
     assert rows == {v.name: v.default for v in VARIABLES}
+
+
+def test_production_hashes_passwords_at_argon2s_default_cost() -> None:
+    """KASSA_PASSWORD_HASH_MEMORY_KIB is lowered by the test suite only: unset (or empty), a
+    process hashes at argon2-cffi's default (RFC 9106's low-memory profile, 64 MiB), and the
+    demo's stored hash is made at it."""
+    from argon2 import PasswordHasher, extract_parameters, profiles
+
+    from kassa.app import demo, operators
+
+    assert Settings().password_hash_memory_kib == 65536
+    assert Settings.from_env({}).password_hash_memory_kib == 65536
+    assert (
+        Settings.from_env({"KASSA_PASSWORD_HASH_MEMORY_KIB": "32"}).password_hash_memory_kib == 32
+    )
+    assert operators.DEFAULT_HASH_MEMORY_KIB == profiles.RFC_9106_LOW_MEMORY.memory_cost == 65536
+    stored = extract_parameters(demo.OPERATOR_PASSWORD_HASH)
+    assert stored == profiles.RFC_9106_LOW_MEMORY
+    assert not PasswordHasher().check_needs_rehash(demo.OPERATOR_PASSWORD_HASH)
+
+
+def test_the_password_hash_setting_makes_the_hashes_and_a_sign_in_rehashes_at_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from argon2 import extract_parameters
+
+    from kassa.app import demo, operators
+
+    monkeypatch.setattr(operators, "_hasher", operators._hasher)  # put back afterwards
+    operators.use_password_hash_memory(operators.DEFAULT_HASH_MEMORY_KIB)
+    assert demo.operator_password_hash() == demo.OPERATOR_PASSWORD_HASH
+    assert extract_parameters(operators.hash_password("x" * 8)).memory_cost == 65536
+    operators.use_password_hash_memory(64)
+    cheap = demo.operator_password_hash()
+    assert extract_parameters(cheap).memory_cost == 64
+    assert operators.check_password(cheap, demo.OPERATOR_PASSWORD)
+    assert operators.needs_rehash(demo.OPERATOR_PASSWORD_HASH)  # rehashed at its next sign-in
+    assert extract_parameters(operators._dummy_hash()).memory_cost == 64

@@ -33,14 +33,43 @@ LOCK_AFTER = 5  # wrong passwords in a row
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
+# argon2-cffi's defaults (RFC 9106's low-memory profile: 64 MiB, 3 passes, 4 lanes) unless
+# the process is told otherwise (`use_password_hash_memory`, KASSA_PASSWORD_HASH_MEMORY_KIB).
+DEFAULT_HASH_MEMORY_KIB = PasswordHasher().memory_cost
 _hasher = PasswordHasher()
 log = logging.getLogger("kassa.operators")
 
 
-@functools.cache
+def use_password_hash_memory(memory_kib: int) -> None:
+    """Make new password hashes with `memory_kib` of memory (the process's setting,
+    KASSA_PASSWORD_HASH_MEMORY_KIB). A stored hash is checked at the cost it was made with,
+    and rehashed at this one on its next right sign-in."""
+    global _hasher
+    if memory_kib != _hasher.memory_cost:
+        _hasher = PasswordHasher(memory_cost=memory_kib)
+
+
+def current_hash_memory_kib() -> int:
+    return int(_hasher.memory_cost)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made at another cost than new ones are."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
 def _dummy_hash() -> str:
     """Verifying against this keeps a wrong e-mail as slow as a wrong password (no probing
-    for accounts); made on first use, not at import."""
+    for accounts); made on first use (at the current cost), not at import."""
+    return _dummy_hash_at(_hasher.memory_cost)
+
+
+@functools.cache
+def _dummy_hash_at(memory_kib: int) -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
@@ -174,7 +203,7 @@ async def _open_session(db: Database, operator: Operator, password: str, now: da
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + SESSION_TTL
     async with db.unit_of_work() as uow:
-        if _hasher.check_needs_rehash(operator.password_hash):
+        if needs_rehash(operator.password_hash):
             await uow.operators.set_password(operator.id, _hasher.hash(password))
         await uow.operators.signed_in(operator.id)
         await uow.operators.drop_expired_sessions(now)

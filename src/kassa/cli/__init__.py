@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         failures.preflight(settings.database_url)
         _configure_logging(settings.log_level, settings.log_format)
+        operators.use_password_hash_memory(settings.password_hash_memory_kib)
         result: int = args.run(args, settings)
     except Exception as error:
         line = failures.explain(error, settings.database_url if settings else None)
