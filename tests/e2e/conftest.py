@@ -136,6 +136,27 @@ def start_server(
     return server
 
 
+def start_worker(database_url: str, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """A real `kassa worker` on the database, in its own session (so a test can SIGKILL its
+    whole group), its output appended to `log`; `settings` are KASSA_* variables by their
+    lower-case suffix, e.g. worker_lease_seconds="2"."""
+    env = {
+        **os.environ,
+        "KASSA_DATABASE_URL": database_url,
+        "KASSA_WORKER_INTERVAL_SECONDS": "0.2",
+        "PYTHONUNBUFFERED": "1",
+        **{f"KASSA_{name.upper()}": value for name, value in settings.items()},
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kassa.cli", "worker"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def _wait_for_health(server: KassaServer) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     with httpx.Client(base_url=server.base_url, timeout=2.0) as client:

@@ -5,14 +5,12 @@ without a reload while the worker runs."""
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from kassa.app import demo
-from tests.e2e.conftest import KassaServer
+from tests.e2e.conftest import KassaServer, start_worker
 from tests.e2e.test_console_browser import (  # noqa: F401 - the fixtures, shared
     api,
     browser,
@@ -39,22 +37,6 @@ def place_orders(server: KassaServer, count: int) -> list[str]:
             assert answer.status_code == 200, answer.text
             made.append(answer.json()["data"]["id"])
     return made
-
-
-def start_worker(server: KassaServer, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KASSA_DATABASE_URL": server.database_url,
-        "KASSA_WORKER_INTERVAL_SECONDS": "0.2",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kassa.cli", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def test_the_console_cancels_an_event_and_counts_the_orders_live(
@@ -85,7 +67,7 @@ def test_the_console_cancels_an_event_and_counts_the_orders_live(
             headers=SELLER,
         )
         assert refused.status_code >= 400, refused.text
-    worker = start_worker(pg, tmp_path / "worker.log")
+    worker = start_worker(pg.database_url, tmp_path / "worker.log")
     try:
         expect(count).to_have_text(f"{COUNT} of {COUNT} orders cancelled", timeout=60_000)
         expect(page.locator("#event-cancellation tr.cancellation")).to_have_attribute(

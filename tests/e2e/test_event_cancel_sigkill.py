@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -21,31 +20,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.e2e.conftest import KassaServer
+from tests.e2e.conftest import KassaServer, start_worker
 from tests.e2e.helpers import ORGANISER, SELLER, client, new_sale
 
 pytestmark = pytest.mark.race
 
 ORDERS = int(os.environ.get("KASSA_EVENT_CANCEL_ORDERS", "2000"))
 V2_ORDERS = "/v2/resources/orders"
-
-
-def start_worker(server: KassaServer, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KASSA_DATABASE_URL": server.database_url,
-        "KASSA_WORKER_LEASE_SECONDS": "3",
-        "KASSA_WORKER_INTERVAL_SECONDS": "0.2",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kassa.cli", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def pg_dsn(url: str) -> str:
@@ -203,7 +184,7 @@ async def test_a_worker_killed_mid_event_cancellation_cancels_every_order_once(
         assert started.json()["total"] == ORDERS
     log = tmp_path / "worker.log"
     began = time.monotonic()
-    first = start_worker(pg, log)
+    first = start_worker(pg.database_url, log, worker_lease_seconds="3")
     try:
         at_kill = await wait_for(pg.database_url, lambda r: r["cancelled"] >= ORDERS // 3, 600)
         os.killpg(first.pid, signal.SIGKILL)  # in the middle of the cancellation
@@ -211,7 +192,7 @@ async def test_a_worker_killed_mid_event_cancellation_cancels_every_order_once(
     finally:
         kill(first, signal.SIGKILL)
     killed_at = (await job_row(pg.database_url))["cancelled"]
-    second = start_worker(pg, log)
+    second = start_worker(pg.database_url, log, worker_lease_seconds="3")
     try:
         final = await wait_for(pg.database_url, lambda r: r["status"] == "done", 1800)
     finally:

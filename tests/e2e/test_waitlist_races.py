@@ -7,10 +7,8 @@ one order, held offers hold exactly the offered tickets, every taken offer becam
 exactly its tickets, and once things settle nobody waits for fewer tickets than are on sale."""
 
 import asyncio
-import os
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -30,7 +28,7 @@ from tests.conftest import (
     drop_pg_database_later,
     run_sync,
 )
-from tests.e2e.conftest import KassaServer, start_server, stop_server
+from tests.e2e.conftest import KassaServer, start_server, start_worker, stop_server
 from tests.e2e.helpers import (
     ORDERS,
     ORGANISER,
@@ -72,7 +70,15 @@ def racing(
     try:
         processes = 2 if admin_url else 1
         server = start_server(f"{request.param}-waitlist", url, processes, logs, extra_env=ENV)
-        workers = [_worker(url, logs / f"worker{n}.log") for n in range(2)]
+        workers = [
+            start_worker(
+                url,
+                logs / f"worker{n}.log",
+                worker_interval_seconds="0.1",
+                **{k.removeprefix("KASSA_").lower(): v for k, v in ENV.items()},
+            )
+            for n in range(2)
+        ]
         try:
             yield server, workers, logs
         finally:
@@ -83,24 +89,6 @@ def racing(
     finally:
         if admin_url is not None:
             drop_pg_database_later(admin_url, url)
-
-
-def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **ENV,
-        "KASSA_DATABASE_URL": url,
-        "KASSA_WORKER_INTERVAL_SECONDS": "0.1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kassa.cli", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 TICKETS = text("SELECT id, status, order_id FROM tickets WHERE set_id = :set")

@@ -8,15 +8,13 @@ import hmac
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from kassa.app.outbox import sign
-from tests.e2e.conftest import KassaServer
+from tests.e2e.conftest import KassaServer, start_worker
 from tests.e2e.helpers import ORGANISER, SELLER, client, new_sale, place
 
 pytestmark = pytest.mark.race
@@ -58,25 +56,6 @@ class SlowReceiver:
             writer.close()
 
 
-def start_worker(server: KassaServer, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "KASSA_DATABASE_URL": server.database_url,
-        "KASSA_WORKER_LEASE_SECONDS": "2",
-        "KASSA_WORKER_INTERVAL_SECONDS": "0.2",
-        "KASSA_WEBHOOK_TIMEOUT_SECONDS": "60",
-        "PYTHONUNBUFFERED": "1",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kassa.cli", "worker"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
 async def test_a_worker_killed_mid_delivery_loses_nothing(
     fresh_pg: KassaServer, tmp_path: Path
 ) -> None:
@@ -92,7 +71,12 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
         sale = await new_sale(http, 50, "sigkill")
         for _ in range(EVENTS):
             await place(http, sale, 1)
-    first = start_worker(fresh_pg, tmp_path / "worker.log")
+    first = start_worker(
+        fresh_pg.database_url,
+        tmp_path / "worker.log",
+        worker_lease_seconds="2",
+        webhook_timeout_seconds="60",
+    )
     try:
         await asyncio.wait_for(receiver.first_arrived.wait(), 30)
         os.killpg(first.pid, signal.SIGKILL)  # in the middle of a delivery
@@ -100,7 +84,12 @@ async def test_a_worker_killed_mid_delivery_loses_nothing(
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    second = start_worker(fresh_pg, tmp_path / "worker.log")
+    second = start_worker(
+        fresh_pg.database_url,
+        tmp_path / "worker.log",
+        worker_lease_seconds="2",
+        webhook_timeout_seconds="60",
+    )
     try:
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:

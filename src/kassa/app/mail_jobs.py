@@ -191,16 +191,17 @@ async def _send_decision(db: Database, smtp: SmtpSettings, payload: dict[str, An
     await send(smtp, message)
 
 
-async def enqueue_event_cancelled_email(
-    uow: UnitOfWork, order: Order, refund: str, reason: str, now: datetime
+async def enqueue_buyer_mail(
+    uow: UnitOfWork, order: Order, topic: str, now: datetime, **payload: Any
 ) -> None:
-    """Tell the buyer (if they left an e-mail) that the organiser cancelled their event."""
+    """Queue a mail job about the order to its buyer, if they left an e-mail; the worker
+    sends it after this transaction commits."""
     email = (order.customer.get("email") or "").strip()
     if "@" not in email:
         return
     await uow.outbox.enqueue(
         OutboxMessage(
-            topic=EVENT_CANCELLED_EMAIL,
+            topic=topic,
             org_id=order.org_id,
             partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
             order_id=order.id,
@@ -208,12 +209,18 @@ async def enqueue_event_cancelled_email(
                 "order_id": order.id,
                 "email": email,
                 "lang": order.customer.get("lang") or "ru",
-                "refund": refund,
-                "reason": reason,
+                **payload,
             },
             created_at=now,
         )
     )
+
+
+async def enqueue_event_cancelled_email(
+    uow: UnitOfWork, order: Order, refund: str, reason: str, now: datetime
+) -> None:
+    """Tell the buyer (if they left an e-mail) that the organiser cancelled their event."""
+    await enqueue_buyer_mail(uow, order, EVENT_CANCELLED_EMAIL, now, refund=refund, reason=reason)
 
 
 async def _send_event_cancelled(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:

@@ -15,10 +15,9 @@ from kassa.app.access import visible_order
 from kassa.app.cancellation.policies import charged
 from kassa.app.ids import new_id
 from kassa.app.journal import record
-from kassa.app.mail_jobs import DECISION_EMAIL
+from kassa.app.mail_jobs import DECISION_EMAIL, enqueue_buyer_mail
 from kassa.app.selflinks import Links, secret_of, signed
 from kassa.app.views import OrderView, order_view
-from kassa.core.audit import OutboxMessage
 from kassa.core.cancellation import OrderKind, Override, Plan, Reason
 from kassa.core.catalog import Event
 from kassa.core.errors import (
@@ -338,25 +337,14 @@ async def _mail_decision(
     reason: str | None,
     now: datetime,
 ) -> None:
-    email = (order.customer.get("email") or "").strip()
-    if "@" not in email:
-        return
-    await uow.outbox.enqueue(
-        OutboxMessage(
-            topic=DECISION_EMAIL,
-            org_id=order.org_id,
-            partner_id=None if order.vendor_id == order.org_id else order.vendor_id,
-            order_id=order.id,
-            payload={
-                "order_id": order.id,
-                "email": email,
-                "lang": order.customer.get("lang") or "ru",
-                "approved": status is RequestStatus.APPROVED,
-                "tickets": len(request.tickets),
-                "reason": reason,
-            },
-            created_at=now,
-        )
+    await enqueue_buyer_mail(
+        uow,
+        order,
+        DECISION_EMAIL,
+        now,
+        approved=status is RequestStatus.APPROVED,
+        tickets=len(request.tickets),
+        reason=reason,
     )
 
 
