@@ -181,24 +181,7 @@ def _claim_and_add(insert_text: str) -> Sql:
 
 
 async def add_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine], now: datetime) -> None:
-    rows = [
-        {
-            "order_id": order_id,
-            "ticket_id": line.ticket_id,
-            "set_id": line.set_id,
-            "rule_id": line.rule_id,
-            "state": line.state.value,
-            "price": line.values.price,
-            "discount": line.values.discount,
-            "nominal": line.values.nominal,
-            "extra": line.values.extra,
-            "full": line.values.full,
-            "barcode": line.barcode,
-            "created_at": now,
-            "ended_at": None,
-        }
-        for line in lines
-    ]
+    rows = [_line_row(order_id, line, now) for line in lines]
     await tx.stage_sql(*insert(order_lines, rows, sqlite=tx.is_sqlite))
 
 
