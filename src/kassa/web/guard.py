@@ -16,6 +16,7 @@ from itertools import accumulate
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import orjson
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,9 +93,15 @@ def check_json(body: bytes) -> None:
     if json_depth(body) > MAX_JSON_DEPTH:
         raise InputRefused(f"JSON nests deeper than {MAX_JSON_DEPTH} levels", JSON_TOO_DEEP)
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
-        return  # not JSON: the face refuses it in its own words
+        # orjson takes only strict JSON (no lone surrogates, NaN or huge integers), and on
+        # what it takes gives the same document as `json`, several times faster; the rest is
+        # decoded as before.
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError):
+            return  # not JSON: the face refuses it in its own words
     for text in _strings(document):
         check_text(text, "request body")
 
