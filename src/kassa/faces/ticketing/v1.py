@@ -36,8 +36,9 @@ from kassa.faces.ticketing.examples import (
 from kassa.web.context import Context
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 
 
 ORDERS: list[str | Enum] = ["ticketing v1: orders"]

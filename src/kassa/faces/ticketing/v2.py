@@ -31,8 +31,9 @@ from kassa.faces.ticketing.schemas import in_utc_range
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
 from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json, json_response
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 ORDERS_V2: list[str | Enum] = ["ticketing v2: orders"]
 _STATUS_V2 = {"cancelled": OrderStatus.CANCELED, "canceled": OrderStatus.CANCELED}
 CREATED_AT = query_with_examples(
