@@ -9,8 +9,9 @@ machine, where CPU time is not).
 `setup` (natively: under valgrind it would take minutes) drops and creates the database with
 the demo data; `run` warms up, switches callgrind's collection on for `N` reserves through the
 ASGI app (`httpx.ASGITransport`, so the test client is counted too) and off again, then
-cancels them (a full garbage collection just before the window). valgrind prints "Collected : <instructions>"; divide by N. User-space only: the
-kernel's socket work and the PostgreSQL backend are not counted.
+cancels them (a full garbage collection just before the window). valgrind prints
+"Collected : <instructions>"; divide by N. User-space only: the kernel's socket work and the
+PostgreSQL backend are not counted.
 
 `run-asgi` is the same loop with the app called directly (a prepared ASGI scope and body, the
 answer collected): the server's instructions alone, without httpx's (which are about a fifth
