@@ -14,7 +14,7 @@ cancels them (a full garbage collection just before the window). valgrind prints
 PostgreSQL backend are not counted.
 
 `run-asgi` is the same loop with the app called directly (a prepared ASGI scope and body, the
-answer collected): the server's instructions alone, without httpx's (which are about a fifth
+answer collected): the server's instructions alone, without httpx's (which are about a third
 of `run`'s). `estimate` counts N loyalty `POST /checkout/estimate` calls the same way.
 """
 
