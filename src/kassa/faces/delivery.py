@@ -42,8 +42,9 @@ from kassa.web.context import Context
 from kassa.web.deps import Ctx
 from kassa.web.openapi import request_body
 from kassa.web.responses import Json
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 DELIVERY: list[str | Enum] = ["delivery (Yandex Eats partner API)"]
 # Bounds where numbers enter: a line's quantity (stock is kept in thousandths, a BIGINT), a
 # price (the menu's columns), and any number the order keeps as sent (a JSON column).

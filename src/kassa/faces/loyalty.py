@@ -26,8 +26,9 @@ from kassa.faces import loyalty_models as m
 from kassa.web.deps import Ctx
 from kassa.web.openapi import query, request_body
 from kassa.web.responses import Json
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 LOYALTY: list[str | Enum] = ["loyalty checkout (REES46)"]
 Parsed = TypeVar("Parsed", bound=BaseModel)
 

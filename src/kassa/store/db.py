@@ -206,6 +206,12 @@ class UnitOfWork(Repositories):
 
     async def commit(self) -> None:
         await self.tx.flush()
+        if self.tx.ran_alone():
+            # The command's one statement ran outside a transaction block (`fetch_whole`):
+            # there is nothing to commit, and SQLAlchemy's commit would only do its
+            # bookkeeping (a greenlet switch); closing the connection ends its transaction.
+            self._committed = True
+            return
         await self._conn.commit()
         self._committed = True
 

@@ -178,23 +178,39 @@ def insert_select(
     `exprs` wraps a column's parameter in an SQL expression (`{}` is where the typed
     parameter goes; an expression without `{}` takes no parameter, and the row's value for
     that column is not sent); `tail` follows the statement (a RETURNING clause)."""
-    columns = tuple(row)
-    casts = _pg_casts(table)
+    text, sent = _insert_select_text(
+        table, tuple(row), first, where, tuple(sorted((exprs or {}).items())), tail
+    )
     kinds = kinds_of(table)
-    exprs = exprs or {}
+    return text, [encode(kinds.get(c), row[c], sqlite=False) for c in sent]
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_select_text(
+    table: Table,
+    columns: tuple[str, ...],
+    first: int,
+    where: str,
+    exprs: tuple[tuple[str, str], ...],
+    tail: str,
+) -> tuple[str, tuple[str, ...]]:
+    """`insert_select`'s text (it depends on the columns only, not on the values) and the
+    columns whose values are sent, in the order of their parameters."""
+    casts = _pg_casts(table)
+    wrapped = dict(exprs)
     values: list[str] = []
-    args: list[Any] = []
+    sent: list[str] = []
     for c in columns:
-        expr = exprs.get(c, "{}")
+        expr = wrapped.get(c, "{}")
         if "{}" in expr:
-            expr = expr.format(f"${first + len(args)}::{casts[c]}")
-            args.append(encode(kinds.get(c), row[c], sqlite=False))
+            expr = expr.format(f"${first + len(sent)}::{casts[c]}")
+            sent.append(c)
         values.append(expr)
     names = ", ".join(f'"{c}"' for c in columns)
     params = ", ".join(values)
     # Names and types from the table definitions, expressions from this package, never input.
     text = f'INSERT INTO "{table.name}" ({names}) SELECT {params} WHERE {where}'
-    return text + (f" {tail}" if tail else ""), args
+    return text + (f" {tail}" if tail else ""), tuple(sent)
 
 
 @functools.lru_cache(maxsize=64)

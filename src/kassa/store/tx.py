@@ -125,6 +125,18 @@ class Tx:
         except Exception as error:
             raise translated(adapter, error, sql.text, args) from error
 
+    def ran_alone(self) -> bool:
+        """PostgreSQL: whether the driver's connection has no transaction open after the
+        unit of work's statements, i.e. its only statement ran alone (`fetch_whole`)."""
+        adapter = self._adapter
+        return (
+            not self.is_sqlite
+            and not self._staged
+            and adapter is not None
+            and adapter._transaction is None
+            and adapter.isolation_level != "autocommit"
+        )
+
     async def sqlite_call(self, work: Callable[[Any], _T]) -> _T:
         """SQLite: `work(connection)` in ONE call to the driver's thread, in the transaction;
         `work` runs statements on the `sqlite3` connection and must not block on anything else."""

@@ -1,6 +1,7 @@
 """What every face and the console need per process: the database, settings, the clock and the
 auth cache."""
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -64,5 +65,8 @@ class Context:
         return principal
 
 
+_KEY = re.compile(r"[0-9a-fA-F]{32}")
+
+
 def _is_key(key: str) -> bool:
-    return len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key)
+    return _KEY.fullmatch(key) is not None

@@ -14,6 +14,7 @@ the process that answers the scrape, at scrape time, and never written to those 
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -108,19 +109,43 @@ def face_of(scope: Scope, route: str) -> str:
     return "system"
 
 
+# The labelled series already used, by their labels: `labels()` normalises its arguments and
+# takes the metric's lock on every call. Bounded as the series themselves are (route templates).
+_SERIES: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+_FACES: dict[tuple[Any, str], str] = {}
+
+
 def observe_request(scope: Scope, status: int, seconds: float) -> None:
     """Count one answered request and how long it took."""
     route = route_of(scope)
-    face = face_of(scope, route)
+    endpoint = scope.get("endpoint")
+    face = _FACES.get((endpoint, route))
+    if face is None:
+        face = _FACES[(endpoint, route)] = face_of(scope, route)
     method = scope.get("method", "GET")
     method = method if method in METHODS else "other"
-    REQUESTS.labels(face, method, route, str(status)).inc()
-    LATENCY.labels(face, method, route).observe(seconds)
+    key = (face, method, route, status)
+    series = _SERIES.get(key)
+    if series is None:
+        series = _SERIES[key] = (
+            REQUESTS.labels(face, method, route, str(status)),
+            LATENCY.labels(face, method, route),
+        )
+    series[0].inc()
+    series[1].observe(seconds)
+
+
+_POOL: list[tuple[int, int]] = []  # the figures last set in this process
 
 
 def observe_pool(checked_out: int, budget: int) -> None:
+    """Set the pool's gauges (only when they changed: a set takes a lock, and a file write
+    in multiprocess mode)."""
+    if _POOL and _POOL[0] == (checked_out, budget):
+        return
     POOL_CHECKED_OUT.set(checked_out)
     POOL_MAX.set(budget)
+    _POOL[:] = [(checked_out, budget)]
 
 
 class _Snapshot(Collector):
@@ -213,6 +238,7 @@ def exposition(figures: Figures | None) -> bytes:
 
 def forget_process(pid: int) -> None:
     """A process that stops serving: its live gauges (the pool's) leave the sums."""
+    _POOL.clear()  # a server started again in this process sets its gauges anew
     path = multiprocess_dir()
     if path is not None:
         multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]

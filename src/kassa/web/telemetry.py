@@ -10,7 +10,6 @@ import re
 import time
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kassa.app.db import Database
@@ -19,6 +18,7 @@ from kassa.app.trace import bind_request_id, unbind_request_id
 from kassa.web import metrics
 
 HEADER = "X-Request-Id"
+_HEADER_RAW = HEADER.lower().encode("latin-1")
 _SANE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
@@ -54,7 +54,7 @@ class Telemetry:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[HEADER] = rid
+                _set_header(message, _HEADER_RAW, rid.encode("latin-1"))
             await send(message)
 
         try:
@@ -63,3 +63,16 @@ class Telemetry:
             metrics.observe_request(scope, status, time.perf_counter() - started)
             metrics.observe_pool(*pool_use(self.db))
             unbind_request_id(token)
+
+
+def _set_header(message: Message, name: bytes, value: bytes) -> None:
+    """`MutableHeaders(scope=message)[name] = value` without building the object: the one
+    `name` header (lower case) of the answer gets `value`, appended if there was none."""
+    headers = message["headers"] = list(message.get("headers") or [])
+    found = [i for i, (key, _) in enumerate(headers) if key == name]
+    for i in reversed(found[1:]):
+        del headers[i]
+    if found:
+        headers[found[0]] = (name, value)
+    else:
+        headers.append((name, value))

@@ -109,17 +109,20 @@ async def _buyer(
     """The member as the calculation sees them, and their referrer."""
     if member is None:
         return None, None
-    entries = await uow.loyalty.bonus_entries(member.id)
+    # The bonus entries, the fulfilled orders' count, the spent total and the stickers: one
+    # statement.
+    entries, fulfilled, spent, stickers = await uow.loyalty.member_figures(
+        shop.id, member.id, besides=req.order_id
+    )
     referrer = None
     if member.referrer_id:
         referrer = await uow.loyalty.member(shop.id, member_id=member.referrer_id)
-    fulfilled = await uow.loyalty.fulfilled_count(shop.id, member.id, besides=req.order_id)
     buyer = Buyer(
         id=member.id,
         identifier=member.identifier,
         bonuses=bonus_balance(entries, now) + returning.get("bonus", ZERO),
-        spent=await uow.loyalty.account_total(member.id, "spent"),
-        stickers=await uow.loyalty.stickers(member.id),
+        spent=spent,
+        stickers=stickers,
         referrer_id=member.referrer_id,
         referrer_identifier=referrer.identifier if referrer else None,
         first_order=fulfilled == 0,

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from kassa.app import cancellation, demo
 from kassa.app import catalog as catalog_app
@@ -34,10 +34,11 @@ from kassa.faces.ticketing.examples import (
     query_with_examples,
 )
 from kassa.web.context import Context
-from kassa.web.deps import Caller, Ctx
+from kassa.web.deps import Caller, Ctx, context_of
 from kassa.web.responses import Json, json_response
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 
 
 ORDERS: list[str | Enum] = ["ticketing v1: orders"]
@@ -73,10 +74,11 @@ def _details(
 async def create_order(
     body: Annotated[schemas.OrderCreateV1, Body(openapi_examples=RESERVE_V1)],
     who: Caller,
-    ctx: Ctx,
+    http: Request,
     sel: fields.OrderFields,
 ) -> Any:
     """Reserve tickets: `random` ({set_id: count}) or `tickets` (ids); 201 with the order."""
+    ctx = context_of(http)
     request = _reservation(body) or ReservationRequest()
     order = await orders_app.place_order(
         ctx.db,

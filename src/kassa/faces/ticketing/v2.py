@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from kassa.app import demo, views
 from kassa.app import orders as orders_app
@@ -29,10 +29,11 @@ from kassa.faces.ticketing.examples import (
 )
 from kassa.faces.ticketing.schemas import in_utc_range
 from kassa.faces.ticketing.schemas_v2 import PAGE_SIZE_MAX
-from kassa.web.deps import Caller, Ctx
+from kassa.web.deps import Caller, Ctx, context_of
 from kassa.web.responses import Json, json_response
+from kassa.web.routes import JsonRoute
 
-router = APIRouter(default_response_class=Json)
+router = APIRouter(default_response_class=Json, route_class=JsonRoute)
 ORDERS_V2: list[str | Enum] = ["ticketing v2: orders"]
 _STATUS_V2 = {"cancelled": OrderStatus.CANCELED, "canceled": OrderStatus.CANCELED}
 CREATED_AT = query_with_examples(
@@ -84,9 +85,10 @@ def _errors(failures: list[PromoFailure]) -> list[dict[str, str]]:
 async def create_order(
     body: Annotated[schemas_v2.OrderCreateV2, Body(openapi_examples=RESERVE_V2)],
     who: Caller,
-    ctx: Ctx,
+    http: Request,
 ) -> Any:
     """Reserve tickets (`random` or `tickets`), with settings, vendor data and promo codes."""
+    ctx = context_of(http)
     change = _change(body)
     now = ctx.clock()
     outcome = await orders_app.place(
