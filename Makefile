@@ -55,9 +55,11 @@ vendor: ## refresh htmx and Swagger UI (/docs) from the npm registry (HTMX_VERSI
 	cd /tmp && rm -rf kassa-vendor && mkdir kassa-vendor && cd kassa-vendor && \
 	  npm pack -q swagger-ui-dist@$(SWAGGER_UI_VERSION) && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz
 	rm -rf $(SWAGGER_UI) && mkdir -p $(SWAGGER_UI)
-	cd /tmp/kassa-vendor/package && cp swagger-ui-bundle.js swagger-ui.css favicon-32x32.png \
-	  LICENSE NOTICE swagger-ui-bundle.js.LICENSE.txt $(CURDIR)/$(SWAGGER_UI)/
-	sed -i '/sourceMappingURL=/d' $(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css
+	cd /tmp/kassa-vendor/package && cp swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css favicon-32x32.png \
+	  LICENSE NOTICE swagger-ui-bundle.js.LICENSE.txt swagger-ui-standalone-preset.js.LICENSE.txt \
+	  $(CURDIR)/$(SWAGGER_UI)/
+	sed -i '/sourceMappingURL=/d' $(SWAGGER_UI)/swagger-ui-bundle.js \
+	  $(SWAGGER_UI)/swagger-ui-standalone-preset.js $(SWAGGER_UI)/swagger-ui.css
 	echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI)/VERSION
 
 clean: ## remove caches and the local SQLite database

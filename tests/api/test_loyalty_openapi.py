@@ -145,3 +145,16 @@ async def test_the_admin_api_answers_as_documented_with_amounts_as_strings(
 
 def test_the_documented_ledger_entries_are_the_ledger_s() -> None:
     assert set(get_args(am.EntryKind)) == {e.value for e in Entry}
+
+
+def test_every_operation_names_each_of_its_tags_once() -> None:
+    """A tag repeated on one operation (a router included in a router of the same tag) stops
+    Swagger UI rendering every operation after it."""
+    document = create_app(db=Database("sqlite://")).openapi()
+    repeated = [
+        (method, path, op["tags"])
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if len(op.get("tags", [])) != len(set(op.get("tags", [])))
+    ]
+    assert repeated == []

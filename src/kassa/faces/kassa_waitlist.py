@@ -16,7 +16,7 @@ from kassa.web.deps import Caller, Ctx
 from kassa.web.responses import Json
 
 # Included by `kassa_api`, under its /api/v1 prefix.
-router = APIRouter(default_response_class=Json, tags=["kassa"])
+router = APIRouter(default_response_class=Json)  # tagged "kassa" by kassa_api's router
 LINE = "/events/{event_id}/sets/{set_id}/waiting_list"
 
 

@@ -299,6 +299,8 @@ def finish(schema: dict[str, Any]) -> dict[str, Any]:
     for path, items in schema.get("paths", {}).items():
         for method, op in items.items():
             operations.append((method, op))
+            if "tags" in op:  # a router included in a tagged one repeats its tag: Swagger UI
+                op["tags"] = list(dict.fromkeys(op["tags"]))  # then renders nothing past it
             face = _face(path)
             security = op.pop("security", None) or _security(face, path, method)
             if security:
