@@ -369,9 +369,9 @@ async def empty_database(url: str) -> None:
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    # The production budget (10 + 5), with a longer wait for a connection: a slow CI machine
+    # The production budget (15 connections), with a longer wait for one: a slow CI machine
     # queueing a test's burst must not turn into 503s.
-    database = Database(database_url, pool_size=10, max_overflow=5, pool_timeout=30)
+    database = Database(database_url, pool_size=15, max_overflow=0, pool_timeout=30)
     yield database
     await database.dispose()
 

@@ -34,10 +34,10 @@ pytest.register_assert_rewrite("tests.e2e.helpers")
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 15.0
-# The default budget, spelled out: two workers take at most 2 x (10 + 5) = 30 of PostgreSQL's
+# The default budget, spelled out: two workers take at most 2 x (15 + 0) = 30 of PostgreSQL's
 # default 100 connections, leaving room for the rest of the suite (README, "Connection
 # budget"); still far more transactions in flight than any lock here needs to be contended.
-SERVER_POOL_SIZE = "10"
+SERVER_POOL_SIZE = "15"
 # What a clean run never writes to the server's stderr.
 BAD_LOG_LINES = ("Traceback", "ERROR", "CRITICAL", "database is locked", "unhandled error")
 

@@ -107,7 +107,7 @@ def test_a_scrape_adds_up_the_requests_of_both_workers(
     after = sample(scrape(observed.base_url), "kassa_http_requests_total", **route)
     assert after - before == sent
     assert after == sum(per_process.values())
-    # The live processes' pools are in the sum (a replaced worker's not): 10 + 5 each. A
+    # The live processes' pools are in the sum (a replaced worker's not): 15 each (no overflow). A
     # worker being replaced right now has not counted yet: wait for it a little.
     deadline = time.monotonic() + 30
     while sample(scrape(observed.base_url), "kassa_db_pool_max") != 2 * 15:
