@@ -26,23 +26,9 @@ from tests.e2e.test_console_browser import (
     shot,
     sign_in,
 )
+from tests.e2e.test_selfservice_browser import phone  # noqa: F401 - the buyer's phone page
 
 BUYER = "ann@waiting.test"
-
-
-@pytest.fixture
-def phone(browser: Browser, pg: KassaServer) -> Iterator[Page]:  # noqa: F811
-    context = browser.new_context(
-        base_url=pg.base_url, viewport={"width": 375, "height": 740}, is_mobile=True
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield opened
-    context.close()
-    assert not [e for e in errors if "status of 4" not in e], errors
 
 
 @pytest.fixture
@@ -107,7 +93,9 @@ def offer_path(server: KassaServer, entry: dict[str, Any]) -> str:
 
 
 def test_an_operator_adds_someone_a_cancel_offers_and_the_buyer_takes_it(
-    desk: Page, phone: Page, pg: KassaServer
+    desk: Page,
+    phone: Page,  # noqa: F811 - the fixture imported above
+    pg: KassaServer,
 ) -> None:
     set_id, order_id = sold_out_set(pg)
     sign_in(desk, demo.OPERATOR_EMAIL)

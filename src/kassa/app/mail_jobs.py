@@ -24,6 +24,7 @@ from kassa.app.views import OrderView, order_views
 from kassa.app.waitlist import OFFER_EMAIL
 from kassa.app.waitlist_mail import send_offer
 from kassa.core.audit import OutboxMessage
+from kassa.core.catalog import Event
 from kassa.core.errors import OrderNotChangeable
 from kassa.core.money import render
 from kassa.core.orders import Order, OrderLine, OrderStatus
@@ -173,12 +174,17 @@ async def _send_tickets(
     return None
 
 
-async def _send_decision(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:
+async def _order_and_event(db: Database, payload: dict[str, Any]) -> tuple[Order, Event | None]:
+    """The order a buyer mail is about, and its event (a deleted order fails the job)."""
     async with db.unit_of_work(write=False) as uow:
         order = await uow.orders.get(payload["order_id"])
         if order is None:
             raise LookupError(f"order {payload['order_id']} is gone")
-        event = await uow.catalog.event(order.event_id)
+        return order, await uow.catalog.event(order.event_id)
+
+
+async def _send_decision(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:
+    order, event = await _order_and_event(db, payload)
     message = decision_message(
         sender=smtp.sender,
         to=payload["email"],
@@ -224,11 +230,7 @@ async def enqueue_event_cancelled_email(
 
 
 async def _send_event_cancelled(db: Database, smtp: SmtpSettings, payload: dict[str, Any]) -> None:
-    async with db.unit_of_work(write=False) as uow:
-        order = await uow.orders.get(payload["order_id"])
-        if order is None:
-            raise LookupError(f"order {payload['order_id']} is gone")
-        event = await uow.catalog.event(order.event_id)
+    order, event = await _order_and_event(db, payload)
     message = event_cancelled_message(
         sender=smtp.sender,
         to=payload["email"],

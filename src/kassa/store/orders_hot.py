@@ -187,18 +187,7 @@ async def add_lines(tx: Tx, order_id: str, lines: Sequence[OrderLine], now: date
 
 async def save(tx: Tx, order: Order) -> None:
     sqlite = tx.is_sqlite
-    values = {
-        "status": order.status.value,
-        "customer": order.customer,
-        "payment": order.payment,
-        "updated_at": order.updated_at,
-        "reserved_till": order.reserved_till,
-        "done_at": order.done_at,
-        "settings": order.settings,
-        "vendor_data": order.vendor_data,
-        "promocodes": order.promocodes,
-        "code": order.code,
-    }
+    values = _order_row(order)
     args = [order.id] + [encode(_KINDS.get(c), values[c], sqlite=sqlite) for c in _SAVED]
     await tx.stage_sql(SAVE, args)
 
