@@ -1,13 +1,24 @@
 """Storage of cancellation policies: one row per owner (event, restaurant, shop) and terms."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, delete, insert, select
 
 from kassa.core.cancellation.policy import FREE, Policy, Scope, Terms
 from kassa.store.policy_tables import cancellation_policies as table
+from kassa.store.raw import Sql, decode_time
 from kassa.store.tx import Tx
+
+# An event's start and its policy's rows (none: no policy), in one read (a ticket cancel under
+# the event's policy needs both). `terms` is NULL on the one row of an event without a policy.
+_EVENT_POLICY = Sql(
+    "SELECT e.starts_at, p.terms, p.allowed, p.deadline_hours, p.fixed_fee, p.percent, "
+    "p.per_ticket, p.keep_service_fee, p.updated_at FROM events e "
+    "LEFT JOIN cancellation_policies p ON p.scope = 'event' AND p.scope_id = e.id "
+    "WHERE e.id = $1"
+)
 
 
 class PoliciesRepo:
@@ -27,6 +38,26 @@ class PoliciesRepo:
             paid=found.get("paid", FREE),
             updated_at=max(row.updated_at for row in rows),
         )
+
+    async def of_event(self, event_id: str) -> tuple[datetime, Policy | None] | None:
+        """The event's start and its policy (None: it has none), in one read; None when there
+        is no such event."""
+        rows = await self._conn.fetch(_EVENT_POLICY, (event_id,))
+        if not rows:
+            return None
+        starts_at = decode_time(rows[0][0])
+        assert starts_at is not None
+        found = {row[1]: _raw_terms(row) for row in rows if row[1] is not None}
+        if not found:
+            return starts_at, None
+        policy = Policy(
+            Scope.EVENT,
+            event_id,
+            unpaid=found.get("unpaid", FREE),
+            paid=found.get("paid", FREE),
+            updated_at=max(t for row in rows if (t := decode_time(row[8])) is not None),
+        )
+        return starts_at, policy
 
     async def put(self, org_id: str, policy: Policy, now: datetime, by: str) -> None:
         """Replace the owner's policy whole."""
@@ -73,4 +104,17 @@ def _terms(row: Row[Any]) -> Terms:
         percent=row.percent,
         per_ticket=row.per_ticket,
         keep_service_fee=bool(row.keep_service_fee),
+    )
+
+
+def _raw_terms(row: Any) -> Terms:
+    """`_terms` of a row of `_EVENT_POLICY` (plain SQL: SQLite gives decimals as text)."""
+    _, _, allowed, deadline_hours, fixed_fee, percent, per_ticket, keep, _ = row
+    return Terms(
+        allowed=bool(allowed),
+        deadline_hours=deadline_hours,
+        fixed_fee=Decimal(fixed_fee),
+        percent=Decimal(percent),
+        per_ticket=Decimal(per_ticket),
+        keep_service_fee=bool(keep),
     )

@@ -11,7 +11,7 @@ from kassa.app.cancellation.kinds import Part
 from kassa.app.journal import record
 from kassa.app.mail_jobs import void_ticket_mail
 from kassa.app.order_promocodes import recheck_promocodes
-from kassa.core.cancellation import Basis, OrderKind, Plan, Policy, Scope
+from kassa.core.cancellation import Basis, OrderKind, Plan, Policy
 from kassa.core.cancellation.tickets import TicketEarning, line_state, plan_tickets
 from kassa.core.errors import EventNotFound, OrderNotChangeable
 from kassa.core.money import ZERO
@@ -61,20 +61,21 @@ class TicketOrders:
     async def basis(self, uow: UnitOfWork, order: Order, plan: Plan) -> tuple[Policy | None, Basis]:
         """The event's policy; a sold order is paid, its released tickets' service fee is
         what the policy may keep; the deadline counts back from the event's start."""
-        event = await uow.catalog.event(order.event_id)
-        if event is None:
+        found = await uow.policies.of_event(order.event_id)
+        if found is None:
             raise EventNotFound(f"Event {order.event_id} not found", event=order.event_id)
+        starts_at, policy = found
         paid = plan.from_status == OrderStatus.DONE.value
         gone = set(plan.tickets) if paid else set()
         lines = [x for x in order.active_lines if x.ticket_id in gone]
         basis = Basis(
             paid=paid,
             gross=plan.refund,
-            anchor=event.starts_at,
+            anchor=starts_at,
             tickets=len(lines),
             service=sum((x.values.extra for x in lines), ZERO),
         )
-        return await uow.policies.get(Scope.EVENT, order.event_id), basis
+        return policy, basis
 
     async def apply(
         self, uow: UnitOfWork, order: Order, plan: Plan, actor: str, now: datetime
