@@ -181,7 +181,7 @@ class UnitOfWork(Repositories):
                 self._db.sqlite_writer.release()
             raise
         self._conn: AsyncConnection = conn
-        self.tx = Tx(conn, is_sqlite=self._db.is_sqlite)
+        self.tx = Tx(conn, is_sqlite=self._db.is_sqlite, read_only=not self._write)
         super().__init__(self.tx, is_sqlite=self._db.is_sqlite)
         return self
 
@@ -196,6 +196,12 @@ class UnitOfWork(Repositories):
         try:
             if self._db.is_sqlite:
                 conn = await conn.execution_options(kassa_write=self._write)
+            elif not self._write:
+                # Under READ COMMITTED (PostgreSQL's default, and Kassa's) every statement
+                # takes its own snapshot inside a transaction as well: a read-only unit of
+                # work gains nothing from BEGIN ... ROLLBACK but two round trips. `Tx`
+                # refuses writes in it, so nothing can be committed statement by statement.
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.begin()
         except BaseException as error:
             await _close_quietly(conn)

@@ -45,10 +45,17 @@ class RawWrite:
         self.args = args
 
 
+def _refuse_write(statement: object) -> None:
+    # On PostgreSQL a read-only unit of work runs without a transaction block (`UnitOfWork`):
+    # a write there would be committed at once, whatever the command did next.
+    raise RuntimeError(f"a write in a read-only unit of work: {statement}")
+
+
 class Tx:
-    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool) -> None:
+    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool, read_only: bool = False) -> None:
         self.conn = conn
         self.is_sqlite = is_sqlite
+        self.read_only = read_only  # a read-only unit of work: writes are a programming error
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
         self._adapter: Any = None  # the driver connection's SQLAlchemy adapter, once used
@@ -62,6 +69,8 @@ class Tx:
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        if self.read_only and isinstance(statement, Staged):
+            _refuse_write(statement)
         await self.flush()
         return await self.conn.execute(statement, parameters)
 
@@ -87,6 +96,8 @@ class Tx:
 
     async def stage(self, statement: Staged) -> None:
         """Run `statement` later, with the other staged ones, before any read or the commit."""
+        if self.read_only:
+            _refuse_write(statement)
         table = statement.table.name  # type: ignore[union-attr]
         await self._note(table, isinstance(statement, Insert))
         self._staged.append(statement)
@@ -94,6 +105,8 @@ class Tx:
     async def stage_sql(self, sql: Sql, args: Sequence[Any]) -> None:
         """`stage` for a plain SQL write of `kassa.store.raw`."""
         assert sql.table is not None
+        if self.read_only:
+            _refuse_write(sql.text)
         await self._note(sql.table, sql.insert)
         self._staged.append(RawWrite(sql, args))
 
