@@ -71,6 +71,10 @@ ONE = Sql(
     + ", ".join(f'l."{c}"' for c in _LINE_COLUMNS)
     + ", "
     + ", ".join(f't."{c}"' for c in _TICKET_COLUMNS)
+    # Whether anyone waits for the line's set (`Tx.unwaited`): a release nobody waits for
+    # then needs no read of the waiting list (kassa.store.waitlist).
+    + ", EXISTS (SELECT 1 FROM waiting_list w WHERE w.set_id = l.set_id"
+    " AND w.status = 'waiting')"
     + " FROM orders o LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
     " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
 )
@@ -217,7 +221,10 @@ async def one(tx: Tx, order_id: str) -> Order | None:
         return None
     width = len(_ORDER_COLUMNS)
     head = dict(zip(_ORDER_COLUMNS, rows[0][:width], strict=True))
-    lines = [_line(row[width:]) for row in rows if row[width] is not None]
+    lines = [_line(row[width:-1]) for row in rows if row[width] is not None]
+    for row in rows:
+        if row[width] is not None:  # a line: is anyone waiting for its set?
+            (tx.unwaited.discard if row[-1] else tx.unwaited.add)(row[width + 1])
     return Order(
         id=head["id"],
         number=head["number"],

@@ -56,6 +56,9 @@ class Tx:
         self.conn = conn
         self.is_sqlite = is_sqlite
         self.read_only = read_only  # a read-only unit of work: writes are a programming error
+        # Sets whose waiting list this transaction has seen empty since its last change here
+        # (read with an order: `kassa.store.orders_hot.one`; used by `WaitlistRepo`).
+        self.unwaited: set[str] = set()
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
         self._adapter: Any = None  # the driver connection's SQLAlchemy adapter, once used

@@ -36,6 +36,7 @@ class WaitlistRepo:
 
     async def add(self, entry: Entry) -> None:
         """Insert a new entry; AlreadyWaiting when the e-mail is already live on the set."""
+        self._conn.unwaited.discard(entry.set_id)
         try:
             await self._conn.execute(waiting_list.insert().values(**_values(entry)))
         except IntegrityError as exc:
@@ -69,7 +70,9 @@ class WaitlistRepo:
     async def waiting_for(self, set_ids: Sequence[str]) -> list[Entry]:
         """The first waiting entries of these sets, locked; rows another transaction is
         changing (an entry leaving) are skipped, never waited for."""
-        if not set_ids:
+        if not set_ids or set(set_ids) <= self._conn.unwaited:
+            # Nobody waited when this transaction read the order (after locking it): an
+            # entry that joins later is as late as one joining after this read would be.
             return []
         if not self._conn.is_sqlite:
             rows = await self._conn.fetch(_WAITING_FOR, (sorted(set(set_ids)),))
