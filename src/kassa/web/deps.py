@@ -7,8 +7,7 @@ hand-off on every request for nothing.
 
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, Security
-from fastapi.security import APIKeyHeader
+from fastapi import Depends, Request, Response
 
 from kassa.core.errors import ApiKeyInvalid
 from kassa.core.tenancy import Principal
@@ -30,19 +29,15 @@ def context_of(request: Request) -> Context:
     return ctx
 
 
-# Named `apiKey` in the OpenAPI document; Kassa answers a missing key itself (401, face format).
-API_KEY = APIKeyHeader(name="Authorization", scheme_name="apiKey", auto_error=False)
-
-
-async def caller(
-    request: Request,
-    response: Response,
-    authorization: Annotated[str | None, Security(API_KEY)] = None,
-) -> Principal:
+async def caller(request: Request, response: Response) -> Principal:
     """`Authorization: key <32 hex>` (`Key` too); the answer names the caller in X-Partner.
 
-    The context is taken from the request, not through `Ctx`: FastAPI solves every
-    sub-dependency again on each request (cached or not), a few per cent of a reserve."""
+    The context and the header are taken from the request, not through `Ctx` or a FastAPI
+    `Security` dependency: FastAPI solves every sub-dependency again on each request (cached
+    or not), a few per cent of a reserve. The OpenAPI document names the `apiKey` scheme on
+    every ticketing and Kassa operation itself (`kassa.web.openapi`); Kassa answers a
+    missing key itself (401, in the face's format)."""
+    authorization = request.headers.get("authorization")
     scheme, _, key = (authorization or "").strip().partition(" ")
     if scheme.lower() != "key" or not key:
         raise ApiKeyInvalid("Authorization: key <api key> is required")
