@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from kassa import logs
 from kassa.app import demo, loyalty, operators, tenants
@@ -292,6 +293,8 @@ def _promo_code(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from kassa.cli import workers
+
     serving.ensure_port_free(args.host, args.port)
     with serving.sqlite_served_once(settings.database_url):
         upgrade(settings.database_url)
@@ -304,22 +307,25 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(info, indent=2, ensure_ascii=False), flush=True)
         for line in serving.banner(base_url, settings.database_url, tenancy):
             print(line, flush=True)
+        options: dict[str, Any] = {
+            "host": args.host,
+            "port": args.port,
+            "workers": args.workers,
+            "log_level": settings.log_level,
+            "log_config": logs.config(settings.log_format, settings.log_level.upper()),
+            "access_log": settings.access_log,
+            "proxy_headers": True,
+            "forwarded_allow_ips": args.forwarded_allow_ips,
+            # uvicorn kills a worker that does not answer its ping within this; its default
+            # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
+            # killed again, it never serves.
+            "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+        }
         with metrics_directory(args.workers):  # the workers' counters, added up by /metrics
-            uvicorn.run(
-                "kassa.asgi:app",
-                host=args.host,
-                port=args.port,
-                workers=args.workers,
-                log_level=settings.log_level,
-                log_config=logs.config(settings.log_format, settings.log_level.upper()),
-                access_log=settings.access_log,
-                proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips,
-                # uvicorn kills a worker that does not answer its ping within this; its default
-                # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
-                # killed again, it never serves.
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            )
+            if args.workers > 1 and workers.REUSE_PORT:  # a socket of each worker's own
+                workers.run(uvicorn.Config("kassa.asgi:app", **options))
+            else:
+                uvicorn.run("kassa.asgi:app", **options)
     return 0
 
 
