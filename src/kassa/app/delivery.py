@@ -198,16 +198,19 @@ async def _hold(
     uow: UnitOfWork, restaurant_id: str, wanted: list[Wanted], menu_items: dict[str, MenuItem]
 ) -> tuple[list[Line], list[dict[str, Any]]]:
     """Hold stock line by line; a line that can't be held is dropped, the order goes on.
-    `menu_items` holds at least the items `wanted` names. An item not counted (no stock) has
-    nothing to hold: no statement is sent for it, and its line is not `held`."""
+    `menu_items` holds at least the items `wanted` names. Only counted items are held (an
+    item without stock has nothing to hold, and its line is not `held`), all of them at once:
+    the basket names each item once, so each line's hold is its own."""
     check_basket(wanted, menu_items)
+    counted = {w.item_id: w.quantity for w in wanted if menu_items[w.item_id].stock is not None}
+    taken = await uow.delivery.take_stocks(restaurant_id, counted)
     lines, dropped = [], []
     for want in wanted:
         item = menu_items[want.item_id]
-        counted = item.stock is not None
-        if not counted or await uow.delivery.take_stock(restaurant_id, item.id, want.quantity):
+        held = want.item_id in counted
+        if not held or want.item_id in taken:
             price = money(item.price + want.modifications_cost)
-            lines.append(Line(item.id, item.name, want.quantity, price, counted))
+            lines.append(Line(item.id, item.name, want.quantity, price, held))
         else:
             dropped.append(
                 {
@@ -221,8 +224,8 @@ async def _hold(
 
 
 async def _release(uow: UnitOfWork, order: DeliveryOrder) -> None:
-    for line in order.held_lines:
-        await uow.delivery.give_stock(order.restaurant_id, line.item_id, line.quantity)
+    back = [(line.item_id, line.quantity) for line in order.held_lines]
+    await uow.delivery.give_stocks(order.restaurant_id, back)
 
 
 def _canonical(body: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """Delivery storage: aggregator clients and tokens, restaurants, menu items (stock), orders."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -127,13 +127,21 @@ class DeliveryRepo:
         those of `item_ids` on its menu."""
         return await hot.placing(self._conn, org_id, eats_id, restaurant_id, item_ids)
 
-    async def take_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> bool:
-        """Hold `quantity` of an item: one conditional UPDATE; False when not enough is left."""
-        return await hot.take(self._conn, restaurant_id, item_id, _count(quantity))
+    async def take_stocks(self, restaurant_id: str, wanted: Mapping[str, Decimal]) -> set[str]:
+        """Hold each item (named once) by its quantity, all in one round trip: one conditional
+        UPDATE each (not enough left: not held). The items held."""
+        milli = {item_id: _count(quantity) for item_id, quantity in wanted.items()}
+        return await hot.take_many(self._conn, restaurant_id, milli)
 
-    async def give_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> None:
-        """The reverse of take_stock (a counted item only); staged, it needs no answer."""
-        await hot.give(self._conn, restaurant_id, item_id, _count(quantity))
+    async def give_stocks(
+        self, restaurant_id: str, quantities: Sequence[tuple[str, Decimal]]
+    ) -> None:
+        """The reverse of `take_stocks` (counted items only): (item, quantity) pairs, in one
+        staged statement; it needs no answer."""
+        milli: dict[str, int] = {}
+        for item_id, quantity in quantities:
+            milli[item_id] = milli.get(item_id, 0) + _count(quantity)
+        await hot.give_many(self._conn, restaurant_id, milli)
 
     # orders
     async def add_order(self, order: DeliveryOrder) -> None:

@@ -3,7 +3,7 @@
 the stock holds. `DeliveryRepo` calls these; what they return is what the SQLAlchemy versions
 returned."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -48,8 +48,36 @@ TAKE = Sql(
     "AND (stock_milli IS NULL OR stock_milli >= $3) RETURNING id",
     "menu_items",
 )
-GIVE = Sql(
-    "UPDATE menu_items SET stock_milli = stock_milli + $3 WHERE restaurant_id = $1 AND id = $2 "
+# Several items at once (a basket names each item once): each row is updated at most once,
+# so this is what the UPDATEs one by one would do. The rows are locked in the order of their
+# ids (in a sub-SELECT, ORDER BY comes before FOR UPDATE, and a row passes only once it is
+# locked), so two orders naming the same items in other orders queue instead of deadlocking
+# (one by one, in the basket's order, they could). A sub-SELECT, not a WITH: a staged
+# statement becomes one CTE of a flush (`kassa.store.raw.combined`).
+_LOCKED = (
+    "m.id IN (SELECT id FROM menu_items WHERE restaurant_id = $1 "
+    "AND id = ANY($2::varchar[]) ORDER BY id FOR UPDATE)"
+)
+TAKE_MANY = Sql(
+    "UPDATE menu_items m SET stock_milli = m.stock_milli - v.milli "  # noqa: S608
+    "FROM unnest($2::varchar[], $3::bigint[]) AS v (id, milli) "
+    f"WHERE m.restaurant_id = $1 AND m.id = v.id AND {_LOCKED} "
+    "AND (m.stock_milli IS NULL OR m.stock_milli >= v.milli) RETURNING m.id",
+    "menu_items",
+)
+# Stock back, of several items in one statement (each row once: amounts summed per item).
+GIVE_MANY = Sql(
+    "UPDATE menu_items m SET stock_milli = m.stock_milli + v.milli "  # noqa: S608
+    "FROM unnest($2::varchar[], $3::bigint[]) AS v (id, milli) "
+    f"WHERE m.restaurant_id = $1 AND m.id = v.id AND {_LOCKED} "
+    "AND m.stock_milli IS NOT NULL",
+    "menu_items",
+)
+# SQLite: `$2` is a JSON object {item id: thousandths} (no UPDATE ... FROM before 3.33).
+GIVE_MANY_SQLITE = Sql(
+    "UPDATE menu_items SET stock_milli = stock_milli + "
+    "(SELECT value FROM json_each($2) WHERE key = menu_items.id) "
+    "WHERE restaurant_id = $1 AND id IN (SELECT key FROM json_each($2)) "
     "AND stock_milli IS NOT NULL",
     "menu_items",
 )
@@ -101,8 +129,30 @@ async def take(tx: Tx, restaurant_id: str, item_id: str, milli: int) -> bool:
     return bool(await tx.fetch(TAKE, [restaurant_id, item_id, milli]))
 
 
-async def give(tx: Tx, restaurant_id: str, item_id: str, milli: int) -> None:
-    await tx.stage_sql(GIVE, [restaurant_id, item_id, milli])
+async def take_many(tx: Tx, restaurant_id: str, milli: Mapping[str, int]) -> set[str]:
+    """`take` of each item (each named once) in one round trip; the items taken."""
+    ids = sorted(milli)
+    if len(ids) == 1:
+        return set(ids) if await take(tx, restaurant_id, ids[0], milli[ids[0]]) else set()
+    if not ids:
+        return set()
+    if tx.is_sqlite:
+        found = await tx.fetch_batch([(TAKE, [restaurant_id, i, milli[i]]) for i in ids])
+        return {rows[0][0] for rows in found if rows}
+    rows = await tx.fetch(TAKE_MANY, [restaurant_id, ids, [milli[i] for i in ids]])
+    return {row[0] for row in rows}
+
+
+async def give_many(tx: Tx, restaurant_id: str, milli: Mapping[str, int]) -> None:
+    """The reverse of `take_many` (counted items only), staged as one statement."""
+    if not milli:
+        return
+    ids = sorted(milli)
+    if tx.is_sqlite:
+        amounts = json_dumps({i: milli[i] for i in ids})
+        await tx.stage_sql(GIVE_MANY_SQLITE, [restaurant_id, amounts])
+    else:
+        await tx.stage_sql(GIVE_MANY, [restaurant_id, ids, [milli[i] for i in ids]])
 
 
 def _order(row: Sequence[Any]) -> DeliveryOrder:
