@@ -427,3 +427,48 @@ async def test_restaurants_availability_lists_every_restaurant_with_its_state(
     assert closed.json() == {"places": [{"id": R, "enabled": False}]}
     anonymous = await client.get("/restaurants/availability")
     assert anonymous.status_code == 401
+
+
+async def test_a_basket_of_counted_items_is_held_and_given_back_line_by_line(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """Each counted line holds its own quantity (a finer one rounded up to a thousandth), an
+    item not counted holds nothing, a line out of stock is dropped; a PUT and a DELETE give
+    back every line held."""
+    before = await stock(client)
+    eats_id = "190330-60606060"
+    body = order_body(eats_id, borscht=2, pelmeni=Decimal("1.5"), bliny=1, kompot=3)
+    order_id = (await send(client, "POST", "/order", auth, body)).json()["orderId"]
+    kitchen = await kitchen_order(client, order_id)
+    assert sorted(i["id"] for i in kitchen["items"]) == ["borscht", "kompot", "pelmeni"]
+    assert [i["id"] for i in kitchen["droppedItems"]] == ["bliny"]
+    pelmeni = before["pelmeni"] - Decimal("1.5")
+    assert await stock(client) == {**before, "borscht": before["borscht"] - 2, "pelmeni": pelmeni}
+    body = order_body(eats_id, pelmeni=Decimal("0.0005"), borscht=1)
+    changed = await send(client, "PUT", f"/order/{order_id}", auth, body)
+    assert changed.status_code == 200, changed.text
+    pelmeni = before["pelmeni"] - Decimal("0.001")
+    assert await stock(client) == {**before, "borscht": before["borscht"] - 1, "pelmeni": pelmeni}
+    gone = await send(client, "DELETE", f"/order/{order_id}", auth, {"eatsId": eats_id})
+    assert gone.status_code == 200, gone.text
+    assert await stock(client) == before
+
+
+async def test_orders_racing_for_the_same_items_hold_exactly_what_there_is(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """Baskets naming the same counted items, in either order, race: each one answers, no
+    item is held beyond its stock, and every hold is accounted for in the stock."""
+    before = await stock(client)
+    baskets = [{"borscht": 3, "pelmeni": 2}, {"pelmeni": 2, "borscht": 3}]
+    bodies = [order_body(f"190330-5050505{n}", **baskets[n % 2]) for n in range(8)]
+    answers = await asyncio.gather(*(send(client, "POST", "/order", auth, b) for b in bodies))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    held = {"borscht": Decimal(0), "pelmeni": Decimal(0)}
+    for answer in answers:
+        for line in (await kitchen_order(client, answer.json()["orderId"]))["items"]:
+            held[line["id"]] += Decimal(str(line["quantity"]))
+    assert held["borscht"] == min(8, before["borscht"] // 3) * 3
+    assert held["pelmeni"] == min(8, before["pelmeni"] // 2) * 2
+    after = await stock(client)
+    assert after == {**before, **{item: before[item] - held[item] for item in held}}

@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from kassa.app import cancellation
 from kassa.app.ids import new_id
 from kassa.app.journal import record_event
 from kassa.app.readcache import cache_of
 from kassa.app.ticket_loyalty import member_phone, settle_earning
+from kassa.core.cancellation import OrderKind, Reason
 from kassa.core.delivery import (
     BY_AGGREGATOR,
     BY_RESTAURANT,
@@ -195,14 +197,20 @@ async def _restaurant(
 async def _hold(
     uow: UnitOfWork, restaurant_id: str, wanted: list[Wanted], menu_items: dict[str, MenuItem]
 ) -> tuple[list[Line], list[dict[str, Any]]]:
-    """Hold stock line by line; a line that can't be held is dropped, the order goes on."""
+    """Hold stock line by line; a line that can't be held is dropped, the order goes on.
+    `menu_items` holds at least the items `wanted` names. Only counted items are held (an
+    item without stock has nothing to hold, and its line is not `held`), all of them at once:
+    the basket names each item once, so each line's hold is its own."""
     check_basket(wanted, menu_items)
+    counted = {w.item_id: w.quantity for w in wanted if menu_items[w.item_id].stock is not None}
+    taken = await uow.delivery.take_stocks(restaurant_id, counted)
     lines, dropped = [], []
     for want in wanted:
         item = menu_items[want.item_id]
-        if await uow.delivery.take_stock(restaurant_id, item.id, want.quantity):
+        held = want.item_id in counted
+        if not held or want.item_id in taken:
             price = money(item.price + want.modifications_cost)
-            lines.append(Line(item.id, item.name, want.quantity, price, item.stock is not None))
+            lines.append(Line(item.id, item.name, want.quantity, price, held))
         else:
             dropped.append(
                 {
@@ -216,8 +224,8 @@ async def _hold(
 
 
 async def _release(uow: UnitOfWork, order: DeliveryOrder) -> None:
-    for line in order.held_lines:
-        await uow.delivery.give_stock(order.restaurant_id, line.item_id, line.quantity)
+    back = [(line.item_id, line.quantity) for line in order.held_lines]
+    await uow.delivery.give_stocks(order.restaurant_id, back)
 
 
 def _canonical(body: dict[str, Any]) -> str:
@@ -237,10 +245,11 @@ async def create_order(
     restaurant_id = str(body.get("restaurantId") or "")
     try:
         async with db.unit_of_work() as uow:
-            existing = await uow.delivery.by_eats_id(client.org_id, eats_id)
+            existing, found, menu_items = await uow.delivery.placing(
+                client.org_id, eats_id, restaurant_id, [w.item_id for w in wanted]
+            )
             if existing is not None:
                 return _same(existing, body)
-            found, menu_items = await uow.delivery.restaurant_and_menu(restaurant_id)
             if found is None or found.org_id != client.org_id:
                 raise RestaurantUnknown(f"Restaurant {restaurant_id} not found")
             lines, dropped = await _hold(uow, restaurant_id, wanted, menu_items)
@@ -298,10 +307,45 @@ async def get_order(db: Database, client: Client, order_id: str) -> DeliveryOrde
 async def _visible(
     uow: UnitOfWork, org_id: str, order_id: str, *, lock: bool = False
 ) -> DeliveryOrder:
-    order = await uow.delivery.order(order_id, lock=lock)
+    return _mine(await uow.delivery.order(order_id, lock=lock), org_id, order_id)
+
+
+def _mine(order: DeliveryOrder | None, org_id: str, order_id: str) -> DeliveryOrder:
+    """The order if it is the organisation's: another's is as unknown as a missing one."""
     if order is None or order.org_id != org_id:
         raise DeliveryOrderNotFound(f"Order {order_id} not found")
     return order
+
+
+async def cancel_order(
+    db: Database,
+    client: Client,
+    order_id: str,
+    now: datetime,
+    *,
+    eats_id: str | None,
+    reason: Reason | None,
+    attributes: list[str],
+) -> None:
+    """The aggregator's cancel through the one engine, in one transaction on the locked
+    order; `eats_id`, when sent, must be the order's. A cancelled order again is a no-op
+    (the aggregator retries), as Yandex Eats expects."""
+    async with db.unit_of_work() as uow:
+        order = await _visible(uow, client.org_id, order_id, lock=True)
+        if eats_id is not None and eats_id != order.eats_id:
+            raise EatsIdMismatch("eatsId does not match the order")
+        if order.status is Status.CANCELLED:
+            return
+        await cancellation.cancel_locked(
+            uow,
+            cancellation.target_of(OrderKind.DELIVERY, order),
+            now,
+            reason=reason,
+            version=None,
+            actor="aggregator",
+            extra={"attributes": attributes},
+        )
+        await uow.commit()
 
 
 async def update_order(
@@ -351,11 +395,15 @@ async def move(
         raise DeliveryStatusNotAllowed(f"{target} is not set by {who}")
     text = validate_comment(comment)
     async with db.unit_of_work() as uow:
-        order = await _visible(uow, org_id, order_id, lock=True)
+        # The restaurant comes with the order (one round trip): a delivered order earns in
+        # its loyalty shop. Read in this transaction, never cached: a restaurant's shop is
+        # the one the database holds now, whichever process changed it.
+        found, restaurant = await uow.delivery.order_and_restaurant(order_id, lock=True)
+        order = _mine(found, org_id, order_id)
         before = order.status
         order = order.moved(target, text, now)
         if target is Status.DELIVERED:
-            await _earn(uow, order, now)
+            await _earn(uow, order, restaurant, now)
         await uow.delivery.save_order(order)
         actor = actor or ("restaurant" if by_restaurant else "aggregator")
         await _journal(uow, order, f"delivery.{target.value.lower()}", now, before, actor=actor)
@@ -363,9 +411,10 @@ async def move(
     return order
 
 
-async def _earn(uow: UnitOfWork, order: DeliveryOrder, now: datetime) -> None:
-    """A delivered order earns the buyer bonuses when the restaurant has a loyalty shop."""
-    restaurant = await uow.delivery.restaurant(order.restaurant_id)
+async def _earn(
+    uow: UnitOfWork, order: DeliveryOrder, restaurant: Restaurant | None, now: datetime
+) -> None:
+    """A delivered order earns the buyer bonuses when its restaurant has a loyalty shop."""
     if restaurant is None or restaurant.shop_id is None:
         return
     shop = await uow.loyalty.shop(restaurant.shop_id)

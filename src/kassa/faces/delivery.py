@@ -17,9 +17,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from kassa.app import cancellation
 from kassa.app import delivery as app
-from kassa.core.cancellation import OrderKind, Reason
+from kassa.core.cancellation import Reason
 from kassa.core.cancellation.reasons import AGGREGATOR
 from kassa.core.delivery import (
     Client,
@@ -31,12 +30,9 @@ from kassa.core.delivery import (
 from kassa.core.errors import (
     DeliveryReasonUnknown,
     DeliveryRequestInvalid,
-    DeliveryStatusNotAllowed,
     EatsIdInvalid,
-    EatsIdMismatch,
 )
 from kassa.core.money import money
-from kassa.core.tenancy import Principal
 from kassa.faces import delivery_models as wire
 from kassa.web.context import Context
 from kassa.web.deps import Ctx
@@ -300,32 +296,20 @@ async def _cancel(
     reason: str | None = None,
     attributes: list[str] | None = None,
 ) -> None:
-    """The aggregator's cancel through the one engine; a cancelled order again is a no-op
-    (the aggregator retries), as Yandex Eats expects."""
+    """The aggregator's cancel (`app.cancel_order`): the wire's fields checked first."""
     checked = validate_eats_id(eats_id) if eats_id is not None else None
     text = validate_comment(comment)
     if reason is not None and reason not in AGGREGATOR:
         raise DeliveryReasonUnknown(f"Unknown reason {reason}")
-    order = await app.get_order(ctx.db, client, order_id)
-    if checked is not None and checked != order.eats_id:
-        raise EatsIdMismatch("eatsId does not match the order")
-    if order.status is Status.CANCELLED:
-        return
-    try:
-        await cancellation.cancel(
-            ctx.db,
-            Principal(org_id=client.org_id),
-            order.id,
-            ctx.clock(),
-            reason=Reason(reason, text) if reason or text else None,
-            actor="aggregator",
-            kind=OrderKind.DELIVERY,
-            extra={"attributes": attributes or []},
-        )
-    except DeliveryStatusNotAllowed:  # another cancel got there first
-        again = await app.get_order(ctx.db, client, order_id)
-        if again.status is not Status.CANCELLED:
-            raise
+    await app.cancel_order(
+        ctx.db,
+        client,
+        order_id,
+        ctx.clock(),
+        eats_id=checked,
+        reason=Reason(reason, text) if reason or text else None,
+        attributes=attributes or [],
+    )
 
 
 @router.get("/order/{order_id}/status", tags=DELIVERY, response_model=wire.EatsOrderStatus)

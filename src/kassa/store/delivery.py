@@ -1,13 +1,14 @@
 """Delivery storage: aggregator clients and tokens, restaurants, menu items (stock), orders."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, insert, select, update
 
 from kassa.core.delivery import Client, DeliveryOrder, Line, MenuItem, Restaurant, Status
+from kassa.store import delivery_hot as hot
 from kassa.store import raw
 from kassa.store.tables import (
     delivery_clients,
@@ -110,37 +111,6 @@ class DeliveryRepo:
                     )
                 )
 
-    async def restaurant_and_menu(
-        self, restaurant_id: str
-    ) -> tuple[Restaurant | None, dict[str, MenuItem]]:
-        """`restaurant` and `menu` in one round trip."""
-        item = menu_items.alias("item")
-        rows = (
-            await self._conn.execute(
-                select(restaurants, *[c.label(f"item_{c.name}") for c in item.c])
-                .outerjoin(item, item.c.restaurant_id == restaurants.c.id)
-                .where(restaurants.c.id == restaurant_id)
-                .order_by(item.c.category, item.c.id)
-            )
-        ).all()
-        if not rows:
-            return None, {}
-        r = rows[0]
-        found = Restaurant(r.id, r.org_id, r.title, r.address, r.shop_id)
-        items = {}
-        for row in rows:
-            if row.item_id is not None:
-                stock = row.item_stock_milli
-                items[row.item_id] = MenuItem(
-                    row.item_id,
-                    row.item_restaurant_id,
-                    row.item_name,
-                    row.item_category,
-                    Decimal(row.item_price),
-                    Decimal(stock) / 1000 if stock is not None else None,
-                )
-        return found, items
-
     async def menu(self, restaurant_id: str) -> dict[str, MenuItem]:
         rows = await self._conn.execute(
             select(menu_items)
@@ -149,32 +119,29 @@ class DeliveryRepo:
         )
         return {r.id: _item(r) for r in rows}
 
-    async def take_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> bool:
-        """Hold `quantity` of an item: one conditional UPDATE; False when not enough is left."""
-        result = await self._conn.execute(
-            update(menu_items)
-            .where(
-                menu_items.c.restaurant_id == restaurant_id,
-                menu_items.c.id == item_id,
-                or_(
-                    menu_items.c.stock_milli.is_(None), menu_items.c.stock_milli >= _milli(quantity)
-                ),
-            )
-            .values(stock_milli=menu_items.c.stock_milli - _milli(quantity))
-        )
-        return bool(result.rowcount)
+    async def placing(
+        self, org_id: str, eats_id: str, restaurant_id: str, item_ids: Sequence[str]
+    ) -> tuple[DeliveryOrder | None, Restaurant | None, dict[str, MenuItem]]:
+        """What a new order needs, in one round trip: the organisation's order already sent
+        under `eats_id` (then nothing else), else the restaurant (None when there is none) and
+        those of `item_ids` on its menu."""
+        return await hot.placing(self._conn, org_id, eats_id, restaurant_id, item_ids)
 
-    async def give_stock(self, restaurant_id: str, item_id: str, quantity: Decimal) -> None:
-        """The reverse of take_stock (a counted item only)."""
-        await self._conn.execute(
-            update(menu_items)
-            .where(
-                menu_items.c.restaurant_id == restaurant_id,
-                menu_items.c.id == item_id,
-                menu_items.c.stock_milli.is_not(None),
-            )
-            .values(stock_milli=menu_items.c.stock_milli + _milli(quantity))
-        )
+    async def take_stocks(self, restaurant_id: str, wanted: Mapping[str, Decimal]) -> set[str]:
+        """Hold each item (named once) by its quantity, all in one round trip: one conditional
+        UPDATE each (not enough left: not held). The items held."""
+        milli = {item_id: _count(quantity) for item_id, quantity in wanted.items()}
+        return await hot.take_many(self._conn, restaurant_id, milli)
+
+    async def give_stocks(
+        self, restaurant_id: str, quantities: Sequence[tuple[str, Decimal]]
+    ) -> None:
+        """The reverse of `take_stocks` (counted items only): (item, quantity) pairs, in one
+        staged statement; it needs no answer."""
+        milli: dict[str, int] = {}
+        for item_id, quantity in quantities:
+            milli[item_id] = milli.get(item_id, 0) + _count(quantity)
+        await hot.give_many(self._conn, restaurant_id, milli)
 
     # orders
     async def add_order(self, order: DeliveryOrder) -> None:
@@ -192,21 +159,16 @@ class DeliveryRepo:
         )
 
     async def order(self, order_id: str, *, lock: bool = False) -> DeliveryOrder | None:
-        query = select(delivery_orders).where(delivery_orders.c.id == order_id)
-        if lock:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
-        return _order(row) if row else None
+        return await hot.order(self._conn, order_id, lock=lock)
+
+    async def order_and_restaurant(
+        self, order_id: str, *, lock: bool = False
+    ) -> tuple[DeliveryOrder | None, Restaurant | None]:
+        """`order` and its restaurant (`restaurant`, not locked) in one round trip."""
+        return await hot.order_and_restaurant(self._conn, order_id, lock=lock)
 
     async def by_eats_id(self, org_id: str, eats_id: str) -> DeliveryOrder | None:
-        row = (
-            await self._conn.execute(
-                select(delivery_orders).where(
-                    and_(delivery_orders.c.org_id == org_id, delivery_orders.c.eats_id == eats_id)
-                )
-            )
-        ).first()
-        return _order(row) if row else None
+        return await hot.by_eats_id(self._conn, org_id, eats_id)
 
     async def orders_of(self, org_id: str, statuses: Sequence[Status] = ()) -> list[DeliveryOrder]:
         cond = [delivery_orders.c.org_id == org_id]
@@ -223,6 +185,12 @@ def _milli(quantity: Decimal | None) -> int | None:
     if quantity is None:
         return None
     return int((quantity * 1000).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _count(quantity: Decimal) -> int:
+    milli = _milli(quantity)
+    assert milli is not None
+    return milli
 
 
 def _item(r: Row[Any]) -> MenuItem:
@@ -258,7 +226,7 @@ def _order(r: Row[Any]) -> DeliveryOrder:
         r.discriminator,
         Status(r.status),
         dict(r.request),
-        tuple(_line(x) for x in r.lines),
+        tuple(hot.line(x) for x in r.lines),
         list(r.dropped),
         r.status_comment,
         r.status_reason,
@@ -277,8 +245,3 @@ def line_json(line: Line) -> dict[str, Any]:
         "price": line.price,
         "held": line.held,
     }
-
-
-def _line(x: dict[str, Any]) -> Line:
-    quantity, price = Decimal(str(x["quantity"])), Decimal(str(x["price"]))
-    return Line(x["id"], x["name"], quantity, price, bool(x.get("held")))

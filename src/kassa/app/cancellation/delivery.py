@@ -86,9 +86,8 @@ class DeliveryOrders:
         self, uow: UnitOfWork, order: DeliveryOrder, plan: Plan, actor: str, now: datetime
     ) -> DeliveryOrder:
         held = {x.item_id for x in order.held_lines}
-        for item in plan.items:
-            if item.id in held:
-                await uow.delivery.give_stock(order.restaurant_id, item.id, item.quantity)
+        back = [(item.id, item.quantity) for item in plan.items if item.id in held]
+        await uow.delivery.give_stocks(order.restaurant_id, back)
         if plan.partial:
             lines = order.take_out({x.id: x.quantity for x in plan.items})
             order = replace(order, lines=lines, updated_at=now)
