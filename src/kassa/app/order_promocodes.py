@@ -2,7 +2,7 @@
 in SQL), the one it replaces is given back, and the tickets are repriced by it."""
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from kassa.app.journal import record
@@ -11,6 +11,15 @@ from kassa.core.orders import Order
 from kassa.core.pricing import FeePolicy, ticket_values
 from kassa.core.promocodes import PromoCode, PromoFailure
 from kassa.store.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PromoOutcome:
+    """What `apply_promocodes` did: the codes that failed, and the codes the order holds now
+    as the command read them (a view of the order needs no read of its own)."""
+
+    failures: list[PromoFailure] = field(default_factory=list)
+    held: dict[str, PromoCode] = field(default_factory=dict)
 
 
 async def recheck_promocodes(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -25,7 +34,7 @@ async def apply_promocodes(
     order: Order,
     codes: Sequence[str] | None,
     now: datetime,
-) -> list[PromoFailure]:
+) -> PromoOutcome:
     """Make the order hold the first of `codes` that applies, and price its tickets by it.
 
     `codes` is the desired state: `[]` gives the current code back; codes that all fail leave
@@ -47,7 +56,7 @@ async def apply_promocodes(
     if failures or changed:
         actor = "system" if codes is None else order.vendor_id
         await _record_promocodes(uow, order, actor, current, chosen, failures, now)
-    return failures
+    return PromoOutcome(failures, {chosen.id: chosen} if chosen is not None else {})
 
 
 def _recheck_promocode(

@@ -100,7 +100,7 @@ async def create_order(
         ctx.holds,
         change,
     )
-    view = await views.order_view(ctx.db, outcome.order, now)
+    view = await orders_app.outcome_view(ctx.db, outcome, now)
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
@@ -148,7 +148,7 @@ async def change_order(
     outcome = await orders_app.apply_change(
         ctx.db, who, order_id, change, now, ctx.holds, Flow.DIRECT
     )
-    view = await views.order_view(ctx.db, outcome.order, now)
+    view = await orders_app.outcome_view(ctx.db, outcome, now)
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
