@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from kassa.app import cancellation, ticket_loyalty, views, waitlist
+from kassa.app import cancellation, ticket_loyalty, waitlist
 from kassa.app.access import locked_order, visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import entries, record
@@ -75,7 +75,7 @@ class ChangeOutcome:
     """The order after a command, and the promo codes that did not apply (never an error).
 
     `promos`: the codes the order holds, as the command read them in its transaction (None
-    when it did not read them); `order_view` renders these instead of reading them again."""
+    when it did not read them); `order_promocodes.order_view` renders these, not read again."""
 
     order: Order
     promo_errors: list[PromoFailure] = field(default_factory=list)
@@ -271,20 +271,6 @@ async def _change_locked(
     order.updated_at = now
     await uow.orders.save(order)
     return ChangeOutcome(order, promos.failures, held)
-
-
-async def outcome_view(db: Database, outcome: ChangeOutcome, now: datetime) -> views.OrderView:
-    """The view of the order a command answers with, its promo codes as the command read them
-    in its transaction: no read of them after the commit (`views.order_view` reads them when
-    the command did not)."""
-    order, known = outcome.order, outcome.promos
-    if known is None or not order.promocodes:
-        return await views.order_view(db, order, now)
-    # Hazard: relies on `order_views` reading nothing but the promo codes an order holds; a
-    # `promos` argument of `order_views` would say it outright (not this module's to add).
-    bare = await views.order_view(db, replace(order, promocodes=[]), now)
-    held = {p: known[p] for p in order.promocodes if p in known}
-    return replace(bare, order=order, promos=held)
 
 
 async def get_order(db: Database, principal: Principal, order_id: str, now: datetime) -> Order:
