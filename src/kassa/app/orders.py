@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kassa.app import cancellation, ticket_loyalty, waitlist
-from kassa.app.access import locked_order, visible_order
+from kassa.app.access import visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import entries, record
 from kassa.app.mail_jobs import enqueue_tickets_email
@@ -18,6 +18,7 @@ from kassa.core.errors import (
     EventUnknown,
     NotEnoughTickets,
     OrderNotChangeable,
+    OrderNotFound,
     SetUnknown,
     TicketNotInEvent,
 )
@@ -206,11 +207,13 @@ async def _change_unless_due(
     *,
     due_ok: bool = False,
 ) -> ChangeOutcome | None:
-    """The change in one transaction; None, with nothing written, when the order's hold has
-    run out (unless `due_ok`): the lock and the read of the order are the command's first
-    statements, and the answer to "is it due?" comes from that read, not a separate one."""
+    """The change in one transaction; None, nothing written, when the order's hold has run
+    out (unless `due_ok`): "is it due?" is answered by the locked read, not a read before."""
     async with db.unit_of_work() as uow:
-        order = await locked_order(uow, principal, order_id)
+        # Tenancy checked by the lock itself: no read before it (see `OrdersRepo.lock`).
+        order = await uow.orders.lock(order_id, seen_by=principal)
+        if order is None or not principal.sees(order.org_id, order.vendor_id):
+            raise OrderNotFound(f"Order {order_id} not found", order=order_id)
         if order.is_due(now) and not due_ok:
             return None
         outcome = await _change_locked(db, uow, principal, order, change, now, holds, flow)
