@@ -213,6 +213,25 @@ async def test_percentage_code_and_its_ref(
     assert body["refs"]["promocodes"][PROMO5]["discount"] == {"percentage": "5%"}
 
 
+async def test_a_patch_answers_with_what_a_read_then_shows(
+    client: httpx.AsyncClient, seller: dict[str, str]
+) -> None:
+    """The PATCH renders the codes its transaction took or kept: the same as a read after."""
+    order = (await reserve(client, seller, random={STALLS: 1, BALCONY: 1}))["data"]
+    customer = {"name": "Ivan", "email": "ivan@example.com"}
+    details = {"settings": {"customer": customer}, "vendor_data": {"order_id": "shop-1"}}
+    taken = (await patch(client, seller, order["id"], **details, promocodes=["PROMO5%"])).json()
+    assert taken == (await client.get(url(order["id"]), headers=seller)).json()
+    assert taken["data"]["promocodes"] == [PROMO5] and PROMO5 in taken["refs"]["promocodes"]
+    kept = (await patch(client, seller, order["id"], promocodes=["NOPE"])).json()
+    assert kept.pop("errors")[0]["code"] == "promocode_not_found"
+    assert kept == (await client.get(url(order["id"]), headers=seller)).json()
+    assert kept["data"]["promocodes"] == [PROMO5] and PROMO5 in kept["refs"]["promocodes"]
+    untouched = (await patch(client, seller, order["id"], vendor_data={"order_id": "2"})).json()
+    assert untouched == (await client.get(url(order["id"]), headers=seller)).json()
+    assert PROMO5 in untouched["refs"]["promocodes"]
+
+
 async def test_a_failed_code_is_200_with_errors(
     client: httpx.AsyncClient, seller: dict[str, str]
 ) -> None:

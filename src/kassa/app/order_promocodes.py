@@ -2,15 +2,25 @@
 in SQL), the one it replaces is given back, and the tickets are repriced by it."""
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from kassa.app import views
 from kassa.app.journal import record
 from kassa.core import promocodes as promo
 from kassa.core.orders import Order
 from kassa.core.pricing import FeePolicy, ticket_values
 from kassa.core.promocodes import PromoCode, PromoFailure
-from kassa.store.db import UnitOfWork
+from kassa.store.db import Database, UnitOfWork
+
+
+@dataclass(frozen=True)
+class PromoOutcome:
+    """What `apply_promocodes` did: the codes that failed, and the codes the order holds now
+    as the command read them (a view of the order needs no read of its own)."""
+
+    failures: list[PromoFailure] = field(default_factory=list)
+    held: dict[str, PromoCode] = field(default_factory=dict)
 
 
 async def recheck_promocodes(uow: UnitOfWork, order: Order, now: datetime) -> None:
@@ -25,7 +35,7 @@ async def apply_promocodes(
     order: Order,
     codes: Sequence[str] | None,
     now: datetime,
-) -> list[PromoFailure]:
+) -> PromoOutcome:
     """Make the order hold the first of `codes` that applies, and price its tickets by it.
 
     `codes` is the desired state: `[]` gives the current code back; codes that all fail leave
@@ -47,7 +57,7 @@ async def apply_promocodes(
     if failures or changed:
         actor = "system" if codes is None else order.vendor_id
         await _record_promocodes(uow, order, actor, current, chosen, failures, now)
-    return failures
+    return PromoOutcome(failures, {chosen.id: chosen} if chosen is not None else {})
 
 
 def _recheck_promocode(
@@ -140,3 +150,18 @@ async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoC
     order.lines = [repriced.get(line.ticket_id, line) for line in order.lines]
     if order.number:  # lines of an order not inserted yet are written with it
         await uow.orders.reprice_lines(order.id, list(repriced.values()))
+
+
+async def order_view(
+    db: Database, order: Order, held: dict[str, PromoCode] | None, now: datetime
+) -> views.OrderView:
+    """The view of an order a command answers with, its promo codes `held` as the command
+    read them in its transaction (`PromoOutcome.held`): no read of them after the commit.
+    `held=None` (the command did not read them): `views.order_view`, which reads them."""
+    if held is None or not order.promocodes:
+        return await views.order_view(db, order, now)
+    # Hazard: relies on `views.order_views` reading nothing but the promo codes an order
+    # holds; a `promos` argument of `order_views` would say it outright (not ours to add).
+    bare = await views.order_view(db, replace(order, promocodes=[]), now)
+    promos = {p: held[p] for p in order.promocodes if p in held}
+    return replace(bare, order=order, promos=promos)

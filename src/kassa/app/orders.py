@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kassa.app import cancellation, ticket_loyalty, waitlist
-from kassa.app.access import locked_order, visible_order
+from kassa.app.access import visible_order
 from kassa.app.ids import new_barcode, new_id, new_order_code
 from kassa.app.journal import entries, record
 from kassa.app.mail_jobs import enqueue_tickets_email
-from kassa.app.order_promocodes import apply_promocodes
+from kassa.app.order_promocodes import PromoOutcome, apply_promocodes
 from kassa.app.snapshots import SaleCatalog, load_sale, snapshots
 from kassa.core.audit import AuditEntry
 from kassa.core.cancellation import OrderKind
@@ -18,6 +18,7 @@ from kassa.core.errors import (
     EventUnknown,
     NotEnoughTickets,
     OrderNotChangeable,
+    OrderNotFound,
     SetUnknown,
     TicketNotInEvent,
 )
@@ -36,7 +37,7 @@ from kassa.core.orders import (
     plan_reservation,
 )
 from kassa.core.pricing import ticket_values
-from kassa.core.promocodes import PromoFailure
+from kassa.core.promocodes import PromoCode, PromoFailure
 from kassa.core.tenancy import Principal
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.orders import ClaimedTicket, OrderFilter
@@ -72,10 +73,14 @@ class OrderChange:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """The order after a command, and the promo codes that did not apply (never an error)."""
+    """The order after a command, and the promo codes that did not apply (never an error).
+
+    `promos`: the codes the order holds, as the command read them in its transaction (None
+    when it did not read them); `order_promocodes.order_view` renders these, not read again."""
 
     order: Order
     promo_errors: list[PromoFailure] = field(default_factory=list)
+    promos: dict[str, PromoCode] | None = None
 
 
 async def place_order(
@@ -133,9 +138,9 @@ async def place(
         if not lines:
             raise NotEnoughTickets("Not enough tickets", event=event_id)
         order.lines = lines
-        failures: list[PromoFailure] = []
+        promos = PromoOutcome()
         if details.promocodes:
-            failures = await apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
+            promos = await apply_promocodes(uow, catalog.fee, order, details.promocodes, now)
         if placing is None:
             order.number = await uow.orders.add(order)
         await uow.orders.add_lines(order.id, order.lines, now)
@@ -149,7 +154,7 @@ async def place(
             details={"tickets": [line.ticket_id for line in lines]},
         )
         await uow.commit()
-    return ChangeOutcome(order, failures)
+    return ChangeOutcome(order, promos.failures, promos.held if details.promocodes else None)
 
 
 async def change_order(
@@ -179,51 +184,96 @@ async def apply_change(
     Actions run in a fixed order: reservation, details, promo codes, status. Any 4xx rolls
     the whole PATCH back; a promo code that does not apply is reported, not raised.
     """
-    await _expire_if_due(db, principal, order_id, now)
+    outcome = await _change_unless_due(db, principal, order_id, change, now, holds, flow)
+    if outcome is None:
+        # The hold ran out: the order expires first, in its own transaction (as reading it
+        # would have expired it), and the change starts again from the expired order.
+        await cancellation.expire_if_due(db, order_id, now)
+        outcome = await _change_unless_due(
+            db, principal, order_id, change, now, holds, flow, due_ok=True
+        )
+    assert outcome is not None
+    return outcome
+
+
+async def _change_unless_due(
+    db: Database,
+    principal: Principal,
+    order_id: str,
+    change: OrderChange,
+    now: datetime,
+    holds: Holds,
+    flow: Flow,
+    *,
+    due_ok: bool = False,
+) -> ChangeOutcome | None:
+    """The change in one transaction; None, nothing written, when the order's hold has run
+    out (unless `due_ok`): "is it due?" is answered by the locked read, not a read before."""
     async with db.unit_of_work() as uow:
-        order = await locked_order(uow, principal, order_id)
-        if flow is Flow.DIRECT:
-            ensure_not_final(order.status)
-        if change.status is OrderStatus.CANCELED:
-            target = cancellation.target_of(OrderKind.TICKETS, order)
-            await cancellation.cancel_locked(
-                uow,
-                target,
-                now,
-                cancellation.WHOLE_OPEN,
-                reason=None,
-                version=None,
-                actor=principal.actor,
-            )
-            await uow.commit()
-            return ChangeOutcome(order)
-        before = order.status
-        failures: list[PromoFailure] = []
-        lines_changed = False
-        if change.reservation is not None and not change.reservation.is_empty:
-            lines_changed = await _change_reservation(
-                db, uow, principal, order, change.reservation, now
-            )
-        if change.has_details:
-            _change_details(order, change)
-        if change.promocodes is not None or (lines_changed and order.promocodes):
-            fee = (await _snapshot(db, uow, order.event_id)).fee
-            failures = await apply_promocodes(uow, fee, order, change.promocodes, now)
-        if change.has_details:  # recorded after the codes' reads: one write with the rest
-            await record(
-                uow,
-                order,
-                actor=principal.actor,
-                action="order.details_changed",
-                from_status=before,
-                now=now,
-            )
-        if change.status is not None:
-            await _change_status(uow, principal, order, change.status, now, holds, flow)
-        order.updated_at = now
-        await uow.orders.save(order)
+        # Tenancy checked by the lock itself: no read before it (see `OrdersRepo.lock`).
+        order = await uow.orders.lock(order_id, seen_by=principal)
+        if order is None or not principal.sees(order.org_id, order.vendor_id):
+            raise OrderNotFound(f"Order {order_id} not found", order=order_id)
+        if order.is_due(now) and not due_ok:
+            return None
+        outcome = await _change_locked(db, uow, principal, order, change, now, holds, flow)
         await uow.commit()
-    return ChangeOutcome(order, failures)
+    return outcome
+
+
+async def _change_locked(
+    db: Database,
+    uow: UnitOfWork,
+    principal: Principal,
+    order: Order,
+    change: OrderChange,
+    now: datetime,
+    holds: Holds,
+    flow: Flow,
+) -> ChangeOutcome:
+    """`apply_change` on the locked order, in the command's one transaction (not committed)."""
+    if flow is Flow.DIRECT:
+        ensure_not_final(order.status)
+    if change.status is OrderStatus.CANCELED:
+        target = cancellation.target_of(OrderKind.TICKETS, order)
+        await cancellation.cancel_locked(
+            uow,
+            target,
+            now,
+            cancellation.WHOLE_OPEN,
+            reason=None,
+            version=None,
+            actor=principal.actor,
+        )
+        return ChangeOutcome(order)
+    before = order.status
+    promos = PromoOutcome()
+    held: dict[str, PromoCode] | None = None
+    lines_changed = False
+    if change.reservation is not None and not change.reservation.is_empty:
+        lines_changed = await _change_reservation(
+            db, uow, principal, order, change.reservation, now
+        )
+    if change.has_details:
+        _change_details(order, change)
+    if change.promocodes is not None or (lines_changed and order.promocodes):
+        fee = (await _snapshot(db, uow, order.event_id)).fee
+        promos = await apply_promocodes(uow, fee, order, change.promocodes, now)
+        held = promos.held
+    if change.has_details:  # recorded after the codes' reads: one write with the rest
+        await record(
+            uow,
+            order,
+            actor=principal.actor,
+            action="order.details_changed",
+            from_status=before,
+            now=now,
+        )
+    if change.status is not None:
+        await _change_status(uow, principal, order, change.status, now, holds, flow)
+    order.updated_at = now
+    await uow.orders.save(order)
+    return ChangeOutcome(order, promos.failures, held)
 
 
 async def get_order(db: Database, principal: Principal, order_id: str, now: datetime) -> Order:

@@ -13,6 +13,7 @@ from kassa.core.catalog import TicketStatus
 from kassa.core.errors import OrderBusy
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
+from kassa.core.tenancy import Principal
 from kassa.store import orders_hot as hot
 from kassa.store.tables import order_lines, orders, tickets
 from kassa.store.tx import Tx
@@ -91,14 +92,18 @@ class OrdersRepo:
         """Write the order row's mutable fields (staged: sent with the command's last writes)."""
         await hot.save(self._conn, order)
 
-    async def lock(self, order_id: str) -> Order | None:
+    async def lock(self, order_id: str, seen_by: Principal | None = None) -> Order | None:
         """Load an order for change. A change already in flight on it raises OrderBusy at once.
 
         PostgreSQL: FOR UPDATE NOWAIT, so a concurrent change in any process gets 409. SQLite
         has one writer at a time (BEGIN IMMEDIATE), so nothing is ever in flight beside us.
+
+        `seen_by`: only an order this caller sees (`Principal.sees`) is locked and loaded; any
+        other is None and never locked, not even for a moment, so another tenant's request
+        can neither make the owner's change 409 nor learn by a 409 that the order exists.
         """
         try:
-            return await self._one(order_id, lock=True)
+            return await self._one(order_id, lock=True, seen_by=seen_by)
         except DBAPIError as exc:
             if _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
                 raise OrderBusy(
@@ -114,7 +119,9 @@ class OrdersRepo:
         found = await self._conn.scalar(select(orders.c.id).where(orders.c.number == number))
         return str(found) if found else None
 
-    async def _one(self, order_id: str, *, lock: bool) -> Order | None:
+    async def _one(
+        self, order_id: str, *, lock: bool, seen_by: Principal | None = None
+    ) -> Order | None:
         """The order and its lines in one round trip, after taking the lock, if any, in a
         statement of its own.
 
@@ -124,7 +131,11 @@ class OrdersRepo:
         old snapshot, so a change could start from tickets the order no longer holds. In READ
         COMMITTED the read after the lock sees every change committed before it.
         """
-        if lock and not await hot.locked(self._conn, order_id):
+        if lock and seen_by is not None:
+            org_id, vendor_id = seen_by.org_id, seen_by.partner_id
+            if not await hot.locked_seen(self._conn, order_id, org_id, vendor_id):
+                return None
+        elif lock and not await hot.locked(self._conn, order_id):
             return None
         return await hot.one(self._conn, order_id)
 

@@ -48,6 +48,15 @@ CLAIM_RANDOM_SQLITE = Sql(
 )
 LOCK = Sql("SELECT id FROM orders WHERE id = $1 FOR UPDATE NOWAIT")
 LOCK_SQLITE = Sql("SELECT id FROM orders WHERE id = $1")
+# The lock of a caller's own order (`Principal.sees`: the organisation's, and the seller's own
+# when $3 names one): the rows of other tenants are filtered out below the lock, never locked.
+LOCK_SEEN = Sql(
+    "SELECT id FROM orders WHERE id = $1 AND org_id = $2 "
+    "AND ($3::varchar IS NULL OR vendor_id = $3) FOR UPDATE NOWAIT"
+)
+LOCK_SEEN_SQLITE = Sql(
+    "SELECT id FROM orders WHERE id = $1 AND org_id = $2 AND ($3 IS NULL OR vendor_id = $3)"
+)
 
 _ORDER_COLUMNS = [c.name for c in orders.c]
 _LINE_COLUMNS = [
@@ -213,6 +222,12 @@ async def end_lines(
 async def locked(tx: Tx, order_id: str) -> bool:
     found = await tx.fetch(LOCK_SQLITE if tx.is_sqlite else LOCK, [order_id])
     return bool(found)
+
+
+async def locked_seen(tx: Tx, order_id: str, org_id: str, vendor_id: str | None) -> bool:
+    """`locked`, only if the order is `org_id`'s (and `vendor_id`'s, unless None)."""
+    sql = LOCK_SEEN_SQLITE if tx.is_sqlite else LOCK_SEEN
+    return bool(await tx.fetch(sql, [order_id, org_id, vendor_id]))
 
 
 async def one(tx: Tx, order_id: str) -> Order | None:

@@ -1,12 +1,12 @@
 """Promo codes and their uses. A use is taken and given back by one conditional UPDATE each,
 so the last use of a limited code can never be taken twice, in any process."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import PromoCodeTaken
@@ -48,18 +48,16 @@ class PromoRepo:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        rows = await self._conn.execute(select(promocodes).where(promocodes.c.id.in_(wanted)))
-        return {row.id: _promo(row) for row in rows}
+        # Plain SQL (`kassa.store.raw`): an order's change reads its code on every PATCH.
+        sqlite = self._conn.is_sqlite
+        ids_arg = raw.json_dumps(wanted) if sqlite else wanted
+        rows = await self._conn.fetch(MANY_SQLITE if sqlite else MANY, [ids_arg])
+        found = [_raw_promo(row) for row in rows]
+        return {promo.id: promo for promo in found}
 
     async def by_code(self, event_id: str, code: str) -> PromoCode | None:
-        row = (
-            await self._conn.execute(
-                select(promocodes).where(
-                    promocodes.c.event_id == event_id, promocodes.c.code_key == code_key(code)
-                )
-            )
-        ).first()
-        return _promo(row) if row else None
+        rows = await self._conn.fetch(BY_CODE, [event_id, code_key(code)])
+        return _raw_promo(rows[0]) if rows else None
 
     async def of_event(self, event_id: str) -> list[PromoCode]:
         rows = await self._conn.execute(
@@ -71,18 +69,7 @@ class PromoRepo:
 
     async def take_use(self, promo_id: str) -> bool:
         """Take one use, unless the limit is reached: one atomic statement, no read first."""
-        result = await self._conn.execute(
-            update(promocodes)
-            .where(
-                promocodes.c.id == promo_id,
-                or_(
-                    promocodes.c.usage_limit.is_(None),
-                    promocodes.c.used < promocodes.c.usage_limit,
-                ),
-            )
-            .values(used=promocodes.c.used + 1)
-        )
-        return bool(result.rowcount)
+        return bool(await self._conn.fetch(TAKE_USE, [promo_id]))
 
     async def give_back_use(self, promo_id: str) -> None:
         """The reverse of take_use; never below zero."""
@@ -93,6 +80,18 @@ class PromoRepo:
 GIVE_BACK_USE = raw.Sql(
     "UPDATE promocodes SET used = used - 1 WHERE id = $1 AND used > 0", "promocodes"
 )
+# The conditional UPDATE of `take_use`; a row comes back only when a use was taken.
+TAKE_USE = raw.Sql(
+    "UPDATE promocodes SET used = used + 1 WHERE id = $1 "
+    "AND (usage_limit IS NULL OR used < usage_limit) RETURNING id",
+    "promocodes",
+)
+_COLUMNS = [c.name for c in promocodes.c]
+# Column names from the table definition, never from input.
+_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM promocodes"  # noqa: S608
+BY_CODE = raw.Sql(_SELECT + " WHERE event_id = $1 AND code_key = $2")
+MANY = raw.Sql(_SELECT + " WHERE id = ANY($1::varchar[])")
+MANY_SQLITE = raw.Sql(_SELECT + " WHERE id IN (SELECT value FROM json_each($1))")  # noqa: S608
 
 
 def _row(promo: PromoCode) -> dict[str, Any]:
@@ -113,6 +112,29 @@ def _row(promo: PromoCode) -> dict[str, Any]:
         "viral": promo.viral,
         "active": promo.active,
     }
+
+
+def _raw_promo(values: Sequence[Any]) -> PromoCode:
+    """A promo code from a row of plain SQL (`_COLUMNS`), decoded as the column types would:
+    SQLite gives the amount as text, JSON as text, times naive and booleans as 0/1."""
+    row = dict(zip(_COLUMNS, values, strict=True))
+    return PromoCode(
+        id=row["id"],
+        org_id=row["org_id"],
+        event_id=row["event_id"],
+        code=row["code"],
+        kind=DiscountKind(row["discount_kind"]),
+        value=Decimal(row["discount_value"]),
+        starts_at=raw.decode_time(row["starts_at"]),
+        finishes_at=raw.decode_time(row["finishes_at"]),
+        set_ids=tuple(raw.decode_json(row["set_ids"]) or ()),
+        min_tickets=row["min_tickets"],
+        max_tickets=row["max_tickets"],
+        usage_limit=row["usage_limit"],
+        used=row["used"],
+        viral=bool(row["viral"]),
+        active=bool(row["active"]),
+    )
 
 
 def _promo(row: Row[Any]) -> PromoCode:
