@@ -180,6 +180,38 @@ async def test_a_change_in_flight_is_409_only_to_those_who_see_the_order(
     assert await get_order(client, other, theirs["id"]) == theirs
 
 
+async def test_a_cancel_of_an_order_in_flight_is_409_only_to_those_who_see_it(
+    client: httpx.AsyncClient,
+    seller: dict[str, str],
+    db: Database,
+    clock: FakeClock,
+    backend: str,
+) -> None:
+    """The one engine's lock names its caller too: another tenant's cancel (v1 DELETE, Kassa's
+    cancellation API) of an order being changed is 404, never a 409 that tells it exists."""
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no order is ever held beside a change")
+    other_id = await tenants.create_partner(db, demo.ORG_ID, "Second seller", clock())
+    other = key_header((await tenants.issue_key(db, demo.ORG_ID, clock(), partner_id=other_id)).key)
+    theirs = await create_order(client, other, EVENT, random={STALLS: 1})
+    cancellation = f"/api/v1/orders/{theirs['id']}/cancellation"
+    async with db.engine.connect() as in_flight:  # a change in flight on the order
+        await in_flight.begin()
+        await in_flight.execute(
+            text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": theirs["id"]}
+        )
+        stranger = await client.delete(order_url(theirs["id"]), headers=seller)
+        assert_v1_error(stranger, 404, "order_not_found")
+        stranger = await client.post(
+            cancellation, headers=seller, json={"reason": "customer_request"}
+        )
+        assert_v1_error(stranger, 404, "order_not_found")
+        busy = await client.post(cancellation, headers=other, json={"reason": "customer_request"})
+        assert busy.status_code == 409, busy.text
+        await in_flight.rollback()
+    assert await get_order(client, other, theirs["id"]) == theirs
+
+
 async def test_another_organisations_orders_do_not_exist(
     client: httpx.AsyncClient,
     organiser: dict[str, str],

@@ -14,7 +14,7 @@ def _visible(order: Order | None, principal: Principal, order_id: str) -> Order:
 
 async def locked_order(uow: UnitOfWork, principal: Principal, order_id: str) -> Order:
     """The order, locked for change (409 if another change holds it), or OrderNotFound."""
-    return _visible(await uow.orders.lock(order_id), principal, order_id)
+    return _visible(await uow.orders.lock(order_id, principal), principal, order_id)
 
 
 async def visible_order(uow: UnitOfWork, principal: Principal, order_id: str) -> Order:

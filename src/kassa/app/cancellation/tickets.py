@@ -30,7 +30,9 @@ class TicketOrders:
         account narrowed to a restaurant or shop."""
         if who is not None and (who.restaurant_id or who.shop_id):
             return None
-        order = await (uow.orders.lock(order_id) if lock else uow.orders.get(order_id))
+        # A lock names the caller: another tenant's order is never locked, not even for a
+        # moment (no 409 that tells it exists, no change of the owner's held up).
+        order = await (uow.orders.lock(order_id, who) if lock else uow.orders.get(order_id))
         if order is None or (who is not None and not who.sees(order.org_id, order.vendor_id)):
             return None
         return order
