@@ -404,7 +404,17 @@ async def reserve_and_cancel(
     return runs
 
 
-async def ceiling(seconds: int, tmp: Path) -> Run:
+# The ceiling's app under `kassa serve`'s supervisor: two workers, a socket of each one's own
+# (kassa.cli.workers), where uvicorn's shared socket gives nearly every connection to one.
+BALANCED = (
+    "import sys, uvicorn; from kassa.cli import workers; workers.run(uvicorn.Config("
+    "'http_app:app', port=int(sys.argv[1]), workers=2, log_level='warning', access_log=False))"
+)
+
+
+async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False) -> Run:
+    """The ceiling as ../shared/bench/ceiling runs it (uvicorn --workers 2); `balanced`: the
+    same app with a listening socket per worker, as `kassa serve --workers 2` has."""
     url = await asyncio.to_thread(pg_recreate, "kassa_bench_ceiling")
     setup = await asyncio.create_subprocess_exec(
         PYTHON, "bare_sql.py", url, "8", "2", cwd=CEILING, stdout=asyncio.subprocess.DEVNULL
@@ -426,12 +436,15 @@ async def ceiling(seconds: int, tmp: Path) -> Run:
         "warning",
         "--no-access-log",
     ]
+    if balanced:
+        cmd = [PYTHON, "-c", BALANCED, str(port)]
     with process(cmd, env, CEILING, tmp / "ceiling.log") as pid:
         await asyncio.to_thread(wait_for_port, port)
         meter = CpuMeter(pid, "kassa_bench_ceiling")
         target = f"http://127.0.0.1:{port}/cte"
         raw, cpu, client = await wrk(target, CEILING / "post.lua", 32, seconds, {}, meter)
-    run = to_run("postgresql", "ceiling /cte", 32, raw, cpu, client, 2)
+    what = "ceiling /cte, socket per worker" if balanced else "ceiling /cte"
+    run = to_run("postgresql", what, 32, raw, cpu, client, 2)
     print(fmt(run), flush=True)
     return run
 
@@ -522,6 +535,8 @@ async def bench(
     if not args.skip_postgres:
         loads.append(f"postgresql {load_average()}")
         top = await ceiling(args.duration, tmp)
+        if not args.skip_balanced_ceiling:
+            runs.append(await ceiling(args.duration, tmp, balanced=True))
         url = await asyncio.to_thread(pg_recreate, "kassa_bench")
         got, sale = await bench_backend("postgresql", url, 2, opts, tmp)
         runs += got
@@ -543,6 +558,11 @@ def main() -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-faces", action="store_true", help="only the ticket reserve/cancel")
+    parser.add_argument(
+        "--skip-balanced-ceiling",
+        action="store_true",
+        help="no second ceiling run with a listening socket per worker",
+    )
     parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
     parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")
     parser.add_argument(
