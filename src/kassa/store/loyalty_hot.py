@@ -150,12 +150,13 @@ async def apply_hold(tx: Tx, shop_id: str, order_id: str, identifier: str | None
 @dataclass
 class Figures:
     """A member's figures for a calculation: bonus entries, fulfilled orders (besides the one
-    being applied), the spent total, the stickers held."""
+    being applied), the spent total, the stickers held, and the member who referred them."""
 
     entries: list[LedgerEntry] = field(default_factory=list)
     fulfilled: int = 0
     spent: Decimal = Decimal("0.00")
     stickers: dict[str, int] = field(default_factory=dict)
+    referrer: Member | None = None
 
 
 @dataclass
@@ -223,15 +224,27 @@ def _state_text(
     head = ""
     branches: list[str] = []
     member_id = param("member_id") if member and not by_identifier else "(SELECT id FROM m)"
+    member_slots = {"a": "id", "b": "shop_id", "at": "created_at", "c": "identifier"}
+    member_slots.update(d="referral_code", e="referrer_id")
     if by_identifier:
         head = (
             f"WITH m AS MATERIALIZED (SELECT {', '.join(_MEMBER)} FROM loyalty_members "  # noqa: S608
             f"WHERE shop_id = {param('shop_id')} AND identifier = {param('identifier')}) "
         )
-        member_slots = {"a": "id", "b": "shop_id", "at": "created_at", "c": "identifier"}
-        member_slots.update(d="referral_code", e="referrer_id")
         branches.append(_branch("M", member_slots, "FROM m"))
     if figures:
+        referrer_id = (
+            "(SELECT referrer_id FROM m)"
+            if by_identifier
+            else f"(SELECT referrer_id FROM loyalty_members WHERE id = {member_id})"  # noqa: S608
+        )
+        branches.append(
+            _branch(
+                "R",
+                member_slots,
+                f"FROM loyalty_members WHERE shop_id = {param('shop_id')} AND id = {referrer_id}",
+            )
+        )
         not_this = f" AND o.order_id <> {param('besides')}" if besides else ""
         count = (
             f"(SELECT count(*) FROM loyalty_orders o WHERE o.shop_id = {param('shop_id')} "  # noqa: S608
@@ -322,6 +335,9 @@ def _take(found: State, row: Sequence[Any]) -> None:
     kind, ord_, _ord_t, a, b, amount, at, c, d, e, f, expires_at, g = row
     if kind == "M":
         found.member = Member(a, b, c, d, e, _time(at))
+    elif kind == "R":
+        assert found.figures is not None
+        found.figures.referrer = Member(a, b, c, d, e, _time(at))
     elif kind == "n":
         assert found.figures is not None
         found.figures.fulfilled = int(ord_ or 0)

@@ -77,7 +77,7 @@ async def resolve(
     their figures, read already."""
     returning = returning or {}
     member, figures = await _member(uow, shop, req, lock=lock, known=known)
-    buyer, referrer = await _buyer(uow, shop, member, figures, now, returning)
+    buyer, referrer = _buyer(member, figures, now, returning)
     codes = _Codes(buyer, referrer, bool(buyer and buyer.referrer_id and buyer.first_order))
     for raw in dict.fromkeys(req.promo_codes):
         await _read_code(uow, shop, raw, member, req, now, codes)
@@ -102,8 +102,8 @@ async def _member(
     uow: UnitOfWork, shop: Shop, req: CheckoutRequest, *, lock: bool, known: Known | None
 ) -> tuple[Member | None, Figures | None]:
     """The member and their figures (the bonus entries, the fulfilled orders' count, the
-    spent total and the stickers): read in one statement, or two when the member is locked
-    (its figures are read after the lock)."""
+    spent total, the stickers, the referrer): read in one statement, or two when the member
+    is locked (its figures are read after the lock)."""
     member, figures = None, None
     if req.identifier is not None:
         validate_identifier(req.identifier)
@@ -126,9 +126,7 @@ async def _member(
     return member, figures
 
 
-async def _buyer(
-    uow: UnitOfWork,
-    shop: Shop,
+def _buyer(
     member: Member | None,
     figures: Figures | None,
     now: datetime,
@@ -137,24 +135,16 @@ async def _buyer(
     """The member as the calculation sees them, and their referrer."""
     if member is None or figures is None:
         return None, None
-    entries, fulfilled, spent, stickers = (
-        figures.entries,
-        figures.fulfilled,
-        figures.spent,
-        figures.stickers,
-    )
-    referrer = None
-    if member.referrer_id:
-        referrer = await uow.loyalty.member(shop.id, member_id=member.referrer_id)
+    referrer = figures.referrer if member.referrer_id else None
     buyer = Buyer(
         id=member.id,
         identifier=member.identifier,
-        bonuses=bonus_balance(entries, now) + returning.get("bonus", ZERO),
-        spent=spent,
-        stickers=stickers,
+        bonuses=bonus_balance(figures.entries, now) + returning.get("bonus", ZERO),
+        spent=figures.spent,
+        stickers=figures.stickers,
         referrer_id=member.referrer_id,
         referrer_identifier=referrer.identifier if referrer else None,
-        first_order=fulfilled == 0,
+        first_order=figures.fulfilled == 0,
     )
     return buyer, referrer
 
