@@ -420,7 +420,8 @@ class LoyaltyRepo:
         if found is None:
             return None, None
         order, member, shop = found
-        self._shops.setdefault(shop.id, shop)
+        if shop is not None:
+            self._shops.setdefault(shop.id, shop)
         return order, member
 
     async def apply_hold(self, shop_id: str, order_id: str, identifier: str | None) -> ApplyHold:

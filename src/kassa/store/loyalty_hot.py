@@ -110,7 +110,7 @@ def _time(value: Any) -> Any:
 
 async def held(
     tx: Tx, shop_id: str, order_id: str, *, lock: bool, member_when: LoyaltyStatus | None
-) -> tuple[LoyaltyOrder, Member | None, Shop] | None:
+) -> tuple[LoyaltyOrder, Member | None, Shop | None] | None:
     """The order with its member and shop (see `LoyaltyRepo.order_and_member`)."""
     args: list[Any] = [shop_id, order_id]
     if member_when is not None:
@@ -124,6 +124,8 @@ async def held(
     order = order_of(row[:width])
     member = member_of(row[width : width + member_width])
     s_id, org_id, name, secret_hash, program = row[width + member_width :]
+    if s_id is None:  # orders.shop_id names no shop: only a broken database gets here
+        return order, member, None
     shop = Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
     return order, member, shop
 
