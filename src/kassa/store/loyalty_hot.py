@@ -15,6 +15,7 @@ command takes them in.
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -102,7 +103,7 @@ def member_of(row: Sequence[Any]) -> Member | None:
     return Member(id_, shop_id, identifier, referral_code, referrer_id, _time(created))
 
 
-def _time(value: Any) -> Any:
+def _time(value: Any) -> datetime:
     moment = decode_time(value)
     assert moment is not None
     return moment
@@ -316,12 +317,7 @@ async def state(
         "besides": besides,
         "order_id": order_id,
     }
-    args = [values[name] for name in names]
-    if by_identifier and not tx.is_sqlite:
-        # A read that takes no lock, alone when it is the command's first statement.
-        rows = await tx.fetch_whole(Sql(text), args)
-    else:
-        rows = await tx.fetch(Sql(text), args)
+    rows = await tx.fetch(Sql(text), [values[name] for name in names])
     found = State(figures=Figures() if figures else None)
     for row in rows:
         _take(found, row)
