@@ -232,14 +232,16 @@ class LoyaltyRepo:
         identifier: str | None = None,
         member_id: str | None = None,
         figures: bool = False,
+        calculation: bool = True,
         besides: str | None = None,
         order_id: str | None = None,
         coupons: bool = False,
     ) -> State:
         """In ONE statement (no lock taken): the member by `identifier` (or `member_id`) and,
-        with `figures`, their `Figures` (fulfilled orders besides the shop's order `besides`);
-        with `order_id`, the order's ledger rows (`order_rows`) and, with `coupons`, the
-        coupons it used or issued (`coupons_of`, by creation). Read it after the member's
+        with `figures`, their `Figures` (with `calculation`, also their fulfilled orders
+        besides the shop's order `besides` and their referrer; without, only the ledger's
+        figures); with `order_id`, the order's ledger rows (`order_rows`) and, with `coupons`,
+        the coupons it used or issued (`coupons_of`, by creation). Read it after the member's
         lock, in a statement of its own (see `kassa.store.loyalty_hot`)."""
         return await loyalty_hot.state(
             self._conn,
@@ -247,6 +249,7 @@ class LoyaltyRepo:
             identifier=identifier,
             member_id=member_id,
             figures=figures,
+            calculation=calculation,
             besides=besides,
             order_id=order_id,
             coupons=coupons,
@@ -410,12 +413,19 @@ class LoyaltyRepo:
         *,
         lock: bool = False,
         member_when: LoyaltyStatus | None = None,
+        with_shop: bool = False,
     ) -> tuple[LoyaltyOrder | None, Member | None]:
         """In ONE statement: `order(shop_id, order_id, lock=lock)` and then its member
         (`member(shop_id, member_id=order.member_id, lock=lock)`; with `member_when`, only
-        while the order has that status). The shop is read with them (`shop` asks no more)."""
+        while the order has that status). With `with_shop`, the shop is read with them
+        (`shop` asks no more)."""
         found = await loyalty_hot.held(
-            self._conn, shop_id, order_id, lock=lock, member_when=member_when
+            self._conn,
+            shop_id,
+            order_id,
+            lock=lock,
+            member_when=member_when,
+            with_shop=with_shop,
         )
         if found is None:
             return None, None

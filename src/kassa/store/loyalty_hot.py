@@ -48,19 +48,21 @@ def _cols(alias: str, names: Sequence[str]) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _held_text(lock: bool, member_when: bool) -> str:
+def _held_text(lock: bool, member_when: bool, shop: bool) -> str:
     """The order (locked), its member (locked; only while the order has status $3 when
-    `member_when`) and its shop."""
+    `member_when`) and, with `shop`, its shop."""
     tail = " FOR UPDATE" if lock else ""
     when = " WHERE status = $3" if member_when else ""
+    shop_columns = f", {_cols('s', _SHOP)}" if shop else ""
+    shop_join = " LEFT JOIN loyalty_shops s ON s.id = o.shop_id" if shop else ""
     # Names from this module, never from input.
     return (
         f"WITH o AS MATERIALIZED (SELECT {_cols('x', _ORDER)} FROM loyalty_orders x "  # noqa: S608
         f"WHERE x.shop_id = $1 AND x.order_id = $2{tail}), "
         f"m AS MATERIALIZED (SELECT {_cols('y', _MEMBER)} FROM loyalty_members y "
         f"WHERE y.shop_id = $1 AND y.id = (SELECT member_id FROM o{when}){tail}) "
-        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}, {_cols('s', _SHOP)} "
-        "FROM o LEFT JOIN m ON true LEFT JOIN loyalty_shops s ON s.id = o.shop_id"
+        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}{shop_columns} "
+        f"FROM o LEFT JOIN m ON true{shop_join}"
     )
 
 
@@ -110,13 +112,19 @@ def _time(value: Any) -> datetime:
 
 
 async def held(
-    tx: Tx, shop_id: str, order_id: str, *, lock: bool, member_when: LoyaltyStatus | None
+    tx: Tx,
+    shop_id: str,
+    order_id: str,
+    *,
+    lock: bool,
+    member_when: LoyaltyStatus | None,
+    with_shop: bool,
 ) -> tuple[LoyaltyOrder, Member | None, Shop | None] | None:
     """The order with its member and shop (see `LoyaltyRepo.order_and_member`)."""
     args: list[Any] = [shop_id, order_id]
     if member_when is not None:
         args.append(member_when.value)
-    text = _held_text(lock and not tx.is_sqlite, member_when is not None)
+    text = _held_text(lock and not tx.is_sqlite, member_when is not None, with_shop)
     rows = await tx.fetch(Sql(text), args)
     if not rows:
         return None
@@ -124,6 +132,8 @@ async def held(
     width, member_width = len(_ORDER), len(_MEMBER)
     order = order_of(row[:width])
     member = member_of(row[width : width + member_width])
+    if not with_shop:
+        return order, member, None
     s_id, org_id, name, secret_hash, program = row[width + member_width :]
     if s_id is None:  # orders.shop_id names no shop: only a broken database gets here
         return order, member, None
@@ -214,7 +224,13 @@ def _branch(kind: str, slots: dict[str, str], tail: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _state_text(
-    by_identifier: bool, member: bool, figures: bool, besides: bool, order: bool, coupons: bool
+    by_identifier: bool,
+    member: bool,
+    figures: bool,
+    calculation: bool,
+    besides: bool,
+    order: bool,
+    coupons: bool,
 ) -> tuple[str, tuple[str, ...]]:
     """The statement of `state` and the names of its parameters, in order."""
     names: list[str] = []
@@ -235,7 +251,7 @@ def _state_text(
             f"WHERE shop_id = {param('shop_id')} AND identifier = {param('identifier')}) "
         )
         branches.append(_branch("M", member_slots, "FROM m"))
-    if figures:
+    if figures and calculation:
         referrer_id = (
             "(SELECT referrer_id FROM m)"
             if by_identifier
@@ -254,6 +270,7 @@ def _state_text(
             f"AND o.member_id = {member_id} AND o.status = 'fulfilled'{not_this})"
         )
         branches.append(_branch("n", {"ord": count}, ""))
+    if figures:
         branches.append(
             _branch(
                 "m",
@@ -295,6 +312,7 @@ async def state(
     identifier: str | None = None,
     member_id: str | None = None,
     figures: bool = False,
+    calculation: bool = True,
     besides: str | None = None,
     order_id: str | None = None,
     coupons: bool = False,
@@ -306,6 +324,7 @@ async def state(
         by_identifier,
         member_id is not None,
         figures,
+        calculation,
         besides is not None,
         order_id is not None,
         coupons and order_id is not None,

@@ -43,7 +43,9 @@ class LoyaltyOrders:
         # planning, so the plan and its application read the same balances.
         order = None
         if who is not None and who.shop_id:
-            order, _member = await uow.loyalty.order_and_member(who.shop_id, order_id, lock=lock)
+            order, _member = await uow.loyalty.order_and_member(
+                who.shop_id, order_id, lock=lock, with_shop=True
+            )
         if order is None:
             order = await uow.loyalty.order_by_id(order_id, lock=lock)
             if order is not None and lock and order.member_id:

@@ -244,7 +244,11 @@ async def _settle(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetim
     # The member's figures and the order's rows: one read, after the member's lock (taken
     # with the order's, in `confirm`).
     state = await uow.loyalty.state(
-        shop.id, member_id=member_id, figures=member_id is not None, order_id=order.order_id
+        shop.id,
+        member_id=member_id,
+        figures=member_id is not None,
+        calculation=False,
+        order_id=order.order_id,
     )
     if state.figures is not None:
         balance = bonus_balance(state.figures.entries, now)
