@@ -320,6 +320,8 @@ async def state(
     """See `LoyaltyRepo.state`."""
     by_identifier = identifier is not None
     figures = figures and (by_identifier or member_id is not None)
+    if not (by_identifier or figures or order_id is not None):
+        return State()  # nothing to read
     text, names = _state_text(
         by_identifier,
         member_id is not None,
