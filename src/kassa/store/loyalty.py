@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import Row, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
@@ -19,8 +19,9 @@ from kassa.core.loyalty_orders import (
     Shop,
 )
 from kassa.core.loyalty_program import Program, program_from
-from kassa.store import raw
+from kassa.store import loyalty_hot, raw
 from kassa.store.loyalty_certificates import certificate_of
+from kassa.store.loyalty_hot import ApplyHold, State
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,
@@ -224,60 +225,39 @@ class LoyaltyRepo:
             found[sticker] = found.get(sticker, 0) + int(Decimal(str(amount)))
         return {k: v for k, v in found.items() if v}
 
-    async def member_figures(
-        self, shop_id: str, member_id: str, *, besides: str | None = None
-    ) -> tuple[list[LedgerEntry], int, Decimal, dict[str, int]]:
-        """In ONE statement what `bonus_entries`, `fulfilled_count(shop_id, member_id,
-        besides=besides)`, `account_total(member_id, "spent")` and `stickers` answer: the
-        member's bonus, spent and sticker rows beside their fulfilled orders' count."""
-        cond = [
-            loyalty_orders.c.shop_id == shop_id,
-            loyalty_orders.c.member_id == member_id,
-            loyalty_orders.c.status == LoyaltyStatus.FULFILLED.value,
-        ]
-        if besides is not None:
-            cond.append(loyalty_orders.c.order_id != besides)
-        fulfilled = (
-            select(func.count().label("n")).select_from(loyalty_orders).where(and_(*cond))
-        ).subquery("fulfilled")
-        on = and_(
-            loyalty_ledger.c.member_id == member_id,
-            # Not `in_`: an expanding parameter makes SQLAlchemy rewrite the statement's text
-            # on every execution (milliseconds for a statement of this width).
-            or_(
-                loyalty_ledger.c.account == "bonus",
-                loyalty_ledger.c.account == "spent",
-                loyalty_ledger.c.account == "sticker",
-            ),
+    async def state(
+        self,
+        shop_id: str,
+        *,
+        identifier: str | None = None,
+        member_id: str | None = None,
+        figures: bool = False,
+        calculation: bool = True,
+        besides: str | None = None,
+        order_id: str | None = None,
+        coupons: bool = False,
+    ) -> State:
+        """In ONE statement (no lock taken): the member by `identifier` (or `member_id`) and,
+        with `figures`, their `Figures` (with `calculation`, also their fulfilled orders
+        besides the shop's order `besides` and their referrer; without, only the ledger's
+        figures); with `order_id`, the order's ledger rows (`order_rows`) and, with `coupons`,
+        the coupons it used or issued (`coupons_of`, by creation). Read it after the member's
+        lock, in a statement of its own (see `kassa.store.loyalty_hot`)."""
+        return await loyalty_hot.state(
+            self._conn,
+            shop_id,
+            identifier=identifier,
+            member_id=member_id,
+            figures=figures,
+            calculation=calculation,
+            besides=besides,
+            order_id=order_id,
+            coupons=coupons,
         )
-        rows = await self._conn.execute(
-            select(fulfilled.c.n, loyalty_ledger)
-            .select_from(fulfilled.outerjoin(loyalty_ledger, on))
-            .order_by(loyalty_ledger.c.id)
-        )
-        count = 0
-        entries: list[LedgerEntry] = []
-        spent = Decimal("0.00")
-        stickers: dict[str, int] = {}
-        for r in rows:
-            count = int(r.n or 0)
-            if r.account == "bonus":
-                entries.append(
-                    LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
-                )
-            elif r.account == "spent":
-                spent += Decimal(r.amount)
-            elif r.account == "sticker":
-                stickers[r.sticker] = stickers.get(r.sticker, 0) + int(Decimal(str(r.amount)))
-        return entries, count, spent, {k: v for k, v in stickers.items() if v}
 
     async def order_rows(self, shop_id: str, order_id: str) -> list[LedgerRow]:
-        rows = await self._conn.execute(
-            select(loyalty_ledger)
-            .where(loyalty_ledger.c.shop_id == shop_id, loyalty_ledger.c.order_id == order_id)
-            .order_by(loyalty_ledger.c.id)
-        )
-        return [_ledger(r) for r in rows]
+        """The order's ledger rows, oldest first."""
+        return (await self.state(shop_id, order_id=order_id)).rows
 
     async def member_rows(self, member_id: str) -> list[LedgerRow]:
         rows = await self._conn.execute(
@@ -400,6 +380,24 @@ class LoyaltyRepo:
         )
         return [_coupon(r) for r in rows]
 
+    async def coupons_named(self, shop_id: str, codes: Sequence[str]) -> list[CouponRow]:
+        """The shop's coupons of these codes (exact: as stored), by creation."""
+        if not codes:
+            return []
+        rows = await self._conn.execute(
+            select(loyalty_coupons)
+            .where(loyalty_coupons.c.shop_id == shop_id, loyalty_coupons.c.code.in_(codes))
+            .order_by(loyalty_coupons.c.created_at)
+        )
+        return [_coupon(r) for r in rows]
+
+    async def give_back_coupons(
+        self, shop_id: str, *, active: Sequence[str], voided: Sequence[str]
+    ) -> None:
+        """Staged, one statement: the coupons of codes `active` are free again (no order uses
+        them), those of codes `voided` are void (a code in both ends void)."""
+        await loyalty_hot.give_back_coupons(self._conn, shop_id, active, voided)
+
     async def set_coupon(self, coupon_id: str, status: str, used_by: str | None) -> None:
         """Staged (plain SQL): sent with the command's other writes, before any later read."""
         values = {"status": status, "used_by": used_by}
@@ -408,6 +406,40 @@ class LoyaltyRepo:
         )
 
     # orders
+    async def order_and_member(
+        self,
+        shop_id: str,
+        order_id: str,
+        *,
+        lock: bool = False,
+        member_when: LoyaltyStatus | None = None,
+        with_shop: bool = False,
+    ) -> tuple[LoyaltyOrder | None, Member | None]:
+        """In ONE statement: `order(shop_id, order_id, lock=lock)` and then its member
+        (`member(shop_id, member_id=order.member_id, lock=lock)`; with `member_when`, only
+        while the order has that status). With `with_shop`, the shop is read with them
+        (`shop` asks no more)."""
+        found = await loyalty_hot.held(
+            self._conn,
+            shop_id,
+            order_id,
+            lock=lock,
+            member_when=member_when,
+            with_shop=with_shop,
+        )
+        if found is None:
+            return None, None
+        order, member, shop = found
+        if shop is not None:
+            self._shops.setdefault(shop.id, shop)
+        return order, member
+
+    async def apply_hold(self, shop_id: str, order_id: str, identifier: str | None) -> ApplyHold:
+        """In ONE statement, for an apply: the order, locked (if it exists), then the member
+        of `identifier`, locked (None: no identifier, or no such member), and the identifier
+        of the member the order holds (`member(shop_id, member_id=order.member_id)`)."""
+        return await loyalty_hot.apply_hold(self._conn, shop_id, order_id, identifier)
+
     async def order(
         self, shop_id: str, order_id: str, *, lock: bool = False
     ) -> LoyaltyOrder | None:
@@ -457,7 +489,10 @@ class LoyaltyRepo:
         return [_order(r) for r in rows]
 
     async def add_order(self, order: LoyaltyOrder) -> None:
-        await self._conn.execute(insert(loyalty_orders).values(**_order_row(order)))
+        """Staged (plain SQL): sent with the command's other writes; a second order of the same
+        shop and `order_id` fails there (IntegrityError), at the latest at commit."""
+        sqlite = self._conn.is_sqlite
+        await self._conn.stage_sql(*raw.insert(loyalty_orders, [_order_row(order)], sqlite=sqlite))
 
     async def save_order(self, order: LoyaltyOrder) -> None:
         values = {

@@ -39,15 +39,17 @@ class LoyaltyOrders:
     ) -> LoyaltyOrder | None:
         """By the shop's own order id (a shop's call) or Kassa's id, in the caller's
         organisation (its shop, for a narrowed account)."""
+        # A member's spends serialise on the member row: it is locked (after the order) before
+        # planning, so the plan and its application read the same balances.
         order = None
         if who is not None and who.shop_id:
-            order = await uow.loyalty.order(who.shop_id, order_id, lock=lock)
+            order, _member = await uow.loyalty.order_and_member(
+                who.shop_id, order_id, lock=lock, with_shop=True
+            )
         if order is None:
             order = await uow.loyalty.order_by_id(order_id, lock=lock)
-        if order is not None and lock and order.member_id:
-            # A member's spends serialise on the member row: take it before planning, so the
-            # plan and its application read the same balances.
-            await uow.loyalty.member(order.shop_id, member_id=order.member_id, lock=True)
+            if order is not None and lock and order.member_id:
+                await uow.loyalty.member(order.shop_id, member_id=order.member_id, lock=True)
         if order is None or who is None:
             return order
         if not who.is_organiser or who.restaurant_id or who.shop_id not in (None, order.shop_id):
@@ -82,9 +84,11 @@ class LoyaltyOrders:
         if part.items:
             return await _partial(uow, shop, order, dict(part.items), now)
         ensure_can_cancel(order.status)
-        current = checkout.current_accounts(await uow.loyalty.order_rows(shop.id, order.order_id))
-        issued = await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id)
-        used = await uow.loyalty.coupons_of(shop.id, used_by=order.order_id)
+        # The order's ledger rows and the coupons it used or issued: one read.
+        state = await uow.loyalty.state(shop.id, order_id=order.order_id, coupons=True)
+        current = checkout.current_accounts(state.rows)
+        issued = [c for c in state.coupons if c.issued_by == order.order_id]
+        used = [c for c in state.coupons if c.used_by == order.order_id]
         coupons = CouponMoves(
             reactivated=tuple(c.code for c in used),
             voided=tuple(c.code for c in issued if c.status == "active"),
@@ -116,8 +120,8 @@ class LoyaltyOrders:
         if plan.partial:
             return await _apply_partial(uow, shop, order, plan, now)
         rows = checkout.ledger_rows(shop, order.order_id, list(plan.ledger), now, "cancel")
+        rows += await _apply_coupons(uow, shop, order, plan.coupons, now)
         await uow.loyalty.append(shop.id, rows)
-        await _apply_coupons(uow, shop, order, now)
         order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
         await uow.loyalty.save_order(order)
         return order
@@ -212,17 +216,18 @@ async def _apply_partial(
     return order
 
 
-async def _apply_coupons(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetime) -> None:
-    """Coupons the order used are active again; those it issued are voided, or kept (with a
-    ledger note) when another order already used one."""
-    for coupon in await uow.loyalty.coupons_of(shop.id, used_by=order.order_id):
-        await uow.loyalty.set_coupon(coupon.id, "active", None)
-    kept = []
-    for coupon in await uow.loyalty.coupons_of(shop.id, issued_by=order.order_id):
-        if coupon.status == "active":
-            await uow.loyalty.set_coupon(coupon.id, "voided", None)
-        elif coupon.status == "used":
-            kept.append(coupon)
+async def _apply_coupons(
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, coupons: CouponMoves, now: datetime
+) -> list[LedgerRow]:
+    """The plan's coupons: those the order used are active again; those it issued are voided,
+    or kept when another order already used one, with the ledger notes (returned) that say so.
+
+    One staged UPDATE, no read but of the kept ones (for the notes). A coupon the order both
+    used and issued is active again first and then void, as it was when each coupon was set
+    one by one."""
+    reactivated = set(coupons.reactivated)
+    voided = set(coupons.voided) | (set(coupons.kept) & reactivated)
+    kept = [code for code in coupons.kept if code not in reactivated]
     notes = [
         LedgerRow.remark(
             "coupon",
@@ -231,7 +236,9 @@ async def _apply_coupons(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: 
             now,
             f"coupon {c.code} issued by this order was already used by order {c.used_by}: kept",
         )
-        for c in kept
+        for c in await uow.loyalty.coupons_named(shop.id, kept)
     ]
-    if notes:
-        await uow.loyalty.append(shop.id, notes)
+    await uow.loyalty.give_back_coupons(
+        shop.id, active=sorted(reactivated - voided), voided=sorted(voided)
+    )
+    return notes

@@ -23,7 +23,7 @@ from kassa.app.journal import record_event
 from kassa.app.loyalty import ledger
 from kassa.app.loyalty.members import random_code
 from kassa.app.loyalty.request import CheckoutRequest
-from kassa.app.loyalty.resolve import Resolved, resolve
+from kassa.app.loyalty.resolve import Known, Resolved, resolve
 from kassa.core.cancellation import LedgerKey
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound
 from kassa.core.loyalty import (
@@ -33,6 +33,7 @@ from kassa.core.loyalty import (
     calculate,
     ensure_can_apply,
     ensure_can_confirm,
+    validate_identifier,
 )
 from kassa.core.loyalty_figures import Settlement, figures_of
 from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Shop
@@ -70,19 +71,43 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
     """Create the order (or replace its cart while it is Created) and reserve what it spends."""
     order_id = order_id_of(req)
     async with db.unit_of_work() as uow:
-        existing = await uow.loyalty.order(shop.id, order_id, lock=True)
+        # The order and then the member the request names, locked; what they hold is read
+        # after the locks.
+        hold = await uow.loyalty.apply_hold(shop.id, order_id, _valid_identifier(req))
+        existing = hold.order
         ensure_can_apply(existing.status if existing else None)
-        await _ensure_same_member(uow, shop, existing, req)
-        # Whatever the order held goes back first (a re-apply replaces the cart whole).
-        await ledger.move(uow, shop, order_id, {}, now, "re-apply")
-        for coupon in await uow.loyalty.coupons_of(shop.id, used_by=order_id):
-            await uow.loyalty.set_coupon(coupon.id, "active", None)
-        resolved = await resolve(uow, shop, req, now, lock=True)
+        _ensure_same_member(existing, hold.held_identifier, req)
+        member = hold.member
+        state = await uow.loyalty.state(
+            shop.id,
+            member_id=member.id if member else None,
+            figures=True,
+            besides=req.order_id,
+            order_id=order_id,
+            coupons=True,
+        )
+        # Whatever the order held goes back first (a re-apply replaces the cart whole); after
+        # that every account of the order stands at zero.
+        current = ledger.current_accounts(state.rows)
+        given = await ledger.move_from(uow, shop, order_id, current, {}, now, "re-apply")
+        for coupon in state.coupons:
+            if coupon.used_by == order_id:
+                await uow.loyalty.set_coupon(coupon.id, "active", None)
+        figures = state.figures
+        if member is not None and any(move.member_id == member.id for move in given):
+            # The member's figures count what just came back (read after it, as it is written).
+            figures = (
+                await uow.loyalty.state(
+                    shop.id, member_id=member.id, figures=True, besides=req.order_id
+                )
+            ).figures
+        known = Known(member, figures)
+        resolved = await resolve(uow, shop, req, now, lock=True, known=known)
         calc = calculate(shop.program, resolved.checkout)
         payload = shown_figures(calc, req, resolved)
         member_id = resolved.member.id if resolved.member else None
         target = Settlement.of(payload).reserved(member_id)
-        await ledger.move(uow, shop, order_id, target, now, "apply")
+        await ledger.move_from(uow, shop, order_id, {}, target, now, "apply")
         for coupon in resolved.coupons:
             await uow.loyalty.set_coupon(coupon.id, "used", order_id)
         order = await _save_applied(uow, shop, existing, req, resolved, calc, payload, now)
@@ -92,13 +117,23 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
     return payload
 
 
-async def _ensure_same_member(
-    uow: UnitOfWork, shop: Shop, existing: LoyaltyOrder | None, req: CheckoutRequest
+def _valid_identifier(req: CheckoutRequest) -> str | None:
+    """The request's identifier if it is a valid one (an invalid one is refused later, where
+    it always was), else None."""
+    try:
+        return validate_identifier(req.identifier) if req.identifier is not None else None
+    except LoyaltyInvalid:
+        return None
+
+
+def _ensure_same_member(
+    existing: LoyaltyOrder | None, held_identifier: str | None, req: CheckoutRequest
 ) -> None:
+    """A re-apply names the member the order holds (`held_identifier`: theirs, None when the
+    order holds none)."""
     if existing is None or existing.member_id is None:
         return
-    held = await uow.loyalty.member(shop.id, member_id=existing.member_id)
-    if held is not None and held.identifier != req.identifier:
+    if held_identifier is not None and held_identifier != req.identifier:
         raise LoyaltyInvalid("Order belongs to another member")
 
 
@@ -184,7 +219,14 @@ async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime)
     rewarded, all exactly as the applied order's figures say. Again on a Fulfilled order: the
     same answer, nothing twice."""
     async with db.unit_of_work() as uow:
-        order = await find_order(uow, shop, order_id, lock=True)
+        # The order, and (while it is Created: it is to be settled) its member: both locked.
+        if not order_id:
+            raise LoyaltyInvalid("order_id is required")
+        order, _member = await uow.loyalty.order_and_member(
+            shop.id, order_id, lock=True, member_when=LoyaltyStatus.CREATED
+        )
+        if order is None:
+            raise LoyaltyNotFound(f"Order {order_id} not found")
         ensure_can_confirm(order.status)
         if order.status is LoyaltyStatus.CREATED:
             order = await _settle(uow, shop, order, now)
@@ -199,12 +241,21 @@ async def _settle(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetim
     lock, which adjustments and other checkouts of the member take too)."""
     settlement = Settlement.of(order.result)
     member_id = order.member_id
-    if member_id is not None:
-        await uow.loyalty.member(shop.id, member_id=member_id, lock=True)
-        balance = bonus_balance(await uow.loyalty.bonus_entries(member_id), now)
-        settlement.ensure_covered(balance, await uow.loyalty.stickers(member_id))
+    # The member's figures and the order's rows: one read, after the member's lock (taken
+    # with the order's, in `confirm`).
+    state = await uow.loyalty.state(
+        shop.id,
+        member_id=member_id,
+        figures=member_id is not None,
+        calculation=False,
+        order_id=order.order_id,
+    )
+    if state.figures is not None:
+        balance = bonus_balance(state.figures.entries, now)
+        settlement.ensure_covered(balance, state.figures.stickers)
     target = settlement.fulfilled(member_id, order.referrer_id)
-    await ledger.move(uow, shop, order.order_id, target, now, "confirm")
+    current = ledger.current_accounts(state.rows)
+    await ledger.move_from(uow, shop, order.order_id, current, target, now, "confirm")
     if member_id is not None:
         await _issue_coupons(uow, shop, order, member_id, now)
     order = replace(order, status=LoyaltyStatus.FULFILLED, updated_at=now)

@@ -14,7 +14,7 @@ from kassa.core.loyalty import expiry
 from kassa.core.loyalty_orders import LedgerRow, Shop, current_accounts
 from kassa.store.db import UnitOfWork
 
-__all__ = ["current_accounts", "ledger_rows", "move"]
+__all__ = ["current_accounts", "ledger_rows", "move", "move_from"]
 
 
 def ledger_rows(
@@ -44,6 +44,19 @@ async def move(
 ) -> list[LedgerMove]:
     """Append what brings the order's accounts to `target`."""
     current = current_accounts(await uow.loyalty.order_rows(shop.id, order_id))
+    return await move_from(uow, shop, order_id, current, target, now, note)
+
+
+async def move_from(
+    uow: UnitOfWork,
+    shop: Shop,
+    order_id: str,
+    current: dict[LedgerKey, Decimal],
+    target: dict[LedgerKey, Decimal],
+    now: datetime,
+    note: str,
+) -> list[LedgerMove]:
+    """`move` from the accounts the caller read (`current`, under the order's lock), staged."""
     moves = plan_ledger_moves(current, target)
     await uow.loyalty.append(shop.id, ledger_rows(shop, order_id, moves, now, note))
     return moves

@@ -19,6 +19,16 @@ from kassa.core.loyalty import (
 from kassa.core.loyalty_orders import CertificateRow, CouponRow, Member, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import UnitOfWork
+from kassa.store.loyalty_hot import Figures
+
+
+@dataclass(frozen=True)
+class Known:
+    """The member the request names and their figures, read already (by an apply, with its
+    locks): `resolve` reads them no more."""
+
+    member: Member | None
+    figures: Figures | None
 
 
 @dataclass
@@ -58,14 +68,16 @@ async def resolve(
     *,
     lock: bool,
     returning: dict[str, Decimal] | None = None,
+    known: Known | None = None,
 ) -> Resolved:
     """Find the member, codes and certificates the request names, as they stand now.
 
     `returning`: what this very order holds already ({"bonus": n, certificate_id: n}), which
-    counts as available again (a change may move it, not more)."""
+    counts as available again (a change may move it, not more). `known`: the member and
+    their figures, read already."""
     returning = returning or {}
-    member = await _member(uow, shop, req, lock=lock)
-    buyer, referrer = await _buyer(uow, shop, member, req, now, returning)
+    member, figures = await _member(uow, shop, req, lock=lock, known=known)
+    buyer, referrer = _buyer(member, figures, now, returning)
     codes = _Codes(buyer, referrer, bool(buyer and buyer.referrer_id and buyer.first_order))
     for raw in dict.fromkeys(req.promo_codes):
         await _read_code(uow, shop, raw, member, req, now, codes)
@@ -87,45 +99,52 @@ async def resolve(
 
 
 async def _member(
-    uow: UnitOfWork, shop: Shop, req: CheckoutRequest, *, lock: bool
-) -> Member | None:
-    member = None
+    uow: UnitOfWork, shop: Shop, req: CheckoutRequest, *, lock: bool, known: Known | None
+) -> tuple[Member | None, Figures | None]:
+    """The member and their figures (the bonus entries, the fulfilled orders' count, the
+    spent total, the stickers, the referrer): read in one statement, or two when the member
+    is locked (its figures are read after the lock)."""
+    member, figures = None, None
     if req.identifier is not None:
         validate_identifier(req.identifier)
-        member = await uow.loyalty.member(shop.id, identifier=req.identifier, lock=lock)
+        if known is not None:
+            member, figures = known.member, known.figures
+        elif lock:
+            member = await uow.loyalty.member(shop.id, identifier=req.identifier, lock=True)
+        else:
+            found = await uow.loyalty.state(
+                shop.id, identifier=req.identifier, figures=True, besides=req.order_id
+            )
+            member, figures = found.member, found.figures
     if req.charge_bonuses and member is None:
         raise LoyaltyInvalid("Loyalty program member is not found")
-    return member
+    if member is not None and figures is None:
+        found = await uow.loyalty.state(
+            shop.id, member_id=member.id, figures=True, besides=req.order_id
+        )
+        figures = found.figures
+    return member, figures
 
 
-async def _buyer(
-    uow: UnitOfWork,
-    shop: Shop,
+def _buyer(
     member: Member | None,
-    req: CheckoutRequest,
+    figures: Figures | None,
     now: datetime,
     returning: dict[str, Decimal],
 ) -> tuple[Buyer | None, Member | None]:
     """The member as the calculation sees them, and their referrer."""
-    if member is None:
+    if member is None or figures is None:
         return None, None
-    # The bonus entries, the fulfilled orders' count, the spent total and the stickers: one
-    # statement.
-    entries, fulfilled, spent, stickers = await uow.loyalty.member_figures(
-        shop.id, member.id, besides=req.order_id
-    )
-    referrer = None
-    if member.referrer_id:
-        referrer = await uow.loyalty.member(shop.id, member_id=member.referrer_id)
+    referrer = figures.referrer if member.referrer_id else None
     buyer = Buyer(
         id=member.id,
         identifier=member.identifier,
-        bonuses=bonus_balance(entries, now) + returning.get("bonus", ZERO),
-        spent=spent,
-        stickers=stickers,
+        bonuses=bonus_balance(figures.entries, now) + returning.get("bonus", ZERO),
+        spent=figures.spent,
+        stickers=figures.stickers,
         referrer_id=member.referrer_id,
         referrer_identifier=referrer.identifier if referrer else None,
-        first_order=fulfilled == 0,
+        first_order=figures.fulfilled == 0,
     )
     return buyer, referrer
 

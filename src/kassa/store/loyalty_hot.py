@@ -1,0 +1,418 @@
+"""The loyalty checkout's hot statements as plain SQL (see `kassa.store.raw`): the order held
+with its member (and the shop) in one statement, and what a command reads after its locks
+(the member's ledger, the order's ledger rows and coupons, the member's fulfilled orders) in
+one more. `LoyaltyRepo` calls these; what they return is what its SQLAlchemy reads returned.
+
+Locks and snapshots: on PostgreSQL a statement reads as of its start, even where it waits for
+a row lock. The rows a lock protects (a member's ledger) are therefore never read in the
+statement that takes the lock, but in the next one, which sees what the lock's previous
+holder committed. The order row and the member row themselves are what the lock returns: the
+newest version, as `SELECT ... FOR UPDATE` always gives. Within a statement the order is
+locked before its member (the member's CTE reads the order's first), the order every
+command takes them in.
+"""
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus
+from kassa.core.loyalty_orders import CouponRow, LedgerRow, LoyaltyOrder, Member, Shop
+from kassa.core.loyalty_program import program_from
+from kassa.store.raw import Sql, decode_json, decode_time, json_dumps
+from kassa.store.tx import Tx
+
+# The status is spelt out in the SQL below; this keeps it the enum's value.
+assert LoyaltyStatus.FULFILLED.value == "fulfilled"
+
+_ORDER = (
+    "id",
+    "shop_id",
+    "order_id",
+    "member_id",
+    "status",
+    "request",
+    "result",
+    "created_at",
+    "updated_at",
+)
+_MEMBER = ("id", "shop_id", "identifier", "referral_code", "referrer_id", "created_at")
+_SHOP = ("id", "org_id", "name", "secret_hash", "program")
+
+
+def _cols(alias: str, names: Sequence[str]) -> str:
+    return ", ".join(f'{alias}."{c}"' for c in names)
+
+
+@functools.lru_cache(maxsize=8)
+def _held_text(lock: bool, member_when: bool, shop: bool) -> str:
+    """The order (locked), its member (locked; only while the order has status $3 when
+    `member_when`) and, with `shop`, its shop."""
+    tail = " FOR UPDATE" if lock else ""
+    when = " WHERE status = $3" if member_when else ""
+    shop_columns = f", {_cols('s', _SHOP)}" if shop else ""
+    shop_join = " LEFT JOIN loyalty_shops s ON s.id = o.shop_id" if shop else ""
+    # Names from this module, never from input.
+    return (
+        f"WITH o AS MATERIALIZED (SELECT {_cols('x', _ORDER)} FROM loyalty_orders x "  # noqa: S608
+        f"WHERE x.shop_id = $1 AND x.order_id = $2{tail}), "
+        f"m AS MATERIALIZED (SELECT {_cols('y', _MEMBER)} FROM loyalty_members y "
+        f"WHERE y.shop_id = $1 AND y.id = (SELECT member_id FROM o{when}){tail}) "
+        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}{shop_columns} "
+        f"FROM o LEFT JOIN m ON true{shop_join}"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _apply_text(lock: bool) -> str:
+    """The order (locked, if there is one), the member the request names (locked after it)
+    and the identifier of the member the order holds."""
+    tail = " FOR UPDATE" if lock else ""
+    # The count makes the member's CTE read the order's first: the order is locked first.
+    return (
+        f"WITH o AS MATERIALIZED (SELECT {_cols('x', _ORDER)} FROM loyalty_orders x "  # noqa: S608
+        f"WHERE x.shop_id = $1 AND x.order_id = $2{tail}), "
+        f"m AS MATERIALIZED (SELECT {_cols('y', _MEMBER)} FROM loyalty_members y "
+        f"WHERE y.shop_id = $1 AND y.identifier = $3 AND (SELECT count(*) FROM o) < 2{tail}) "
+        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}, h.identifier "
+        "FROM (SELECT 1 AS one) one LEFT JOIN o ON true LEFT JOIN m ON true "
+        "LEFT JOIN loyalty_members h ON h.id = o.member_id AND h.shop_id = o.shop_id"
+    )
+
+
+def order_of(row: Sequence[Any]) -> LoyaltyOrder:
+    (id_, shop_id, order_id, member_id, status, request, result, created, updated) = row
+    return LoyaltyOrder(
+        id_,
+        shop_id,
+        order_id,
+        member_id,
+        LoyaltyStatus(status),
+        dict(decode_json(request)),
+        dict(decode_json(result)),
+        _time(created),
+        _time(updated),
+    )
+
+
+def member_of(row: Sequence[Any]) -> Member | None:
+    if row[0] is None:
+        return None
+    id_, shop_id, identifier, referral_code, referrer_id, created = row
+    return Member(id_, shop_id, identifier, referral_code, referrer_id, _time(created))
+
+
+def _time(value: Any) -> datetime:
+    moment = decode_time(value)
+    assert moment is not None
+    return moment
+
+
+async def held(
+    tx: Tx,
+    shop_id: str,
+    order_id: str,
+    *,
+    lock: bool,
+    member_when: LoyaltyStatus | None,
+    with_shop: bool,
+) -> tuple[LoyaltyOrder, Member | None, Shop | None] | None:
+    """The order with its member and shop (see `LoyaltyRepo.order_and_member`)."""
+    args: list[Any] = [shop_id, order_id]
+    if member_when is not None:
+        args.append(member_when.value)
+    text = _held_text(lock and not tx.is_sqlite, member_when is not None, with_shop)
+    rows = await tx.fetch(Sql(text), args)
+    if not rows:
+        return None
+    row = rows[0]
+    width, member_width = len(_ORDER), len(_MEMBER)
+    order = order_of(row[:width])
+    member = member_of(row[width : width + member_width])
+    if not with_shop:
+        return order, member, None
+    s_id, org_id, name, secret_hash, program = row[width + member_width :]
+    if s_id is None:  # orders.shop_id names no shop: only a broken database gets here
+        return order, member, None
+    shop = Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
+    return order, member, shop
+
+
+@dataclass(frozen=True)
+class ApplyHold:
+    """What an apply holds: the order (None: a new one), the member the request names (None:
+    none, or none such), and the identifier of the member the order holds (None: none)."""
+
+    order: LoyaltyOrder | None
+    member: Member | None
+    held_identifier: str | None
+
+
+async def apply_hold(tx: Tx, shop_id: str, order_id: str, identifier: str | None) -> ApplyHold:
+    rows = await tx.fetch(Sql(_apply_text(not tx.is_sqlite)), [shop_id, order_id, identifier])
+    row = rows[0]
+    width, member_width = len(_ORDER), len(_MEMBER)
+    order = order_of(row[:width]) if row[0] is not None else None
+    member = member_of(row[width : width + member_width])
+    return ApplyHold(order, member, row[width + member_width])
+
+
+@dataclass
+class Figures:
+    """A member's figures for a calculation: bonus entries, fulfilled orders (besides the one
+    being applied), the spent total, the stickers held, and the member who referred them."""
+
+    entries: list[LedgerEntry] = field(default_factory=list)
+    fulfilled: int = 0
+    spent: Decimal = Decimal("0.00")
+    stickers: dict[str, int] = field(default_factory=dict)
+    referrer: Member | None = None
+
+
+@dataclass
+class State:
+    """What `state` read: the member (by identifier), their figures, the order's ledger rows
+    (by id) and the coupons it used or issued (by creation)."""
+
+    member: Member | None = None
+    figures: Figures | None = None
+    rows: list[LedgerRow] = field(default_factory=list)
+    coupons: list[CouponRow] = field(default_factory=list)
+
+
+# One row shape for every part (UNION ALL): the kind, two sort keys, then slots. NULLs are
+# typed, as PostgreSQL resolves a UNION's column types from its first branches.
+_SLOTS = (
+    ("k", "varchar"),
+    ("ord", "bigint"),
+    ("ord_t", "timestamptz"),
+    ("a", "varchar"),
+    ("b", "varchar"),
+    ("amount", "numeric"),
+    ("at", "timestamptz"),
+    ("c", "varchar"),
+    ("d", "varchar"),
+    ("e", "varchar"),
+    ("f", "varchar"),
+    ("expires_at", "timestamptz"),
+    ("g", "varchar"),
+)
+_LEDGER_SLOTS = {
+    "ord": "l.id",
+    "a": "l.account",
+    "b": "l.entry",
+    "amount": "l.amount",
+    "at": "l.at",
+    "c": "l.member_id",
+    "d": "l.certificate_id",
+    "e": "l.sticker",
+    "f": "l.order_id",
+    "expires_at": "l.expires_at",
+    "g": "l.note",
+}
+
+
+def _branch(kind: str, slots: dict[str, str], tail: str) -> str:
+    values = [f"'{kind}'"] + [
+        slots.get(name, f"CAST(NULL AS {sql_type})") for name, sql_type in _SLOTS[1:]
+    ]
+    return f"SELECT {', '.join(values)} {tail}"
+
+
+@functools.lru_cache(maxsize=32)
+def _state_text(
+    by_identifier: bool,
+    member: bool,
+    figures: bool,
+    calculation: bool,
+    besides: bool,
+    order: bool,
+    coupons: bool,
+) -> tuple[str, tuple[str, ...]]:
+    """The statement of `state` and the names of its parameters, in order."""
+    names: list[str] = []
+
+    def param(name: str) -> str:
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    head = ""
+    branches: list[str] = []
+    member_id = param("member_id") if member and not by_identifier else "(SELECT id FROM m)"
+    member_slots = {"a": "id", "b": "shop_id", "at": "created_at", "c": "identifier"}
+    member_slots.update(d="referral_code", e="referrer_id")
+    if by_identifier:
+        head = (
+            f"WITH m AS MATERIALIZED (SELECT {', '.join(_MEMBER)} FROM loyalty_members "  # noqa: S608
+            f"WHERE shop_id = {param('shop_id')} AND identifier = {param('identifier')}) "
+        )
+        branches.append(_branch("M", member_slots, "FROM m"))
+    if figures and calculation:
+        referrer_id = (
+            "(SELECT referrer_id FROM m)"
+            if by_identifier
+            else f"(SELECT referrer_id FROM loyalty_members WHERE id = {member_id})"  # noqa: S608
+        )
+        branches.append(
+            _branch(
+                "R",
+                member_slots,
+                f"FROM loyalty_members WHERE shop_id = {param('shop_id')} AND id = {referrer_id}",
+            )
+        )
+        not_this = f" AND o.order_id <> {param('besides')}" if besides else ""
+        count = (
+            f"(SELECT count(*) FROM loyalty_orders o WHERE o.shop_id = {param('shop_id')} "  # noqa: S608
+            f"AND o.member_id = {member_id} AND o.status = 'fulfilled'{not_this})"
+        )
+        branches.append(_branch("n", {"ord": count}, ""))
+    if figures:
+        branches.append(
+            _branch(
+                "m",
+                _LEDGER_SLOTS,
+                f"FROM loyalty_ledger l WHERE l.member_id = {member_id} "
+                "AND l.account IN ('bonus', 'spent', 'sticker')",
+            )
+        )
+    if order:
+        branches.append(
+            _branch(
+                "o",
+                _LEDGER_SLOTS,
+                f"FROM loyalty_ledger l WHERE l.shop_id = {param('shop_id')} "
+                f"AND l.order_id = {param('order_id')}",
+            )
+        )
+    if coupons:
+        coupon_slots = {"ord_t": "c.created_at", "a": "c.id", "b": "c.code", "amount": "c.value"}
+        coupon_slots.update(c="c.member_id", d="c.kind", e="c.issued_by", f="c.status")
+        coupon_slots.update(g="c.used_by", expires_at="c.expires_at")
+        order_id = param("order_id")
+        branches.append(
+            _branch(
+                "c",
+                coupon_slots,
+                f"FROM loyalty_coupons c WHERE c.shop_id = {param('shop_id')} "
+                f"AND (c.used_by = {order_id} OR c.issued_by = {order_id})",
+            )
+        )
+    text = head + " UNION ALL ".join(branches) + " ORDER BY 1, 2, 3"
+    return text, tuple(names)
+
+
+async def state(
+    tx: Tx,
+    shop_id: str,
+    *,
+    identifier: str | None = None,
+    member_id: str | None = None,
+    figures: bool = False,
+    calculation: bool = True,
+    besides: str | None = None,
+    order_id: str | None = None,
+    coupons: bool = False,
+) -> State:
+    """See `LoyaltyRepo.state`."""
+    by_identifier = identifier is not None
+    figures = figures and (by_identifier or member_id is not None)
+    if not (by_identifier or figures or order_id is not None):
+        return State()  # nothing to read
+    text, names = _state_text(
+        by_identifier,
+        member_id is not None,
+        figures,
+        calculation,
+        besides is not None,
+        order_id is not None,
+        coupons and order_id is not None,
+    )
+    values = {
+        "shop_id": shop_id,
+        "identifier": identifier,
+        "member_id": member_id,
+        "besides": besides,
+        "order_id": order_id,
+    }
+    rows = await tx.fetch(Sql(text), [values[name] for name in names])
+    found = State(figures=Figures() if figures else None)
+    for row in rows:
+        _take(found, row)
+    if found.figures is not None:
+        stickers = found.figures.stickers
+        found.figures.stickers = {k: v for k, v in stickers.items() if v}
+        if by_identifier and found.member is None:
+            found.figures = None
+    return found
+
+
+def _take(found: State, row: Sequence[Any]) -> None:
+    kind, ord_, _ord_t, a, b, amount, at, c, d, e, f, expires_at, g = row
+    if kind == "M":
+        found.member = Member(a, b, c, d, e, _time(at))
+    elif kind == "R":
+        assert found.figures is not None
+        found.figures.referrer = Member(a, b, c, d, e, _time(at))
+    elif kind == "n":
+        assert found.figures is not None
+        found.figures.fulfilled = int(ord_ or 0)
+    elif kind == "m":
+        figures = found.figures
+        assert figures is not None
+        if a == "bonus":
+            entry = LedgerEntry(Decimal(amount), Entry(b), _time(at), f, decode_time(expires_at))
+            figures.entries.append(entry)
+        elif a == "spent":
+            figures.spent += Decimal(amount)
+        elif a == "sticker":
+            figures.stickers[e] = figures.stickers.get(e, 0) + int(Decimal(str(amount)))
+    elif kind == "o":
+        found.rows.append(
+            LedgerRow(
+                account=a,
+                entry=Entry(b),
+                amount=Decimal(amount),
+                at=_time(at),
+                member_id=c,
+                certificate_id=d,
+                sticker=e,
+                order_id=f,
+                expires_at=decode_time(expires_at),
+                note=g,
+            )
+        )
+    elif kind == "c":
+        coupon = CouponRow(a, c, b, d, Decimal(amount), e, f, g, _time(expires_at))
+        found.coupons.append(coupon)
+
+
+_SET_COUPONS_PG = Sql(
+    "UPDATE loyalty_coupons SET status = CASE WHEN code = ANY($3::varchar[]) THEN 'voided' "
+    "ELSE 'active' END, used_by = NULL WHERE shop_id = $1 "
+    "AND (code = ANY($2::varchar[]) OR code = ANY($3::varchar[]))",
+    "loyalty_coupons",
+)
+_SET_COUPONS_SQLITE = Sql(
+    "UPDATE loyalty_coupons SET status = CASE WHEN code IN (SELECT value FROM json_each($3)) "
+    "THEN 'voided' ELSE 'active' END, used_by = NULL WHERE shop_id = $1 "
+    "AND (code IN (SELECT value FROM json_each($2)) OR code IN (SELECT value FROM json_each($3)))",
+    "loyalty_coupons",
+)
+
+
+async def give_back_coupons(
+    tx: Tx, shop_id: str, active: Sequence[str], voided: Sequence[str]
+) -> None:
+    """Staged: the coupons named `active` are free again, those named `voided` void (a code
+    in both ends voided), in one UPDATE."""
+    if not active and not voided:
+        return
+    if tx.is_sqlite:
+        args: list[Any] = [shop_id, json_dumps(sorted(active)), json_dumps(sorted(voided))]
+        await tx.stage_sql(_SET_COUPONS_SQLITE, args)
+    else:
+        await tx.stage_sql(_SET_COUPONS_PG, [shop_id, sorted(active), sorted(voided)])
