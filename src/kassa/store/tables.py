@@ -398,6 +398,8 @@ loyalty_coupons = Table(
     Column("handed_out_to", String(128)),  # the device it is bound to (fetch without secret)
     UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
     Index("ix_loyalty_coupons_list", "shop_id", "list_id", "handed_out_at"),
+    Index("ix_loyalty_coupons_used_by", "shop_id", "used_by"),  # an order's coupons, used
+    Index("ix_loyalty_coupons_issued_by", "shop_id", "issued_by"),  # and earned
 )
 
 loyalty_orders = Table(
