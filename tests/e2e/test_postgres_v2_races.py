@@ -132,3 +132,52 @@ async def test_the_last_use_of_a_code_is_taken_once_across_processes(pg: KassaSe
         assert used.json()["used"] == 0
         assert len(await ticket_ids(http, sale, "reserved")) == 19
     pg.assert_alive_and_quiet()
+
+
+async def test_an_unlimited_code_counts_every_use_and_give_back_across_processes(
+    pg: KassaServer,
+) -> None:
+    """Uses of a code without a limit are counted on its use rows, not its one row: 20 orders
+    taking it at once count 20, their 20 cancels at once give all back, and a limit set then
+    counts the given-back uses as given back (the last use is free again, and taken once)."""
+    async with client(pg.base_url, SELLER) as http:
+        sale = await new_sale(http, 50, "v2 unlimited promo race")
+        created = await http.post(
+            f"{EVENTS}/{sale.event_id}/promocodes",
+            headers=ORGANISER,
+            json={"code": "MANY", "discount": {"fix": "10.00"}},
+        )
+        assert created.status_code == 201, created.text
+        code = created.json()
+        code_url = f"{EVENTS}/{sale.event_id}/promocodes/{code['id']}"
+        orders = [await place_v2(http, sale, 1) for _ in range(20)]
+
+        def change(order_id: str, body: dict[str, Any]) -> Any:
+            async def call(h: httpx.AsyncClient) -> httpx.Response:
+                return await h.patch(f"{ORDERS_V2}/{order_id}", json=body)
+
+            return call
+
+        taken = await burst(
+            pg.base_url, SELLER, [change(o["id"], {"promocodes": ["many"]}) for o in orders]
+        )
+        assert statuses(taken) == {200: 20}
+        assert all(a.json()["data"]["promocodes"] == [code["id"]] for a in taken)
+        assert (await http.get(code_url, headers=ORGANISER)).json()["used"] == 20
+
+        cancelled = await burst(
+            pg.base_url, SELLER, [change(o["id"], {"status": "cancelled"}) for o in orders[:19]]
+        )
+        assert statuses(cancelled) == {200: 19}
+        assert (await http.get(code_url, headers=ORGANISER)).json()["used"] == 1
+
+        limited = await http.patch(code_url, headers=ORGANISER, json={"limit": 2})
+        assert limited.status_code == 200, limited.text
+        fresh = [await place_v2(http, sale, 1) for _ in range(10)]
+        answers = await burst(
+            pg.base_url, SELLER, [change(o["id"], {"promocodes": ["many"]}) for o in fresh]
+        )
+        holders = [a for a in answers if a.json()["data"]["promocodes"] == [code["id"]]]
+        assert len(holders) == 1  # 1 held + 1 taken now = the limit of 2
+        assert (await http.get(code_url, headers=ORGANISER)).json()["used"] == 2
+    pg.assert_alive_and_quiet()

@@ -106,7 +106,7 @@ async def _take_promocode(
     if failure is None and one_picked:
         failure = promo.apply_info("an order takes one promo code")
     taken = failure is None and candidate is not None and not held
-    if taken and candidate and not await uow.promos.take_use(candidate.id):
+    if taken and candidate and not await uow.promos.take_use(candidate):
         failure = promo.already_used()
     return failure
 

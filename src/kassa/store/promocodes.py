@@ -1,17 +1,20 @@
-"""Promo codes and their uses. A use is taken and given back by one conditional UPDATE each,
-so the last use of a limited code can never be taken twice, in any process."""
+"""Promo codes and their uses. A limited code's use is taken by one conditional UPDATE of its
+row, so its last use can never be taken twice, in any process; the uses of a code without a
+limit, and every give-back, are counted on the code's use rows (`kassa.store.promocode_tables`)."""
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import PromoCodeTaken
 from kassa.core.promocodes import DiscountKind, PromoCode, code_key
 from kassa.store import raw
+from kassa.store.promocode_tables import SHARDS, promocode_uses
 from kassa.store.tables import promocodes
 from kassa.store.tx import Tx
 
@@ -39,9 +42,7 @@ class PromoRepo:
             raise PromoCodeTaken(f"Promocode {promo.code} already exists") from exc
 
     async def get(self, promo_id: str) -> PromoCode | None:
-        row = (
-            await self._conn.execute(select(promocodes).where(promocodes.c.id == promo_id))
-        ).first()
+        row = (await self._conn.execute(_counted().where(promocodes.c.id == promo_id))).first()
         return _promo(row) if row else None
 
     async def many(self, ids: Iterable[str]) -> dict[str, PromoCode]:
@@ -61,34 +62,49 @@ class PromoRepo:
 
     async def of_event(self, event_id: str) -> list[PromoCode]:
         rows = await self._conn.execute(
-            select(promocodes)
+            _counted()
             .where(promocodes.c.event_id == event_id)
             .order_by(promocodes.c.created_at, promocodes.c.id)
         )
         return [_promo(row) for row in rows]
 
-    async def take_use(self, promo_id: str) -> bool:
-        """Take one use, unless the limit is reached: one atomic statement, no read first."""
-        return bool(await self._conn.fetch(TAKE_USE, [promo_id]))
+    async def take_use(self, promo: PromoCode) -> bool:
+        """Take one use, unless the limit is reached. A code with a limit: one conditional
+        UPDATE of its row, no read first. A code without: counted on one of its use rows
+        (`kassa.store.promocode_tables`), staged with the command's other writes."""
+        if promo.usage_limit is None:
+            await self._conn.stage_sql(COUNT_USE, [promo.id, secrets.randbelow(SHARDS), 1])
+            return True
+        return bool(await self._conn.fetch(TAKE_USE, [promo.id]))
 
     async def give_back_use(self, promo_id: str) -> None:
-        """The reverse of take_use; never below zero."""
-        # Plain SQL: staged with a cancel's other writes, it goes in their one statement.
-        await self._conn.stage_sql(GIVE_BACK_USE, [promo_id])
+        """The reverse of take_use, counted on one of the code's use rows (limited or not: a
+        code's uses are its row's count plus theirs), so no give-back waits on the code's row.
+        Staged: it goes in the command's one statement of writes."""
+        await self._conn.stage_sql(COUNT_USE, [promo_id, secrets.randbelow(SHARDS), -1])
 
 
-GIVE_BACK_USE = raw.Sql(
-    "UPDATE promocodes SET used = used - 1 WHERE id = $1 AND used > 0", "promocodes"
+# A use (n = 1) or a give-back (n = -1) on one of the code's use rows.
+COUNT_USE = raw.Sql(
+    "INSERT INTO promocode_uses (promo_id, shard, n) VALUES ($1, $2, $3) "
+    "ON CONFLICT (promo_id, shard) DO UPDATE SET n = promocode_uses.n + excluded.n",
+    "promocode_uses",
 )
-# The conditional UPDATE of `take_use`; a row comes back only when a use was taken.
+_USES = "COALESCE((SELECT SUM(u.n) FROM promocode_uses u WHERE u.promo_id = promocodes.id), 0)"
+# The conditional UPDATE of `take_use`; a row comes back only when a use was taken. Uses
+# given back on the use rows (never more than were taken) count against the limit too.
 TAKE_USE = raw.Sql(
-    "UPDATE promocodes SET used = used + 1 WHERE id = $1 "
-    "AND (usage_limit IS NULL OR used < usage_limit) RETURNING id",
+    "UPDATE promocodes SET used = used + 1 WHERE id = $1 "  # noqa: S608 (this module's SQL)
+    f"AND (usage_limit IS NULL OR used + {_USES} < usage_limit) RETURNING id",
     "promocodes",
 )
 _COLUMNS = [c.name for c in promocodes.c]
-# Column names from the table definition, never from input.
-_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM promocodes"  # noqa: S608
+# Column names from the table definition, never from input; `used` counts the use rows too.
+_SELECT = (
+    "SELECT "  # noqa: S608
+    + ", ".join(f'"used" + {_USES}' if c == "used" else f'"{c}"' for c in _COLUMNS)
+    + " FROM promocodes"
+)
 BY_CODE = raw.Sql(_SELECT + " WHERE event_id = $1 AND code_key = $2")
 MANY = raw.Sql(_SELECT + " WHERE id = ANY($1::varchar[])")
 MANY_SQLITE = raw.Sql(_SELECT + " WHERE id IN (SELECT value FROM json_each($1))")  # noqa: S608
@@ -155,3 +171,14 @@ def _promo(row: Row[Any]) -> PromoCode:
         viral=row.viral,
         active=row.active,
     )
+
+
+def _counted() -> Any:
+    """SELECT of whole codes, `used` with the uses counted on their use rows."""
+    uses = (
+        select(func.coalesce(func.sum(promocode_uses.c.n), 0))
+        .where(promocode_uses.c.promo_id == promocodes.c.id)
+        .scalar_subquery()
+    )
+    columns = [(c + uses).label("used") if c.name == "used" else c for c in promocodes.c]
+    return select(*columns)

@@ -588,6 +588,7 @@ operator_sessions = Table(
 from kassa.store import eventcancel_tables as _eventcancel_tables  # noqa: E402, F401
 from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401
 from kassa.store import policy_tables as _policy_tables  # noqa: E402, F401
+from kassa.store import promocode_tables as _promocode_tables  # noqa: E402, F401
 from kassa.store import selfservice_tables as _selfservice_tables  # noqa: E402, F401
 from kassa.store import ticketing_tables as _ticketing_tables  # noqa: E402, F401
 from kassa.store import waitlist_tables as _waitlist_tables  # noqa: E402, F401
