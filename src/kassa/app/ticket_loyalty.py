@@ -56,11 +56,13 @@ async def settle_earning(
 ) -> None:
     """The shop's reward on `paid` for the member with `phone`, as ledger moves keyed `key`
     (any order of any face): earned when paid, taken back as `paid` shrinks to zero."""
-    rows = await uow.loyalty.order_rows(shop.id, key)
+    # The order's ledger rows and the member by phone in one read (the rows name the member
+    # once the order has earned; the phone finds them the first time).
+    found = await uow.loyalty.state(shop.id, identifier=phone or None, order_id=key)
+    rows = found.rows
     member_id = rows[0].member_id if rows else None
     if member_id is None:
-        member = await uow.loyalty.member(shop.id, identifier=phone) if phone else None
-        member_id = member.id if member else None
+        member_id = found.member.id if found.member else None
     if member_id is None:
         return
     current: dict[LedgerKey, Decimal] = {}

@@ -58,12 +58,9 @@ class LoyaltyRepo:
         `set_program` changes a shop, and it drops what was read."""
         if shop_id in self._shops:
             return self._shops[shop_id]
-        row = (
-            await self._conn.execute(select(loyalty_shops).where(loyalty_shops.c.id == shop_id))
-        ).first()
-        if row is None:
+        shop = await loyalty_hot.shop(self._conn, shop_id)
+        if shop is None:
             return None
-        shop = Shop(row.id, row.org_id, row.name, row.secret_hash, program_from(row.program))
         self._shops[shop_id] = shop
         return shop
 

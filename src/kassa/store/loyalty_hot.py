@@ -141,6 +141,18 @@ async def held(
     return order, member, shop
 
 
+SHOP = Sql(f"SELECT {_cols('s', _SHOP)} FROM loyalty_shops s WHERE s.id = $1")  # noqa: S608
+
+
+async def shop(tx: Tx, shop_id: str) -> Shop | None:
+    """A shop by id (plain SQL: every loyalty accrual of a delivery or ticket order reads it)."""
+    rows = await tx.fetch(SHOP, [shop_id])
+    if not rows:
+        return None
+    s_id, org_id, name, secret_hash, program = rows[0]
+    return Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
+
+
 @dataclass(frozen=True)
 class ApplyHold:
     """What an apply holds: the order (None: a new one), the member the request names (None:
