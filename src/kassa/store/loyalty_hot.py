@@ -15,14 +15,13 @@ command takes them in.
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus
 from kassa.core.loyalty_orders import CouponRow, LedgerRow, LoyaltyOrder, Member, Shop
 from kassa.core.loyalty_program import program_from
-from kassa.store.raw import Sql, decode_json, decode_time, json_dumps
+from kassa.store.raw import Sql, decode_json, decode_time, json_dumps, required_time
 from kassa.store.tx import Tx
 
 # The status is spelt out in the SQL below; this keeps it the enum's value.
@@ -93,8 +92,8 @@ def order_of(row: Sequence[Any]) -> LoyaltyOrder:
         LoyaltyStatus(status),
         dict(decode_json(request)),
         dict(decode_json(result)),
-        _time(created),
-        _time(updated),
+        required_time(created),
+        required_time(updated),
     )
 
 
@@ -102,13 +101,7 @@ def member_of(row: Sequence[Any]) -> Member | None:
     if row[0] is None:
         return None
     id_, shop_id, identifier, referral_code, referrer_id, created = row
-    return Member(id_, shop_id, identifier, referral_code, referrer_id, _time(created))
-
-
-def _time(value: Any) -> datetime:
-    moment = decode_time(value)
-    assert moment is not None
-    return moment
+    return Member(id_, shop_id, identifier, referral_code, referrer_id, required_time(created))
 
 
 async def held(
@@ -365,10 +358,10 @@ async def state(
 def _take(found: State, row: Sequence[Any]) -> None:
     kind, ord_, _ord_t, a, b, amount, at, c, d, e, f, expires_at, g = row
     if kind == "M":
-        found.member = Member(a, b, c, d, e, _time(at))
+        found.member = Member(a, b, c, d, e, required_time(at))
     elif kind == "R":
         assert found.figures is not None
-        found.figures.referrer = Member(a, b, c, d, e, _time(at))
+        found.figures.referrer = Member(a, b, c, d, e, required_time(at))
     elif kind == "n":
         assert found.figures is not None
         found.figures.fulfilled = int(ord_ or 0)
@@ -376,7 +369,8 @@ def _take(found: State, row: Sequence[Any]) -> None:
         figures = found.figures
         assert figures is not None
         if a == "bonus":
-            entry = LedgerEntry(Decimal(amount), Entry(b), _time(at), f, decode_time(expires_at))
+            expires = decode_time(expires_at)
+            entry = LedgerEntry(Decimal(amount), Entry(b), required_time(at), f, expires)
             figures.entries.append(entry)
         elif a == "spent":
             figures.spent += Decimal(amount)
@@ -388,7 +382,7 @@ def _take(found: State, row: Sequence[Any]) -> None:
                 account=a,
                 entry=Entry(b),
                 amount=Decimal(amount),
-                at=_time(at),
+                at=required_time(at),
                 member_id=c,
                 certificate_id=d,
                 sticker=e,
@@ -398,7 +392,7 @@ def _take(found: State, row: Sequence[Any]) -> None:
             )
         )
     elif kind == "c":
-        coupon = CouponRow(a, c, b, d, Decimal(amount), e, f, g, _time(expires_at))
+        coupon = CouponRow(a, c, b, d, Decimal(amount), e, f, g, required_time(expires_at))
         found.coupons.append(coupon)
 
 

@@ -21,6 +21,7 @@ from kassa.store.raw import (
     insert,
     insert_select,
     json_dumps,
+    required_time,
 )
 from kassa.store.tables import audit_log, order_lines, orders, outbox
 from kassa.store.tx import Tx
@@ -247,9 +248,9 @@ async def one(tx: Tx, order_id: str) -> Order | None:
         org_id=head["org_id"],
         vendor_id=head["vendor_id"],
         status=OrderStatus(head["status"]),
-        created_at=_time(head["created_at"]),
-        updated_at=_time(head["updated_at"]),
-        reserved_till=_time(head["reserved_till"]),
+        created_at=required_time(head["created_at"]),
+        updated_at=required_time(head["updated_at"]),
+        reserved_till=required_time(head["reserved_till"]),
         customer=dict(decode_json(head["customer"])),
         payment=dict(decode_json(head["payment"])),
         origin=head["origin"],
@@ -260,12 +261,6 @@ async def one(tx: Tx, order_id: str) -> Order | None:
         promocodes=list(decode_json(head["promocodes"]) or []),
         code=head["code"],
     )
-
-
-def _time(value: Any) -> datetime:
-    moment = decode_time(value)
-    assert moment is not None
-    return moment
 
 
 def seat(sector: str | None, row: int | None, number: int | None) -> Seat | None:

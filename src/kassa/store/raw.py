@@ -125,6 +125,13 @@ def decode_time(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def required_time(value: Any) -> datetime:
+    """`decode_time` of a NOT NULL column."""
+    moment = decode_time(value)
+    assert moment is not None
+    return moment
+
+
 def decode_json(value: Any) -> Any:
     """JSON read back by raw SQL: asyncpg's codec already parsed it; SQLite gives text."""
     if isinstance(value, str):

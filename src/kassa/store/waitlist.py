@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from kassa.core.waitlist import AlreadyWaiting, Entry, EntryStatus
 from kassa.store.orders import ClaimedTicket
 from kassa.store.orders import _claimed as claimed
-from kassa.store.raw import Sql, decode_json, decode_time
+from kassa.store.raw import Sql, decode_json, decode_time, required_time
 from kassa.store.tables import events, tickets
 from kassa.store.tx import Tx
 from kassa.store.waitlist_tables import waiting_list
@@ -269,16 +269,10 @@ def _raw_entry(row: dict[str, Any]) -> Entry:
         quantity=int(row["quantity"]),
         status=EntryStatus(row["status"]),
         hold=timedelta(seconds=int(row["hold_seconds"])),
-        created_at=_time(row["created_at"]),
-        updated_at=_time(row["updated_at"]),
+        created_at=required_time(row["created_at"]),
+        updated_at=required_time(row["updated_at"]),
         offered_at=decode_time(row["offered_at"]),
         offer_expires_at=decode_time(row["offer_expires_at"]),
         tickets=tuple(decode_json(row["tickets"]) or ()),
         order_id=row["order_id"],
     )
-
-
-def _time(value: Any) -> datetime:
-    moment = decode_time(value)
-    assert moment is not None
-    return moment
