@@ -1,13 +1,16 @@
 """Who may see and change what: API keys, sellers, organisers, other organisations."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kassa.app import demo, tenants
 from kassa.config import Settings
@@ -150,6 +153,26 @@ async def test_sellers_see_only_their_own_orders(
     assert canceled.json()["status"] == "canceled"
 
 
+async def _second_sellers_order(
+    client: httpx.AsyncClient, db: Database, clock: FakeClock
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A second seller of the demo organisation (its key header) and an order it made."""
+    other_id = await tenants.create_partner(db, demo.ORG_ID, "Second seller", clock())
+    other = key_header((await tenants.issue_key(db, demo.ORG_ID, clock(), partner_id=other_id)).key)
+    return other, await create_order(client, other, EVENT, random={STALLS: 1})
+
+
+@asynccontextmanager
+async def _in_flight(db: Database, order_id: str) -> AsyncIterator[AsyncConnection]:
+    """A change in flight on the order: its row locked by another transaction until rollback."""
+    async with db.engine.connect() as in_flight:
+        await in_flight.begin()
+        await in_flight.execute(
+            text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": order_id}
+        )
+        yield in_flight
+
+
 async def test_a_change_in_flight_is_409_only_to_those_who_see_the_order(
     client: httpx.AsyncClient,
     seller: dict[str, str],
@@ -161,14 +184,8 @@ async def test_a_change_in_flight_is_409_only_to_those_who_see_the_order(
     any lock, so it neither learns by a 409 that the order exists nor holds up its owner."""
     if backend == "sqlite":
         pytest.skip("SQLite has one writer at a time: no order is ever held beside a change")
-    other_id = await tenants.create_partner(db, demo.ORG_ID, "Second seller", clock())
-    other = key_header((await tenants.issue_key(db, demo.ORG_ID, clock(), partner_id=other_id)).key)
-    theirs = await create_order(client, other, EVENT, random={STALLS: 1})
-    async with db.engine.connect() as in_flight:  # a change in flight on the order
-        await in_flight.begin()
-        await in_flight.execute(
-            text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": theirs["id"]}
-        )
+    other, theirs = await _second_sellers_order(client, db, clock)
+    async with _in_flight(db, theirs["id"]) as in_flight:
         for body in ({"customer": {"email": "x@example.com"}}, {"status": "canceled"}):
             response = await client.patch(order_url(theirs["id"]), headers=seller, json=body)
             assert_v1_error(response, 404, "order_not_found")
@@ -191,15 +208,9 @@ async def test_a_cancel_of_an_order_in_flight_is_409_only_to_those_who_see_it(
     cancellation API) of an order being changed is 404, never a 409 that tells it exists."""
     if backend == "sqlite":
         pytest.skip("SQLite has one writer at a time: no order is ever held beside a change")
-    other_id = await tenants.create_partner(db, demo.ORG_ID, "Second seller", clock())
-    other = key_header((await tenants.issue_key(db, demo.ORG_ID, clock(), partner_id=other_id)).key)
-    theirs = await create_order(client, other, EVENT, random={STALLS: 1})
+    other, theirs = await _second_sellers_order(client, db, clock)
     cancellation = f"/api/v1/orders/{theirs['id']}/cancellation"
-    async with db.engine.connect() as in_flight:  # a change in flight on the order
-        await in_flight.begin()
-        await in_flight.execute(
-            text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": theirs["id"]}
-        )
+    async with _in_flight(db, theirs["id"]) as in_flight:
         stranger = await client.delete(order_url(theirs["id"]), headers=seller)
         assert_v1_error(stranger, 404, "order_not_found")
         stranger = await client.post(
