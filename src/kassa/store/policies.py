@@ -1,14 +1,15 @@
 """Storage of cancellation policies: one row per owner (event, restaurant, shop) and terms."""
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, insert, select
+from sqlalchemy import ColumnElement, and_, delete, insert, select
 
 from kassa.core.cancellation.policy import FREE, Policy, Scope, Terms
 from kassa.store.policy_tables import cancellation_policies as table
-from kassa.store.raw import Sql, decode_time
+from kassa.store.raw import Sql, required_time
 from kassa.store.tx import Tx
 
 # An event's start and its policy's rows (none: no policy), in one read (a ticket cancel under
@@ -19,6 +20,16 @@ _EVENT_POLICY = Sql(
     "LEFT JOIN cancellation_policies p ON p.scope = 'event' AND p.scope_id = e.id "
     "WHERE e.id = $1"
 )
+_EVENT_POLICY_TERMS = (
+    "terms",
+    "allowed",
+    "deadline_hours",
+    "fixed_fee",
+    "percent",
+    "per_ticket",
+    "keep_service_fee",
+    "updated_at",
+)
 
 
 class PoliciesRepo:
@@ -28,16 +39,7 @@ class PoliciesRepo:
     async def get(self, scope: Scope, scope_id: str) -> Policy | None:
         """The policy of this owner; None when it has none (cancels are free)."""
         rows = (await self._conn.execute(select(table).where(_owner(scope, scope_id)))).all()
-        if not rows:
-            return None
-        found = {row.terms: _terms(row) for row in rows}
-        return Policy(
-            scope,
-            scope_id,
-            unpaid=found.get("unpaid", FREE),
-            paid=found.get("paid", FREE),
-            updated_at=max(row.updated_at for row in rows),
-        )
+        return _policy(scope, scope_id, [row._mapping for row in rows])
 
     async def of_event(self, event_id: str) -> tuple[datetime, Policy | None] | None:
         """The event's start and its policy (None: it has none), in one read; None when there
@@ -45,19 +47,9 @@ class PoliciesRepo:
         rows = await self._conn.fetch(_EVENT_POLICY, (event_id,))
         if not rows:
             return None
-        starts_at = decode_time(rows[0][0])
-        assert starts_at is not None
-        found = {row[1]: _raw_terms(row) for row in rows if row[1] is not None}
-        if not found:
-            return starts_at, None
-        policy = Policy(
-            Scope.EVENT,
-            event_id,
-            unpaid=found.get("unpaid", FREE),
-            paid=found.get("paid", FREE),
-            updated_at=max(t for row in rows if (t := decode_time(row[8])) is not None),
-        )
-        return starts_at, policy
+        terms = [dict(zip(_EVENT_POLICY_TERMS, row[1:], strict=True)) for row in rows]
+        found = [row for row in terms if row["terms"] is not None]
+        return required_time(rows[0][0]), _policy(Scope.EVENT, event_id, found)
 
     async def put(self, org_id: str, policy: Policy, now: datetime, by: str) -> None:
         """Replace the owner's policy whole."""
@@ -96,25 +88,28 @@ def _row(terms: Terms) -> dict[str, Any]:
     }
 
 
-def _terms(row: Row[Any]) -> Terms:
-    return Terms(
-        allowed=bool(row.allowed),
-        deadline_hours=row.deadline_hours,
-        fixed_fee=row.fixed_fee,
-        percent=row.percent,
-        per_ticket=row.per_ticket,
-        keep_service_fee=bool(row.keep_service_fee),
+def _policy(scope: Scope, scope_id: str, rows: Sequence[Mapping[Any, Any]]) -> Policy | None:
+    """The policy of the owner's rows (one per terms); None when it has none."""
+    if not rows:
+        return None
+    found = {row["terms"]: _terms(row) for row in rows}
+    return Policy(
+        scope,
+        scope_id,
+        unpaid=found.get("unpaid", FREE),
+        paid=found.get("paid", FREE),
+        updated_at=max(required_time(row["updated_at"]) for row in rows),
     )
 
 
-def _raw_terms(row: Any) -> Terms:
-    """`_terms` of a row of `_EVENT_POLICY` (plain SQL: SQLite gives decimals as text)."""
-    _, _, allowed, deadline_hours, fixed_fee, percent, per_ticket, keep, _ = row
+def _terms(row: Mapping[Any, Any]) -> Terms:
+    """The terms of a row, read by SQLAlchemy or by plain SQL (where SQLite gives decimals as
+    text and booleans as 0/1)."""
     return Terms(
-        allowed=bool(allowed),
-        deadline_hours=deadline_hours,
-        fixed_fee=Decimal(fixed_fee),
-        percent=Decimal(percent),
-        per_ticket=Decimal(per_ticket),
-        keep_service_fee=bool(keep),
+        allowed=bool(row["allowed"]),
+        deadline_hours=row["deadline_hours"],
+        fixed_fee=Decimal(row["fixed_fee"]),
+        percent=Decimal(row["percent"]),
+        per_ticket=Decimal(row["per_ticket"]),
+        keep_service_fee=bool(row["keep_service_fee"]),
     )

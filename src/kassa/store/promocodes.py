@@ -3,12 +3,12 @@ row, so its last use can never be taken twice, in any process; the uses of a cod
 limit, and every give-back, are counted on the code's use rows (`kassa.store.promocode_tables`)."""
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import PromoCodeTaken
@@ -43,7 +43,7 @@ class PromoRepo:
 
     async def get(self, promo_id: str) -> PromoCode | None:
         row = (await self._conn.execute(_counted().where(promocodes.c.id == promo_id))).first()
-        return _promo(row) if row else None
+        return _promo(row._mapping) if row else None
 
     async def many(self, ids: Iterable[str]) -> dict[str, PromoCode]:
         wanted = sorted(set(ids))
@@ -66,7 +66,7 @@ class PromoRepo:
             .where(promocodes.c.event_id == event_id)
             .order_by(promocodes.c.created_at, promocodes.c.id)
         )
-        return [_promo(row) for row in rows]
+        return [_promo(row._mapping) for row in rows]
 
     async def take_use(self, promo: PromoCode) -> bool:
         """Take one use, unless the limit is reached. A code with a limit: one conditional
@@ -131,9 +131,14 @@ def _row(promo: PromoCode) -> dict[str, Any]:
 
 
 def _raw_promo(values: Sequence[Any]) -> PromoCode:
-    """A promo code from a row of plain SQL (`_COLUMNS`), decoded as the column types would:
-    SQLite gives the amount as text, JSON as text, times naive and booleans as 0/1."""
-    row = dict(zip(_COLUMNS, values, strict=True))
+    """A promo code from a row of plain SQL (`_COLUMNS`)."""
+    return _promo(dict(zip(_COLUMNS, values, strict=True)))
+
+
+def _promo(row: Mapping[Any, Any]) -> PromoCode:
+    """A promo code from its row's values, decoded as the column types would (plain SQL on
+    SQLite gives the amount and JSON as text, times naive, booleans as 0/1; values
+    SQLAlchemy already decoded pass through)."""
     return PromoCode(
         id=row["id"],
         org_id=row["org_id"],
@@ -150,26 +155,6 @@ def _raw_promo(values: Sequence[Any]) -> PromoCode:
         used=row["used"],
         viral=bool(row["viral"]),
         active=bool(row["active"]),
-    )
-
-
-def _promo(row: Row[Any]) -> PromoCode:
-    return PromoCode(
-        id=row.id,
-        org_id=row.org_id,
-        event_id=row.event_id,
-        code=row.code,
-        kind=DiscountKind(row.discount_kind),
-        value=Decimal(row.discount_value),
-        starts_at=row.starts_at,
-        finishes_at=row.finishes_at,
-        set_ids=tuple(row.set_ids or ()),
-        min_tickets=row.min_tickets,
-        max_tickets=row.max_tickets,
-        usage_limit=row.usage_limit,
-        used=row.used,
-        viral=row.viral,
-        active=row.active,
     )
 
 

@@ -1,11 +1,11 @@
 """Waiting-list rows, and the ticket moves of an offer: vacant -> offered (held for one entry),
 offered -> reserved (taken: an order is made of them), offered -> vacant (back on sale)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.waitlist import AlreadyWaiting, Entry, EntryStatus
@@ -50,7 +50,7 @@ class WaitlistRepo:
         if lock:
             query = query.with_for_update()
         row = (await self._conn.execute(query)).first()
-        return _entry(row) if row else None
+        return _entry(row._mapping) if row else None
 
     async def of_event(self, event_id: str) -> list[Entry]:
         """Every entry of the event's sets, in joining order."""
@@ -59,13 +59,13 @@ class WaitlistRepo:
             .where(_w.event_id == event_id)
             .order_by(_w.set_id, _w.created_at, _w.id)
         )
-        return [_entry(row) for row in rows]
+        return [_entry(row._mapping) for row in rows]
 
     async def of_set(self, set_id: str) -> list[Entry]:
         rows = await self._conn.execute(
             select(waiting_list).where(_w.set_id == set_id).order_by(_w.created_at, _w.id)
         )
-        return [_entry(row) for row in rows]
+        return [_entry(row._mapping) for row in rows]
 
     async def waiting_for(self, set_ids: Sequence[str]) -> list[Entry]:
         """The first waiting entries of these sets, locked; rows another transaction is
@@ -76,7 +76,7 @@ class WaitlistRepo:
             return []
         if not self._conn.is_sqlite:
             rows = await self._conn.fetch(_WAITING_FOR, (sorted(set(set_ids)),))
-            return [_raw_entry(dict(zip(_COLUMNS, row, strict=True))) for row in rows]
+            return [_entry(dict(zip(_COLUMNS, row, strict=True))) for row in rows]
         query = (
             select(waiting_list)
             .where(_w.set_id.in_(sorted(set(set_ids))), _w.status == EntryStatus.WAITING.value)
@@ -84,7 +84,7 @@ class WaitlistRepo:
             .limit(WAITING_SCAN)
             .with_for_update(skip_locked=True)
         )
-        return [_entry(row) for row in await self._conn.execute(query)]
+        return [_entry(row._mapping) for row in await self._conn.execute(query)]
 
     async def offer(
         self, entry_id: str, ticket_ids: Sequence[str], now: datetime, expires: datetime
@@ -135,7 +135,7 @@ class WaitlistRepo:
                 .with_for_update(skip_locked=True)
             )
         ).first()
-        return _entry(row) if row else None
+        return _entry(row._mapping) if row else None
 
     async def sets_to_refill(self, now: datetime, limit: int) -> list[str]:
         """Sets of events on sale with people waiting and tickets on sale (capacity added,
@@ -235,29 +235,9 @@ def _values(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _entry(row: Row[Any]) -> Entry:
-    return Entry(
-        id=row.id,
-        org_id=row.org_id,
-        event_id=row.event_id,
-        set_id=row.set_id,
-        vendor_id=row.vendor_id,
-        email=row.email,
-        name=row.name,
-        quantity=int(row.quantity),
-        status=EntryStatus(row.status),
-        hold=timedelta(seconds=int(row.hold_seconds)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        offered_at=row.offered_at,
-        offer_expires_at=row.offer_expires_at,
-        tickets=tuple(row.tickets or ()),
-        order_id=row.order_id,
-    )
-
-
-def _raw_entry(row: dict[str, Any]) -> Entry:
-    """`_entry` of a row read by plain SQL (times and JSON decoded here)."""
+def _entry(row: Mapping[Any, Any]) -> Entry:
+    """An entry from its row's values, read by SQLAlchemy or by plain SQL (times and JSON
+    decoded here; values SQLAlchemy already decoded pass through)."""
     return Entry(
         id=row["id"],
         org_id=row["org_id"],
