@@ -5,13 +5,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from kassa.app import views
 from kassa.app.journal import record
 from kassa.core import promocodes as promo
 from kassa.core.orders import Order
 from kassa.core.pricing import FeePolicy, ticket_values
 from kassa.core.promocodes import PromoCode, PromoFailure
-from kassa.store.db import Database, UnitOfWork
+from kassa.store.db import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -150,18 +149,3 @@ async def _reprice(uow: UnitOfWork, fee: FeePolicy, order: Order, chosen: PromoC
     order.lines = [repriced.get(line.ticket_id, line) for line in order.lines]
     if order.number:  # lines of an order not inserted yet are written with it
         await uow.orders.reprice_lines(order.id, list(repriced.values()))
-
-
-async def order_view(
-    db: Database, order: Order, held: dict[str, PromoCode] | None, now: datetime
-) -> views.OrderView:
-    """The view of an order a command answers with, its promo codes `held` as the command
-    read them in its transaction (`PromoOutcome.held`): no read of them after the commit.
-    `held=None` (the command did not read them): `views.order_view`, which reads them."""
-    if held is None or not order.promocodes:
-        return await views.order_view(db, order, now)
-    # Hazard: relies on `views.order_views` reading nothing but the promo codes an order
-    # holds; a `promos` argument of `order_views` would say it outright (not ours to add).
-    bare = await views.order_view(db, replace(order, promocodes=[]), now)
-    promos = {p: held[p] for p in order.promocodes if p in held}
-    return replace(bare, order=order, promos=promos)

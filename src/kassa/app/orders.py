@@ -76,7 +76,7 @@ class ChangeOutcome:
     """The order after a command, and the promo codes that did not apply (never an error).
 
     `promos`: the codes the order holds, as the command read them in its transaction (None
-    when it did not read them); `order_promocodes.order_view` renders these, not read again."""
+    when it did not read them); `views.order_view` renders these, not read again."""
 
     order: Order
     promo_errors: list[PromoFailure] = field(default_factory=list)

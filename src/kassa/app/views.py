@@ -1,7 +1,7 @@
 """Read models: an order with everything its v2 answer refers to (event, sets, venue, seller,
 promo codes) and what one ticket of each set costs with the order's code."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,15 +31,24 @@ class OrderView:
         return sets_values(self.set_prices, applied)
 
 
-async def order_view(db: Database, order: Order, now: datetime) -> OrderView:
-    return (await order_views(db, [order], now))[0]
+async def order_view(
+    db: Database, order: Order, now: datetime, held: Mapping[str, PromoCode] | None = None
+) -> OrderView:
+    return (await order_views(db, [order], now, held))[0]
 
 
-async def order_views(db: Database, orders: Sequence[Order], now: datetime) -> list[OrderView]:
+async def order_views(
+    db: Database,
+    orders: Sequence[Order],
+    now: datetime,
+    held: Mapping[str, PromoCode] | None = None,
+) -> list[OrderView]:
     """Views of several orders, reading each event, seller and code once.
 
     The event and its sets come from the catalogue snapshot, venues and sellers' names (never
-    changed once made) from the per-process read cache: a view reads only its promo codes."""
+    changed once made) from the per-process read cache: a view reads only its promo codes,
+    and not those either when a command hands over the codes it read in its transaction
+    (`held`, `PromoOutcome.held`)."""
     events: dict[str, tuple[Event, dict[str, TicketSet], Venue | None]] = {}
     names: dict[str, str] = {}
     for order in orders:
@@ -48,8 +57,8 @@ async def order_views(db: Database, orders: Sequence[Order], now: datetime) -> l
         if order.vendor_id not in names:
             names[order.vendor_id] = await _partner_name(db, order.vendor_id)
     promo_ids = [p for order in orders for p in order.promocodes]
-    promos: dict[str, PromoCode] = {}
-    if promo_ids:
+    promos: Mapping[str, PromoCode] = held if held is not None else {}
+    if promo_ids and held is None:
         async with db.unit_of_work(write=False) as uow:
             promos = await uow.promos.many(promo_ids)
     views = []

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from kassa.app import demo, order_promocodes, views
+from kassa.app import demo, views
 from kassa.app import orders as orders_app
 from kassa.app.exports import export_orders
 from kassa.core.errors import ExpiredAfterNotChangeable, QueryInvalid
@@ -100,7 +100,7 @@ async def create_order(
         ctx.holds,
         change,
     )
-    view = await order_promocodes.order_view(ctx.db, outcome.order, outcome.promos, now)
+    view = await views.order_view(ctx.db, outcome.order, now, outcome.promos)
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
@@ -148,7 +148,7 @@ async def change_order(
     outcome = await orders_app.apply_change(
         ctx.db, who, order_id, change, now, ctx.holds, Flow.DIRECT
     )
-    view = await order_promocodes.order_view(ctx.db, outcome.order, outcome.promos, now)
+    view = await views.order_view(ctx.db, outcome.order, now, outcome.promos)
     return json_response(wire_v2.envelope(view, _errors(outcome.promo_errors)), partner=who.id)
 
 
