@@ -104,6 +104,12 @@ def test_a_scrape_adds_up_the_requests_of_both_workers(
     # Two or more: on a loaded machine uvicorn may replace a worker that answered its health
     # check late; a replaced worker's counts stay in the sum, as they should.
     assert len([n for n in per_process.values() if n > 0]) >= 2, per_process
+    # A worker counts a request once its answer has gone out, so the client may have the
+    # last answer a moment before its worker's file has it: wait for every one to be counted.
+    deadline = time.monotonic() + 10
+    while sum(per_process.values()) < before + sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+        per_process = _healthz_counts_per_process(metrics_dir, tmp_path)
     after = sample(scrape(observed.base_url), "kassa_http_requests_total", **route)
     assert after - before == sent
     assert after == sum(per_process.values())
