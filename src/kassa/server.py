@@ -40,12 +40,14 @@ from kassa.faces.ticketing.mosbilet import router as mosbilet_router
 from kassa.faces.ticketing.promocodes import router as promocodes_router
 from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.refunds_v1 import router as refunds_v1_router
+from kassa.faces.ticketing.v1 import HOT as ticketing_v1_hot
 from kassa.faces.ticketing.v1 import router as ticketing_v1
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
 from kassa.web import apidocs, errors, metrics
 from kassa.web.context import Context
 from kassa.web.guard import InputGuard
+from kassa.web.hot import HotRoutes
 from kassa.web.idempotency import Idempotency
 from kassa.web.negotiation import Negotiation
 from kassa.web.openapi import finish
@@ -121,9 +123,14 @@ def _native_telemetry() -> Any:
 
 
 def create_app(
-    settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock = utcnow,
+    lean: bool = True,
 ) -> FastAPI:
-    """The whole HTTP app. Owns its database engine unless one is handed in."""
+    """The whole HTTP app. Owns its database engine unless one is handed in. `lean=False`
+    sends every request through the whole stack (the tests compare both ways)."""
     settings = settings or Settings.from_env()
     owned = db is None
     database = db or open_database(
@@ -193,6 +200,8 @@ def create_app(
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    if lean:  # the hottest routes' plain requests: the endpoint without the layers above
+        app.add_middleware(HotRoutes, routes=ticketing_v1_hot, body_limit=settings.max_body_bytes)
     app.add_middleware(Telemetry, db=database)  # outermost: the request id covers all
     return app
 

@@ -37,13 +37,18 @@ async def caller(request: Request, response: Response) -> Principal:
     or not), a few per cent of a reserve. The OpenAPI document names the `apiKey` scheme on
     every ticketing and Kassa operation itself (`kassa.web.openapi`); Kassa answers a
     missing key itself (401, in the face's format)."""
+    principal = await principal_of(request)
+    response.headers["X-Partner"] = principal.id
+    return principal
+
+
+async def principal_of(request: Request) -> Principal:
+    """The caller named by the request's `Authorization: key <32 hex>`; ApiKeyInvalid."""
     authorization = request.headers.get("authorization")
     scheme, _, key = (authorization or "").strip().partition(" ")
     if scheme.lower() != "key" or not key:
         raise ApiKeyInvalid("Authorization: key <api key> is required")
-    principal = await context_of(request).principal(key.strip())
-    response.headers["X-Partner"] = principal.id
-    return principal
+    return await context_of(request).principal(key.strip())
 
 
 Caller = Annotated[Principal, Depends(caller)]

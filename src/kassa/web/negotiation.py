@@ -96,7 +96,7 @@ def _has_body(headers: dict[bytes, bytes]) -> bool:
         return True
 
 
-def _refusal(scope: Scope) -> tuple[int, str, str] | None:
+def refusal(scope: Scope) -> tuple[int, str, str] | None:
     path = scope.get("path", "")
     headers = dict(scope.get("headers") or [])
     content_type = headers.get(b"content-type", b"").decode("latin-1")
@@ -123,15 +123,15 @@ class Negotiation:
         if scope["type"] != "http" or not is_face(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        refusal = _refusal(scope)
-        if refusal is not None:
-            response = await errors.respond(Request(scope, receive), *refusal)
-            await response(scope, receive, _charset(scope, send))
+        refused = refusal(scope)
+        if refused is not None:
+            response = await errors.respond(Request(scope, receive), *refused)
+            await response(scope, receive, charset(scope, send))
             return
-        await self.app(scope, receive, _charset(scope, send))
+        await self.app(scope, receive, charset(scope, send))
 
 
-def _charset(scope: Scope, send: Send) -> Send:
+def charset(scope: Scope, send: Send) -> Send:
     """On v1 paths, `application/json` answers become `application/json; charset=UTF-8`."""
     if not scope.get("path", "").startswith(V1_PREFIX):
         return send
