@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kassa.web import negotiation
+from kassa.web import metrics, negotiation
 from kassa.web.guard import PARSED_JSON, InputRefused, check_request, read_body, replay_body
 from kassa.web.idempotency import HEADER as IDEMPOTENCY_KEY
 
@@ -47,7 +47,7 @@ Bind = Callable[[Request, Any, dict[str, str]], Awaitable[dict[str, Any]]]
 _NO_BODY = object()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity (FastAPI routes are not hashable)
 class HotRoute:
     """One route's lean way: FastAPI's route (its method, its path template, where `{name}`
     matches one segment, and its endpoint function) and the binder of its arguments."""
@@ -83,6 +83,7 @@ class HotRoutes:
         self.body_limit = body_limit
         self._exact: dict[tuple[str, str], HotRoute] = {}
         self._templated: list[tuple[str, re.Pattern[str], HotRoute]] = []
+        self._counted = {route: metrics.LEAN.labels(route.method, route.path) for route in routes}
         for route in routes:
             if "{" in route.path:
                 self._templated.append((route.method, route.pattern(), route))
@@ -140,6 +141,7 @@ class HotRoutes:
             if handler is None:
                 raise  # as the full stack: ServerErrorMiddleware answers 500 and logs it
             response = await handler(request, exc)
+        self._counted[route].inc()
         await response(scope, receive, negotiation.charset(scope, send))
 
     def _plain(self, scope: Scope, route: HotRoute) -> bool:

@@ -59,6 +59,12 @@ LATENCY = Histogram(
     ["face", "method", "route"],
     registry=REGISTRY,
 )
+LEAN = Counter(
+    "kassa_http_lean_requests",
+    "Requests of the hottest routes answered the lean way (kassa.web.hot), by route template",
+    ["method", "route"],
+    registry=REGISTRY,
+)
 POOL_CHECKED_OUT = Gauge(
     "kassa_db_pool_checked_out",
     "Database connections in use now (all server processes together)",
