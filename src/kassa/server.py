@@ -25,9 +25,11 @@ from kassa.console.offer import router as offer_router
 from kassa.console.router import root as console_root
 from kassa.console.router import router as console_router
 from kassa.console.security import SecurityHeaders
+from kassa.faces.delivery import HOT as delivery_hot
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
 from kassa.faces.kassa_api import router as kassa_router
+from kassa.faces.loyalty import HOT as loyalty_hot
 from kassa.faces.loyalty import router as loyalty_router
 from kassa.faces.loyalty_admin import router as loyalty_admin_router
 from kassa.faces.loyalty_certificates import admin as certificate_pools_router
@@ -42,6 +44,7 @@ from kassa.faces.ticketing.refunds import router as refunds_router
 from kassa.faces.ticketing.refunds_v1 import router as refunds_v1_router
 from kassa.faces.ticketing.v1 import HOT as ticketing_v1_hot
 from kassa.faces.ticketing.v1 import router as ticketing_v1
+from kassa.faces.ticketing.v2 import HOT as ticketing_v2_hot
 from kassa.faces.ticketing.v2 import router as ticketing_v2
 from kassa.faces.webhooks_api import router as webhooks_router
 from kassa.web import apidocs, errors, metrics
@@ -107,6 +110,11 @@ class BodyLimit:
             path=scope.get("path", ""),
         )
         await response(scope, receive, send)
+
+
+# The requests of each face's hot path (`kassa.web.hot`): the bench's reserve and cancel, the
+# v2 PATCH, the loyalty checkout and the aggregator's order calls.
+HOT_ROUTES = ticketing_v1_hot + ticketing_v2_hot + loyalty_hot + delivery_hot
 
 
 def _native_telemetry() -> Any:
@@ -201,7 +209,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     if lean:  # the hottest routes' plain requests: the endpoint without the layers above
-        app.add_middleware(HotRoutes, routes=ticketing_v1_hot, body_limit=settings.max_body_bytes)
+        app.add_middleware(HotRoutes, routes=HOT_ROUTES, body_limit=settings.max_body_bytes)
     app.add_middleware(Telemetry, db=database)  # outermost: the request id covers all
     return app
 

@@ -240,3 +240,191 @@ async def test_a_cancel_is_answered_the_same_either_way(
         lambda h: h.delete(f"{ORDERS}/{placed[0]}?x=1", headers=seller),
     ):
         await _same(both, send, lean=False, route=route)
+
+
+async def _flow(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    steps: list[
+        tuple[tuple[str, str], Callable[[httpx.AsyncClient, str], Awaitable[httpx.Response]]]
+    ],
+) -> list[httpx.Response]:
+    """The same steps on each app with ids of its own (`n`: "0" for the lean app, "1" for the
+    other); every step answered alike, and each one taken the lean way on the lean app."""
+    answers: list[list[httpx.Response]] = [[], []]
+    for route, step in steps:
+        before = _taken(*route)
+        for n, client in enumerate(both):
+            answers[n].append(await step(client, str(n)))
+            assert _taken(*route) - before == 1, (route, answers[n][-1].text)
+    for ours, theirs in zip(*answers, strict=True):
+        assert ours.status_code == theirs.status_code, (ours.text, theirs.text)
+        assert _headers(ours) == _headers(theirs)
+        assert _shape(ours.json() if ours.content else None) == _shape(
+            theirs.json() if theirs.content else None
+        )
+    return answers[0]
+
+
+SHOP = {"shop_id": demo.SHOP_ID, "shop_secret": demo.SHOP_SECRET}
+CART = [
+    {"product_id": "coffee", "price": 250, "quantity": 1},
+    {"product_id": "cake", "price": "180.50", "quantity": 2},
+]
+
+
+async def test_the_loyalty_checkout_is_answered_the_same_either_way(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    for n, client in enumerate(both):
+        joined = await client.post(
+            "/loyalty/members/join", json={**SHOP, "identifier": f"7999300000{n}"}
+        )
+        assert joined.status_code in (200, 201), joined.text
+
+    def checkout(name: str, **extra: Any) -> Any:
+        async def step(h: httpx.AsyncClient, n: str) -> httpx.Response:
+            named = {key: value.format(n=n) for key, value in extra.items()}
+            body = {**SHOP, "identifier": f"7999300000{n}", "cart_items": CART, **named}
+            return await h.post(f"/loyalty/checkout/{name}", json=body)
+
+        return (("POST", f"/loyalty/checkout/{name}"), step)
+
+    def on_order(name: str) -> Any:
+        async def step(h: httpx.AsyncClient, n: str) -> httpx.Response:
+            return await h.post(f"/loyalty/checkout/{name}", json={**SHOP, "order_id": f"H-{n}"})
+
+        return (("POST", f"/loyalty/checkout/{name}"), step)
+
+    async def wrong_secret(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        body = {**SHOP, "shop_secret": "0" * 32, "order_id": f"H-{n}"}
+        return await h.post("/loyalty/checkout/confirm", json=body)
+
+    answers = await _flow(
+        both,
+        [
+            checkout("estimate"),
+            checkout("apply", order_id="H-{n}"),
+            on_order("confirm"),
+            on_order("cancel"),
+            on_order("cancel"),  # again: the face's own refusal, through its handler
+            (("POST", "/loyalty/checkout/confirm"), wrong_secret),
+        ],
+    )
+    assert [a.status_code for a in answers][:4] == [200, 200, 200, 200]
+    assert answers[0].json()["success"] is True
+    assert answers[-1].status_code >= 400 and answers[-1].json()["success"] is False
+
+
+async def test_the_aggregators_order_calls_are_answered_the_same_either_way(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    form = {
+        "client_id": demo.DELIVERY_CLIENT_ID,
+        "client_secret": demo.DELIVERY_CLIENT_SECRET,
+        "grant_type": "client_credentials",
+        "scope": "read write",
+    }
+    token = await both[1].post("/security/oauth/token", data=form)
+    assert token.status_code == 200, token.text
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    ids: dict[str, str] = {}
+
+    def order(n: str, eats: str) -> dict[str, Any]:
+        return {
+            "discriminator": "yandex",
+            "platform": "YE",
+            "eatsId": f"261130-{eats}{n}",
+            "restaurantId": demo.RESTAURANT_ID,
+            "deliveryInfo": {
+                "clientName": "Ivan",
+                "phoneNumber": "+79990000001",
+                "courierArrivementDate": "2026-11-24T12:00:00.000000+03:00",
+            },
+            "paymentInfo": {"itemsCost": 240, "paymentType": "CARD"},
+            "items": [{"id": "kompot", "name": "kompot", "quantity": 2, "price": 120}],
+            "persons": 1,
+            "comment": "",
+            "promos": [],
+        }
+
+    def create(eats: str) -> Any:
+        async def step(h: httpx.AsyncClient, n: str) -> httpx.Response:
+            made = await h.post("/order", headers=auth, json=order(n, eats))
+            assert made.status_code == 200, made.text
+            ids[f"{eats}-{n}"] = made.json()["orderId"]
+            return made
+
+        return (("POST", "/order"), step)
+
+    async def delivered(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        path = f"/order/{ids['1000000-' + n]}/status"
+        return await h.put(path, headers=auth, json={"status": "DELIVERED"})
+
+    async def cancel(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        body = {"eatsId": f"261130-2000000{n}", "comment": "hot"}
+        return await h.request("DELETE", f"/order/{ids['2000000-' + n]}", headers=auth, json=body)
+
+    async def cancel_unknown(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        body = {"eatsId": "261130-99999999", "comment": "hot"}
+        return await h.request("DELETE", "/order/0000000000000000", headers=auth, json=body)
+
+    answers = await _flow(
+        both,
+        [
+            create("1000000"),
+            create("2000000"),
+            (("PUT", "/order/{order_id}/status"), delivered),
+            (("DELETE", "/order/{order_id}"), cancel),
+            (("DELETE", "/order/{order_id}"), cancel_unknown),
+        ],
+    )
+    assert [a.status_code for a in answers][:4] == [200, 200, 204, 200]
+    assert answers[-1].status_code == 404 and answers[-1].json()[0]["code"]
+
+
+async def test_the_v2_patch_is_answered_the_same_either_way(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    organiser: dict[str, str],
+    seller: dict[str, str],
+) -> None:
+    made = await both[1].post(
+        f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes",
+        headers=organiser,
+        json={"code": "HOT10", "discount": {"percentage": "10"}},
+    )
+    assert made.status_code in (200, 201), made.text
+    ids = {}
+    for n, client in enumerate(both):
+        placed = await client.post(
+            "/v2/resources/orders",
+            headers=seller,
+            json={"event": demo.V2_EVENT_ID, "random": {demo.V2_STALLS_SET_ID: 1}},
+        )
+        assert placed.status_code == 200, placed.text
+        ids[str(n)] = placed.json()["data"]["id"]
+    patch = {
+        "settings": {"customer": {"name": "Ivan", "email": "ivan@example.com"}},
+        "vendor_data": {"order_id": "shop-1"},
+        "promocodes": ["HOT10"],
+    }
+    route = ("PATCH", "/v2/resources/orders/{order_id}")
+
+    async def change(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        return await h.patch(f"/v2/resources/orders/{ids[n]}", headers=seller, json=patch)
+
+    async def unknown_status(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        body = {"status": "done"}
+        return await h.patch(f"/v2/resources/orders/{'0' * 24}", headers=seller, json=body)
+
+    answers = await _flow(both, [(route, change), (route, unknown_status)])
+    assert answers[0].status_code == 200
+    assert answers[0].json()["data"]["promocodes"], answers[0].text
+    assert answers[1].status_code == 404
+    # A body the model refuses goes the whole way (FastAPI's validation, in v2's words).
+    refused = await _same(
+        both,
+        lambda h: h.patch(f"/v2/resources/orders/{ids['0']}", headers=seller, json={"x": 1}),
+        lean=False,
+        route=route,
+    )
+    assert refused.status_code == 400

@@ -23,7 +23,8 @@ from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
 from kassa.faces import loyalty_models as m
-from kassa.web.deps import Ctx
+from kassa.web import hot
+from kassa.web.deps import Ctx, context_of
 from kassa.web.openapi import query, request_body
 from kassa.web.responses import Json
 from kassa.web.routes import JsonRoute
@@ -312,3 +313,14 @@ async def balance_get(request: Request, ctx: Ctx) -> Json:
 async def balance_post(request: Request, ctx: Ctx) -> Json:
     """The member's bonus balance (active, unexpired bonuses)."""
     return await _balance(request, ctx)
+
+
+# The lean way for the checkout's hot calls (`kassa.web.hot`): each endpoint reads its own body.
+async def _request_only(request: Request, _: Any, __: dict[str, str]) -> dict[str, Any]:
+    return {"request": request, "ctx": context_of(request)}
+
+
+HOT = tuple(
+    hot.lean(router, "POST", endpoint, _request_only, body="read")
+    for endpoint in (estimate, apply, confirm, cancel)
+)

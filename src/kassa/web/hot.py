@@ -15,7 +15,12 @@ and calls the route's own endpoint function:
 - the body checked by the input guard's own `check_request`, decoded by it (a document with a
   float is not: the stdlib decodes those, so such a request goes the whole way);
 - the route's arguments built by the face's own binder from the same pydantic models and the
-  same caller check, and the endpoint's exceptions answered by the app's own handlers.
+  same caller check (or the request itself, for the faces that read their own bodies), and the
+  endpoint's exceptions answered by the app's own handlers.
+
+The routes: each face's hot path (`kassa.server.HOT_ROUTES`), i.e. the v1 reserve and cancel,
+the v2 PATCH, the loyalty checkout and the aggregator's order calls. Kassa's own cancellation
+API is not among them: its answers are FastAPI's rendering of a response model.
 
 Anything else, and anything that fails before the endpoint runs (a body the model refuses, a
 bad key), goes the whole way with the body it was sent: every refusal is the full stack's
@@ -27,7 +32,7 @@ both ways and compare the answers (`tests/api/test_hot_routes.py`).
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
@@ -41,10 +46,14 @@ from kassa.web.guard import PARSED_JSON, InputRefused, check_request, read_body,
 from kassa.web.idempotency import HEADER as IDEMPOTENCY_KEY
 
 # Builds the endpoint's keyword arguments from the request, its decoded JSON body (None when
-# it had none) and the path's parameters. It only reads: whatever it raises (a body the model
+# there is none) and the path's parameters. It only reads: whatever it raises (a body the model
 # refuses, a bad key) sends the request the whole way, where the same check answers it.
 Bind = Callable[[Request, Any, dict[str, str]], Awaitable[dict[str, Any]]]
-_NO_BODY = object()
+# What a route does with a body: "json", its binder takes the decoded document (a route with a
+# body model; a body without one, or with a float, goes the whole way); "read", the endpoint
+# reads the request itself (a face that parses its own body, numbers as Decimal); "none", it
+# takes none (a request with a body goes the whole way).
+BodyUse = Literal["json", "read", "none"]
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity (FastAPI routes are not hashable)
@@ -54,7 +63,7 @@ class HotRoute:
 
     route: APIRoute
     bind: Bind
-    body: bool = True  # whether the route reads a JSON body
+    body: BodyUse = "json"
 
     @property
     def method(self) -> str:
@@ -73,6 +82,9 @@ class HotRoute:
         return re.compile(
             "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
         )
+
+
+_WHOLE_WAY: Any = object()
 
 
 class HotRoutes:
@@ -102,30 +114,22 @@ class HotRoutes:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        matched = (
-            self._match(scope.get("method", ""), scope.get("path", ""))
-            if (scope["type"] == "http")
-            else None
-        )
+        matched = None
+        if scope["type"] == "http":
+            matched = self._match(scope.get("method", ""), scope.get("path", ""))
         if matched is None or not self._plain(scope, matched[0]):
             await self.app(scope, receive, send)
             return
         route, params = matched
         body = await read_body(receive)
-        document: Any = None
-        try:
-            check_request(scope, body)
-        except InputRefused:
-            document = _NO_BODY
-        else:
-            if body:
-                document = scope.get(PARSED_JSON, _NO_BODY)
-            elif route.body:
-                document = _NO_BODY  # FastAPI's own words for a missing body
-        if document is _NO_BODY:
-            await self.app(scope, replay_body(body, receive), send)
+        replayed = replay_body(body, receive)
+        document = self._document(scope, route, body)
+        if document is _WHOLE_WAY:
+            await self.app(scope, replayed, send)
             return
-        request = Request(scope, replay_body(body, receive))
+        request = Request(scope, replayed)
+        if document is not None:
+            request._json = document  # what Starlette's `Request.json()` keeps (kassa.web.routes)
         try:
             arguments = await route.bind(request, document, params)
         except Exception:  # the full stack answers it in its own words
@@ -144,6 +148,19 @@ class HotRoutes:
         self._counted[route].inc()
         await response(scope, receive, negotiation.charset(scope, send))
 
+    @staticmethod
+    def _document(scope: Scope, route: HotRoute, body: bytes) -> Any:
+        """The body's decoded JSON document (None: none), or `_WHOLE_WAY` when the input
+        guard refuses it or the route cannot take it."""
+        try:
+            check_request(scope, body)
+        except InputRefused:
+            return _WHOLE_WAY  # the guard's 400, in the face's format
+        document = scope.get(PARSED_JSON)
+        if route.body == "json" and document is None:
+            return _WHOLE_WAY  # no body, or one decoded otherwise: FastAPI's own words
+        return document
+
     def _plain(self, scope: Scope, route: HotRoute) -> bool:
         """Whether every layer the lean way leaves out would only have passed it on."""
         if scope.get("query_string"):
@@ -154,7 +171,7 @@ class HotRoutes:
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.body_limit:
             return False
-        if int(length) and not route.body:
+        if int(length) and route.body == "none":
             return False
         return negotiation.refusal(scope) is None
 
@@ -163,7 +180,12 @@ ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def lean(
-    router: APIRouter, method: str, endpoint: Callable[..., Any], bind: Bind, *, body: bool = True
+    router: APIRouter,
+    method: str,
+    endpoint: Callable[..., Any],
+    bind: Bind,
+    *,
+    body: BodyUse = "json",
 ) -> HotRoute:
     """The lean way for `router`'s route of `method` to `endpoint`."""
     for route in router.routes:

@@ -532,5 +532,5 @@ async def _delete_arguments(http: Request, _: Any, path: dict[str, str]) -> dict
 
 HOT = (
     hot.lean(router, "POST", create_order, _reserve_arguments),
-    hot.lean(router, "DELETE", delete_order, _delete_arguments, body=False),
+    hot.lean(router, "DELETE", delete_order, _delete_arguments, body="none"),
 )
