@@ -312,11 +312,21 @@ class Options:
 
 
 async def bench_backend(
-    backend: str, url: str, workers: int, opts: Options, tmp: Path
+    backend: str,
+    url: str,
+    workers: int,
+    opts: Options,
+    tmp: Path,
+    settings: dict[str, str] | None = None,
 ) -> tuple[list[Run], dict | None]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KASSA_DATABASE_URL": url, "KASSA_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "KASSA_DATABASE_URL": url,
+        "KASSA_LOG_LEVEL": "warning",
+        **(settings or {}),
+    }
     runs: list[Run] = []
     log = tmp / f"server-{backend}-{workers}.log"
     cmd = [KASSA, "serve", "--port", str(port), "--workers", str(workers)]
@@ -537,11 +547,14 @@ async def bench(
         top = await ceiling(args.duration, tmp)
         if not args.skip_balanced_ceiling:
             runs.append(await ceiling(args.duration, tmp, balanced=True))
-        url = await asyncio.to_thread(pg_recreate, "kassa_bench")
-        got, sale = await bench_backend("postgresql", url, 2, opts, tmp)
-        runs += got
-        if sale:
-            sales["postgresql"] = sale
+        if args.ab_lean:
+            runs += await lean_or_not(opts, tmp)
+        else:
+            url = await asyncio.to_thread(pg_recreate, "kassa_bench")
+            got, sale = await bench_backend("postgresql", url, 2, opts, tmp)
+            runs += got
+            if sale:
+                sales["postgresql"] = sale
         if args.scaling:
             scale = Options(args.duration, (32,), 0, 0)
             for workers in (1, 2, 4):
@@ -550,6 +563,21 @@ async def bench(
                 got, _ = await bench_backend("postgresql", url, workers, scale, tmp)
                 runs += got
     return runs, sales, top, loads
+
+
+async def lean_or_not(opts: Options, tmp: Path) -> list[Run]:
+    """Reserve and cancel at c=32 and every face, on PostgreSQL, with the hot routes' lean way
+    off and on (`KASSA_LEAN_ROUTES`), in the order off, on, on, off: a machine that speeds
+    up or slows down during the four runs moves both sides alike."""
+    runs: list[Run] = []
+    for lean in ("0", "1", "1", "0"):
+        url = await asyncio.to_thread(pg_recreate, "kassa_bench")
+        both = Options(opts.seconds, (32,), 0, opts.faces_ops)
+        got, _ = await bench_backend("postgresql", url, 2, both, tmp, {"KASSA_LEAN_ROUTES": lean})
+        for run in got:
+            run.what += " (lean)" if lean == "1" else " (whole way)"
+        runs += got
+    return runs
 
 
 def main() -> int:
@@ -562,6 +590,11 @@ def main() -> int:
         "--skip-balanced-ceiling",
         action="store_true",
         help="no second ceiling run with a listening socket per worker",
+    )
+    parser.add_argument(
+        "--ab-lean",
+        action="store_true",
+        help="PostgreSQL: c=32 and the faces with the lean way off, on, on, off (no c=1/8)",
     )
     parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
     parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")

@@ -400,11 +400,7 @@ _DOCUMENT: list[dict[str, Any]] = []
 
 
 def create_app(
-    settings: Settings | None = None,
-    *,
-    db: Database | None = None,
-    clock: Clock = utcnow,
-    lean: bool = True,
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
 ) -> FastAPI:
     """`kassa.server.create_app`, its routes those of this process's first app.
 
@@ -414,7 +410,7 @@ def create_app(
     the API tests' time. The routes are the same objects in every app (every app is made by
     the same code); what an app holds of its own (its database, settings and clock, its
     middleware and error handlers) stays its own."""
-    app = server.create_app(settings, db=db, clock=clock, lean=lean)
+    app = server.create_app(settings, db=db, clock=clock)
     if not _ROUTES:
         _ROUTES.extend(app.router.routes)
     else:

@@ -57,6 +57,13 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("KASSA_MAX_BODY_BYTES", "1048576", "larger request bodies get 413", "integer", 1),
     Variable(
+        "KASSA_LEAN_ROUTES",
+        "1",
+        "0: every request through the whole stack, none the lean way of the hot routes (the "
+        'same answers, more CPU; see "How Kassa is built")',
+        "flag",
+    ),
+    Variable(
         "KASSA_AUTH_CACHE_SECONDS",
         "5",
         "how long a checked API key is cached (a revoked key stops working within this)",
@@ -175,6 +182,9 @@ class Settings:
     # keeps the hold in force when it joined).
     waitlist_offer_hold: timedelta = timedelta(hours=2)
     max_body_bytes: int = 1024 * 1024
+    # Each face's hot routes answer their plain requests the lean way (kassa.web.hot); 0 sends
+    # every request through the whole stack (the same answers, more CPU: BENCHMARKS.md).
+    lean_routes: bool = True
     auth_cache_seconds: float = 5.0
     # The connection budget of one process: pool_size + max_overflow (README, "Connection
     # budget"); waiting longer than the timeout for a connection answers 503. No overflow by
@@ -221,6 +231,7 @@ class Settings:
             payment_hold=timedelta(minutes=read.number("KASSA_PAYMENT_HOLD_MINUTES")),
             waitlist_offer_hold=timedelta(minutes=read.number("KASSA_WAITLIST_OFFER_MINUTES")),
             max_body_bytes=read.integer("KASSA_MAX_BODY_BYTES"),
+            lean_routes=read.flag("KASSA_LEAN_ROUTES"),
             auth_cache_seconds=read.number("KASSA_AUTH_CACHE_SECONDS"),
             db_pool_size=read.integer("KASSA_DB_POOL_SIZE"),
             db_max_overflow=read.integer("KASSA_DB_MAX_OVERFLOW"),

@@ -131,14 +131,9 @@ def _native_telemetry() -> Any:
 
 
 def create_app(
-    settings: Settings | None = None,
-    *,
-    db: Database | None = None,
-    clock: Clock = utcnow,
-    lean: bool = True,
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock = utcnow
 ) -> FastAPI:
-    """The whole HTTP app. Owns its database engine unless one is handed in. `lean=False`
-    sends every request through the whole stack (the tests compare both ways)."""
+    """The whole HTTP app. Owns its database engine unless one is handed in."""
     settings = settings or Settings.from_env()
     owned = db is None
     database = db or open_database(
@@ -208,7 +203,7 @@ def create_app(
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
-    if lean:  # the hottest routes' plain requests: the endpoint without the layers above
+    if settings.lean_routes:  # hot routes' plain requests: the endpoint, not the layers above
         app.add_middleware(HotRoutes, routes=HOT_ROUTES, body_limit=settings.max_body_bytes)
     app.add_middleware(Telemetry, db=database)  # outermost: the request id covers all
     return app

@@ -1,13 +1,14 @@
 """The lean way of the v1 reserve and cancel (`kassa.web.hot`) answers as the whole stack does.
 
 Every request here is sent twice against one database: to an app with the lean way and to
-one without it (`create_app(lean=False)`). The answers must match: the status, the headers
+one without it (`KASSA_LEAN_ROUTES=0`). The answers must match: the status, the headers
 (but the date and the request id) and the body, where ids and times may differ only in value,
 never in shape. The lean way's own counter proves which requests it took, so a lean way that
 quietly sent everything the whole way could not pass. SQLite and PostgreSQL.
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ async def both(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     clients = []
     for lean in (True, False):
-        app = create_app(settings, db=db, clock=clock, lean=lean)
+        app = create_app(replace(settings, lean_routes=lean), db=db, clock=clock)
         clients.append(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kassa.test")
         )
