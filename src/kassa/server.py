@@ -28,6 +28,7 @@ from kassa.console.security import SecurityHeaders
 from kassa.faces.delivery import HOT as delivery_hot
 from kassa.faces.delivery import router as delivery_router
 from kassa.faces.delivery_admin import router as delivery_admin_router
+from kassa.faces.kassa_api import HOT as kassa_hot
 from kassa.faces.kassa_api import router as kassa_router
 from kassa.faces.loyalty import HOT as loyalty_hot
 from kassa.faces.loyalty import router as loyalty_router
@@ -112,9 +113,9 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-# The requests of each face's hot path (`kassa.web.hot`): the bench's reserve and cancel, the
-# v2 PATCH, the loyalty checkout and the aggregator's order calls.
-HOT_ROUTES = ticketing_v1_hot + ticketing_v2_hot + loyalty_hot + delivery_hot
+# The requests of each face's hot path (`kassa.web.hot`): the v1 reserve and cancel, the v2
+# PATCH, the loyalty checkout, the aggregator's order calls and Kassa's cancellation API.
+HOT_ROUTES = ticketing_v1_hot + ticketing_v2_hot + loyalty_hot + delivery_hot + kassa_hot
 
 
 def _native_telemetry() -> Any:

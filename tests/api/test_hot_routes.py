@@ -429,3 +429,52 @@ async def test_the_v2_patch_is_answered_the_same_either_way(
         route=route,
     )
     assert refused.status_code == 400
+
+
+async def test_kassas_cancellation_preview_and_apply_are_answered_the_same_either_way(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient], seller: dict[str, str]
+) -> None:
+    ids = {}
+    for n, client in enumerate(both):
+        placed = await client.post(ORDERS, headers=seller, json=RESERVE)
+        assert placed.status_code == 201, placed.text
+        ids[str(n)] = placed.json()["id"]
+    path = "/api/v1/orders/{order_id}/cancellation"
+    versions: dict[str, str] = {}
+
+    async def preview(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        answer = await h.get(path.format(order_id=ids[n]), headers=seller)
+        versions[n] = answer.json()["version"]
+        return answer
+
+    async def apply(h: httpx.AsyncClient, n: str) -> httpx.Response:
+        body = {"reason": "customer_request", "version": versions[n]}
+        return await h.post(path.format(order_id=ids[n]), headers=seller, json=body)
+
+    answers = await _flow(
+        both,
+        [
+            (("GET", path), preview),
+            (("POST", path), apply),
+            (("POST", path), apply),  # again: the engine's refusal, through the app's handler
+        ],
+    )
+    assert [a.status_code for a in answers][:2] == [200, 200]
+    assert answers[1].json()["to_status"] == "canceled"
+    assert answers[2].status_code >= 400
+    # A reason the model refuses and a partial preview's query go the whole way.
+    target = path.format(order_id=ids["0"])
+    await _same(
+        both,
+        lambda h: h.post(target, headers=seller, json={"reason": ""}),
+        lean=False,
+        route=("POST", path),
+        exact=False,
+    )
+    await _same(
+        both,
+        lambda h: h.get(target + "?tickets=x", headers=seller),
+        lean=False,
+        route=("GET", path),
+        exact=False,
+    )

@@ -3,13 +3,13 @@
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kassa.app import cancellation
 from kassa.app.orders import order_timeline
-from kassa.core.cancellation import Override, Reason, plan_json
+from kassa.core.cancellation import Override, Plan, Reason, plan_json
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import MAX_AMOUNT
 from kassa.faces.kassa_event_cancel import router as event_cancel_router
@@ -18,7 +18,8 @@ from kassa.faces.kassa_policies import router as policies_router
 from kassa.faces.kassa_waitlist import router as waitlist_router
 from kassa.faces.ticketing.schemas import ObjectId, _Body
 from kassa.faces.ticketing.wire import iso
-from kassa.web.deps import Caller, Ctx
+from kassa.web import hot
+from kassa.web.deps import Caller, Ctx, context_of, principal_of
 from kassa.web.responses import Json
 
 router = APIRouter(prefix="/api/v1", default_response_class=Json, tags=["kassa"])
@@ -185,7 +186,7 @@ async def cancellation_preview(
     ids = [t for t in (tickets or "").split(",") if t]
     part = _part(ids, _items_query(items))
     plan = await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part, policy=True)
-    return plan_json(plan)
+    return _plan_answer(plan)
 
 
 @router.post(
@@ -214,12 +215,48 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         policy=True,
         override=_override(body.override, who.actor),
     )
-    return plan_json(done.plan)
+    return _plan_answer(done.plan)
+
+
+def _plan_answer(plan: Plan) -> JSONResponse:
+    """The plan as FastAPI renders the route's response model (validated, then dumped in JSON
+    mode), rendered by the endpoint itself: the lean way (`kassa.web.hot`) calls it without
+    FastAPI around it, and the whole way passes a response through as it is."""
+    shown = CancellationPlan.model_validate(plan_json(plan))
+    return JSONResponse(shown.model_dump(mode="json", by_alias=True))
 
 
 def _override(given: OverrideIn | None, actor: str) -> Override | None:
     return Override(actor, given.reason, given.fee) if given else None
 
+
+# The lean way for the cancellation preview and apply (`kassa.web.hot`): their arguments as
+# FastAPI binds them for a request without a query string.
+async def _preview_arguments(http: Request, _: Any, path: dict[str, str]) -> dict[str, Any]:
+    who = await principal_of(http)
+    return {
+        "order_id": path["order_id"],
+        "who": who,
+        "ctx": context_of(http),
+        "tickets": None,
+        "items": None,
+    }
+
+
+async def _apply_arguments(http: Request, document: Any, path: dict[str, str]) -> dict[str, Any]:
+    body = CancelIn.model_validate(document)
+    return {
+        "order_id": path["order_id"],
+        "body": body,
+        "who": await principal_of(http),
+        "ctx": context_of(http),
+    }
+
+
+HOT = (
+    hot.lean(router, "GET", cancellation_preview, _preview_arguments, body="none"),
+    hot.lean(router, "POST", cancellation_apply, _apply_arguments),
+)
 
 router.include_router(policies_router)
 router.include_router(event_cancel_router)
