@@ -19,6 +19,7 @@ from kassa.config import Settings
 from kassa.store.db import Database
 from kassa.web.metrics import REGISTRY
 from tests.api.helpers import Tenant
+from tests.api.test_delivery import order_body, send, token
 from tests.conftest import FakeClock, create_app
 
 ORDERS = "/v1/resources/orders"
@@ -236,11 +237,11 @@ async def test_a_cancel_is_answered_the_same_either_way(
         )
         assert refused.status_code in (400, 404), refused.text
     # A cancel with a body or a query string goes the whole way.
-    for send in (
+    for whole_way in (
         lambda h: h.request("DELETE", f"{ORDERS}/{placed[0]}", headers=seller, content=b"{}"),
         lambda h: h.delete(f"{ORDERS}/{placed[0]}?x=1", headers=seller),
     ):
-        await _same(both, send, lean=False, route=route)
+        await _same(both, whole_way, lean=False, route=route)
 
 
 async def _flow(
@@ -319,38 +320,12 @@ async def test_the_loyalty_checkout_is_answered_the_same_either_way(
 async def test_the_aggregators_order_calls_are_answered_the_same_either_way(
     both: tuple[httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:
-    form = {
-        "client_id": demo.DELIVERY_CLIENT_ID,
-        "client_secret": demo.DELIVERY_CLIENT_SECRET,
-        "grant_type": "client_credentials",
-        "scope": "read write",
-    }
-    token = await both[1].post("/security/oauth/token", data=form)
-    assert token.status_code == 200, token.text
-    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    auth = await token(both[1])
     ids: dict[str, str] = {}
-
-    def order(n: str, eats: str) -> dict[str, Any]:
-        return {
-            "discriminator": "yandex",
-            "platform": "YE",
-            "eatsId": f"261130-{eats}{n}",
-            "restaurantId": demo.RESTAURANT_ID,
-            "deliveryInfo": {
-                "clientName": "Ivan",
-                "phoneNumber": "+79990000001",
-                "courierArrivementDate": "2026-11-24T12:00:00.000000+03:00",
-            },
-            "paymentInfo": {"itemsCost": 240, "paymentType": "CARD"},
-            "items": [{"id": "kompot", "name": "kompot", "quantity": 2, "price": 120}],
-            "persons": 1,
-            "comment": "",
-            "promos": [],
-        }
 
     def create(eats: str) -> Any:
         async def step(h: httpx.AsyncClient, n: str) -> httpx.Response:
-            made = await h.post("/order", headers=auth, json=order(n, eats))
+            made = await send(h, "POST", "/order", auth, order_body(f"261130-{eats}{n}", kompot=2))
             assert made.status_code == 200, made.text
             ids[f"{eats}-{n}"] = made.json()["orderId"]
             return made

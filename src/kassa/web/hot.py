@@ -19,8 +19,9 @@ and calls the route's own endpoint function:
   endpoint's exceptions answered by the app's own handlers.
 
 The routes: each face's hot path (`kassa.server.HOT_ROUTES`), i.e. the v1 reserve and cancel,
-the v2 PATCH, the loyalty checkout and the aggregator's order calls. Kassa's own cancellation
-API is not among them: its answers are FastAPI's rendering of a response model.
+the v2 PATCH, the loyalty checkout, the aggregator's order calls and Kassa's cancellation
+preview and apply. Their endpoints return a response (FastAPI would otherwise render a value
+through the route's response model, which the lean way does not do).
 
 Anything else, and anything that fails before the endpoint runs (a body the model refuses, a
 bad key), goes the whole way with the body it was sent: every refusal is the full stack's
