@@ -188,7 +188,10 @@ def lean(
     *,
     body: BodyUse = "json",
 ) -> HotRoute:
-    """The lean way for `router`'s route of `method` to `endpoint`."""
+    """The lean way for `router`'s route of `method` to `endpoint`. The lean way matches the
+    route's own path, so the router must be included in the app without a prefix (as every
+    face's is), and no earlier route may take the same requests (the tests send each lean
+    route's requests both ways)."""
     for route in router.routes:
         if isinstance(route, APIRoute) and route.endpoint is endpoint and route.methods == {method}:
             return HotRoute(route, bind, body)
