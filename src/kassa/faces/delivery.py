@@ -36,7 +36,7 @@ from kassa.core.money import money
 from kassa.faces import delivery_models as wire
 from kassa.web import hot
 from kassa.web.context import Context
-from kassa.web.deps import Ctx, context_of
+from kassa.web.deps import Ctx
 from kassa.web.openapi import request_body
 from kassa.web.responses import Json
 from kassa.web.routes import JsonRoute
@@ -389,12 +389,8 @@ async def courier(order_id: str, request: Request, ctx: Ctx) -> Json:
 
 
 # The lean way for the aggregator's hot calls (`kassa.web.hot`): each endpoint reads its own body.
-async def _request_only(request: Request, _: Any, path: dict[str, str]) -> dict[str, Any]:
-    return {**path, "request": request, "ctx": context_of(request)}
-
-
 HOT = (
-    hot.lean(router, "POST", create_order, _request_only, body="read"),
-    hot.lean(router, "PUT", push_status, _request_only, body="read"),
-    hot.lean(router, "DELETE", delete_order, _request_only, body="read"),
+    hot.lean(router, "POST", create_order, hot.request_only, body="read"),
+    hot.lean(router, "PUT", push_status, hot.request_only, body="read"),
+    hot.lean(router, "DELETE", delete_order, hot.request_only, body="read"),
 )

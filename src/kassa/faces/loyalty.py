@@ -24,7 +24,7 @@ from kassa.core.loyalty_orders import Shop
 from kassa.core.tenancy import Principal
 from kassa.faces import loyalty_models as m
 from kassa.web import hot
-from kassa.web.deps import Ctx, context_of
+from kassa.web.deps import Ctx
 from kassa.web.openapi import query, request_body
 from kassa.web.responses import Json
 from kassa.web.routes import JsonRoute
@@ -316,11 +316,7 @@ async def balance_post(request: Request, ctx: Ctx) -> Json:
 
 
 # The lean way for the checkout's hot calls (`kassa.web.hot`): each endpoint reads its own body.
-async def _request_only(request: Request, _: Any, __: dict[str, str]) -> dict[str, Any]:
-    return {"request": request, "ctx": context_of(request)}
-
-
 HOT = tuple(
-    hot.lean(router, "POST", endpoint, _request_only, body="read")
+    hot.lean(router, "POST", endpoint, hot.request_only, body="read")
     for endpoint in (estimate, apply, confirm, cancel)
 )

@@ -43,6 +43,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa.web import metrics, negotiation
+from kassa.web.deps import context_of
 from kassa.web.guard import PARSED_JSON, InputRefused, check_request, read_body, replay_body
 from kassa.web.idempotency import HEADER as IDEMPOTENCY_KEY
 
@@ -59,8 +60,8 @@ BodyUse = Literal["json", "read", "none"]
 
 @dataclass(frozen=True, eq=False)  # hashed by identity (FastAPI routes are not hashable)
 class HotRoute:
-    """One route's lean way: FastAPI's route (its method, its path template, where `{name}`
-    matches one segment, and its endpoint function) and the binder of its arguments."""
+    """One route's lean way: FastAPI's route (its method, its path and the router's own
+    pattern for it, its endpoint function) and the binder of its arguments."""
 
     route: APIRoute
     bind: Bind
@@ -79,11 +80,6 @@ class HotRoute:
         endpoint: Callable[..., Awaitable[Response]] = self.route.endpoint
         return endpoint
 
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile(
-            "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
-        )
-
 
 _WHOLE_WAY: Any = object()
 
@@ -98,8 +94,8 @@ class HotRoutes:
         self._templated: list[tuple[str, re.Pattern[str], HotRoute]] = []
         self._counted = {route: metrics.LEAN.labels(route.method, route.path) for route in routes}
         for route in routes:
-            if "{" in route.path:
-                self._templated.append((route.method, route.pattern(), route))
+            if route.route.param_convertors:  # matched by the router's own pattern
+                self._templated.append((route.method, route.route.path_regex, route))
             else:
                 self._exact[(route.method, route.path)] = route
 
@@ -196,6 +192,12 @@ def lean(
         if isinstance(route, APIRoute) and route.endpoint is endpoint and route.methods == {method}:
             return HotRoute(route, bind, body)
     raise LookupError(f"{router!r} has no {method} route to {endpoint.__name__}")
+
+
+async def request_only(request: Request, _: Any, path: dict[str, str]) -> dict[str, Any]:
+    """The binder of an endpoint that takes the path's parameters, the request (it reads its
+    own body) and the process context."""
+    return {**path, "request": request, "ctx": context_of(request)}
 
 
 def _handler(scope: Scope, exc: Exception) -> ExceptionHandler | None:
