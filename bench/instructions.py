@@ -15,7 +15,8 @@ PostgreSQL backend are not counted.
 
 `run-asgi` is the same loop with the app called directly (a prepared ASGI scope and body, the
 answer collected): the server's instructions alone, without httpx's (which are about a third
-of `run`'s). `estimate` counts N loyalty `POST /checkout/estimate` calls the same way.
+of `run`'s); `cancel-asgi` counts the v1 cancels (`DELETE`) of those reserves instead.
+`estimate` counts N loyalty `POST /checkout/estimate` calls the same way.
 """
 
 import asyncio
@@ -136,7 +137,7 @@ async def asgi_call(
     return status, b"".join(chunks)
 
 
-async def run_asgi() -> None:
+async def run_asgi(cancels: bool = False) -> None:
     db = Database(URL)
     app = create_app(Settings(database_url=URL), db=db)
     body = json.dumps({"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}}).encode()
@@ -155,11 +156,12 @@ async def run_asgi() -> None:
     async with lifespan(app):
         for _ in range(5):
             await cancel(await reserve())
-        collect(True)
+        collect(not cancels)
         made = [await reserve() for _ in range(N)]
-        collect(False)
+        collect(cancels)
         for order_id in made:
             await cancel(order_id)
+        collect(False)
     await db.dispose()
 
 
@@ -194,5 +196,15 @@ async def estimate() -> None:
     await db.dispose()
 
 
-MODES = {"setup": setup, "run": run, "run-asgi": run_asgi, "estimate": estimate}
+async def cancel_asgi() -> None:
+    await run_asgi(cancels=True)
+
+
+MODES = {
+    "setup": setup,
+    "run": run,
+    "run-asgi": run_asgi,
+    "cancel-asgi": cancel_asgi,
+    "estimate": estimate,
+}
 asyncio.run(MODES[MODE]())

@@ -547,8 +547,8 @@ async def bench(
         top = await ceiling(args.duration, tmp)
         if not args.skip_balanced_ceiling:
             runs.append(await ceiling(args.duration, tmp, balanced=True))
-        if args.ab_lean:
-            runs += await lean_or_not(opts, tmp)
+        if args.ab_lean or args.ab:
+            runs += await off_or_on(args.ab or "KASSA_LEAN_ROUTES", opts, tmp)
         else:
             url = await asyncio.to_thread(pg_recreate, "kassa_bench")
             got, sale = await bench_backend("postgresql", url, 2, opts, tmp)
@@ -565,17 +565,17 @@ async def bench(
     return runs, sales, top, loads
 
 
-async def lean_or_not(opts: Options, tmp: Path) -> list[Run]:
-    """Reserve and cancel at c=32 and every face, on PostgreSQL, with the hot routes' lean way
-    off and on (`KASSA_LEAN_ROUTES`), in the order off, on, on, off: a machine that speeds
-    up or slows down during the four runs moves both sides alike."""
+async def off_or_on(setting: str, opts: Options, tmp: Path) -> list[Run]:
+    """Reserve and cancel at c=32 and every face, on PostgreSQL, with the flag `setting` (e.g.
+    `KASSA_LEAN_ROUTES`) off and on, in the order off, on, on, off: a machine that speeds up
+    or slows down during the four runs moves both sides alike."""
     runs: list[Run] = []
-    for lean in ("0", "1", "1", "0"):
+    for flag in ("0", "1", "1", "0"):
         url = await asyncio.to_thread(pg_recreate, "kassa_bench")
         both = Options(opts.seconds, (32,), 0, opts.faces_ops)
-        got, _ = await bench_backend("postgresql", url, 2, both, tmp, {"KASSA_LEAN_ROUTES": lean})
+        got, _ = await bench_backend("postgresql", url, 2, both, tmp, {setting: flag})
         for run in got:
-            run.what += " (lean)" if lean == "1" else " (whole way)"
+            run.what += f" ({setting}={flag})"
         runs += got
     return runs
 
@@ -594,7 +594,12 @@ def main() -> int:
     parser.add_argument(
         "--ab-lean",
         action="store_true",
-        help="PostgreSQL: c=32 and the faces with the lean way off, on, on, off (no c=1/8)",
+        help="= --ab KASSA_LEAN_ROUTES",
+    )
+    parser.add_argument(
+        "--ab",
+        metavar="SETTING",
+        help="PostgreSQL: c=32 and the faces with the flag SETTING 0, 1, 1, 0 (no c=1/8)",
     )
     parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
     parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")

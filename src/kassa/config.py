@@ -64,6 +64,13 @@ VARIABLES: tuple[Variable, ...] = (
         "flag",
     ),
     Variable(
+        "KASSA_ONE_WRITE",
+        "1",
+        "0: `kassa serve` writes an answer's head and body to the socket apart, as uvicorn does "
+        '(the same bytes, more CPU; see "How Kassa is built")',
+        "flag",
+    ),
+    Variable(
         "KASSA_AUTH_CACHE_SECONDS",
         "5",
         "how long a checked API key is cached (a revoked key stops working within this)",
@@ -185,6 +192,8 @@ class Settings:
     # Each face's hot routes answer their plain requests the lean way (kassa.web.hot); 0 sends
     # every request through the whole stack (the same answers, more CPU: BENCHMARKS.md).
     lean_routes: bool = True
+    # `kassa serve` sends an answer's head and body in one write (kassa.cli.protocol).
+    one_write: bool = True
     auth_cache_seconds: float = 5.0
     # The connection budget of one process: pool_size + max_overflow (README, "Connection
     # budget"); waiting longer than the timeout for a connection answers 503. No overflow by
@@ -232,6 +241,7 @@ class Settings:
             waitlist_offer_hold=timedelta(minutes=read.number("KASSA_WAITLIST_OFFER_MINUTES")),
             max_body_bytes=read.integer("KASSA_MAX_BODY_BYTES"),
             lean_routes=read.flag("KASSA_LEAN_ROUTES"),
+            one_write=read.flag("KASSA_ONE_WRITE"),
             auth_cache_seconds=read.number("KASSA_AUTH_CACHE_SECONDS"),
             db_pool_size=read.integer("KASSA_DB_POOL_SIZE"),
             db_max_overflow=read.integer("KASSA_DB_MAX_OVERFLOW"),

@@ -293,7 +293,7 @@ def _promo_code(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from kassa.cli import workers
+    from kassa.cli import protocol, workers
 
     serving.ensure_port_free(args.host, args.port)
     with serving.sqlite_served_once(settings.database_url):
@@ -320,6 +320,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             # (5 s) is shorter than a worker's start on a busy machine: killed, restarted,
             # killed again, it never serves.
             "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+            "http": protocol.PROTOCOL if settings.one_write else "auto",
         }
         with metrics_directory(args.workers):  # the workers' counters, added up by /metrics
             if args.workers > 1 and workers.REUSE_PORT:  # a socket of each worker's own

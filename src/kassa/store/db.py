@@ -8,10 +8,10 @@ from typing import Any, Self
 import asyncpg
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.util import await_
+from sqlalchemy.util import await_, greenlet_spawn
 
 from kassa.core.errors import DatabaseUnavailable
 from kassa.store.raw import json_dumps as json_dumps
@@ -175,40 +175,45 @@ class UnitOfWork(Repositories):
         if self._serialized:
             await self._db.sqlite_writer.acquire()
         try:
-            conn = await self._connect()
+            # One hop into SQLAlchemy's greenlet for the whole opening (each hop costs a
+            # greenlet and its frame stack: BENCHMARKS.md, sixth pass).
+            sync, adapter = await greenlet_spawn(self._open)
         except BaseException:
             if self._serialized:
                 self._db.sqlite_writer.release()
             raise
-        self._conn: AsyncConnection = conn
-        self.tx = Tx(conn, is_sqlite=self._db.is_sqlite, read_only=not self._write)
+        self._conn = AsyncConnection(self._db.engine, sync)
+        self.tx = Tx(self._conn, is_sqlite=self._db.is_sqlite, read_only=not self._write)
+        self.tx.adapter = adapter
         super().__init__(self.tx, is_sqlite=self._db.is_sqlite)
         return self
 
-    async def _connect(self) -> AsyncConnection:
-        """A pooled connection in a new transaction; DatabaseUnavailable when none comes."""
+    def _open(self) -> tuple[Connection, Any]:
+        """(In SQLAlchemy's greenlet.) A pooled connection in a new transaction, and its
+        driver adapter; DatabaseUnavailable when none comes."""
         try:
-            conn = await self._db.engine.connect()
+            conn = self._db.engine.sync_engine.connect()
         except Exception as error:
             if is_unavailable(error, connecting=True):
                 raise DatabaseUnavailable(_UNAVAILABLE) from error
             raise
         try:
             if self._db.is_sqlite:
-                conn = await conn.execution_options(kassa_write=self._write)
+                conn.execution_options(kassa_write=self._write)
             elif not self._write:
                 # Under READ COMMITTED (PostgreSQL's default, and Kassa's) every statement
                 # takes its own snapshot inside a transaction as well: a read-only unit of
                 # work gains nothing from BEGIN ... ROLLBACK but two round trips. `Tx`
                 # refuses writes in it, so nothing can be committed statement by statement.
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.begin()
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.begin()
+            return conn, conn.connection.dbapi_connection
         except BaseException as error:
-            await _close_quietly(conn)
+            with contextlib.suppress(Exception):
+                conn.close()
             if isinstance(error, sa_exc.DBAPIError) and is_unavailable(error):
                 raise DatabaseUnavailable(_UNAVAILABLE) from error
             raise
-        return conn
 
     async def commit(self) -> None:
         await self.tx.flush()
@@ -218,7 +223,10 @@ class UnitOfWork(Repositories):
             # bookkeeping (a greenlet switch); closing the connection ends its transaction.
             self._committed = True
             return
-        await self._conn.commit()
+        if self._db.is_sqlite:
+            await self._conn.commit()
+        else:
+            await self.tx.commit()
         self._committed = True
 
     async def __aexit__(
@@ -231,27 +239,30 @@ class UnitOfWork(Repositories):
         # SQLAlchemy's own errors are judged, never what the command's other code raised.
         lost = isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError)) and is_unavailable(exc)
         try:
+            await greenlet_spawn(self._close, lost)
+        finally:
+            if self._serialized:
+                self._db.sqlite_writer.release()
+        if lost:
+            raise DatabaseUnavailable(_UNAVAILABLE) from exc
+
+    def _close(self, lost: bool) -> None:
+        """(In SQLAlchemy's greenlet.) Roll back what was not committed, give the connection
+        back to the pool."""
+        conn = self._conn.sync_connection
+        assert conn is not None
+        try:
             if not self._committed:
-                await self._conn.rollback()
+                conn.rollback()
         except (sa_exc.SQLAlchemyError, OSError):  # the lost connection cannot roll back
             if not lost:
                 raise
         finally:
-            try:
-                if lost:
-                    await _close_quietly(self._conn)
-                else:
-                    await self._conn.close()
-            finally:
-                if self._serialized:
-                    self._db.sqlite_writer.release()
-        if lost:
-            raise DatabaseUnavailable(_UNAVAILABLE) from exc
+            if lost:
+                with contextlib.suppress(Exception):  # a dead connection: the pool drops it
+                    conn.close()
+            else:
+                conn.close()
 
 
 _UNAVAILABLE = "The database is unavailable or busy; nothing was changed, try again shortly"
-
-
-async def _close_quietly(conn: AsyncConnection) -> None:
-    with contextlib.suppress(Exception):  # a dead connection: the pool drops it either way
-        await conn.close()

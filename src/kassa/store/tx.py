@@ -61,7 +61,8 @@ class Tx:
         self.unwaited: set[str] = set()
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
-        self._adapter: Any = None  # the driver connection's SQLAlchemy adapter, once used
+        # The driver connection's SQLAlchemy adapter (the unit of work hands it over).
+        self.adapter: Any = None
 
     @overload
     async def execute(  # type: ignore[overload-overlap]
@@ -131,9 +132,7 @@ class Tx:
         like `fetch`, and the commit sends COMMIT as usual."""
         assert not self.is_sqlite
         await self.flush()
-        if self._adapter is None:
-            self._adapter = (await self.conn.get_raw_connection()).dbapi_connection
-        adapter = self._adapter
+        adapter = await self._adapted()
         if adapter._transaction is not None or adapter.isolation_level == "autocommit":
             return await self._run(sql.text, args, rows=True)
         try:
@@ -144,7 +143,7 @@ class Tx:
     def ran_alone(self) -> bool:
         """PostgreSQL: whether the driver's connection has no transaction open after the
         unit of work's statements, i.e. its only statement ran alone (`fetch_whole`)."""
-        adapter = self._adapter
+        adapter = self.adapter
         return (
             not self.is_sqlite
             and not self._staged
@@ -206,11 +205,27 @@ class Tx:
         text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
         await self._run(text, [a for w in writes for a in w.args], rows=False)
 
+    async def commit(self) -> None:
+        """PostgreSQL: COMMIT the driver's transaction (if one began) on the driver itself,
+        without a hop into SQLAlchemy's greenlet; the SQLAlchemy connection's own
+        transaction then has nothing left to end."""
+        assert not self.is_sqlite
+        adapter = await self._adapted()
+        if adapter._transaction is None:
+            return
+        try:
+            await adapter._call_and_discard(adapter._transaction.commit)
+        except Exception as error:
+            raise translated(adapter, error, "COMMIT", ()) from error
+
+    async def _adapted(self) -> Any:
+        if self.adapter is None:
+            self.adapter = (await self.conn.get_raw_connection()).dbapi_connection
+        return self.adapter
+
     async def _driver(self) -> Any:
         """The driver's connection adapter, with the unit of work's transaction begun."""
-        if self._adapter is None:
-            self._adapter = (await self.conn.get_raw_connection()).dbapi_connection
-        adapter = self._adapter
+        adapter = await self._adapted()
         if not self.is_sqlite and adapter._transaction is None:
             # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement.
             await adapter._start_transaction()
