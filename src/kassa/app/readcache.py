@@ -6,8 +6,13 @@ on every call. An entry lives `TTL` seconds (monotonic clock), as the catalogue 
 (`kassa.app.snapshots`): a change made through this process drops the cache at once; one made
 through another process is seen within a second. Secrets are checked on every call against
 the cached hash; a token's own expiry is checked on every call.
+
+One load at a time (`Loads`): when an entry is missing or stale, the first call loads it and
+the calls that come while it loads wait for that load instead of each running its own (at 32
+requests at once, every one of them used to reload the same entry when it went stale).
 """
 
+import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -21,19 +26,57 @@ MAX_ENTRIES = 10_000
 V = TypeVar("V")
 
 
+class _Failed:
+    """What a load that raised (or was cancelled) hands its waiters: load it yourselves."""
+
+
+_FAILED = _Failed()
+
+
+class Loads(Generic[V]):
+    """Single flight: `run(key, load)` runs `load()` unless a load of `key` is running, in
+    which case it waits for that one's value. A load that fails fails only its own caller;
+    its waiters then load for themselves, each seeing its own error, if any."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[V | _Failed | None]] = {}
+
+    async def run(self, key: str, load: Callable[[], Awaitable[V | None]]) -> V | None:
+        running = self._running.get(key)
+        if running is not None:
+            # A waiter that is cancelled leaves the load running for the others.
+            value = await asyncio.shield(running)
+            if not isinstance(value, _Failed):
+                return value
+            return await load()
+        future: asyncio.Future[V | _Failed | None] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            value = await load()
+        except BaseException:
+            future.set_result(_FAILED)
+            raise
+        finally:
+            if self._running.get(key) is future:
+                del self._running[key]
+        future.set_result(value)
+        return value
+
+
 class ReadCache(Generic[V]):
     def __init__(self, ttl: float = TTL) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, V]] = {}
+        self._loads: Loads[V] = Loads()
 
     async def get(self, key: str, load: Callable[[], Awaitable[V | None]]) -> V | None:
-        """The cached value, or `load()` when it is missing or older than the TTL; a missing
-        value (None) is never cached."""
+        """The cached value, or `load()` when it is missing or older than the TTL (one load at
+        a time: `Loads`); a missing value (None) is never cached."""
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and now - entry[0] < self.ttl:
             return entry[1]
-        value = await load()
+        value = await self._loads.run(key, load)
         if value is None:
             self._entries.pop(key, None)
         elif self.ttl > 0:

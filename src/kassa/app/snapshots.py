@@ -6,6 +6,8 @@ policy: four round trips before the first ticket was claimed. The snapshot keeps
 event's snapshot at once; a change made through another server process is seen within `ttl`.
 A reserve naming a set the snapshot does not know reloads it once, so a set created a moment
 ago is never refused. Inventory is never cached: tickets are always claimed in the database.
+A stale snapshot is loaded once (`kassa.app.readcache.Loads`): the reserves that find it stale
+while it loads wait for that load.
 """
 
 import time
@@ -13,6 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from kassa.app.readcache import Loads
 from kassa.core.catalog import Event, TicketSet
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database, UnitOfWork
@@ -31,6 +34,7 @@ class Snapshots:
     def __init__(self, ttl: float = DEFAULT_TTL) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, SaleCatalog]] = {}
+        self._loads: Loads[SaleCatalog] = Loads()
 
     async def get(
         self,
@@ -39,12 +43,14 @@ class Snapshots:
         *,
         fresh: bool = False,
     ) -> SaleCatalog | None:
-        """The cached snapshot, or `load()` when it is missing, stale or `fresh` is asked."""
+        """The cached snapshot, or `load()` when it is missing, stale or `fresh` is asked (a
+        load asked `fresh` is the caller's own: one already running may have begun before
+        what the caller looks for was made)."""
         now = time.monotonic()
         entry = self._entries.get(event_id)
         if entry is not None and not fresh and now - entry[0] < self.ttl:
             return entry[1]
-        snapshot = await load()
+        snapshot = await (load() if fresh else self._loads.run(event_id, load))
         if snapshot is None:
             self._entries.pop(event_id, None)
         elif self.ttl > 0:

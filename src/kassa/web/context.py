@@ -9,6 +9,7 @@ from kassa.app.clock import Clock, utcnow
 from kassa.app.db import Database
 from kassa.app.ids import hash_api_key
 from kassa.app.orders import Holds
+from kassa.app.readcache import Loads
 from kassa.app.tenants import authenticate
 from kassa.config import Settings
 from kassa.core.errors import ApiKeyInvalid
@@ -21,6 +22,7 @@ class KeyCache:
 
     ttl: float
     _entries: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    loads: Loads[Principal] = field(default_factory=Loads)
 
     def get(self, key_hash: str) -> Principal | None:
         found = self._entries.get(key_hash)
@@ -60,7 +62,9 @@ class Context:
         cached = self.keys.get(key_hash)
         if cached is not None:
             return cached
-        principal = await authenticate(self.db, key)
+        # One check of a key at a time: the calls that come meanwhile wait for it.
+        principal = await self.keys.loads.run(key_hash, lambda: authenticate(self.db, key))
+        assert principal is not None  # authenticate refuses a bad key, never answers None
         self.keys.put(key_hash, principal)
         return principal
 
