@@ -43,7 +43,7 @@ def json_loads(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-_PARAM = re.compile(r"\$(\d+)")
+PARAM = re.compile(r"\$(\d+)")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Sql:
 
 
 def renumber(text: str, offset: int) -> str:
-    return _PARAM.sub(lambda m: f"${int(m[1]) + offset}", text) if offset else text
+    return PARAM.sub(lambda m: f"${int(m[1]) + offset}", text) if offset else text
 
 
 @functools.lru_cache(maxsize=256)
@@ -76,7 +76,7 @@ def combined(texts: tuple[str, ...], counts: tuple[int, ...]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def for_sqlite(text: str) -> str:
-    return _PARAM.sub(lambda m: f"?{m[1]}", text)
+    return PARAM.sub(lambda m: f"?{m[1]}", text)
 
 
 def _kinds(table: Table) -> dict[str, str]:

@@ -19,9 +19,11 @@ after a staged INSERT) flushes the stage first: the result is always what runnin
 one would give. Only INSERTs into the same table are combined.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, overload
 
+import asyncpg
 from sqlalchemy import CursorResult, Delete, Insert, Update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import ScalarResult
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-from kassa.store.raw import Sql, combined, for_sqlite
+from kassa.store.raw import PARAM, Sql, combined, for_sqlite
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -43,6 +45,32 @@ class RawWrite:
     def __init__(self, sql: Sql, args: Sequence[Any]) -> None:
         self.sql = sql
         self.args = args
+
+
+# What an argument of `Tx.begin_locking` may be made of to go into the statement as a literal:
+# nothing the SQL lexer could read as anything but the text of a string (no quote, no
+# backslash, no multi-byte character).
+_LITERAL = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# The BEGIN asyncpg sends for the adapter's isolation level (None: the server's default).
+_BEGIN = {None: "BEGIN", "read_committed": "BEGIN ISOLATION LEVEL READ COMMITTED"}
+
+
+class _Begun:
+    """The transaction a `Tx.begin_locking` query began, held by SQLAlchemy's asyncpg adapter
+    as it holds asyncpg's own: something to commit or to roll back."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def commit(self) -> None:
+        status = await self._connection.execute("COMMIT")
+        if status != "COMMIT":  # PostgreSQL rolls back a failed transaction it is told to commit
+            raise asyncpg.InFailedSQLTransactionError(f"COMMIT ended in {status}")
+
+    async def rollback(self) -> None:
+        await self._connection.execute("ROLLBACK")
 
 
 def _refuse_write(statement: object) -> None:
@@ -139,6 +167,33 @@ class Tx:
             return list(await adapter._connection.fetch(sql.text, *args))
         except Exception as error:
             raise translated(adapter, error, sql.text, args) from error
+
+    async def begin_locking(self, sql: Sql, args: Sequence[str | None]) -> bool | None:
+        """PostgreSQL, when a unit of work's first statement locks a row: BEGIN and the lock in
+        ONE round trip (a simple query of both statements; the arguments go in as literals, so
+        only ids of a plain alphabet qualify). Whether a row was locked; None when it cannot
+        go this way (SQLite, read-only, a transaction already begun or writes staged, an
+        argument outside the alphabet): the caller then locks the usual way."""
+        if self.is_sqlite or self.read_only or self._staged:
+            return None
+        adapter = await self._adapted()
+        begin = _BEGIN.get(adapter.isolation_level)
+        if adapter._transaction is not None or begin is None:
+            return None
+        literals: list[str] = []
+        for value in args:
+            if value is not None and not _LITERAL.fullmatch(value):
+                return None
+            literals.append("NULL" if value is None else f"'{value}'")
+        text = PARAM.sub(lambda m: literals[int(m[1]) - 1], sql.text)
+        connection = adapter._connection
+        # From here on the unit of work ends the transaction (a failed lock leaves it begun).
+        adapter._transaction = _Begun(connection)
+        try:
+            status = await connection.execute(f"{begin}; {text}")
+        except Exception as error:
+            raise translated(adapter, error, text, args) from error
+        return int(str(status).rsplit(" ", 1)[-1]) > 0
 
     def ran_alone(self) -> bool:
         """PostgreSQL: whether the driver's connection has no transaction open after the
