@@ -57,8 +57,7 @@ class Loads(Generic[V]):
             future.set_result(_FAILED)
             raise
         finally:
-            if self._running.get(key) is future:
-                del self._running[key]
+            del self._running[key]
         future.set_result(value)
         return value
 

@@ -183,8 +183,7 @@ class UnitOfWork(Repositories):
                 self._db.sqlite_writer.release()
             raise
         self._conn = AsyncConnection(self._db.engine, sync)
-        self.tx = Tx(self._conn, is_sqlite=self._db.is_sqlite, read_only=not self._write)
-        self.tx.adapter = adapter
+        self.tx = Tx(self._conn, adapter, is_sqlite=self._db.is_sqlite, read_only=not self._write)
         super().__init__(self.tx, is_sqlite=self._db.is_sqlite)
         return self
 

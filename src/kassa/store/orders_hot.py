@@ -221,21 +221,15 @@ async def end_lines(
 
 
 async def locked(tx: Tx, order_id: str) -> bool:
-    """Whether the order is there, locked. PostgreSQL: with the BEGIN, when it is the unit of
-    work's first statement (`Tx.begin_locking`)."""
-    if tx.is_sqlite:
-        return bool(await tx.fetch(LOCK_SQLITE, [order_id]))
-    first = await tx.begin_locking(LOCK, [order_id])
-    return first if first is not None else bool(await tx.fetch(LOCK, [order_id]))
+    """Whether the order is there, locked (PostgreSQL: with the BEGIN, when it is the unit of
+    work's first statement: `Tx.begin_locking`)."""
+    return await tx.locked(LOCK_SQLITE if tx.is_sqlite else LOCK, [order_id])
 
 
 async def locked_seen(tx: Tx, order_id: str, org_id: str, vendor_id: str | None) -> bool:
     """`locked`, only if the order is `org_id`'s (and `vendor_id`'s, unless None)."""
-    args = [order_id, org_id, vendor_id]
-    if tx.is_sqlite:
-        return bool(await tx.fetch(LOCK_SEEN_SQLITE, args))
-    first = await tx.begin_locking(LOCK_SEEN, args)
-    return first if first is not None else bool(await tx.fetch(LOCK_SEEN, args))
+    sql = LOCK_SEEN_SQLITE if tx.is_sqlite else LOCK_SEEN
+    return await tx.locked(sql, [order_id, org_id, vendor_id])
 
 
 async def one(tx: Tx, order_id: str) -> Order | None:

@@ -80,8 +80,11 @@ def _refuse_write(statement: object) -> None:
 
 
 class Tx:
-    def __init__(self, conn: AsyncConnection, *, is_sqlite: bool, read_only: bool = False) -> None:
+    def __init__(
+        self, conn: AsyncConnection, adapter: Any, *, is_sqlite: bool, read_only: bool = False
+    ) -> None:
         self.conn = conn
+        self.adapter = adapter  # the driver connection's SQLAlchemy adapter
         self.is_sqlite = is_sqlite
         self.read_only = read_only  # a read-only unit of work: writes are a programming error
         # Sets whose waiting list this transaction has seen empty since its last change here
@@ -89,8 +92,6 @@ class Tx:
         self.unwaited: set[str] = set()
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
-        # The driver connection's SQLAlchemy adapter (the unit of work hands it over).
-        self.adapter: Any = None
 
     @overload
     async def execute(  # type: ignore[overload-overlap]
@@ -160,7 +161,7 @@ class Tx:
         like `fetch`, and the commit sends COMMIT as usual."""
         assert not self.is_sqlite
         await self.flush()
-        adapter = await self._adapted()
+        adapter = self.adapter
         if adapter._transaction is not None or adapter.isolation_level == "autocommit":
             return await self._run(sql.text, args, rows=True)
         try:
@@ -176,7 +177,7 @@ class Tx:
         argument outside the alphabet): the caller then locks the usual way."""
         if self.is_sqlite or self.read_only or self._staged:
             return None
-        adapter = await self._adapted()
+        adapter = self.adapter
         begin = _BEGIN.get(adapter.isolation_level)
         if adapter._transaction is not None or begin is None:
             return None
@@ -195,6 +196,12 @@ class Tx:
             raise translated(adapter, error, text, args) from error
         return int(str(status).rsplit(" ", 1)[-1]) > 0
 
+    async def locked(self, sql: Sql, args: Sequence[str | None]) -> bool:
+        """Whether the row lock `sql` found its row: with the BEGIN when it can
+        (`begin_locking`), else as any statement."""
+        first = await self.begin_locking(sql, args)
+        return first if first is not None else bool(await self.fetch(sql, args))
+
     def ran_alone(self) -> bool:
         """PostgreSQL: whether the driver's connection has no transaction open after the
         unit of work's statements, i.e. its only statement ran alone (`fetch_whole`)."""
@@ -202,7 +209,6 @@ class Tx:
         return (
             not self.is_sqlite
             and not self._staged
-            and adapter is not None
             and adapter._transaction is None
             and adapter.isolation_level != "autocommit"
         )
@@ -265,7 +271,7 @@ class Tx:
         without a hop into SQLAlchemy's greenlet; the SQLAlchemy connection's own
         transaction then has nothing left to end."""
         assert not self.is_sqlite
-        adapter = await self._adapted()
+        adapter = self.adapter
         if adapter._transaction is None:
             return
         try:
@@ -273,14 +279,9 @@ class Tx:
         except Exception as error:
             raise translated(adapter, error, "COMMIT", ()) from error
 
-    async def _adapted(self) -> Any:
-        if self.adapter is None:
-            self.adapter = (await self.conn.get_raw_connection()).dbapi_connection
-        return self.adapter
-
     async def _driver(self) -> Any:
         """The driver's connection adapter, with the unit of work's transaction begun."""
-        adapter = await self._adapted()
+        adapter = self.adapter
         if not self.is_sqlite and adapter._transaction is None:
             # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement.
             await adapter._start_transaction()
