@@ -568,14 +568,17 @@ async def bench(
 async def off_or_on(setting: str, opts: Options, tmp: Path) -> list[Run]:
     """Reserve and cancel at c=32 and every face, on PostgreSQL, with the flag `setting` (e.g.
     `KASSA_LEAN_ROUTES`) off and on, in the order off, on, on, off: a machine that speeds up
-    or slows down during the four runs moves both sides alike."""
+    or slows down during the four runs moves both sides alike. `NAME=A,B` compares the
+    values A and B of a setting instead of 0 and 1 (A, B, B, A)."""
+    name, _, values = setting.partition("=")
+    first, _, second = (values or "0,1").partition(",")
     runs: list[Run] = []
-    for flag in ("0", "1", "1", "0"):
+    for value in (first, second, second, first):
         url = await asyncio.to_thread(pg_recreate, "kassa_bench")
         both = Options(opts.seconds, (32,), 0, opts.faces_ops)
-        got, _ = await bench_backend("postgresql", url, 2, both, tmp, {setting: flag})
+        got, _ = await bench_backend("postgresql", url, 2, both, tmp, {name: value})
         for run in got:
-            run.what += f" ({setting}={flag})"
+            run.what += f" ({name}={value})"
         runs += got
     return runs
 
@@ -599,7 +602,8 @@ def main() -> int:
     parser.add_argument(
         "--ab",
         metavar="SETTING",
-        help="PostgreSQL: c=32 and the faces with the flag SETTING 0, 1, 1, 0 (no c=1/8)",
+        help="PostgreSQL: c=32 and the faces with the flag SETTING 0, 1, 1, 0 (no c=1/8); "
+        "SETTING=A,B for the values A, B, B, A",
     )
     parser.add_argument("--ops", type=int, default=1000, help="operations per face phase")
     parser.add_argument("--buyers", type=int, default=400, help="flash sale buyers (0: none)")

@@ -51,8 +51,18 @@ class RawWrite:
 # nothing the SQL lexer could read as anything but the text of a string (no quote, no
 # backslash, no multi-byte character).
 _LITERAL = re.compile(r"[0-9A-Za-z_-]{1,64}")
-# The BEGIN asyncpg sends for the adapter's isolation level (None: the server's default).
-_BEGIN = {None: "BEGIN", "read_committed": "BEGIN ISOLATION LEVEL READ COMMITTED"}
+# A write transaction's statements run on PostgreSQL's generic plan, made once per prepared
+# statement and connection, instead of a custom plan made at every execution: the statements
+# here look rows up by key, where the two plans are the same, and planning was a fifth of
+# PostgreSQL's CPU in a cancel (BENCHMARKS.md, seventh pass). Read-only units of work (the
+# console's searches and lists, whose best plan can depend on the values) keep the default.
+_GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan"
+# The BEGIN of a write transaction for the adapter's isolation level (None: the server's
+# default), as asyncpg would send it, with the setting above in the same round trip.
+_BEGIN = {
+    None: f"BEGIN; {_GENERIC}",
+    "read_committed": f"BEGIN ISOLATION LEVEL READ COMMITTED; {_GENERIC}",
+}
 
 
 class _Begun:
@@ -105,6 +115,7 @@ class Tx:
         if self.read_only and isinstance(statement, Staged):
             _refuse_write(statement)
         await self.flush()
+        await self._driver()  # our BEGIN, not the one SQLAlchemy would send lazily
         return await self.conn.execute(statement, parameters)
 
     @overload
@@ -115,6 +126,7 @@ class Tx:
 
     async def scalar(self, statement: Executable) -> Any:
         await self.flush()
+        await self._driver()
         return await self.conn.scalar(statement)
 
     @overload
@@ -125,6 +137,7 @@ class Tx:
 
     async def scalars(self, statement: Executable) -> ScalarResult[Any]:
         await self.flush()
+        await self._driver()
         return await self.conn.scalars(statement)
 
     async def stage(self, statement: Staged) -> None:
@@ -280,11 +293,23 @@ class Tx:
             raise translated(adapter, error, "COMMIT", ()) from error
 
     async def _driver(self) -> Any:
-        """The driver's connection adapter, with the unit of work's transaction begun."""
+        """The driver's connection adapter, with the unit of work's transaction begun (on
+        PostgreSQL by `_BEGIN`, where SQLAlchemy's adapter would send a plain BEGIN lazily,
+        before its first statement)."""
         adapter = self.adapter
-        if not self.is_sqlite and adapter._transaction is None:
-            # SQLAlchemy's asyncpg adapter sends BEGIN lazily, before its first statement.
+        if self.is_sqlite or adapter._transaction is not None:
+            return adapter
+        begin = _BEGIN.get(adapter.isolation_level)
+        if begin is None:  # autocommit (a read-only unit of work): no transaction block
             await adapter._start_transaction()
+            return adapter
+        connection = adapter._connection
+        # From here on the unit of work ends the transaction, as after `begin_locking`.
+        adapter._transaction = _Begun(connection)
+        try:
+            await connection.execute(begin)
+        except Exception as error:
+            raise translated(adapter, error, begin, ()) from error
         return adapter
 
     async def _run(self, text: str, args: Sequence[Any], *, rows: bool) -> list[Any]:
