@@ -15,6 +15,7 @@ from kassa.app import demo
 from kassa.store.db import Database
 from kassa.store.orders_hot import LOCK_SEEN
 from kassa.store.raw import Sql
+from kassa.store.waitlist import WaitlistRepo
 from tests.api.helpers import create_order
 
 SHOW = Sql("SHOW plan_cache_mode")
@@ -59,3 +60,27 @@ async def test_a_lock_taken_with_the_begin_plans_generically_too(
         assert await uow.tx.begin_locking(LOCK_SEEN, [mine["id"], demo.ORG_ID, None]) is True
         assert (await uow.tx.fetch(SHOW, []))[0][0] == "force_generic_plan"
     assert await shown(db) == "auto"
+
+
+async def scans_of(db: Database, index: str) -> int:
+    async with db.unit_of_work(write=False) as uow:
+        rows = await uow.tx.fetch(
+            Sql("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = $1"), [index]
+        )
+    return int(rows[0][0])
+
+
+async def test_a_constant_still_matches_a_partial_index_under_the_generic_plan(
+    one_connection: Database, client: httpx.AsyncClient, seller: dict[str, str]
+) -> None:
+    """A parameter cannot prove a partial index's predicate (`status = 'vacant'`) to a
+    generic plan, a literal can (`kassa.store.types.fixed`): picking a set's vacant tickets
+    in a write transaction goes by the set's vacant tickets, not through all tickets."""
+    db = one_connection
+    await create_order(client, seller, demo.EVENT_ID, random={demo.STALLS_SET_ID: 1})
+    before = await scans_of(db, "ix_tickets_vacant")
+    async with db.unit_of_work() as uow:
+        assert len(await WaitlistRepo(uow.tx).pick_vacant(demo.STALLS_SET_ID, 2)) == 2
+        # This backend's counts reach the statistics when it next goes idle.
+        await uow.tx.fetch(Sql("SELECT pg_stat_force_next_flush()"), [])
+    assert await scans_of(db, "ix_tickets_vacant") > before

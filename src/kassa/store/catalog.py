@@ -18,6 +18,7 @@ from kassa.core.catalog import (
 )
 from kassa.store.tables import events, orders, price_rules, ticket_sets, tickets, venues
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class CatalogRepo:
         """Take up to `count` vacant tickets of a set off sale (highest numbers first)."""
         doomed = (
             select(tickets.c.id)
-            .where(tickets.c.set_id == set_id, tickets.c.status == TicketStatus.VACANT.value)
+            .where(tickets.c.set_id == set_id, tickets.c.status == fixed(TicketStatus.VACANT.value))
             .order_by(tickets.c.number.desc())
             .limit(count)
             .with_for_update(skip_locked=True)
@@ -176,7 +177,7 @@ class CatalogRepo:
             delete(tickets)
             .where(
                 tickets.c.id.in_(select(doomed.c.id)),
-                tickets.c.status == TicketStatus.VACANT.value,
+                tickets.c.status == fixed(TicketStatus.VACANT.value),
             )
             .returning(tickets.c.id)  # rowcount is -1 for `WITH ... DELETE` on sqlite3
         )

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy import BindParameter, DateTime, Dialect, Numeric, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -116,3 +116,10 @@ def _json_field_sqlite(element: _JsonField, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
     path = "$." + ".".join(element.path)
     return element.normalise.format(f"json_extract({column}, '{path}')")
+
+
+def fixed(value: str) -> BindParameter[str]:
+    """A constant of the code (never input) written into the statement as a literal: a
+    generic plan (write transactions on PostgreSQL: `kassa.store.tx`) can then still match
+    it to a partial index's predicate (`status = 'vacant'`), which a parameter cannot."""
+    return literal(value, String(), literal_execute=True)

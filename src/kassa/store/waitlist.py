@@ -14,6 +14,7 @@ from kassa.store.orders import _claimed as claimed
 from kassa.store.raw import Sql, decode_json, decode_time, required_time
 from kassa.store.tables import events, tickets
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 from kassa.store.waitlist_tables import waiting_list
 
 OFFERED = "offered"  # a ticket's status while held for a waiting-list entry
@@ -116,7 +117,7 @@ class WaitlistRepo:
         """Ids of offers whose hold ran out, oldest first."""
         rows = await self._conn.scalars(
             select(_w.id)
-            .where(_w.status == EntryStatus.OFFERED.value, _w.offer_expires_at <= now)
+            .where(_w.status == fixed(EntryStatus.OFFERED.value), _w.offer_expires_at <= now)
             .order_by(_w.offer_expires_at)
             .limit(limit)
         )
@@ -129,7 +130,7 @@ class WaitlistRepo:
                 select(waiting_list)
                 .where(
                     _w.id == entry_id,
-                    _w.status == EntryStatus.OFFERED.value,
+                    _w.status == fixed(EntryStatus.OFFERED.value),
                     _w.offer_expires_at <= now,
                 )
                 .with_for_update(skip_locked=True)
@@ -140,7 +141,7 @@ class WaitlistRepo:
     async def sets_to_refill(self, now: datetime, limit: int) -> list[str]:
         """Sets of events on sale with people waiting and tickets on sale (capacity added,
         or tickets released while someone was joining): the worker offers those tickets."""
-        vacant = exists().where(_t.set_id == _w.set_id, _t.status == "vacant")
+        vacant = exists().where(_t.set_id == _w.set_id, _t.status == fixed("vacant"))
         selling = exists().where(
             events.c.id == _w.event_id, events.c.status == "public", events.c.ends_at > now
         )
@@ -156,7 +157,7 @@ class WaitlistRepo:
 
     async def vacant_count(self, set_id: str) -> int:
         found = await self._conn.scalar(
-            select(func.count()).where(_t.set_id == set_id, _t.status == "vacant")
+            select(func.count()).where(_t.set_id == set_id, _t.status == fixed("vacant"))
         )
         return int(found or 0)
 
@@ -166,7 +167,9 @@ class WaitlistRepo:
             return []
         rows = await self._conn.scalars(
             update(tickets)
-            .where(_t.id.in_(sorted(ticket_ids)), _t.status == "vacant", _t.order_id.is_(None))
+            .where(
+                _t.id.in_(sorted(ticket_ids)), _t.status == fixed("vacant"), _t.order_id.is_(None)
+            )
             .values(status=OFFERED)
             .returning(_t.id)
         )
@@ -177,7 +180,7 @@ class WaitlistRepo:
         is claiming right now are skipped."""
         picked = await self._conn.scalars(
             select(_t.id)
-            .where(_t.set_id == set_id, _t.status == "vacant")
+            .where(_t.set_id == set_id, _t.status == fixed("vacant"))
             .order_by(_t.id)
             .limit(count)
             .with_for_update(skip_locked=True)

@@ -9,6 +9,7 @@ from kassa.core.webhooks import Delivery, Endpoint
 from kassa.store.tables import webhook_deliveries as deliveries
 from kassa.store.tables import webhook_endpoints as endpoints
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 
 
 class WebhookRepo:
@@ -73,7 +74,7 @@ class WebhookRepo:
     async def claim(self, now: datetime, limit: int) -> list[Delivery]:
         query = (
             select(deliveries)
-            .where(deliveries.c.state == "pending", deliveries.c.available_at <= now)
+            .where(deliveries.c.state == fixed("pending"), deliveries.c.available_at <= now)
             .order_by(deliveries.c.id)
             .limit(limit)
         )
