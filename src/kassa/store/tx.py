@@ -300,7 +300,7 @@ class Tx:
         if self.is_sqlite or adapter._transaction is not None:
             return adapter
         begin = _BEGIN.get(adapter.isolation_level)
-        if begin is None:  # autocommit (a read-only unit of work): no transaction block
+        if begin is None:  # autocommit (a read-only unit of work), or a level not in _BEGIN
             await adapter._start_transaction()
             return adapter
         connection = adapter._connection
