@@ -30,15 +30,12 @@ from kassa.store.tx import Tx
 assert TicketStatus.VACANT.value == "vacant" and TicketStatus.RESERVED.value == "reserved"
 assert LineState.ACTIVE.value == "active"
 
-# MATERIALIZED: the limited pick runs exactly once (see InventoryRepo.claim_random). The picked
-# ids go to the UPDATE as one array: the primary key is then the plan whatever the planner
-# guesses of the pick's size (a generic plan takes `LIMIT $2` for a tenth of the set, and
-# `IN (SELECT ...)` could then join the whole table by hash).
+# MATERIALIZED: the limited pick runs exactly once (see InventoryRepo.claim_random).
 CLAIM_RANDOM_PG = Sql(
     "WITH picked AS MATERIALIZED (SELECT id FROM tickets WHERE set_id = $1 AND status = "
     "'vacant' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
     "UPDATE tickets SET status = 'reserved', order_id = $3 "
-    "WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND status = 'vacant' "
+    "WHERE id IN (SELECT id FROM picked) AND status = 'vacant' "
     "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number",
     "tickets",
 )
@@ -331,7 +328,7 @@ _PICKED_PG = (
     "'vacant' ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED), "
     "n AS (SELECT count(*) AS picked FROM picked), "
     "claimed AS (UPDATE tickets SET status = 'reserved', order_id = $3 "
-    "WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND status = 'vacant' "
+    "WHERE id IN (SELECT id FROM picked) AND status = 'vacant' "
     "AND (SELECT picked FROM n) = $2 "
     "RETURNING id, set_id, serial, number, seat_sector, seat_row, seat_number), "
     "ids AS (SELECT jsonb_agg(id ORDER BY number, id) AS ids FROM claimed)"
