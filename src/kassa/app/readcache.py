@@ -63,26 +63,36 @@ class Loads(Generic[V]):
 
 
 class ReadCache(Generic[V]):
-    def __init__(self, ttl: float = TTL) -> None:
+    """`max_entries`: past it the cache starts over (None: no bound)."""
+
+    def __init__(self, ttl: float = TTL, *, max_entries: int | None = MAX_ENTRIES) -> None:
         self.ttl = ttl
+        self.max_entries = max_entries
         self._entries: dict[str, tuple[float, V]] = {}
         self._loads: Loads[V] = Loads()
 
-    async def get(self, key: str, load: Callable[[], Awaitable[V | None]]) -> V | None:
-        """The cached value, or `load()` when it is missing or older than the TTL (one load at
-        a time: `Loads`); a missing value (None) is never cached."""
+    async def get(
+        self, key: str, load: Callable[[], Awaitable[V | None]], *, fresh: bool = False
+    ) -> V | None:
+        """The cached value, or `load()` when it is missing, older than the TTL or `fresh` is
+        asked (one load at a time: `Loads`; a load asked `fresh` is the caller's own, as one
+        already running may have begun before what the caller looks for was made); a missing
+        value (None) is never cached."""
         now = time.monotonic()
         entry = self._entries.get(key)
-        if entry is not None and now - entry[0] < self.ttl:
+        if entry is not None and not fresh and now - entry[0] < self.ttl:
             return entry[1]
-        value = await self._loads.run(key, load)
+        value = await (load() if fresh else self._loads.run(key, load))
         if value is None:
             self._entries.pop(key, None)
         elif self.ttl > 0:
-            if len(self._entries) >= MAX_ENTRIES:
+            if self.max_entries is not None and len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[key] = (now, value)
         return value
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -10,12 +10,10 @@ A stale snapshot is loaded once (`kassa.app.readcache.Loads`): the reserves that
 while it loads wait for that load.
 """
 
-import time
 import weakref
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from kassa.app.readcache import Loads
+from kassa.app.readcache import ReadCache
 from kassa.core.catalog import Event, TicketSet
 from kassa.core.pricing import FeePolicy
 from kassa.store.db import Database, UnitOfWork
@@ -30,39 +28,19 @@ class SaleCatalog:
     fee: FeePolicy
 
 
-class Snapshots:
-    def __init__(self, ttl: float = DEFAULT_TTL) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, SaleCatalog]] = {}
-        self._loads: Loads[SaleCatalog] = Loads()
+class Snapshots(ReadCache[SaleCatalog]):
+    """The snapshots by event id: a read cache (`kassa.app.readcache.ReadCache`) with the
+    snapshot's own TTL and no bound on the events it holds."""
 
-    async def get(
-        self,
-        event_id: str,
-        load: Callable[[], Awaitable[SaleCatalog | None]],
-        *,
-        fresh: bool = False,
-    ) -> SaleCatalog | None:
-        """The cached snapshot, or `load()` when it is missing, stale or `fresh` is asked (a
-        load asked `fresh` is the caller's own: one already running may have begun before
-        what the caller looks for was made)."""
-        now = time.monotonic()
-        entry = self._entries.get(event_id)
-        if entry is not None and not fresh and now - entry[0] < self.ttl:
-            return entry[1]
-        snapshot = await (load() if fresh else self._loads.run(event_id, load))
-        if snapshot is None:
-            self._entries.pop(event_id, None)
-        elif self.ttl > 0:
-            self._entries[event_id] = (now, snapshot)
-        return snapshot
+    def __init__(self, ttl: float = DEFAULT_TTL) -> None:
+        super().__init__(ttl, max_entries=None)
 
     def invalidate(self, event_id: str | None = None) -> None:
         """Forget one event's snapshot, or every snapshot."""
         if event_id is None:
-            self._entries.clear()
+            self.clear()
         else:
-            self._entries.pop(event_id, None)
+            self.forget(event_id)
 
 
 _BY_DB: "weakref.WeakKeyDictionary[Database, Snapshots]" = weakref.WeakKeyDictionary()

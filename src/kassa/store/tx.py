@@ -200,14 +200,20 @@ class Tx:
                 return None
             literals.append("NULL" if value is None else f"'{value}'")
         text = PARAM.sub(lambda m: literals[int(m[1]) - 1], sql.text)
+        status = await self._begin(f"{begin}; {text}", text, args)
+        return int(status.rsplit(" ", 1)[-1]) > 0
+
+    async def _begin(self, query: str, text: str, args: Sequence[Any]) -> str:
+        """PostgreSQL: send `query`, which begins the transaction (and may go on); the status
+        of its last statement. From here on the unit of work ends the transaction, even when
+        `query` failed after its BEGIN (a refused lock). `text` and `args` name it in errors."""
+        adapter = self.adapter
         connection = adapter._connection
-        # From here on the unit of work ends the transaction (a failed lock leaves it begun).
         adapter._transaction = _Begun(connection)
         try:
-            status = await connection.execute(f"{begin}; {text}")
+            return str(await connection.execute(query))
         except Exception as error:
             raise translated(adapter, error, text, args) from error
-        return int(str(status).rsplit(" ", 1)[-1]) > 0
 
     async def locked(self, sql: Sql, args: Sequence[str | None]) -> bool:
         """Whether the row lock `sql` found its row: with the BEGIN when it can
@@ -303,13 +309,7 @@ class Tx:
         if begin is None:  # autocommit (a read-only unit of work), or a level not in _BEGIN
             await adapter._start_transaction()
             return adapter
-        connection = adapter._connection
-        # From here on the unit of work ends the transaction, as after `begin_locking`.
-        adapter._transaction = _Begun(connection)
-        try:
-            await connection.execute(begin)
-        except Exception as error:
-            raise translated(adapter, error, begin, ()) from error
+        await self._begin(begin, begin, ())
         return adapter
 
     async def _run(self, text: str, args: Sequence[Any], *, rows: bool) -> list[Any]:
