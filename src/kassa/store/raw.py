@@ -235,3 +235,53 @@ def update(
     kinds = kinds_of(table)
     args = [value] + [encode(kinds.get(c), values[c], sqlite=sqlite) for c in columns]
     return Sql(update_text(table.name, key, columns), table.name), args
+
+
+def _quoted(text: str) -> str | None:
+    # A standard string (standard_conforming_strings on: `Tx` checks): only the quote is
+    # special, and is doubled. No NUL: PostgreSQL's text has none.
+    return None if "\x00" in text else "'" + text.replace("'", "''") + "'"
+
+
+def _element(value: Any) -> str | None:
+    """One element of an array's text form (`{"a","b"}`), or None if it has no such form here."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pg_literal(value: Any) -> str | None:
+    """`value`, as asyncpg would send it as a parameter, written as a PostgreSQL literal for
+    `EXECUTE name(...)` (the server reads it with the parameter's type's input function, as it
+    reads a parameter in text form); None for a value with no literal here (the caller then
+    sends it as a parameter). Times must be aware (a naive one would be read in the server's
+    zone); money is Decimal (never float)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "'true'" if value else "'false'"
+    if isinstance(value, (int, Decimal)):
+        return f"'{value}'"
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return None
+        return f"'{value.astimezone(UTC).isoformat()}'"
+    if isinstance(value, (list, tuple)):
+        elements = [_element(v) for v in value]
+        if any(e is None for e in elements):
+            return None
+        return _quoted("{" + ",".join(elements) + "}")  # type: ignore[arg-type]
+    return None
+
+
+def pg_literals(values: Sequence[Any]) -> str | None:
+    """The arguments of `EXECUTE name(...)`, or None if one of `values` has no literal."""
+    found = [pg_literal(v) for v in values]
+    if any(f is None for f in found):
+        return None
+    return ", ".join(found)  # type: ignore[arg-type]
