@@ -17,6 +17,15 @@ PostgreSQL backend are not counted.
 answer collected): the server's instructions alone, without httpx's (which are about a third
 of `run`'s); `cancel-asgi` counts the v1 cancels (`DELETE`) of those reserves instead.
 `estimate` counts N loyalty `POST /checkout/estimate` calls the same way.
+
+`cpu-asgi` runs no callgrind: six rounds of N reserves then their N cancels, one at a time
+through the ASGI app, and prints the median CPU time per operation of this process (user and
+system: the kernel's side of each round trip is there) and of its PostgreSQL backends (read from
+/proc, so only with PostgreSQL on this machine), and the wall time. The backends are the
+client backends of the bench database, other than the one that lists them.
+
+    PYTHONPATH=src .venv/bin/python bench/instructions.py $URL setup
+    PYTHONPATH=src .venv/bin/python bench/instructions.py $URL cpu-asgi 200
 """
 
 import asyncio
@@ -200,11 +209,75 @@ async def cancel_asgi() -> None:
     await run_asgi(cancels=True)
 
 
+def backend_cpu(pids: list[int]) -> float:
+    """CPU seconds (user and system) of these processes so far, from /proc."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_asgi() -> None:
+    import statistics
+    import time
+
+    db = Database(URL)
+    app = create_app(Settings(database_url=URL), db=db)
+    body = json.dumps({"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}}).encode()
+    headers = {**faces.SELLER, "Content-Type": "application/json"}
+
+    async def reserve() -> str:
+        status, answer = await asgi_call(app, "POST", "/v1/resources/orders", headers, body)
+        assert status == 201, answer
+        return str(json.loads(answer)["id"])
+
+    async def cancel(order_id: str) -> None:
+        path = f"/v1/resources/orders/{order_id}"
+        status, answer = await asgi_call(app, "DELETE", path, faces.SELLER, b"")
+        assert status == 200, answer
+
+    figures: dict[str, list[tuple[float, float, float]]] = {"reserve": [], "cancel": []}
+    async with lifespan(app):
+        for _ in range(40):  # warm: caches, prepared statements
+            await cancel(await reserve())
+        lister = await asyncpg.connect(URL)
+        pids = [
+            row[0]
+            for row in await lister.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+        ]
+        await lister.close()
+        for _ in range(6):
+            gc.collect()
+            marks = [(time.process_time(), backend_cpu(pids), time.perf_counter())]
+            made = [await reserve() for _ in range(N)]
+            marks.append((time.process_time(), backend_cpu(pids), time.perf_counter()))
+            for order_id in made:
+                await cancel(order_id)
+            marks.append((time.process_time(), backend_cpu(pids), time.perf_counter()))
+            for what, (a, b) in zip(figures, [(0, 1), (1, 2)], strict=True):
+                figures[what].append(
+                    tuple((marks[b][i] - marks[a][i]) / N * 1000 for i in range(3))  # type: ignore[arg-type]
+                )
+    await db.dispose()
+    for what, rounds in figures.items():
+        python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
+        print(
+            f"{what}: this process {python:.3f} ms, PostgreSQL backends {backend:.3f} ms, "
+            f"wall {wall:.3f} ms per operation (median of {len(rounds)} rounds of {N})"
+        )
+
+
 MODES = {
     "setup": setup,
     "run": run,
     "run-asgi": run_asgi,
     "cancel-asgi": cancel_asgi,
     "estimate": estimate,
+    "cpu-asgi": cpu_asgi,
 }
 asyncio.run(MODES[MODE]())
