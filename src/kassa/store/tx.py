@@ -68,7 +68,7 @@ _BEGIN = {
 # and PostgreSQL neither parses nor plans the statement again (BENCHMARKS.md, eighth pass).
 # PREPARE is outside transactions (an aborted one keeps it), so it is sent alone, outside one:
 # a name is known here only once the server has it.
-_NAMED: "weakref.WeakKeyDictionary[Any, dict[str, str]]" = weakref.WeakKeyDictionary()
+_NAMED: "weakref.WeakKeyDictionary[Any, dict[str, str | None]]" = weakref.WeakKeyDictionary()
 _MAX_NAMED = 200  # per connection: the hot paths use a few dozen
 
 
@@ -77,19 +77,17 @@ def _named(connection: Any, text: str) -> str | None:
     return None if names is None else names.get(text)
 
 
-async def _prepare(connection: Any, text: str) -> str | None:
-    """PREPARE `text` on `connection` (outside a transaction); its name, None if there are
-    already too many or the server refused it (the caller then goes the usual way)."""
+async def _prepare(connection: Any, text: str) -> None:
+    """PREPARE `text` on `connection` (outside a transaction), once: a statement tried before
+    on this connection, whatever came of it, is not tried again (so a failure cannot cost a
+    round trip per command), and neither is one past `_MAX_NAMED`. Errors are the caller's."""
     names = _NAMED.setdefault(connection, {})
-    if len(names) >= _MAX_NAMED:
-        return None
+    if text in names or len(names) >= _MAX_NAMED:
+        return
     name = f"kassa_{len(names) + 1}"
-    try:
-        await connection.execute(f"PREPARE {name} AS {text}")
-    except asyncpg.PostgresError:
-        return None
+    names[text] = None
+    await connection.execute(f"PREPARE {name} AS {text}")
     names[text] = name
-    return name
 
 
 def _executed(connection: Any, text: str, args: Sequence[Any]) -> str | None:
@@ -234,8 +232,10 @@ class Tx:
         if adapter._transaction is not None or begin is None:
             return None
         connection = adapter._connection
-        if _named(connection, sql.text) is None:
+        try:
             await _prepare(connection, sql.text)
+        except Exception as error:
+            raise translated(adapter, error, sql.text, args) from error
         execute = _executed(connection, sql.text, args)
         if execute is None:
             return None
