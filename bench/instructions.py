@@ -146,9 +146,9 @@ async def asgi_call(
     return status, b"".join(chunks)
 
 
-async def run_asgi(cancels: bool = False) -> None:
-    db = Database(URL)
-    app = create_app(Settings(database_url=URL), db=db)
+def ticket_calls(app: Any) -> tuple[Any, Any]:
+    """`reserve()` (a v1 order of one ticket; its id) and `cancel(order_id)` (v1 DELETE),
+    straight into the ASGI app."""
     body = json.dumps({"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}}).encode()
     headers = {**faces.SELLER, "Content-Type": "application/json"}
 
@@ -161,6 +161,14 @@ async def run_asgi(cancels: bool = False) -> None:
         path = f"/v1/resources/orders/{order_id}"
         status, answer = await asgi_call(app, "DELETE", path, faces.SELLER, b"")
         assert status == 200, answer
+
+    return reserve, cancel
+
+
+async def run_asgi(cancels: bool = False) -> None:
+    db = Database(URL)
+    app = create_app(Settings(database_url=URL), db=db)
+    reserve, cancel = ticket_calls(app)
 
     async with lifespan(app):
         for _ in range(5):
@@ -225,18 +233,7 @@ async def cpu_asgi() -> None:
 
     db = Database(URL)
     app = create_app(Settings(database_url=URL), db=db)
-    body = json.dumps({"event": demo.EVENT_ID, "random": {demo.STALLS_SET_ID: 1}}).encode()
-    headers = {**faces.SELLER, "Content-Type": "application/json"}
-
-    async def reserve() -> str:
-        status, answer = await asgi_call(app, "POST", "/v1/resources/orders", headers, body)
-        assert status == 201, answer
-        return str(json.loads(answer)["id"])
-
-    async def cancel(order_id: str) -> None:
-        path = f"/v1/resources/orders/{order_id}"
-        status, answer = await asgi_call(app, "DELETE", path, faces.SELLER, b"")
-        assert status == 200, answer
+    reserve, cancel = ticket_calls(app)
 
     figures: dict[str, list[tuple[float, float, float]]] = {"reserve": [], "cancel": []}
     async with lifespan(app):
