@@ -39,8 +39,15 @@ def json_dumps(value: Any) -> str:
     return orjson.dumps(value, default=_decimal).decode()
 
 
+# One decoder for every JSON column read: `json.loads` with `parse_float` builds a new
+# decoder at each call (five per order read).
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def json_loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=Decimal)
+    if not isinstance(text, str):  # bytes: JSON is UTF-8 (RFC 8259), as `json.loads` reads it
+        return json.loads(text, parse_float=Decimal)
+    return _DECODER.decode(text)
 
 
 PARAM = re.compile(r"\$(\d+)")
