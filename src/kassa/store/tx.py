@@ -11,7 +11,8 @@ Hot paths may also run plain SQL (`kassa.store.raw`): `fetch` reads, `stage_sql`
 write. On PostgreSQL they run on the asyncpg connection itself, in the same transaction, and a
 flush of raw writes is one statement of CTEs too; on SQLite a whole flush is ONE call in the
 driver's thread. Driver errors are raised as SQLAlchemy's, so callers see one kind of error
-whichever path ran.
+whichever path ran. At commit, a flush of raw writes goes with the COMMIT in ONE round trip
+once its statement is PREPAREd on the connection (`Tx.commit`).
 
 Statements inside one PostgreSQL statement share a snapshot and do not see each other's
 changes, so a statement on a table that already has a staged UPDATE or DELETE (or an UPDATE
