@@ -6,9 +6,10 @@
 Counted at the driver: on PostgreSQL every asyncpg call that waits for the server (BEGIN,
 COMMIT and ROLLBACK included; "SA" marks statements SQLAlchemy sent), on SQLite every hop to
 aiosqlite's thread. Preparing a statement for the first time on a connection costs one more
-round trip, once: it is not counted; the operations run twice, on a pool of one connection,
-and the second round is shown, as a connection that has served them before runs them. The
-per-process caches are kept warm, as in a server under load. The database named in the URL is
+round trip, once: it is not counted; nor is the PREPARE that lets a later unit of work send
+its last writes with the COMMIT (`kassa.store.tx`): the operations run twice, on a pool of one
+connection, and the second round is shown. The per-process caches are kept warm, as in a
+server under load. The database named in the URL is
 dropped and created anew (PostgreSQL) or the file replaced (SQLite). Runs against older code
 too (PYTHONPATH), to compare.
 """

@@ -42,7 +42,7 @@ async def test_an_id_nobody_has_is_404_whatever_it_is_made_of(
     assert await get_order(client, seller, mine["id"]) == mine
 
 
-async def test_begin_locking_takes_only_plain_ids_and_says_whether_it_locked(
+async def test_begin_locking_says_whether_it_locked(
     db: Database, seller: dict[str, str], client: httpx.AsyncClient, backend: str
 ) -> None:
     mine = await create_order(client, seller, demo.EVENT_ID, random={demo.STALLS_SET_ID: 1})
@@ -55,8 +55,11 @@ async def test_begin_locking_takes_only_plain_ids_and_says_whether_it_locked(
     async with db.unit_of_work() as uow:
         missing = await uow.tx.begin_locking(LOCK_SEEN, ["0123456789abcdef01234567", org, None])
         assert missing is (None if backend == "sqlite" else False)
-    async with db.unit_of_work() as uow:
-        assert await uow.tx.begin_locking(LOCK_SEEN, ["x' OR '1'='1", org, None]) is None
+    async with db.unit_of_work() as uow:  # a literal, quoted: it names no order
+        hostile = await uow.tx.begin_locking(LOCK_SEEN, ["x' OR '1'='1", org, None])
+        assert hostile is (None if backend == "sqlite" else False)
+    async with db.unit_of_work() as uow:  # no literal for it: the caller locks the usual way
+        assert await uow.tx.begin_locking(LOCK_SEEN, ["x\x00", org, None]) is None
     async with db.unit_of_work(write=False) as uow:
         assert await uow.tx.begin_locking(LOCK_SEEN, [mine["id"], org, None]) is None
 

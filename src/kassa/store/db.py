@@ -215,16 +215,13 @@ class UnitOfWork(Repositories):
             raise
 
     async def commit(self) -> None:
-        await self.tx.flush()
-        if self.tx.ran_alone():
-            # The command's one statement ran outside a transaction block (`fetch_whole`):
-            # there is nothing to commit, and SQLAlchemy's commit would only do its
-            # bookkeeping (a greenlet switch); closing the connection ends its transaction.
-            self._committed = True
-            return
         if self._db.is_sqlite:
+            await self.tx.flush()
             await self._conn.commit()
         else:
+            # On the driver (`Tx.commit`): the last writes and the COMMIT in one round trip
+            # when they can; nothing to send when the command's one statement ran outside a
+            # transaction block (`Tx.fetch_whole`): closing the connection ends SQLAlchemy's.
             await self.tx.commit()
         self._committed = True
 

@@ -11,7 +11,8 @@ Hot paths may also run plain SQL (`kassa.store.raw`): `fetch` reads, `stage_sql`
 write. On PostgreSQL they run on the asyncpg connection itself, in the same transaction, and a
 flush of raw writes is one statement of CTEs too; on SQLite a whole flush is ONE call in the
 driver's thread. Driver errors are raised as SQLAlchemy's, so callers see one kind of error
-whichever path ran.
+whichever path ran. At commit, a flush of raw writes goes with the COMMIT in ONE round trip
+once its statement is PREPAREd on the connection (`Tx.commit`).
 
 Statements inside one PostgreSQL statement share a snapshot and do not see each other's
 changes, so a statement on a table that already has a staged UPDATE or DELETE (or an UPDATE
@@ -19,7 +20,8 @@ after a staged INSERT) flushes the stage first: the result is always what runnin
 one would give. Only INSERTs into the same table are combined.
 """
 
-import re
+import contextlib
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, overload
 
@@ -31,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-from kassa.store.raw import PARAM, Sql, combined, for_sqlite
+from kassa.store.raw import Sql, combined, for_sqlite, pg_literals
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -47,10 +49,6 @@ class RawWrite:
         self.args = args
 
 
-# What an argument of `Tx.begin_locking` may be made of to go into the statement as a literal:
-# nothing the SQL lexer could read as anything but the text of a string (no quote, no
-# backslash, no multi-byte character).
-_LITERAL = re.compile(r"[0-9A-Za-z_-]{1,64}")
 # A write transaction's statements run on PostgreSQL's generic plan, made once per prepared
 # statement and connection, instead of a custom plan made at every execution: the statements
 # here look rows up by key, where the two plans are the same, and planning was a fifth of
@@ -63,6 +61,46 @@ _BEGIN = {
     None: f"BEGIN; {_GENERIC}",
     "read_committed": f"BEGIN ISOLATION LEVEL READ COMMITTED; {_GENERIC}",
 }
+
+
+# SQL-level prepared statements (PREPARE) of each PostgreSQL connection: statement text -> name.
+# `EXECUTE name(literals)` goes in a simple query beside BEGIN or COMMIT, in the same round trip
+# (asyncpg's own prepared statements need a round trip of their own: it does not pipeline),
+# and PostgreSQL neither parses nor plans the statement again (BENCHMARKS.md, eighth pass).
+# PREPARE is outside transactions (an aborted one keeps it), so it is sent alone, outside one:
+# a name is known here only once the server has it.
+_NAMED: "weakref.WeakKeyDictionary[Any, dict[str, str | None]]" = weakref.WeakKeyDictionary()
+_MAX_NAMED = 200  # per connection: the hot paths use a few dozen
+
+
+def _named(connection: Any, text: str) -> str | None:
+    names = _NAMED.get(connection)
+    return None if names is None else names.get(text)
+
+
+async def _prepare(connection: Any, text: str) -> None:
+    """PREPARE `text` on `connection` (outside a transaction), once: a statement tried before
+    on this connection, whatever came of it, is not tried again (so a failure cannot cost a
+    round trip per command), and neither is one past `_MAX_NAMED`. Errors are the caller's."""
+    names = _NAMED.setdefault(connection, {})
+    if text in names or len(names) >= _MAX_NAMED:
+        return
+    name = f"kassa_{len(names) + 1}"
+    names[text] = None
+    await connection.execute(f"PREPARE {name} AS {text}")
+    names[text] = name
+
+
+def _executed(connection: Any, text: str, args: Sequence[Any]) -> str | None:
+    """`EXECUTE name(literals)` of `text` prepared on `connection`, or None (not prepared,
+    an argument without a literal, or a server whose strings would read a literal otherwise)."""
+    name = _named(connection, text)
+    if name is None or connection.get_settings().standard_conforming_strings != "on":
+        return None
+    if not args:
+        return f"EXECUTE {name}"
+    literals = pg_literals(args)
+    return None if literals is None else f"EXECUTE {name}({literals})"
 
 
 class _Begun:
@@ -184,23 +222,25 @@ class Tx:
 
     async def begin_locking(self, sql: Sql, args: Sequence[str | None]) -> bool | None:
         """PostgreSQL, when a unit of work's first statement locks a row: BEGIN and the lock in
-        ONE round trip (a simple query of both statements; the arguments go in as literals, so
-        only ids of a plain alphabet qualify). Whether a row was locked; None when it cannot
-        go this way (SQLite, read-only, a transaction already begun or writes staged, an
-        argument outside the alphabet): the caller then locks the usual way."""
+        ONE round trip (a simple query: BEGIN, then `EXECUTE` of the lock, PREPAREd on the
+        connection the first time, with the arguments as literals). Whether a row was locked;
+        None when it cannot go this way (SQLite, read-only, a transaction already begun or
+        writes staged, an argument without a literal): the caller then locks the usual way."""
         if self.is_sqlite or self.read_only or self._staged:
             return None
         adapter = self.adapter
         begin = _BEGIN.get(adapter.isolation_level)
         if adapter._transaction is not None or begin is None:
             return None
-        literals: list[str] = []
-        for value in args:
-            if value is not None and not _LITERAL.fullmatch(value):
-                return None
-            literals.append("NULL" if value is None else f"'{value}'")
-        text = PARAM.sub(lambda m: literals[int(m[1]) - 1], sql.text)
-        status = await self._begin(f"{begin}; {text}", text, args)
+        connection = adapter._connection
+        try:
+            await _prepare(connection, sql.text)
+        except Exception as error:
+            raise translated(adapter, error, sql.text, args) from error
+        execute = _executed(connection, sql.text, args)
+        if execute is None:
+            return None
+        status = await self._begin(f"{begin}; {execute}", sql.text, args)
         return int(status.rsplit(" ", 1)[-1]) > 0
 
     async def _begin(self, query: str, text: str, args: Sequence[Any]) -> str:
@@ -220,17 +260,6 @@ class Tx:
         (`begin_locking`), else as any statement."""
         first = await self.begin_locking(sql, args)
         return first if first is not None else bool(await self.fetch(sql, args))
-
-    def ran_alone(self) -> bool:
-        """PostgreSQL: whether the driver's connection has no transaction open after the
-        unit of work's statements, i.e. its only statement ran alone (`fetch_whole`)."""
-        adapter = self.adapter
-        return (
-            not self.is_sqlite
-            and not self._staged
-            and adapter._transaction is None
-            and adapter.isolation_level != "autocommit"
-        )
 
     async def sqlite_call(self, work: Callable[[Any], _T]) -> _T:
         """SQLite: `work(connection)` in ONE call to the driver's thread, in the transaction;
@@ -286,17 +315,60 @@ class Tx:
         await self._run(text, [a for w in writes for a in w.args], rows=False)
 
     async def commit(self) -> None:
-        """PostgreSQL: COMMIT the driver's transaction (if one began) on the driver itself,
-        without a hop into SQLAlchemy's greenlet; the SQLAlchemy connection's own
-        transaction then has nothing left to end."""
+        """PostgreSQL: flush the staged writes and COMMIT the driver's transaction (if one
+        began) on the driver itself, without a hop into SQLAlchemy's greenlet; the SQLAlchemy
+        connection's own transaction then has nothing left to end. When the last writes are
+        plain SQL already PREPAREd on the connection, they and the COMMIT go in ONE round
+        trip (`EXECUTE ...; COMMIT`); else they are flushed, committed, and PREPAREd after
+        the commit, for the next time."""
         assert not self.is_sqlite
         adapter = self.adapter
+        last = self._last_writes()
+        if last is not None and await self._commit_executing(*last):
+            return
+        await self.flush()
         if adapter._transaction is None:
             return
         try:
             await adapter._call_and_discard(adapter._transaction.commit)
         except Exception as error:
             raise translated(adapter, error, "COMMIT", ()) from error
+        if last is not None:
+            with contextlib.suppress(Exception):  # committed: the next time goes the usual way
+                await _prepare(adapter._connection, last[0])
+
+    def _last_writes(self) -> tuple[str, list[Any]] | None:
+        """The staged writes as one statement and its arguments, when they are all plain SQL
+        in the unit of work's own transaction (begun by `_begin`)."""
+        staged = self._staged
+        if not staged or not isinstance(self.adapter._transaction, _Begun):
+            return None
+        writes = [w for w in staged if isinstance(w, RawWrite)]
+        if len(writes) != len(staged):
+            return None
+        text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
+        return text, [a for w in writes for a in w.args]
+
+    async def _commit_executing(self, text: str, args: list[Any]) -> bool:
+        """The staged writes and the COMMIT in one simple query; False (nothing sent) when
+        the statement is not PREPAREd on the connection or cannot take these arguments."""
+        adapter = self.adapter
+        connection = adapter._connection
+        execute = _executed(connection, text, args)
+        if execute is None:
+            return False
+        self._staged, self._tables = [], {}
+        try:
+            status = await connection.execute(f"{execute}; COMMIT")
+        except Exception as error:
+            # The transaction is still open (a statement that fails ends the simple query
+            # before its COMMIT): the unit of work rolls it back.
+            raise translated(adapter, error, text, args) from error
+        adapter._transaction = None
+        if status != "COMMIT":  # PostgreSQL rolls back a failed transaction it is told to commit
+            failed = asyncpg.InFailedSQLTransactionError(f"COMMIT ended in {status}")
+            raise translated(adapter, failed, "COMMIT", ())
+        return True
 
     async def _driver(self) -> Any:
         """The driver's connection adapter, with the unit of work's transaction begun (on
