@@ -279,6 +279,10 @@ def _number(value: int | Decimal) -> str:
     return f"'{value}'"
 
 
+def _boolean(value: bool) -> str:
+    return "'true'" if value else "'false'"
+
+
 # By exact type: a hot path's arguments are these, and one lookup is cheaper than a chain of
 # isinstance (a cancel's last writes have about 35 arguments).
 _LITERAL_OF: dict[type, Any] = {
@@ -287,7 +291,7 @@ _LITERAL_OF: dict[type, Any] = {
     datetime: _time,
     int: _number,
     Decimal: _number,
-    bool: lambda v: "'true'" if v else "'false'",
+    bool: _boolean,
     list: _array,
     tuple: _array,
 }
@@ -302,9 +306,7 @@ def pg_literal(value: Any) -> str | None:
     write = _LITERAL_OF.get(type(value))
     if write is not None:
         return write(value)  # type: ignore[no-any-return]
-    if isinstance(value, bool):
-        return "'true'" if value else "'false'"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, (int, Decimal)):  # an int enum, say (bool has no subclass)
         return _number(value)
     if isinstance(value, str):  # a str enum, say
         return _quoted(value)

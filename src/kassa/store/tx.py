@@ -103,6 +103,18 @@ def _executed(connection: Any, text: str, args: Sequence[Any]) -> str | None:
     return None if literals is None else f"EXECUTE {name}({literals})"
 
 
+def _ensure_committed(status: str) -> None:
+    """PostgreSQL answers a COMMIT of a failed transaction with ROLLBACK: raise then."""
+    if status != "COMMIT":
+        raise asyncpg.InFailedSQLTransactionError(f"COMMIT ended in {status}")
+
+
+def _joined(writes: Sequence[RawWrite]) -> tuple[str, list[Any]]:
+    """Raw writes as ONE statement of data-modifying CTEs, and its arguments."""
+    text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
+    return text, [a for w in writes for a in w.args]
+
+
 class _Begun:
     """The transaction a `Tx.begin_locking` query began, held by SQLAlchemy's asyncpg adapter
     as it holds asyncpg's own: something to commit or to roll back."""
@@ -113,9 +125,7 @@ class _Begun:
         self._connection = connection
 
     async def commit(self) -> None:
-        status = await self._connection.execute("COMMIT")
-        if status != "COMMIT":  # PostgreSQL rolls back a failed transaction it is told to commit
-            raise asyncpg.InFailedSQLTransactionError(f"COMMIT ended in {status}")
+        _ensure_committed(await self._connection.execute("COMMIT"))
 
     async def rollback(self) -> None:
         await self._connection.execute("ROLLBACK")
@@ -311,8 +321,8 @@ class Tx:
         if self.is_sqlite:
             await self._sqlite_batch([(for_sqlite(w.sql.text), w.args) for w in writes])
             return
-        text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
-        await self._run(text, [a for w in writes for a in w.args], rows=False)
+        text, args = _joined(writes)
+        await self._run(text, args, rows=False)
 
     async def commit(self) -> None:
         """PostgreSQL: flush the staged writes and COMMIT the driver's transaction (if one
@@ -344,10 +354,7 @@ class Tx:
         if not staged or not isinstance(self.adapter._transaction, _Begun):
             return None
         writes = [w for w in staged if isinstance(w, RawWrite)]
-        if len(writes) != len(staged):
-            return None
-        text = combined(tuple(w.sql.text for w in writes), tuple(len(w.args) for w in writes))
-        return text, [a for w in writes for a in w.args]
+        return _joined(writes) if len(writes) == len(staged) else None
 
     async def _commit_executing(self, text: str, args: list[Any]) -> bool:
         """The staged writes and the COMMIT in one simple query; False (nothing sent) when
@@ -365,9 +372,10 @@ class Tx:
             # before its COMMIT): the unit of work rolls it back.
             raise translated(adapter, error, text, args) from error
         adapter._transaction = None
-        if status != "COMMIT":  # PostgreSQL rolls back a failed transaction it is told to commit
-            failed = asyncpg.InFailedSQLTransactionError(f"COMMIT ended in {status}")
-            raise translated(adapter, failed, "COMMIT", ())
+        try:
+            _ensure_committed(status)
+        except asyncpg.InFailedSQLTransactionError as failed:
+            raise translated(adapter, failed, "COMMIT", ()) from failed
         return True
 
     async def _driver(self) -> Any:
