@@ -26,6 +26,15 @@ client backends of the bench database, other than the one that lists them.
 
     PYTHONPATH=src .venv/bin/python bench/instructions.py $URL setup
     PYTHONPATH=src .venv/bin/python bench/instructions.py $URL cpu-asgi 200
+
+`cpu-faces` does the same for the heavier faces, each beside the v1 reserve and cancel, in
+chains over the same objects as bench/faces.py's phases (v2 POST, PATCH with a promo code,
+Kassa's preview and apply; loyalty apply, confirm, cancel over 64 members), N of each per
+round (N ≤ 99: the v2 orders of two tickets come from a set of 200). `PROFILE="kassa apply"`
+(any step's name or its start) also runs cProfile over that step's timed rounds and writes
+/tmp/profile-kassa-apply.out (`python -m pstats`).
+
+    PYTHONPATH=src .venv/bin/python bench/instructions.py $URL cpu-faces 60
 """
 
 import asyncio
@@ -269,7 +278,134 @@ async def cpu_asgi() -> None:
         )
 
 
+async def cpu_faces() -> None:
+    """`cpu-faces`: like `cpu-asgi`, for the heavier faces beside the v1 reserve and cancel."""
+    import cProfile
+    import itertools
+    import statistics
+    import time
+
+    db = Database(URL)
+    app = create_app(Settings(database_url=URL), db=db)
+    reserve, cancel = ticket_calls(app)
+    json_headers = {"Content-Type": "application/json"}
+
+    async def call(method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else b""
+        status, answer = await asgi_call(app, method, path, {**headers, **json_headers}, data)
+        assert 200 <= status < 300, (method, path, status, answer[:300])
+        return json.loads(answer) if answer else None
+
+    numbers = itertools.count()
+    cart = [
+        {"product_id": "coffee", "price": 250, "quantity": 1},
+        {"product_id": "cake", "price": 180, "quantity": 2},
+    ]
+    # As bench/faces.py: the applies go round 64 members, whose ledgers grow with them.
+    members = [{**faces.SHOP, "identifier": f"7999300{n:04d}"} for n in range(faces.MEMBERS)]
+    patch = {
+        "settings": {"customer": {"name": "Ivan", "email": "ivan@example.com"}},
+        "vendor_data": {"order_id": "shop-1"},
+        "promocodes": ["BENCH10"],
+    }
+    steps: dict[str, Any] = {}
+
+    async def v2_post(_: Any) -> str:
+        body = {"event": demo.V2_EVENT_ID, "random": {demo.V2_STALLS_SET_ID: 2}}
+        return str((await call("POST", "/v2/resources/orders", faces.SELLER, body))["data"]["id"])
+
+    async def v2_patch(order_id: str) -> str:
+        await call("PATCH", f"/v2/resources/orders/{order_id}", faces.SELLER, patch)
+        return order_id
+
+    async def preview(order_id: str) -> tuple[str, str]:
+        found = await call("GET", f"/api/v1/orders/{order_id}/cancellation", faces.SELLER)
+        return order_id, str(found["version"])
+
+    async def apply(pair: tuple[str, str]) -> None:
+        body = {"reason": "customer_request", "version": pair[1]}
+        await call("POST", f"/api/v1/orders/{pair[0]}/cancellation", faces.SELLER, body)
+
+    async def loyalty_apply(_: Any) -> str:
+        order_id = f"C-{next(numbers)}"
+        member = members[int(order_id[2:]) % len(members)]
+        body = {**member, "cart_items": cart, "order_id": order_id}
+        await call("POST", "/loyalty/checkout/apply", {}, body)
+        return order_id
+
+    async def loyalty_confirm(order_id: str) -> str:
+        await call("POST", "/loyalty/checkout/confirm", {}, {**faces.SHOP, "order_id": order_id})
+        return order_id
+
+    async def loyalty_cancel(order_id: str) -> None:
+        await call("POST", "/loyalty/checkout/cancel", {}, {**faces.SHOP, "order_id": order_id})
+
+    async def v1_reserve(_: Any) -> str:
+        return await reserve()
+
+    chains = [
+        [("v1 reserve (1)", v1_reserve), ("v1 cancel (3)", cancel)],
+        [
+            ("v2 POST (1)", v2_post),
+            ("v2 PATCH (4)", v2_patch),
+            ("kassa preview (2)", preview),
+            ("kassa apply (4)", apply),
+        ],
+        [
+            ("loyalty apply (4)", loyalty_apply),
+            ("loyalty confirm (4)", loyalty_confirm),
+            ("loyalty cancel (4)", loyalty_cancel),
+        ],
+    ]
+    figures: dict[str, list[tuple[float, ...]]] = {}
+    profile = os.environ.get("PROFILE")  # e.g. "kassa apply": cProfile that step's rounds
+    profiler = cProfile.Profile()
+    async with lifespan(app):
+        for member in members:
+            await call("POST", "/loyalty/members/join", {}, member)
+        await call(
+            "POST",
+            f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes",
+            faces.ORG,
+            {"code": "BENCH10", "discount": {"percentage": "10"}},
+        )
+        lister = await asyncpg.connect(URL)
+        for warm in (True, False, False, False, False, False, False):
+            pids = [
+                row[0]
+                for row in await lister.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            ]
+            for chain in chains:
+                items: list[Any] = list(range(N))
+                for what, step in chain:
+                    gc.collect()
+                    profiled = not warm and what.startswith(profile or "\0")
+                    before = (time.process_time(), backend_cpu(pids), time.perf_counter())
+                    if profiled:
+                        profiler.enable()
+                    items = [await step(item) for item in items]
+                    if profiled:
+                        profiler.disable()
+                    after = (time.process_time(), backend_cpu(pids), time.perf_counter())
+                    if not warm:
+                        figures.setdefault(what, []).append(
+                            tuple((after[i] - before[i]) / N * 1000 for i in range(3))
+                        )
+        await lister.close()
+    await db.dispose()
+    if profile:
+        profiler.dump_stats(f"/tmp/profile-{profile.replace(' ', '-')}.out")
+    print(f"{'per operation, ms (round trips)':28} {'process':>8} {'backend':>8} {'sum':>6} {'wall':>6}")
+    for what, rounds in figures.items():
+        python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
+        print(f"{what:28} {python:8.3f} {backend:8.3f} {python + backend:6.3f} {wall:6.3f}")
+
+
 MODES = {
+    "cpu-faces": cpu_faces,
     "setup": setup,
     "run": run,
     "run-asgi": run_asgi,
