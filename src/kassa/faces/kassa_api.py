@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kassa.app import cancellation
 from kassa.app.orders import order_timeline
-from kassa.core.cancellation import Override, Plan, Reason, plan_json
+from kassa.core.cancellation import Override, Reason, plan_json
 from kassa.core.errors import QueryInvalid
 from kassa.core.money import MAX_AMOUNT
 from kassa.faces.kassa_event_cancel import router as event_cancel_router
@@ -186,7 +186,7 @@ async def cancellation_preview(
     ids = [t for t in (tickets or "").split(",") if t]
     part = _part(ids, _items_query(items))
     plan = await cancellation.preview(ctx.db, who, order_id, ctx.clock(), part, policy=True)
-    return _plan_answer(plan)
+    return _plan_answer(plan_json(plan))
 
 
 @router.post(
@@ -215,15 +215,16 @@ async def cancellation_apply(order_id: str, body: CancelIn, who: Caller, ctx: Ct
         policy=True,
         override=_override(body.override, who.actor),
     )
-    return _plan_answer(done.plan)
+    return _plan_answer(done.shown)
 
 
-def _plan_answer(plan: Plan) -> JSONResponse:
-    """The plan as FastAPI renders the route's response model (validated, then dumped in JSON
-    mode), rendered by the endpoint itself: the lean way (`kassa.web.hot`) calls it without
-    FastAPI around it, and the whole way passes a response through as it is."""
-    shown = CancellationPlan.model_validate(plan_json(plan))
-    return JSONResponse(shown.model_dump(mode="json", by_alias=True))
+def _plan_answer(shown: dict[str, Any]) -> Json:
+    """The plan's wire form (`plan_json`: JSON types only, in the order of the route's
+    response model, `CancellationPlan`, which documents it), rendered by the endpoint itself:
+    the lean way (`kassa.web.hot`) calls it without FastAPI around it, and the whole way
+    passes a response through as it is. tests/unit/test_plan_wire.py holds the model and
+    the wire form to each other."""
+    return Json(shown)
 
 
 def _override(given: OverrideIn | None, actor: str) -> Override | None:

@@ -92,7 +92,9 @@ class OrdersRepo:
         """Write the order row's mutable fields (staged: sent with the command's last writes)."""
         await hot.save(self._conn, order)
 
-    async def lock(self, order_id: str, seen_by: Principal | None = None) -> Order | None:
+    async def lock(
+        self, order_id: str, seen_by: Principal | None = None, *, policy: bool = False
+    ) -> Order | None:
         """Load an order for change. A change already in flight on it raises OrderBusy at once.
 
         PostgreSQL: FOR UPDATE NOWAIT, so a concurrent change in any process gets 409. SQLite
@@ -101,9 +103,12 @@ class OrdersRepo:
         `seen_by`: only an order this caller sees (`Principal.sees`) is locked and loaded; any
         other is None and never locked, not even for a moment, so another tenant's request
         can neither make the owner's change 409 nor learn by a 409 that the order exists.
+
+        `policy`: the event's start and cancellation policy are read with the order (the
+        same statement), for `PoliciesRepo.of_event` to take.
         """
         try:
-            return await self._one(order_id, lock=True, seen_by=seen_by)
+            return await self._one(order_id, lock=True, seen_by=seen_by, policy=policy)
         except DBAPIError as exc:
             if _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
                 raise OrderBusy(
@@ -111,8 +116,9 @@ class OrdersRepo:
                 ) from exc
             raise
 
-    async def get(self, order_id: str) -> Order | None:
-        return await self._one(order_id, lock=False)
+    async def get(self, order_id: str, *, policy: bool = False) -> Order | None:
+        """The order (`policy`: as `lock`'s)."""
+        return await self._one(order_id, lock=False, policy=policy)
 
     async def id_of_number(self, number: int) -> str | None:
         """Kassa's id of the order with this human-facing number."""
@@ -120,7 +126,12 @@ class OrdersRepo:
         return str(found) if found else None
 
     async def _one(
-        self, order_id: str, *, lock: bool, seen_by: Principal | None = None
+        self,
+        order_id: str,
+        *,
+        lock: bool,
+        seen_by: Principal | None = None,
+        policy: bool = False,
     ) -> Order | None:
         """The order and its lines in one round trip, after taking the lock, if any, in a
         statement of its own.
@@ -137,7 +148,7 @@ class OrdersRepo:
                 return None
         elif lock and not await hot.locked(self._conn, order_id):
             return None
-        return await hot.one(self._conn, order_id)
+        return await hot.one(self._conn, order_id, policy=policy)
 
     async def search(
         self, where: OrderFilter, *, limit: int, offset: int

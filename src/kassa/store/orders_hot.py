@@ -12,6 +12,12 @@ from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.catalog import TicketStatus
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
+from kassa.store.policies import (
+    EVENT_POLICY_COLUMNS,
+    EVENT_POLICY_JOINS,
+    EVENT_POLICY_WIDTH,
+    event_policy_of,
+)
 from kassa.store.raw import (
     Sql,
     decode_json,
@@ -73,21 +79,33 @@ _LINE_COLUMNS = [
     "barcode",
 ]
 _TICKET_COLUMNS = ["serial", "number", "seat_sector", "seat_row", "seat_number"]
+
+
+def _one_text(policy: bool) -> str:
+    """The order with its lines, one row per line; with `policy`, each row ends with the
+    event's start and policy (`kassa.store.policies.EVENT_POLICY_COLUMNS`)."""
+    return (
+        "SELECT "  # noqa: S608
+        + ", ".join(f'o."{c}"' for c in _ORDER_COLUMNS)
+        + ", "
+        + ", ".join(f'l."{c}"' for c in _LINE_COLUMNS)
+        + ", "
+        + ", ".join(f't."{c}"' for c in _TICKET_COLUMNS)
+        # Whether anyone waits for the line's set (`Tx.unwaited`): a release nobody waits for
+        # then needs no read of the waiting list (kassa.store.waitlist).
+        + ", EXISTS (SELECT 1 FROM waiting_list w WHERE w.set_id = l.set_id"
+        " AND w.status = 'waiting')"
+        + (f", {EVENT_POLICY_COLUMNS}" if policy else "")
+        + " FROM orders o"
+        + (EVENT_POLICY_JOINS if policy else "")
+        + " LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
+        " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
+    )
+
+
 # Column names from the table definitions, never from input.
-ONE = Sql(
-    "SELECT "  # noqa: S608
-    + ", ".join(f'o."{c}"' for c in _ORDER_COLUMNS)
-    + ", "
-    + ", ".join(f'l."{c}"' for c in _LINE_COLUMNS)
-    + ", "
-    + ", ".join(f't."{c}"' for c in _TICKET_COLUMNS)
-    # Whether anyone waits for the line's set (`Tx.unwaited`): a release nobody waits for
-    # then needs no read of the waiting list (kassa.store.waitlist).
-    + ", EXISTS (SELECT 1 FROM waiting_list w WHERE w.set_id = l.set_id"
-    " AND w.status = 'waiting')"
-    + " FROM orders o LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
-    " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
-)
+ONE = Sql(_one_text(policy=False))
+ONE_WITH_POLICY = Sql(_one_text(policy=True))
 _SAVED = (
     "status",
     "customer",
@@ -232,10 +250,18 @@ async def locked_seen(tx: Tx, order_id: str, org_id: str, vendor_id: str | None)
     return await tx.locked(sql, [order_id, org_id, vendor_id])
 
 
-async def one(tx: Tx, order_id: str) -> Order | None:
-    rows = await tx.fetch(ONE, [order_id])
+async def one(tx: Tx, order_id: str, *, policy: bool = False) -> Order | None:
+    """The order and its lines; with `policy`, the event's start and policy are read in the
+    same statement and left for `PoliciesRepo.of_event` (`Tx.event_policies`)."""
+    rows = await tx.fetch(ONE_WITH_POLICY if policy else ONE, [order_id])
     if not rows:
         return None
+    if policy:
+        event_id = rows[0][_ORDER_COLUMNS.index("event_id")]
+        found = event_policy_of(event_id, rows[0][-EVENT_POLICY_WIDTH:])
+        if found is not None:
+            tx.event_policies[event_id] = found
+        rows = [row[:-EVENT_POLICY_WIDTH] for row in rows]
     width = len(_ORDER_COLUMNS)
     head = dict(zip(_ORDER_COLUMNS, rows[0][:width], strict=True))
     lines = [_line(row[width:-1]) for row in rows if row[width] is not None]

@@ -32,6 +32,35 @@ _EVENT_POLICY_TERMS = (
 )
 
 
+# The same, as columns of a statement that reads an order (`orders_hot.ONE_WITH_POLICY`,
+# joined on `o.event_id`): the event's start, then each terms' columns, unpaid then paid
+# (a policy has one row of each, `put`). One row per order row, so a cancel under the policy
+# reads its order and the policy in one round trip.
+_TERMS = ("unpaid", "paid")
+EVENT_POLICY_COLUMNS = "e.starts_at, " + ", ".join(
+    f"p{terms[0]}.{column}" for terms in _TERMS for column in _EVENT_POLICY_TERMS
+)
+EVENT_POLICY_JOINS = " LEFT OUTER JOIN events e ON e.id = o.event_id" + "".join(
+    f" LEFT OUTER JOIN cancellation_policies p{terms[0]} ON p{terms[0]}.scope = 'event'"
+    f" AND p{terms[0]}.scope_id = o.event_id AND p{terms[0]}.terms = '{terms}'"
+    for terms in _TERMS
+)
+EVENT_POLICY_WIDTH = 1 + len(_TERMS) * len(_EVENT_POLICY_TERMS)
+
+
+def event_policy_of(event_id: str, values: Sequence[Any]) -> tuple[datetime, Policy | None] | None:
+    """The event's start and policy from `EVENT_POLICY_COLUMNS`' values (None: no event)."""
+    if values[0] is None:
+        return None
+    width = len(_EVENT_POLICY_TERMS)
+    rows = [
+        dict(zip(_EVENT_POLICY_TERMS, values[1 + n * width : 1 + (n + 1) * width], strict=True))
+        for n in range(len(_TERMS))
+    ]
+    found = [row for row in rows if row["terms"] is not None]
+    return required_time(values[0]), _policy(Scope.EVENT, event_id, found)
+
+
 class PoliciesRepo:
     def __init__(self, conn: Tx) -> None:
         self._conn = conn
@@ -43,7 +72,11 @@ class PoliciesRepo:
 
     async def of_event(self, event_id: str) -> tuple[datetime, Policy | None] | None:
         """The event's start and its policy (None: it has none), in one read; None when there
-        is no such event."""
+        is no such event. Read with the order when the order's read asked for it
+        (`OrdersRepo.lock(..., policy=True)`), else now."""
+        ahead: tuple[datetime, Policy | None] | None = self._conn.event_policies.pop(event_id, None)
+        if ahead is not None:
+            return ahead
         rows = await self._conn.fetch(_EVENT_POLICY, (event_id,))
         if not rows:
             return None

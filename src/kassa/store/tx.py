@@ -148,6 +148,9 @@ class Tx:
         # Sets whose waiting list this transaction has seen empty since its last change here
         # (read with an order: `kassa.store.orders_hot.one`; used by `WaitlistRepo`).
         self.unwaited: set[str] = set()
+        # Events' starts and policies read with an order (`orders_hot.one(..., policy=True)`),
+        # each taken once by `PoliciesRepo.of_event`.
+        self.event_policies: dict[str, Any] = {}
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
 

@@ -30,7 +30,13 @@ class DeliveryOrders:
     kind = OrderKind.DELIVERY
 
     async def find(
-        self, uow: UnitOfWork, who: Principal | None, order_id: str, *, lock: bool
+        self,
+        uow: UnitOfWork,
+        who: Principal | None,
+        order_id: str,
+        *,
+        lock: bool,
+        policy: bool = False,
     ) -> DeliveryOrder | None:
         """An order of the caller's organisation (of its restaurant, for a narrowed account)."""
         if who is not None and (not who.is_organiser or who.shop_id):

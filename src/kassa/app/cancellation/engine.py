@@ -51,10 +51,12 @@ class Target:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a cancel did: the plan applied, and the order as it is now."""
+    """What a cancel did: the plan applied, the order as it is now, and the plan's wire form
+    (`plan_json`, as the timeline recorded it)."""
 
     plan: Plan
     order: Any
+    shown: dict[str, Any]
 
 
 def target_of(kind: OrderKind, order: Any) -> Target:
@@ -69,6 +71,7 @@ async def find(
     *,
     kind: OrderKind | None = None,
     lock: bool = False,
+    policy: bool = False,
 ) -> Target:
     """The order by Kassa's id or, failing that, by a face's own id of it, for this caller.
 
@@ -76,10 +79,11 @@ async def find(
     eatsId, a shop's order_id) is looked up only in the caller's organisation; when it names
     several orders the caller sees (two shops' `A-1`, a shop's `1001` and ticket order 1001),
     nothing is guessed: OrderAmbiguous lists them by Kassa's id. Kassa itself (`who` None)
-    finds orders by Kassa's id only."""
+    finds orders by Kassa's id only. `policy`: the caller charges the plan under the order's
+    cancellation policy next (`Kind.find`)."""
     kinds = [k for k in KINDS if kind is None or k.kind is kind]
     for candidate in kinds:
-        found = await candidate.find(uow, who, order_id, lock=lock)
+        found = await candidate.find(uow, who, order_id, lock=lock, policy=policy)
         if found is not None:
             return Target(candidate, found)
     if who is not None:
@@ -93,7 +97,7 @@ async def find(
             )
         if refs:
             candidate, ref = refs[0]
-            found = await candidate.find(uow, who, ref, lock=lock)
+            found = await candidate.find(uow, who, ref, lock=lock, policy=policy)
             if found is not None:
                 return Target(candidate, found)
     raise OrderNotFound(f"Order {order_id} not found", order=order_id)
@@ -114,7 +118,7 @@ async def preview(
     the plan carries the fee and window of the order's cancellation policy."""
     check_override(who, override)
     async with db.unit_of_work(write=False) as uow:
-        target = await find(uow, who, order_id, kind=kind)
+        target = await find(uow, who, order_id, kind=kind, policy=policy)
         plan = await target.kind.plan(uow, target.order, part, now)
         if policy:
             plan = await charged(uow, target.kind, target.order, plan, now, override)
@@ -141,7 +145,7 @@ async def cancel(
     outside its window, unless the organiser's `override` says otherwise."""
     check_override(who, override)
     async with db.unit_of_work() as uow:
-        target = await find(uow, who, order_id, kind=kind, lock=True)
+        target = await find(uow, who, order_id, kind=kind, lock=True, policy=policy)
         if target.kind.due(target.order, now):
             await _expire(uow, target, now)
             await uow.commit()
@@ -200,9 +204,9 @@ async def _apply(
     extra: dict[str, Any] | None = None,
 ) -> Outcome:
     order = await target.kind.apply(uow, target.order, plan, actor, now)
-    details = {**plan_json(plan), **(extra or {})}
-    await target.kind.record(uow, order, plan, actor, now, details)
-    return Outcome(plan, order)
+    shown = plan_json(plan)
+    await target.kind.record(uow, order, plan, actor, now, {**shown, **(extra or {})})
+    return Outcome(plan, order, shown)
 
 
 async def _expire(uow: UnitOfWork, target: Target, now: datetime) -> Outcome:

@@ -43,10 +43,17 @@ class Kind(Protocol):
     kind: OrderKind
 
     async def find(
-        self, uow: UnitOfWork, who: Principal | None, order_id: str, *, lock: bool
+        self,
+        uow: UnitOfWork,
+        who: Principal | None,
+        order_id: str,
+        *,
+        lock: bool,
+        policy: bool = False,
     ) -> Any | None:
         """The order the caller may see (`who` None: Kassa itself), locked for change when
-        `lock`; None when it is not an order of this kind for this caller."""
+        `lock`; None when it is not an order of this kind for this caller. `policy`: the
+        caller will ask for `basis` next, which a kind may read with the order."""
 
     async def refs(self, uow: UnitOfWork, who: Principal, ref: str) -> list[str]:
         """Kassa's ids of the orders of this kind the caller sees whose face's own id is

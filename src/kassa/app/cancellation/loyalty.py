@@ -35,7 +35,13 @@ class LoyaltyOrders:
     kind = OrderKind.LOYALTY
 
     async def find(
-        self, uow: UnitOfWork, who: Principal | None, order_id: str, *, lock: bool
+        self,
+        uow: UnitOfWork,
+        who: Principal | None,
+        order_id: str,
+        *,
+        lock: bool,
+        policy: bool = False,
     ) -> LoyaltyOrder | None:
         """By the shop's own order id (a shop's call) or Kassa's id, in the caller's
         organisation (its shop, for a narrowed account)."""

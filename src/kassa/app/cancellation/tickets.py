@@ -24,7 +24,13 @@ class TicketOrders:
     kind = OrderKind.TICKETS
 
     async def find(
-        self, uow: UnitOfWork, who: Principal | None, order_id: str, *, lock: bool
+        self,
+        uow: UnitOfWork,
+        who: Principal | None,
+        order_id: str,
+        *,
+        lock: bool,
+        policy: bool = False,
     ) -> Order | None:
         """A ticket order its organiser or its seller sees; None for a console or loyalty
         account narrowed to a restaurant or shop."""
@@ -32,7 +38,12 @@ class TicketOrders:
             return None
         # A lock names the caller: another tenant's order is never locked, not even for a
         # moment (no 409 that tells it exists, no change of the owner's held up).
-        order = await (uow.orders.lock(order_id, who) if lock else uow.orders.get(order_id))
+        # With `policy`, the event's policy comes with the order, in one round trip.
+        order = await (
+            uow.orders.lock(order_id, who, policy=policy)
+            if lock
+            else uow.orders.get(order_id, policy=policy)
+        )
         if order is None or (who is not None and not who.sees(order.org_id, order.vendor_id)):
             return None
         return order
