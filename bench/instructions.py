@@ -347,9 +347,9 @@ async def cpu_faces() -> None:
         [("v1 reserve (1)", v1_reserve), ("v1 cancel (3)", cancel)],
         [
             ("v2 POST (1)", v2_post),
-            ("v2 PATCH (4)", v2_patch),
-            ("kassa preview (2)", preview),
-            ("kassa apply (4)", apply),
+            ("v2 PATCH (3)", v2_patch),
+            ("kassa preview (1)", preview),
+            ("kassa apply (3)", apply),
         ],
         [
             ("loyalty apply (4)", loyalty_apply),

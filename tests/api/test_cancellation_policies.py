@@ -259,28 +259,3 @@ async def test_the_openapi_document_shows_the_policies_and_the_plans_fee(
         assert body == {"$ref": f"#/components/schemas/{model}Policy"}
         answer = ops["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert answer["$ref"].endswith("PolicyOut")
-
-
-@pytest.mark.parametrize(
-    "terms", [None, {"paid": PAID}, {"unpaid": {"allowed": False}, "paid": PAID}]
-)
-async def test_the_policy_read_with_the_order_is_the_policy_read_alone(
-    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, terms: Any
-) -> None:
-    """A cancel under the policy reads the event's policy in the order's statement
-    (`OrdersRepo.lock(..., policy=True)`); it must be what the policy's own read gives,
-    with no policy, with one set, and taken only once."""
-    if terms is not None:
-        await put(client, EVENT_POLICY, terms)
-    order = await v2_order(client, 1, promo=None)
-    async with db.unit_of_work(write=False) as uow:
-        found = await uow.orders.get(order["id"], policy=True)
-        assert found is not None and found.id == order["id"] and len(found.lines) == 1
-        ahead = await uow.policies.of_event(demo.V2_EVENT_ID)
-        assert not uow.tx.event_policies  # taken: the next read goes to the database
-        alone = await uow.policies.of_event(demo.V2_EVENT_ID)
-        plain = await uow.orders.get(order["id"])
-    assert ahead is not None and alone is not None
-    assert ahead == alone
-    assert (ahead[1] is None) == (terms is None)
-    assert plain == found

@@ -93,7 +93,12 @@ class OrdersRepo:
         await hot.save(self._conn, order)
 
     async def lock(
-        self, order_id: str, seen_by: Principal | None = None, *, policy: bool = False
+        self,
+        order_id: str,
+        seen_by: Principal | None = None,
+        *,
+        policy: bool = False,
+        promocode: str | None = None,
     ) -> Order | None:
         """Load an order for change. A change already in flight on it raises OrderBusy at once.
 
@@ -104,11 +109,14 @@ class OrdersRepo:
         other is None and never locked, not even for a moment, so another tenant's request
         can neither make the owner's change 409 nor learn by a 409 that the order exists.
 
-        `policy`: the event's start and cancellation policy are read with the order (the
-        same statement), for `PoliciesRepo.of_event` to take.
+        Read with the order (the same statement), for their repositories to take: with
+        `policy`, the event's start and cancellation policy (`PoliciesRepo.of_event`); with
+        `promocode`, the event's code of that name (`PromoRepo.by_code`).
         """
         try:
-            return await self._one(order_id, lock=True, seen_by=seen_by, policy=policy)
+            return await self._one(
+                order_id, lock=True, seen_by=seen_by, policy=policy, promocode=promocode
+            )
         except DBAPIError as exc:
             if _sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
                 raise OrderBusy(
@@ -132,6 +140,7 @@ class OrdersRepo:
         lock: bool,
         seen_by: Principal | None = None,
         policy: bool = False,
+        promocode: str | None = None,
     ) -> Order | None:
         """The order and its lines in one round trip, after taking the lock, if any, in a
         statement of its own.
@@ -148,7 +157,7 @@ class OrdersRepo:
                 return None
         elif lock and not await hot.locked(self._conn, order_id):
             return None
-        return await hot.one(self._conn, order_id, policy=policy)
+        return await hot.one(self._conn, order_id, policy=policy, promocode=promocode)
 
     async def search(
         self, where: OrderFilter, *, limit: int, offset: int

@@ -12,12 +12,14 @@ from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.core.catalog import TicketStatus
 from kassa.core.orders import LineState, Order, OrderLine, OrderStatus, Seat
 from kassa.core.pricing import TicketValues
+from kassa.core.promocodes import code_key
 from kassa.store.policies import (
     EVENT_POLICY_COLUMNS,
     EVENT_POLICY_JOINS,
     EVENT_POLICY_WIDTH,
     event_policy_of,
 )
+from kassa.store.promocodes import AHEAD_COLUMNS, AHEAD_JOIN, AHEAD_WIDTH, promo_ahead
 from kassa.store.raw import (
     Sql,
     decode_json,
@@ -66,6 +68,7 @@ LOCK_SEEN_SQLITE = Sql(
 )
 
 _ORDER_COLUMNS = [c.name for c in orders.c]
+_EVENT_ID = _ORDER_COLUMNS.index("event_id")
 _LINE_COLUMNS = [
     "ticket_id",
     "set_id",
@@ -81,9 +84,10 @@ _LINE_COLUMNS = [
 _TICKET_COLUMNS = ["serial", "number", "seat_sector", "seat_row", "seat_number"]
 
 
-def _one_text(policy: bool) -> str:
-    """The order with its lines, one row per line; with `policy`, each row ends with the
-    event's start and policy (`kassa.store.policies.EVENT_POLICY_COLUMNS`)."""
+def one_text(policy: bool, promocode: bool) -> str:
+    """The order with its lines, one row per line; with `policy`, each row goes on with the
+    event's start and policy (`kassa.store.policies.EVENT_POLICY_COLUMNS`), with `promocode`,
+    then with the event's promo code whose key is $2 (`kassa.store.promocodes.AHEAD_COLUMNS`)."""
     return (
         "SELECT "  # noqa: S608
         + ", ".join(f'o."{c}"' for c in _ORDER_COLUMNS)
@@ -96,16 +100,18 @@ def _one_text(policy: bool) -> str:
         + ", EXISTS (SELECT 1 FROM waiting_list w WHERE w.set_id = l.set_id"
         " AND w.status = 'waiting')"
         + (f", {EVENT_POLICY_COLUMNS}" if policy else "")
+        + (f", {AHEAD_COLUMNS}" if promocode else "")
         + " FROM orders o"
         + (EVENT_POLICY_JOINS if policy else "")
+        + (AHEAD_JOIN if promocode else "")
         + " LEFT OUTER JOIN order_lines l ON l.order_id = o.id"
         " LEFT OUTER JOIN tickets t ON t.id = l.ticket_id WHERE o.id = $1 ORDER BY l.id"
     )
 
 
 # Column names from the table definitions, never from input.
-ONE = Sql(_one_text(policy=False))
-ONE_WITH_POLICY = Sql(_one_text(policy=True))
+_ONE = {(p, c): Sql(one_text(p, c)) for p in (False, True) for c in (False, True)}
+ONE = _ONE[False, False]
 _SAVED = (
     "status",
     "customer",
@@ -250,14 +256,22 @@ async def locked_seen(tx: Tx, order_id: str, org_id: str, vendor_id: str | None)
     return await tx.locked(sql, [order_id, org_id, vendor_id])
 
 
-async def one(tx: Tx, order_id: str, *, policy: bool = False) -> Order | None:
-    """The order and its lines; with `policy`, the event's start and policy are read in the
-    same statement and left for `PoliciesRepo.of_event` (`Tx.event_policies`)."""
-    rows = await tx.fetch(ONE_WITH_POLICY if policy else ONE, [order_id])
+async def one(
+    tx: Tx, order_id: str, *, policy: bool = False, promocode: str | None = None
+) -> Order | None:
+    """The order and its lines. Read in the same statement and left for their repositories:
+    with `policy`, the event's start and policy (`Tx.event_policies`); with `promocode`, the
+    event's code of that name, or that it has none (`Tx.promocodes_ahead`)."""
+    key = code_key(promocode) if promocode is not None else None
+    sql = _ONE[policy, key is not None]
+    rows = await tx.fetch(sql, [order_id] if key is None else [order_id, key])
     if not rows:
         return None
+    event_id = rows[0][_EVENT_ID]
+    if key is not None:
+        tx.promocodes_ahead[(event_id, key)] = promo_ahead(rows[0][-AHEAD_WIDTH:])
+        rows = [row[:-AHEAD_WIDTH] for row in rows]
     if policy:
-        event_id = rows[0][_ORDER_COLUMNS.index("event_id")]
         found = event_policy_of(event_id, rows[0][-EVENT_POLICY_WIDTH:])
         if found is not None:
             tx.event_policies[event_id] = found

@@ -57,7 +57,13 @@ class PromoRepo:
         return {promo.id: promo for promo in found}
 
     async def by_code(self, event_id: str, code: str) -> PromoCode | None:
-        rows = await self._conn.fetch(BY_CODE, [event_id, code_key(code)])
+        """The event's code (any case); read with the order when the order's read named it
+        (taken once), else now."""
+        key = (event_id, code_key(code))
+        if key in self._conn.promocodes_ahead:
+            ahead: PromoCode | None = self._conn.promocodes_ahead.pop(key)
+            return ahead
+        rows = await self._conn.fetch(BY_CODE, [event_id, key[1]])
         return _raw_promo(rows[0]) if rows else None
 
     async def of_event(self, event_id: str) -> list[PromoCode]:
@@ -106,6 +112,23 @@ _SELECT = (
     + " FROM promocodes"
 )
 BY_CODE = raw.Sql(_SELECT + " WHERE event_id = $1 AND code_key = $2")
+# The same code as columns of a statement that reads an order (`orders_hot`, joined on
+# `o.event_id`, the key in $2): a change that names a code reads it with the order, in one
+# round trip (`OrdersRepo.lock(..., promocode=)`), for `by_code` to take.
+AHEAD_COLUMNS = ", ".join(
+    f'promocodes."used" + {_USES}' if c == "used" else f'promocodes."{c}"' for c in _COLUMNS
+)
+AHEAD_JOIN = (
+    " LEFT OUTER JOIN promocodes ON promocodes.event_id = o.event_id AND promocodes.code_key = $2"
+)
+AHEAD_WIDTH = len(_COLUMNS)
+
+
+def promo_ahead(values: Sequence[Any]) -> PromoCode | None:
+    """The code from `AHEAD_COLUMNS`' values; None when the event has no such code."""
+    return _raw_promo(values) if values[0] is not None else None
+
+
 MANY = raw.Sql(_SELECT + " WHERE id = ANY($1::varchar[])")
 MANY_SQLITE = raw.Sql(_SELECT + " WHERE id IN (SELECT value FROM json_each($1))")  # noqa: S608
 

@@ -151,6 +151,9 @@ class Tx:
         # Events' starts and policies read with an order (`orders_hot.one(..., policy=True)`),
         # each taken once by `PoliciesRepo.of_event`.
         self.event_policies: dict[str, Any] = {}
+        # Promo codes (None: no such code) read with an order, by (event, code key), each
+        # taken once by `PromoRepo.by_code`.
+        self.promocodes_ahead: dict[tuple[str, str], Any] = {}
         self._staged: list[Staged | RawWrite] = []
         self._tables: dict[str, bool] = {}  # table -> only INSERTs staged on it so far
 
