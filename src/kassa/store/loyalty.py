@@ -431,11 +431,15 @@ class LoyaltyRepo:
             self._shops.setdefault(shop.id, shop)
         return order, member
 
-    async def apply_hold(self, shop_id: str, order_id: str, identifier: str | None) -> ApplyHold:
-        """In ONE statement, for an apply: the order, locked (if it exists), then the member
-        of `identifier`, locked (None: no identifier, or no such member), and the identifier
-        of the member the order holds (`member(shop_id, member_id=order.member_id)`)."""
-        return await loyalty_hot.apply_hold(self._conn, shop_id, order_id, identifier)
+    async def apply_state(
+        self, shop_id: str, order_id: str, identifier: str | None
+    ) -> tuple[ApplyHold, State]:
+        """For an apply, in two statements: the locks (the order, if it exists, then the member
+        of `identifier`), sent with the BEGIN on PostgreSQL; then, read after them, what they
+        hold: the order, the member (None: no identifier, or no such member), the identifier
+        of the member the order holds, and the `state` of that member's figures (besides this
+        order) and of the order's ledger rows and coupons."""
+        return await loyalty_hot.apply_state(self._conn, shop_id, order_id, identifier)
 
     async def order(
         self, shop_id: str, order_id: str, *, lock: bool = False

@@ -65,21 +65,16 @@ def _held_text(lock: bool, member_when: bool, shop: bool) -> str:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _apply_text(lock: bool) -> str:
-    """The order (locked, if there is one), the member the request names (locked after it)
-    and the identifier of the member the order holds."""
-    tail = " FOR UPDATE" if lock else ""
-    # The count makes the member's CTE read the order's first: the order is locked first.
-    return (
-        f"WITH o AS MATERIALIZED (SELECT {_cols('x', _ORDER)} FROM loyalty_orders x "  # noqa: S608
-        f"WHERE x.shop_id = $1 AND x.order_id = $2{tail}), "
-        f"m AS MATERIALIZED (SELECT {_cols('y', _MEMBER)} FROM loyalty_members y "
-        f"WHERE y.shop_id = $1 AND y.identifier = $3 AND (SELECT count(*) FROM o) < 2{tail}) "
-        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}, h.identifier "
-        "FROM (SELECT 1 AS one) one LEFT JOIN o ON true LEFT JOIN m ON true "
-        "LEFT JOIN loyalty_members h ON h.id = o.member_id AND h.shop_id = o.shop_id"
-    )
+# An apply's locks, PostgreSQL: the order (if it exists), then the member the request names
+# (the count makes the member's CTE read the order's first). It returns nothing the apply
+# needs: `apply_state` sends it with the BEGIN (`Tx.locked`) and reads after it.
+_APPLY_LOCK = Sql(
+    "WITH o AS MATERIALIZED (SELECT x.id FROM loyalty_orders x "
+    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
+    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y "
+    "WHERE y.shop_id = $1 AND y.identifier = $3 AND (SELECT count(*) FROM o) < 2 FOR UPDATE) "
+    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
+)
 
 
 def order_of(row: Sequence[Any]) -> LoyaltyOrder:
@@ -156,13 +151,23 @@ class ApplyHold:
     held_identifier: str | None
 
 
-async def apply_hold(tx: Tx, shop_id: str, order_id: str, identifier: str | None) -> ApplyHold:
-    rows = await tx.fetch(Sql(_apply_text(not tx.is_sqlite)), [shop_id, order_id, identifier])
-    row = rows[0]
-    width, member_width = len(_ORDER), len(_MEMBER)
-    order = order_of(row[:width]) if row[0] is not None else None
-    member = member_of(row[width : width + member_width])
-    return ApplyHold(order, member, row[width + member_width])
+async def apply_state(
+    tx: Tx, shop_id: str, order_id: str, identifier: str | None
+) -> tuple[ApplyHold, "State"]:
+    """See `LoyaltyRepo.apply_state`."""
+    if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
+        await tx.locked(_APPLY_LOCK, [shop_id, order_id, identifier])
+    found = await state(
+        tx,
+        shop_id,
+        identifier=identifier,
+        figures=True,
+        besides=order_id,
+        order_id=order_id,
+        coupons=True,
+        held=True,
+    )
+    return ApplyHold(found.order, found.member, found.held_identifier), found
 
 
 @dataclass
@@ -186,6 +191,8 @@ class State:
     figures: Figures | None = None
     rows: list[LedgerRow] = field(default_factory=list)
     coupons: list[CouponRow] = field(default_factory=list)
+    order: LoyaltyOrder | None = None  # with `held`: the order row
+    held_identifier: str | None = None  # with `held`: the identifier of the order's member
 
 
 # One row shape for every part (UNION ALL): the kind, two sort keys, then slots. NULLs are
@@ -236,6 +243,7 @@ def _state_text(
     besides: bool,
     order: bool,
     coupons: bool,
+    held: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
     """The statement of `state` and the names of its parameters, in order."""
     names: list[str] = []
@@ -293,6 +301,17 @@ def _state_text(
                 f"AND l.order_id = {param('order_id')}",
             )
         )
+    if held:
+        order_slots = {"a": "x.id", "b": "x.shop_id", "c": "x.order_id", "d": "x.member_id"}
+        order_slots.update(e="x.status", at="x.created_at", ord_t="x.updated_at")
+        order_slots.update(f="CAST(x.request AS varchar)", g="CAST(x.result AS varchar)")
+        this_order = f"x.shop_id = {param('shop_id')} AND x.order_id = {param('order_id')}"
+        branches.append(_branch("O", order_slots, f"FROM loyalty_orders x WHERE {this_order}"))
+        held_member = (
+            "FROM loyalty_orders x JOIN loyalty_members h ON h.id = x.member_id "
+            f"AND h.shop_id = x.shop_id WHERE {this_order}"
+        )
+        branches.append(_branch("H", {"a": "h.identifier"}, held_member))
     if coupons:
         coupon_slots = {"ord_t": "c.created_at", "a": "c.id", "b": "c.code", "amount": "c.value"}
         coupon_slots.update(c="c.member_id", d="c.kind", e="c.issued_by", f="c.status")
@@ -321,8 +340,10 @@ async def state(
     besides: str | None = None,
     order_id: str | None = None,
     coupons: bool = False,
+    held: bool = False,
 ) -> State:
-    """See `LoyaltyRepo.state`."""
+    """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row and the
+    identifier of its member (`apply_state`)."""
     by_identifier = identifier is not None
     figures = figures and (by_identifier or member_id is not None)
     if not (by_identifier or figures or order_id is not None):
@@ -335,6 +356,7 @@ async def state(
         besides is not None,
         order_id is not None,
         coupons and order_id is not None,
+        held and order_id is not None,
     )
     values = {
         "shop_id": shop_id,
@@ -391,6 +413,10 @@ def _take(found: State, row: Sequence[Any]) -> None:
                 note=g,
             )
         )
+    elif kind == "O":
+        found.order = order_of((a, b, c, d, e, f, g, at, _ord_t))
+    elif kind == "H":
+        found.held_identifier = a
     elif kind == "c":
         coupon = CouponRow(a, c, b, d, Decimal(amount), e, f, g, required_time(expires_at))
         found.coupons.append(coupon)

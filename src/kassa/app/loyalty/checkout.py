@@ -73,19 +73,11 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
     async with db.unit_of_work() as uow:
         # The order and then the member the request names, locked; what they hold is read
         # after the locks.
-        hold = await uow.loyalty.apply_hold(shop.id, order_id, _valid_identifier(req))
+        hold, state = await uow.loyalty.apply_state(shop.id, order_id, _valid_identifier(req))
         existing = hold.order
         ensure_can_apply(existing.status if existing else None)
         _ensure_same_member(existing, hold.held_identifier, req)
         member = hold.member
-        state = await uow.loyalty.state(
-            shop.id,
-            member_id=member.id if member else None,
-            figures=True,
-            besides=req.order_id,
-            order_id=order_id,
-            coupons=True,
-        )
         # Whatever the order held goes back first (a re-apply replaces the cart whole); after
         # that every account of the order stands at zero.
         current = ledger.current_accounts(state.rows)
