@@ -431,6 +431,13 @@ class LoyaltyRepo:
             self._shops.setdefault(shop.id, shop)
         return order, member
 
+    async def confirm_state(self, shop_id: str, order_id: str) -> State:
+        """For a confirm, in two statements: the locks (the order, then its member while the
+        order is Created), sent with the BEGIN on PostgreSQL; then, read after them, the order
+        (`State.order`; None: no such order), its member's ledger figures (None: it holds no
+        member) and its own ledger rows."""
+        return await loyalty_hot.confirm_state(self._conn, shop_id, order_id)
+
     async def apply_state(
         self, shop_id: str, order_id: str, identifier: str | None
     ) -> tuple[ApplyHold, State]:

@@ -170,6 +170,34 @@ async def apply_state(
     return ApplyHold(found.order, found.member, found.held_identifier), found
 
 
+# A confirm's locks, PostgreSQL: the order, then its member while the order is Created (it is
+# to be settled), as `held(lock=True, member_when=CREATED)` takes them; `confirm_state` sends
+# them with the BEGIN and reads after them.
+_CONFIRM_LOCK = Sql(
+    "WITH o AS MATERIALIZED (SELECT x.member_id, x.status FROM loyalty_orders x "
+    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
+    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y WHERE y.shop_id = $1 "
+    "AND y.id = (SELECT member_id FROM o WHERE status = 'created') FOR UPDATE) "
+    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
+)
+assert LoyaltyStatus.CREATED.value == "created"
+
+
+async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
+    """See `LoyaltyRepo.confirm_state`."""
+    if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
+        await tx.locked(_CONFIRM_LOCK, [shop_id, order_id])
+    return await state(
+        tx,
+        shop_id,
+        figures=True,
+        calculation=False,
+        order_id=order_id,
+        held=True,
+        member_of_order=True,
+    )
+
+
 @dataclass
 class Figures:
     """A member's figures for a calculation: bonus entries, fulfilled orders (besides the one
@@ -244,6 +272,7 @@ def _state_text(
     order: bool,
     coupons: bool,
     held: bool = False,
+    of_order: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
     """The statement of `state` and the names of its parameters, in order."""
     names: list[str] = []
@@ -255,7 +284,13 @@ def _state_text(
 
     head = ""
     branches: list[str] = []
-    member_id = param("member_id") if member and not by_identifier else "(SELECT id FROM m)"
+    if of_order:  # the member the order holds
+        member_id = (
+            "(SELECT x.member_id FROM loyalty_orders x "  # noqa: S608 (parameter names only)
+            f"WHERE x.shop_id = {param('shop_id')} AND x.order_id = {param('order_id')})"
+        )
+    else:
+        member_id = param("member_id") if member and not by_identifier else "(SELECT id FROM m)"
     member_slots = {"a": "id", "b": "shop_id", "at": "created_at", "c": "identifier"}
     member_slots.update(d="referral_code", e="referrer_id")
     if by_identifier:
@@ -341,11 +376,14 @@ async def state(
     order_id: str | None = None,
     coupons: bool = False,
     held: bool = False,
+    member_of_order: bool = False,
 ) -> State:
     """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row and the
-    identifier of its member (`apply_state`)."""
+    identifier of its member (`apply_state`); with `member_of_order` (and `held`), the
+    figures are those of the member the order holds (`confirm_state`)."""
     by_identifier = identifier is not None
-    figures = figures and (by_identifier or member_id is not None)
+    of_order = member_of_order and held and order_id is not None
+    figures = figures and (by_identifier or member_id is not None or of_order)
     if not (by_identifier or figures or order_id is not None):
         return State()  # nothing to read
     text, names = _state_text(
@@ -357,6 +395,7 @@ async def state(
         order_id is not None,
         coupons and order_id is not None,
         held and order_id is not None,
+        of_order,
     )
     values = {
         "shop_id": shop_id,
@@ -373,6 +412,8 @@ async def state(
         stickers = found.figures.stickers
         found.figures.stickers = {k: v for k, v in stickers.items() if v}
         if by_identifier and found.member is None:
+            found.figures = None
+        if of_order and (found.order is None or found.order.member_id is None):
             found.figures = None
     return found
 

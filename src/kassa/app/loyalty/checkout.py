@@ -39,6 +39,7 @@ from kassa.core.loyalty_figures import Settlement, figures_of
 from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import Database, UnitOfWork
+from kassa.store.loyalty_hot import State
 
 
 async def estimate(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -> dict[str, Any]:
@@ -214,34 +215,28 @@ async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime)
         # The order, and (while it is Created: it is to be settled) its member: both locked.
         if not order_id:
             raise LoyaltyInvalid("order_id is required")
-        order, _member = await uow.loyalty.order_and_member(
-            shop.id, order_id, lock=True, member_when=LoyaltyStatus.CREATED
-        )
+        # Read after the locks: the order, its member's figures and its ledger rows.
+        state = await uow.loyalty.confirm_state(shop.id, order_id)
+        order = state.order
         if order is None:
             raise LoyaltyNotFound(f"Order {order_id} not found")
         ensure_can_confirm(order.status)
         if order.status is LoyaltyStatus.CREATED:
-            order = await _settle(uow, shop, order, now)
+            order = await _settle(uow, shop, order, state, now)
             await journal(uow, shop, order, "loyalty.confirmed", now, LoyaltyStatus.CREATED)
         await uow.commit()
     return {"order_id": order.order_id, "identifier": order.identifier}
 
 
-async def _settle(uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, now: datetime) -> LoyaltyOrder:
+async def _settle(
+    uow: UnitOfWork, shop: Shop, order: LoyaltyOrder, state: State, now: datetime
+) -> LoyaltyOrder:
     """Settle the figures apply showed (its spends are reserved already), never a new
     calculation; refuse when the member no longer covers them (checked under the member's
-    lock, which adjustments and other checkouts of the member take too)."""
+    lock, which adjustments and other checkouts of the member take too). `state`: the
+    member's figures and the order's rows, read after the locks (`confirm_state`)."""
     settlement = Settlement.of(order.result)
     member_id = order.member_id
-    # The member's figures and the order's rows: one read, after the member's lock (taken
-    # with the order's, in `confirm`).
-    state = await uow.loyalty.state(
-        shop.id,
-        member_id=member_id,
-        figures=member_id is not None,
-        calculation=False,
-        order_id=order.order_id,
-    )
     if state.figures is not None:
         balance = bonus_balance(state.figures.entries, now)
         settlement.ensure_covered(balance, state.figures.stickers)
