@@ -352,9 +352,9 @@ async def cpu_faces() -> None:
             ("kassa apply (3)", apply),
         ],
         [
-            ("loyalty apply (4)", loyalty_apply),
-            ("loyalty confirm (4)", loyalty_confirm),
-            ("loyalty cancel (4)", loyalty_cancel),
+            ("loyalty apply (3)", loyalty_apply),
+            ("loyalty confirm (3)", loyalty_confirm),
+            ("loyalty cancel (3)", loyalty_cancel),
         ],
     ]
     figures: dict[str, list[tuple[float, ...]]] = {}

@@ -11,7 +11,7 @@ import pytest
 from kassa.app import demo
 from kassa.store.db import Database
 from tests.api.test_cancellation_policies import EVENT_POLICY, PAID, put
-from tests.api.test_one_engine import v2_order
+from tests.api.test_one_engine import loyalty_order, v2_order
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,35 @@ async def test_the_promo_code_read_with_the_order_is_the_code_read_alone(
     assert ahead == alone
     assert (ahead is None) == (code == "NO-SUCH-CODE")
     assert plain == found
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+async def test_a_loyalty_cancels_read_after_its_locks_is_the_reads_alone(
+    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, confirmed: bool
+) -> None:
+    """A loyalty cancel locks the order and its member with the BEGIN and then reads the
+    order, its shop, its ledger rows and coupons in one statement; the plan takes the rows
+    and coupons from there. Each part must be what the plain reads give."""
+    items = [{"product_id": "latte", "price": "250", "quantity": 2}]
+    await loyalty_order(client, db, "AHEAD-1", items, confirm=confirmed, charge_bonuses=True)
+    async with db.unit_of_work() as uow:
+        order = await uow.loyalty.locked_for_cancel(demo.SHOP_ID, "AHEAD-1")
+        ahead = await uow.loyalty.state(demo.SHOP_ID, order_id="AHEAD-1", coupons=True)
+        alone = await uow.loyalty.state(demo.SHOP_ID, order_id="AHEAD-1", coupons=True)
+        plain, _member = await uow.loyalty.order_and_member(demo.SHOP_ID, "AHEAD-1")
+        shop = await uow.loyalty.shop(demo.SHOP_ID)
+        confirm = await uow.loyalty.confirm_state(demo.SHOP_ID, "AHEAD-1")
+        member = await uow.loyalty.member(demo.SHOP_ID, identifier=demo.MEMBER)
+        figures = await uow.loyalty.state(
+            demo.SHOP_ID,
+            member_id=member.id if member else None,
+            figures=True,
+            calculation=False,
+            order_id="AHEAD-1",
+        )
+        assert await uow.loyalty.locked_for_cancel(demo.SHOP_ID, "NO-SUCH") is None
+    assert order is not None and order == plain and ahead is not alone
+    assert ahead.order == plain and ahead.shop == shop
+    assert (ahead.rows, ahead.coupons) == (alone.rows, alone.coupons) and ahead.rows
+    assert confirm.order == plain and confirm.rows == figures.rows
+    assert confirm.figures == figures.figures and confirm.figures is not None

@@ -39,6 +39,8 @@ class LoyaltyRepo:
     def __init__(self, conn: Tx) -> None:
         self._conn = conn
         self._shops: dict[str, Shop] = {}
+        # What `locked_for_cancel` read for the cancel's plan, by (shop, order id).
+        self._ahead: dict[tuple[str, str], State] = {}
 
     # shops
     async def add_shop(self, shop: Shop, now: datetime) -> None:
@@ -239,7 +241,12 @@ class LoyaltyRepo:
         besides the shop's order `besides` and their referrer; without, only the ledger's
         figures); with `order_id`, the order's ledger rows (`order_rows`) and, with `coupons`,
         the coupons it used or issued (`coupons_of`, by creation). Read it after the member's
-        lock, in a statement of its own (see `kassa.store.loyalty_hot`)."""
+        lock, in a statement of its own (see `kassa.store.loyalty_hot`). The order's rows and
+        coupons alone are what `locked_for_cancel` read already: taken from there, once."""
+        if identifier is None and member_id is None and not figures and coupons and order_id:
+            ahead = self._ahead.pop((shop_id, order_id), None)
+            if ahead is not None:
+                return ahead
         return await loyalty_hot.state(
             self._conn,
             shop_id,
@@ -430,6 +437,18 @@ class LoyaltyRepo:
         if shop is not None:
             self._shops.setdefault(shop.id, shop)
         return order, member
+
+    async def locked_for_cancel(self, shop_id: str, order_id: str) -> LoyaltyOrder | None:
+        """For a cancel, in two statements: the locks (the order, then its member), sent with
+        the BEGIN on PostgreSQL; then, read after them, the order (None: none such) with its
+        shop (`shop` asks no more) and its ledger rows and coupons, which the cancel's plan
+        takes from `state(shop_id, order_id=order_id, coupons=True)`."""
+        found = await loyalty_hot.cancel_state(self._conn, shop_id, order_id)
+        if found.shop is not None:
+            self._shops.setdefault(found.shop.id, found.shop)
+        if found.order is not None:
+            self._ahead[shop_id, order_id] = found
+        return found.order
 
     async def confirm_state(self, shop_id: str, order_id: str) -> State:
         """For a confirm, in two statements: the locks (the order, then its member while the

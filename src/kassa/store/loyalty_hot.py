@@ -198,6 +198,24 @@ async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
     )
 
 
+# A cancel's locks, PostgreSQL: the order, then its member, as `held(lock=True)` takes them;
+# `cancel_state` sends them with the BEGIN and reads after them.
+_CANCEL_LOCK = Sql(
+    "WITH o AS MATERIALIZED (SELECT x.member_id FROM loyalty_orders x "
+    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
+    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y WHERE y.shop_id = $1 "
+    "AND y.id = (SELECT member_id FROM o) FOR UPDATE) "
+    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
+)
+
+
+async def cancel_state(tx: Tx, shop_id: str, order_id: str) -> "State":
+    """See `LoyaltyRepo.locked_for_cancel`."""
+    if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
+        await tx.locked(_CANCEL_LOCK, [shop_id, order_id])
+    return await state(tx, shop_id, order_id=order_id, coupons=True, held=True, shop=True)
+
+
 @dataclass
 class Figures:
     """A member's figures for a calculation: bonus entries, fulfilled orders (besides the one
@@ -221,6 +239,7 @@ class State:
     coupons: list[CouponRow] = field(default_factory=list)
     order: LoyaltyOrder | None = None  # with `held`: the order row
     held_identifier: str | None = None  # with `held`: the identifier of the order's member
+    shop: Shop | None = None  # with `shop`: the shop
 
 
 # One row shape for every part (UNION ALL): the kind, two sort keys, then slots. NULLs are
@@ -273,6 +292,7 @@ def _state_text(
     coupons: bool,
     held: bool = False,
     of_order: bool = False,
+    shop: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
     """The statement of `state` and the names of its parameters, in order."""
     names: list[str] = []
@@ -347,6 +367,12 @@ def _state_text(
             f"AND h.shop_id = x.shop_id WHERE {this_order}"
         )
         branches.append(_branch("H", {"a": "h.identifier"}, held_member))
+    if shop:
+        shop_slots = {"a": "s.id", "b": "s.org_id", "c": "s.name", "d": "s.secret_hash"}
+        shop_slots.update(e="CAST(s.program AS varchar)")
+        branches.append(
+            _branch("S", shop_slots, f"FROM loyalty_shops s WHERE s.id = {param('shop_id')}")
+        )
     if coupons:
         coupon_slots = {"ord_t": "c.created_at", "a": "c.id", "b": "c.code", "amount": "c.value"}
         coupon_slots.update(c="c.member_id", d="c.kind", e="c.issued_by", f="c.status")
@@ -377,10 +403,12 @@ async def state(
     coupons: bool = False,
     held: bool = False,
     member_of_order: bool = False,
+    shop: bool = False,
 ) -> State:
     """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row and the
     identifier of its member (`apply_state`); with `member_of_order` (and `held`), the
-    figures are those of the member the order holds (`confirm_state`)."""
+    figures are those of the member the order holds (`confirm_state`); with `shop`, also
+    the shop (`cancel_state`)."""
     by_identifier = identifier is not None
     of_order = member_of_order and held and order_id is not None
     figures = figures and (by_identifier or member_id is not None or of_order)
@@ -396,6 +424,7 @@ async def state(
         coupons and order_id is not None,
         held and order_id is not None,
         of_order,
+        shop,
     )
     values = {
         "shop_id": shop_id,
@@ -454,13 +483,22 @@ def _take(found: State, row: Sequence[Any]) -> None:
                 note=g,
             )
         )
-    elif kind == "O":
-        found.order = order_of((a, b, c, d, e, f, g, at, _ord_t))
-    elif kind == "H":
-        found.held_identifier = a
     elif kind == "c":
         coupon = CouponRow(a, c, b, d, Decimal(amount), e, f, g, required_time(expires_at))
         found.coupons.append(coupon)
+    else:
+        _take_held(found, row)
+
+
+def _take_held(found: State, row: Sequence[Any]) -> None:
+    """The rows of `held` and `shop`: the order, its member's identifier, the shop."""
+    kind, _ord, ord_t, a, b, _amount, at, c, d, e, f, _expires_at, g = row
+    if kind == "O":
+        found.order = order_of((a, b, c, d, e, f, g, at, ord_t))
+    elif kind == "H":
+        found.held_identifier = a
+    elif kind == "S":
+        found.shop = Shop(a, b, c, d, program_from(decode_json(e)))
 
 
 _SET_COUPONS_PG = Sql(

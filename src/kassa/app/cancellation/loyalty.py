@@ -48,9 +48,12 @@ class LoyaltyOrders:
         # A member's spends serialise on the member row: it is locked (after the order) before
         # planning, so the plan and its application read the same balances.
         order = None
-        if who is not None and who.shop_id:
+        if who is not None and who.shop_id and lock:
+            # With its shop, and what the plan reads next (its ledger rows and coupons).
+            order = await uow.loyalty.locked_for_cancel(who.shop_id, order_id)
+        elif who is not None and who.shop_id:
             order, _member = await uow.loyalty.order_and_member(
-                who.shop_id, order_id, lock=lock, with_shop=True
+                who.shop_id, order_id, with_shop=True
             )
         if order is None:
             order = await uow.loyalty.order_by_id(order_id, lock=lock)
