@@ -210,8 +210,7 @@ async def _change_unless_due(
     """The change in one transaction; None, nothing written, when the order's hold has run
     out (unless `due_ok`): "is it due?" is answered by the locked read, not a read before."""
     async with db.unit_of_work() as uow:
-        # Tenancy checked by the lock itself: no read before it (see `OrdersRepo.lock`). The
-        # first code the change names comes with the order (one round trip fewer).
+        # Tenancy checked by the lock itself (`OrdersRepo.lock`); the first code comes along.
         first_code = change.promocodes[0] if change.promocodes else None
         order = await uow.orders.lock(order_id, seen_by=principal, promocode=first_code)
         if order is None or not principal.sees(order.org_id, order.vendor_id):

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
@@ -39,7 +39,6 @@ class LoyaltyRepo:
     def __init__(self, conn: Tx) -> None:
         self._conn = conn
         self._shops: dict[str, Shop] = {}
-        # What `locked_for_cancel` read for the cancel's plan, by (shop, order id).
         self._ahead: dict[tuple[str, str], State] = {}
 
     # shops
@@ -439,10 +438,8 @@ class LoyaltyRepo:
         return order, member
 
     async def locked_for_cancel(self, shop_id: str, order_id: str) -> LoyaltyOrder | None:
-        """For a cancel, in two statements: the locks (the order, then its member), sent with
-        the BEGIN on PostgreSQL; then, read after them, the order (None: none such) with its
-        shop (`shop` asks no more) and its ledger rows and coupons, which the cancel's plan
-        takes from `state(shop_id, order_id=order_id, coupons=True)`."""
+        """A cancel's locks (order, member; with the BEGIN), then the order (None: none such),
+        its shop, rows and coupons read after them (`state(order_id=, coupons=True)` takes)."""
         found = await loyalty_hot.cancel_state(self._conn, shop_id, order_id)
         if found.shop is not None:
             self._shops.setdefault(found.shop.id, found.shop)
@@ -451,20 +448,15 @@ class LoyaltyRepo:
         return found.order
 
     async def confirm_state(self, shop_id: str, order_id: str) -> State:
-        """For a confirm, in two statements: the locks (the order, then its member while the
-        order is Created), sent with the BEGIN on PostgreSQL; then, read after them, the order
-        (`State.order`; None: no such order), its member's ledger figures (None: it holds no
-        member) and its own ledger rows."""
+        """A confirm's locks (order, member; with the BEGIN), then the order (`State.order`),
+        its member's figures (None: no member) and its rows, read after them."""
         return await loyalty_hot.confirm_state(self._conn, shop_id, order_id)
 
     async def apply_state(
         self, shop_id: str, order_id: str, identifier: str | None
     ) -> tuple[ApplyHold, State]:
-        """For an apply, in two statements: the locks (the order, if it exists, then the member
-        of `identifier`), sent with the BEGIN on PostgreSQL; then, read after them, what they
-        hold: the order, the member (None: no identifier, or no such member), the identifier
-        of the member the order holds, and the `state` of that member's figures (besides this
-        order) and of the order's ledger rows and coupons."""
+        """An apply's locks (order, member of `identifier`; with the BEGIN), then read after
+        them: the order, the member, the order's member's identifier and their `state`."""
         return await loyalty_hot.apply_state(self._conn, shop_id, order_id, identifier)
 
     async def order(
@@ -488,13 +480,6 @@ class LoyaltyRepo:
             .order_by(loyalty_orders.c.shop_id)
         )
         return [str(r.id) for r in rows]
-
-    async def shop_of_order(self, internal_id: str) -> str | None:
-        """The shop of a loyalty order, by Kassa's own id of it."""
-        shop_id = await self._conn.scalar(
-            select(loyalty_orders.c.shop_id).where(loyalty_orders.c.id == internal_id)
-        )
-        return str(shop_id) if shop_id else None
 
     async def order_by_id(self, internal_id: str, *, lock: bool = False) -> LoyaltyOrder | None:
         """A loyalty order by Kassa's own id of it."""
@@ -540,23 +525,6 @@ class LoyaltyRepo:
             .order_by(loyalty_orders.c.created_at.desc())
         )
         return [_order(r) for r in rows]
-
-    async def fulfilled_count(
-        self, shop_id: str, member_id: str, *, besides: str | None = None
-    ) -> int:
-        cond = [
-            loyalty_orders.c.shop_id == shop_id,
-            loyalty_orders.c.member_id == member_id,
-            loyalty_orders.c.status == LoyaltyStatus.FULFILLED.value,
-        ]
-        if besides is not None:
-            cond.append(loyalty_orders.c.order_id != besides)
-        return int(
-            await self._conn.scalar(
-                select(func.count()).select_from(loyalty_orders).where(and_(*cond))
-            )
-            or 0
-        )
 
 
 def _ledger(r: Row[Any]) -> LedgerRow:
