@@ -414,22 +414,12 @@ class LoyaltyRepo:
         shop_id: str,
         order_id: str,
         *,
-        lock: bool = False,
-        member_when: LoyaltyStatus | None = None,
         with_shop: bool = False,
     ) -> tuple[LoyaltyOrder | None, Member | None]:
-        """In ONE statement: `order(shop_id, order_id, lock=lock)` and then its member
-        (`member(shop_id, member_id=order.member_id, lock=lock)`; with `member_when`, only
-        while the order has that status). With `with_shop`, the shop is read with them
-        (`shop` asks no more)."""
-        found = await loyalty_hot.held(
-            self._conn,
-            shop_id,
-            order_id,
-            lock=lock,
-            member_when=member_when,
-            with_shop=with_shop,
-        )
+        """In ONE statement, no lock (a command locks first: `locked_for_cancel`,
+        `confirm_state`, `apply_state`): `order(shop_id, order_id)` and its member. With
+        `with_shop`, the shop is read with them (`shop` asks no more)."""
+        found = await loyalty_hot.held(self._conn, shop_id, order_id, with_shop=with_shop)
         if found is None:
             return None, None
         order, member, shop = found

@@ -1,14 +1,13 @@
-"""The loyalty checkout's hot statements as plain SQL (see `kassa.store.raw`): the order held
-with its member (and the shop) in one statement, and what a command reads after its locks
-(the member's ledger, the order's ledger rows and coupons, the member's fulfilled orders) in
-one more. `LoyaltyRepo` calls these; what they return is what its SQLAlchemy reads returned.
+"""The loyalty checkout's hot statements as plain SQL (see `kassa.store.raw`): a command's
+locks (the order, then a member) in one statement, sent with the BEGIN, and everything it
+reads after them (the order, the member, the shop, the member's ledger, the order's ledger
+rows and coupons, the member's fulfilled orders) in one more. `LoyaltyRepo` calls these;
+what they return is what its SQLAlchemy reads returned.
 
 Locks and snapshots: on PostgreSQL a statement reads as of its start, even where it waits for
-a row lock. The rows a lock protects (a member's ledger) are therefore never read in the
-statement that takes the lock, but in the next one, which sees what the lock's previous
-holder committed. The order row and the member row themselves are what the lock returns: the
-newest version, as `SELECT ... FOR UPDATE` always gives. Within a statement the order is
-locked before its member (the member's CTE reads the order's first), the order every
+a row lock. So nothing is read in the statement that takes the locks, but in the next one,
+which sees what the locks' previous holder committed. Within the lock statement the order is
+locked before the member (the member's CTE reads the order's first), the order every
 command takes them in.
 """
 
@@ -46,35 +45,40 @@ def _cols(alias: str, names: Sequence[str]) -> str:
     return ", ".join(f'{alias}."{c}"' for c in names)
 
 
-@functools.lru_cache(maxsize=8)
-def _held_text(lock: bool, member_when: bool, shop: bool) -> str:
-    """The order (locked), its member (locked; only while the order has status $3 when
-    `member_when`) and, with `shop`, its shop."""
-    tail = " FOR UPDATE" if lock else ""
-    when = " WHERE status = $3" if member_when else ""
+@functools.lru_cache(maxsize=2)
+def _held_text(shop: bool) -> str:
+    """The order, its member and, with `shop`, its shop (no lock: a command's locks go first,
+    `_lock`)."""
     shop_columns = f", {_cols('s', _SHOP)}" if shop else ""
     shop_join = " LEFT JOIN loyalty_shops s ON s.id = o.shop_id" if shop else ""
     # Names from this module, never from input.
     return (
-        f"WITH o AS MATERIALIZED (SELECT {_cols('x', _ORDER)} FROM loyalty_orders x "  # noqa: S608
-        f"WHERE x.shop_id = $1 AND x.order_id = $2{tail}), "
-        f"m AS MATERIALIZED (SELECT {_cols('y', _MEMBER)} FROM loyalty_members y "
-        f"WHERE y.shop_id = $1 AND y.id = (SELECT member_id FROM o{when}){tail}) "
-        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}{shop_columns} "
-        f"FROM o LEFT JOIN m ON true{shop_join}"
+        f"SELECT {_cols('o', _ORDER)}, {_cols('m', _MEMBER)}{shop_columns} "  # noqa: S608
+        "FROM loyalty_orders o LEFT JOIN loyalty_members m ON m.shop_id = o.shop_id "
+        f"AND m.id = o.member_id{shop_join} WHERE o.shop_id = $1 AND o.order_id = $2"
     )
 
 
-# An apply's locks, PostgreSQL: the order (if it exists), then the member the request names
-# (the count makes the member's CTE read the order's first). It returns nothing the apply
-# needs: `apply_state` sends it with the BEGIN (`Tx.locked`) and reads after it.
-_APPLY_LOCK = Sql(
-    "WITH o AS MATERIALIZED (SELECT x.id FROM loyalty_orders x "
-    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
-    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y "
-    "WHERE y.shop_id = $1 AND y.identifier = $3 AND (SELECT count(*) FROM o) < 2 FOR UPDATE) "
-    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
-)
+def _lock(member: str) -> Sql:
+    """A command's locks, PostgreSQL: the shop's order $2 (if it exists), then the member
+    `member` picks (a condition that reads the order's CTE first, so the order is always
+    locked first, as every command takes them). It returns nothing a command needs: the
+    command sends it with the BEGIN (`Tx.locked`) and reads after it."""
+    return Sql(
+        "WITH o AS MATERIALIZED (SELECT x.member_id, x.status FROM loyalty_orders x "  # noqa: S608
+        "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
+        "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y "
+        f"WHERE y.shop_id = $1 AND {member} FOR UPDATE) "
+        "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
+    )
+
+
+# An apply locks the member the request names; a confirm the order's member while the order
+# is Created (it is to be settled); a cancel the order's member.
+_APPLY_LOCK = _lock("y.identifier = $3 AND (SELECT count(*) FROM o) < 2")
+_CONFIRM_LOCK = _lock("y.id = (SELECT member_id FROM o WHERE status = 'created')")
+_CANCEL_LOCK = _lock("y.id = (SELECT member_id FROM o)")
+assert LoyaltyStatus.CREATED.value == "created"
 
 
 def order_of(row: Sequence[Any]) -> LoyaltyOrder:
@@ -100,20 +104,10 @@ def member_of(row: Sequence[Any]) -> Member | None:
 
 
 async def held(
-    tx: Tx,
-    shop_id: str,
-    order_id: str,
-    *,
-    lock: bool,
-    member_when: LoyaltyStatus | None,
-    with_shop: bool,
+    tx: Tx, shop_id: str, order_id: str, *, with_shop: bool
 ) -> tuple[LoyaltyOrder, Member | None, Shop | None] | None:
     """The order with its member and shop (see `LoyaltyRepo.order_and_member`)."""
-    args: list[Any] = [shop_id, order_id]
-    if member_when is not None:
-        args.append(member_when.value)
-    text = _held_text(lock and not tx.is_sqlite, member_when is not None, with_shop)
-    rows = await tx.fetch(Sql(text), args)
+    rows = await tx.fetch(Sql(_held_text(with_shop)), [shop_id, order_id])
     if not rows:
         return None
     row = rows[0]
@@ -170,19 +164,6 @@ async def apply_state(
     return ApplyHold(found.order, found.member, found.held_identifier), found
 
 
-# A confirm's locks, PostgreSQL: the order, then its member while the order is Created (it is
-# to be settled), as `held(lock=True, member_when=CREATED)` takes them; `confirm_state` sends
-# them with the BEGIN and reads after them.
-_CONFIRM_LOCK = Sql(
-    "WITH o AS MATERIALIZED (SELECT x.member_id, x.status FROM loyalty_orders x "
-    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
-    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y WHERE y.shop_id = $1 "
-    "AND y.id = (SELECT member_id FROM o WHERE status = 'created') FOR UPDATE) "
-    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
-)
-assert LoyaltyStatus.CREATED.value == "created"
-
-
 async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
     """See `LoyaltyRepo.confirm_state`."""
     if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
@@ -196,17 +177,6 @@ async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
         held=True,
         member_of_order=True,
     )
-
-
-# A cancel's locks, PostgreSQL: the order, then its member, as `held(lock=True)` takes them;
-# `cancel_state` sends them with the BEGIN and reads after them.
-_CANCEL_LOCK = Sql(
-    "WITH o AS MATERIALIZED (SELECT x.member_id FROM loyalty_orders x "
-    "WHERE x.shop_id = $1 AND x.order_id = $2 FOR UPDATE), "
-    "m AS MATERIALIZED (SELECT y.id FROM loyalty_members y WHERE y.shop_id = $1 "
-    "AND y.id = (SELECT member_id FROM o) FOR UPDATE) "
-    "SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m)"
-)
 
 
 async def cancel_state(tx: Tx, shop_id: str, order_id: str) -> "State":
