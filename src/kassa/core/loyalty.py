@@ -14,7 +14,8 @@ rest is gone, never more. Item flags: `discountable=false` keeps every discount 
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+import heapq
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Any
@@ -73,34 +74,84 @@ class LedgerEntry:
 def bonus_balance(entries: Iterable[LedgerEntry], now: datetime) -> Decimal:
     """What a member can spend now: positive lots minus what was taken from them, FIFO by
     expiry; a lot that expired keeps only what had been taken from it before."""
-    lots: list[list[Any]] = []  # [expires_at or None, remaining]
-    debt = ZERO
-    for item in sorted(entries, key=lambda e: e.at):
-        if item.amount > 0:
-            if item.expires_at is not None and item.expires_at <= item.at:
+    return BonusLots().folded(entries).balance(now)
+
+
+# A lot in the heap: (never expires, expiry or _NEVER, arrival, [remaining]). Never-expiring
+# lots go last, ties go by arrival: the order a FIFO by expiry takes them in.
+_NEVER = datetime.max.replace(tzinfo=UTC)
+_Lot = tuple[bool, datetime, int, list[Decimal]]
+
+
+@dataclass
+class BonusLots:
+    """A member's bonus ledger folded first-in-first-out by expiry, entry by entry in time
+    order: the lots with something left, soonest-expiring first; what was taken beyond them
+    (`debt`, paid by the next lot earned); the lots that ran out of time with something left
+    (counted for a `now` before the last entry only). Folding is O(n log n) in the entries,
+    and a fold can stop and go on: `folded(a).folded(b)` is `folded(a + b)` when every entry of
+    `b` is at or after every entry of `a`, which `as_json`/`from_json` use to keep a member's
+    older entries folded once (`kassa.store.loyalty_balances`)."""
+
+    lots: list[_Lot] = field(default_factory=list)
+    debt: Decimal = ZERO
+    expired: list[_Lot] = field(default_factory=list)
+    arrivals: int = 0
+
+    def folded(self, entries: Iterable[LedgerEntry]) -> "BonusLots":
+        """Fold `entries` (in time order; ties keep their given order) in, in place."""
+        for item in sorted(entries, key=lambda e: e.at):
+            if item.amount > 0:
+                if item.expires_at is not None and item.expires_at <= item.at:
+                    continue
+                self._earn(item.expires_at, item.amount)
+                if self.debt > 0:
+                    self.debt = self._take(self.debt, item.at)
+            elif item.amount < 0:
+                self.debt = self._take(self.debt - item.amount, item.at)
+        return self
+
+    def balance(self, now: datetime) -> Decimal:
+        live = (lot for lot in (*self.lots, *self.expired) if lot[1] > now)
+        return sum((lot[3][0] for lot in live), ZERO) - self.debt
+
+    def _earn(self, expires_at: datetime | None, amount: Decimal) -> None:
+        never = expires_at is None
+        lot = (never, _NEVER if expires_at is None else expires_at, self.arrivals, [amount])
+        self.arrivals += 1
+        heapq.heappush(self.lots, lot)
+
+    def _take(self, amount: Decimal, at: datetime) -> Decimal:
+        """Take `amount` from the lots live at `at`, soonest-expiring first; returns what could
+        not be taken."""
+        lots = self.lots
+        while lots and amount > 0:
+            lot = lots[0]
+            if lot[1] <= at:  # ran out of time: never taken from again (time only goes on)
+                heapq.heappop(lots)
+                self.expired.append(lot)
                 continue
-            lots.append([item.expires_at, item.amount])
-            if debt > 0:
-                debt = _take(lots, debt, item.at)
-        elif item.amount < 0:
-            debt = _take(lots, debt - item.amount, item.at)
-    remaining = sum((lot[1] for lot in lots if lot[0] is None or lot[0] > now), ZERO)
-    return remaining - debt
+            left = lot[3]
+            taken = min(left[0], amount)
+            left[0] -= taken
+            amount -= taken
+            if not left[0]:
+                heapq.heappop(lots)
+        return amount
 
+    def as_json(self, upto: datetime) -> dict[str, Any]:
+        """The fold as JSON, for a `now` after `upto` (the last entry folded): the lots that
+        expired by then are gone for good."""
+        lots = sorted(lot for lot in self.lots if lot[1] > upto and lot[3][0])
+        shown = [[None if lot[0] else lot[1].isoformat(), str(lot[3][0])] for lot in lots]
+        return {"lots": shown, "debt": str(self.debt)}
 
-def _take(lots: list[list[Any]], amount: Decimal, at: datetime) -> Decimal:
-    """Take `amount` from live lots, soonest-expiring first; returns what could not be taken."""
-    live = sorted(
-        (lot for lot in lots if lot[1] > 0 and (lot[0] is None or lot[0] > at)),
-        key=lambda lot: (lot[0] is None, lot[0] or at),
-    )
-    for lot in live:
-        if amount <= 0:
-            break
-        taken = min(lot[1], amount)
-        lot[1] -= taken
-        amount -= taken
-    return amount
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "BonusLots":
+        found = cls(debt=Decimal(data["debt"]))
+        for expires, amount in data["lots"]:  # in the order they are taken
+            found._earn(None if expires is None else datetime.fromisoformat(expires), Decimal(amount))
+        return found
 
 
 # --- the cart -----------------------------------------------------------------------------
