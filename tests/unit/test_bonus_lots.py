@@ -102,3 +102,10 @@ def test_the_kept_fold_drops_what_can_never_count_again() -> None:
     assert [[e, Decimal(a)] for e, a in kept["lots"]] == [[None, 10]] and Decimal(kept["debt"]) == 0
     late = BonusLots().folded([LedgerEntry(Decimal(10), Entry.EARN, T0, None, T0)])
     assert late.as_json(T0)["lots"] == []  # expired as it was earned
+    unspent = BonusLots().folded(
+        [
+            LedgerEntry(Decimal(10), Entry.EARN, T0, None, T0 + timedelta(days=1)),
+            LedgerEntry(Decimal(5), Entry.EARN, T0, None, None),
+        ]
+    )
+    assert unspent.as_json(T0 + timedelta(days=2))["lots"] == [[None, "5"]]  # 10 ran out
