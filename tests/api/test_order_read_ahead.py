@@ -12,6 +12,7 @@ from kassa.app import demo
 from kassa.store.db import Database
 from tests.api.test_cancellation_policies import EVENT_POLICY, PAID, put
 from tests.api.test_one_engine import loyalty_order, v2_order
+from tests.conftest import FakeClock
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,11 @@ async def test_the_promo_code_read_with_the_order_is_the_code_read_alone(
 
 @pytest.mark.parametrize("confirmed", [False, True])
 async def test_a_loyalty_cancels_read_after_its_locks_is_the_reads_alone(
-    client: httpx.AsyncClient, demo_data: demo.DemoInfo, db: Database, confirmed: bool
+    client: httpx.AsyncClient,
+    demo_data: demo.DemoInfo,
+    db: Database,
+    clock: FakeClock,
+    confirmed: bool,
 ) -> None:
     """A loyalty cancel locks the order and its member with the BEGIN and then reads the
     order, its shop, its ledger rows and coupons in one statement; the plan takes the rows
@@ -71,7 +76,7 @@ async def test_a_loyalty_cancels_read_after_its_locks_is_the_reads_alone(
         alone = await uow.loyalty.state(demo.SHOP_ID, order_id="AHEAD-1", coupons=True)
         plain, _member = await uow.loyalty.order_and_member(demo.SHOP_ID, "AHEAD-1")
         shop = await uow.loyalty.shop(demo.SHOP_ID)
-        confirm = await uow.loyalty.confirm_state(demo.SHOP_ID, "AHEAD-1")
+        confirm = await uow.loyalty.confirm_state(demo.SHOP_ID, "AHEAD-1", clock())
         member = await uow.loyalty.member(demo.SHOP_ID, identifier=demo.MEMBER)
         figures = await uow.loyalty.state(
             demo.SHOP_ID,

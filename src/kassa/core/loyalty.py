@@ -12,9 +12,9 @@ rest is gone, never more. Item flags: `discountable=false` keeps every discount 
 `bonusable=false` keeps bonuses off it, `rewardable=false` earns nothing on it.
 """
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-import heapq
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
@@ -150,7 +150,9 @@ class BonusLots:
     def from_json(cls, data: Mapping[str, Any]) -> "BonusLots":
         found = cls(debt=Decimal(data["debt"]))
         for expires, amount in data["lots"]:  # in the order they are taken
-            found._earn(None if expires is None else datetime.fromisoformat(expires), Decimal(amount))
+            found._earn(
+                None if expires is None else datetime.fromisoformat(expires), Decimal(amount)
+            )
         return found
 
 

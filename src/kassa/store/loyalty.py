@@ -437,17 +437,19 @@ class LoyaltyRepo:
             self._ahead[shop_id, order_id] = found
         return found.order
 
-    async def confirm_state(self, shop_id: str, order_id: str) -> State:
+    async def confirm_state(self, shop_id: str, order_id: str, now: datetime) -> State:
         """A confirm's locks (order, member; with the BEGIN), then the order (`State.order`),
-        its member's figures (None: no member) and its rows, read after them."""
-        return await loyalty_hot.confirm_state(self._conn, shop_id, order_id)
+        its member's figures (None: no member) and its rows, read after them. (`now`: the
+        member's older entries may be kept folded, `kassa.store.loyalty_balances`.)"""
+        return await loyalty_hot.confirm_state(self._conn, shop_id, order_id, now)
 
     async def apply_state(
-        self, shop_id: str, order_id: str, identifier: str | None
+        self, shop_id: str, order_id: str, identifier: str | None, now: datetime
     ) -> tuple[ApplyHold, State]:
         """An apply's locks (order, member of `identifier`; with the BEGIN), then read after
-        them: the order, the member, the order's member's identifier and their `state`."""
-        return await loyalty_hot.apply_state(self._conn, shop_id, order_id, identifier)
+        them: the order, the member, the order's member's identifier and their `state` (with
+        `now`, as `confirm_state`)."""
+        return await loyalty_hot.apply_state(self._conn, shop_id, order_id, identifier, now)
 
     async def order(
         self, shop_id: str, order_id: str, *, lock: bool = False

@@ -14,13 +14,16 @@ command takes them in.
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus
+from kassa.core.loyalty import BonusLots, Entry, LedgerEntry, LoyaltyStatus
 from kassa.core.loyalty_orders import CouponRow, LedgerRow, LoyaltyOrder, Member, Shop
 from kassa.core.loyalty_program import program_from
-from kassa.store.raw import Sql, decode_json, decode_time, json_dumps, required_time
+from kassa.store import loyalty_balances
+from kassa.store.loyalty_balances import FLOOR, Counted, MemberLedger
+from kassa.store.raw import Sql, decode_json, decode_time, encode, json_dumps, required_time
 from kassa.store.tx import Tx
 
 # The status is spelt out in the SQL below; this keeps it the enum's value.
@@ -146,7 +149,7 @@ class ApplyHold:
 
 
 async def apply_state(
-    tx: Tx, shop_id: str, order_id: str, identifier: str | None
+    tx: Tx, shop_id: str, order_id: str, identifier: str | None, now: datetime
 ) -> tuple[ApplyHold, "State"]:
     """See `LoyaltyRepo.apply_state`."""
     if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
@@ -160,11 +163,12 @@ async def apply_state(
         order_id=order_id,
         coupons=True,
         held=True,
+        keep_before=now - loyalty_balances.KEEP_AFTER,
     )
     return ApplyHold(found.order, found.member, found.held_identifier), found
 
 
-async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
+async def confirm_state(tx: Tx, shop_id: str, order_id: str, now: datetime) -> "State":
     """See `LoyaltyRepo.confirm_state`."""
     if not tx.is_sqlite:  # SQLite has one writer at a time: nothing to lock
         await tx.locked(_CONFIRM_LOCK, [shop_id, order_id])
@@ -176,6 +180,7 @@ async def confirm_state(tx: Tx, shop_id: str, order_id: str) -> "State":
         order_id=order_id,
         held=True,
         member_of_order=True,
+        keep_before=now - loyalty_balances.KEEP_AFTER,
     )
 
 
@@ -188,14 +193,19 @@ async def cancel_state(tx: Tx, shop_id: str, order_id: str) -> "State":
 
 @dataclass
 class Figures:
-    """A member's figures for a calculation: bonus entries, fulfilled orders (besides the one
-    being applied), the spent total, the stickers held, and the member who referred them."""
+    """A member's figures for a calculation: their bonus ledger folded (`bonuses(now)`), the
+    fulfilled orders (besides the one being applied), the spent total, the stickers held, and
+    the member who referred them."""
 
-    entries: list[LedgerEntry] = field(default_factory=list)
+    lots: BonusLots = field(default_factory=BonusLots)
     fulfilled: int = 0
     spent: Decimal = Decimal("0.00")
     stickers: dict[str, int] = field(default_factory=dict)
     referrer: Member | None = None
+
+    def bonuses(self, now: datetime) -> Decimal:
+        """The bonus balance at `now`."""
+        return self.lots.balance(now)
 
 
 @dataclass
@@ -210,6 +220,7 @@ class State:
     order: LoyaltyOrder | None = None  # with `held`: the order row
     held_identifier: str | None = None  # with `held`: the identifier of the order's member
     shop: Shop | None = None  # with `shop`: the shop
+    ledger: MemberLedger = field(default_factory=MemberLedger)  # with `figures`: as read
 
 
 # One row shape for every part (UNION ALL): the kind, two sort keys, then slots. NULLs are
@@ -308,12 +319,15 @@ def _state_text(
             f"AND o.member_id = {member_id} AND o.status = 'fulfilled'{not_this})"
         )
         branches.append(_branch("n", {"ord": count}, ""))
-    if figures:
+    if figures:  # the member's kept fold, and their entries after it
+        kept = f"FROM loyalty_balances b WHERE b.member_id = {member_id}"
+        branches.append(_branch("B", {"at": "b.upto", "f": "CAST(b.figures AS varchar)"}, kept))
+        upto = f"COALESCE((SELECT b.upto {kept}), {param('floor')})"
         branches.append(
             _branch(
                 "m",
                 _LEDGER_SLOTS,
-                f"FROM loyalty_ledger l WHERE l.member_id = {member_id} "
+                f"FROM loyalty_ledger l WHERE l.member_id = {member_id} AND l.at > {upto} "
                 "AND l.account IN ('bonus', 'spent', 'sticker')",
             )
         )
@@ -374,11 +388,14 @@ async def state(
     held: bool = False,
     member_of_order: bool = False,
     shop: bool = False,
+    keep_before: datetime | None = None,
 ) -> State:
     """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row and the
     identifier of its member (`apply_state`); with `member_of_order` (and `held`), the
     figures are those of the member the order holds (`confirm_state`); with `shop`, also
-    the shop (`cancel_state`)."""
+    the shop (`cancel_state`). With `keep_before` (a command that holds the member's lock:
+    its `now` less `KEEP_AFTER`), the member's older entries may be folded for later reads
+    (`kassa.store.loyalty_balances`)."""
     by_identifier = identifier is not None
     of_order = member_of_order and held and order_id is not None
     figures = figures and (by_identifier or member_id is not None or of_order)
@@ -402,14 +419,14 @@ async def state(
         "member_id": member_id,
         "besides": besides,
         "order_id": order_id,
+        "floor": encode("time", FLOOR, sqlite=tx.is_sqlite),
     }
     rows = await tx.fetch(Sql(text), [values[name] for name in names])
     found = State(figures=Figures() if figures else None)
     for row in rows:
         _take(found, row)
     if found.figures is not None:
-        stickers = found.figures.stickers
-        found.figures.stickers = {k: v for k, v in stickers.items() if v}
+        await _settle(tx, shop_id, found, member_id, keep_before)
         if by_identifier and found.member is None:
             found.figures = None
         if of_order and (found.order is None or found.order.member_id is None):
@@ -428,16 +445,14 @@ def _take(found: State, row: Sequence[Any]) -> None:
         assert found.figures is not None
         found.figures.fulfilled = int(ord_ or 0)
     elif kind == "m":
-        figures = found.figures
-        assert figures is not None
         if a == "bonus":
             expires = decode_time(expires_at)
             entry = LedgerEntry(Decimal(amount), Entry(b), required_time(at), f, expires)
-            figures.entries.append(entry)
-        elif a == "spent":
-            figures.spent += Decimal(amount)
-        elif a == "sticker":
-            figures.stickers[e] = figures.stickers.get(e, 0) + int(Decimal(str(amount)))
+            found.ledger.bonus.append(entry)
+        else:
+            found.ledger.counted.append(Counted(required_time(at), a, e, Decimal(str(amount))))
+    elif kind == "B":
+        found.ledger.keep(at, f)
     elif kind == "o":
         found.rows.append(
             LedgerRow(
@@ -458,6 +473,24 @@ def _take(found: State, row: Sequence[Any]) -> None:
         found.coupons.append(coupon)
     else:
         _take_held(found, row)
+
+
+async def _settle(
+    tx: Tx, shop_id: str, found: State, member_id: str | None, keep_before: datetime | None
+) -> None:
+    """The figures from the ledger read; a fold to keep for later reads staged."""
+    figures = found.figures
+    assert figures is not None
+    kept = found.ledger.settle(keep_before)
+    figures.lots, figures.spent = found.ledger.lots, found.ledger.spent
+    figures.stickers = {k: v for k, v in found.ledger.stickers.items() if v}
+    if member_id is None:  # the member the request named, else the one the order holds
+        if found.member is not None:
+            member_id = found.member.id
+        elif found.order is not None:
+            member_id = found.order.member_id
+    if kept is not None and member_id is not None:
+        await loyalty_balances.keep(tx, member_id, shop_id, kept)
 
 
 def _take_held(found: State, row: Sequence[Any]) -> None:

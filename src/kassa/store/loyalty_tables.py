@@ -1,6 +1,6 @@
 """Tables of the loyalty face's side services: one-time codes (SMS OTP and till QR), the
-shop's CDP orders (`/sync/orders`) and promo-code lists (`/promo_codes*`). On the one
-`metadata` of `kassa.store.tables`."""
+shop's CDP orders (`/sync/orders`), promo-code lists (`/promo_codes*`), and the members' kept
+ledger folds. On the one `metadata` of `kassa.store.tables`."""
 
 from sqlalchemy import (
     JSON,
@@ -104,4 +104,15 @@ loyalty_certificate_pools = Table(
     Column("payable_order_share", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "code", name="uq_loyalty_certificate_pools_shop_code"),
+)
+
+# A member's ledger entries up to `upto`, folded once (bonus lots, spent total, stickers):
+# a cache the checkout keeps and reads instead of those entries (`kassa.store.loyalty_balances`).
+loyalty_balances = Table(
+    "loyalty_balances",
+    metadata,
+    Column("member_id", Id, ForeignKey("loyalty_members.id"), primary_key=True),
+    Column("shop_id", String(32), nullable=False),
+    Column("upto", UTCDateTime, nullable=False),
+    Column("figures", JSON, nullable=False),
 )

@@ -338,7 +338,8 @@ loyalty_ledger = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
     Column("note", String(500)),
-    Index("ix_loyalty_ledger_member", "member_id"),
+    # By time too: a member's entries after their kept fold (`kassa.store.loyalty_balances`).
+    Index("ix_loyalty_ledger_member", "member_id", "at"),
     Index("ix_loyalty_ledger_certificate", "certificate_id"),
     Index("ix_loyalty_ledger_order", "shop_id", "order_id"),
 )

@@ -29,7 +29,6 @@ from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound
 from kassa.core.loyalty import (
     Calculation,
     LoyaltyStatus,
-    bonus_balance,
     calculate,
     ensure_can_apply,
     ensure_can_confirm,
@@ -74,7 +73,7 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
     async with db.unit_of_work() as uow:
         # The order and then the member the request names, locked; what they hold is read
         # after the locks.
-        hold, state = await uow.loyalty.apply_state(shop.id, order_id, _valid_identifier(req))
+        hold, state = await uow.loyalty.apply_state(shop.id, order_id, _valid_identifier(req), now)
         existing = hold.order
         ensure_can_apply(existing.status if existing else None)
         _ensure_same_member(existing, hold.held_identifier, req)
@@ -216,7 +215,7 @@ async def confirm(db: Database, shop: Shop, order_id: str | None, now: datetime)
         if not order_id:
             raise LoyaltyInvalid("order_id is required")
         # Read after the locks: the order, its member's figures and its ledger rows.
-        state = await uow.loyalty.confirm_state(shop.id, order_id)
+        state = await uow.loyalty.confirm_state(shop.id, order_id, now)
         order = state.order
         if order is None:
             raise LoyaltyNotFound(f"Order {order_id} not found")
@@ -238,7 +237,7 @@ async def _settle(
     settlement = Settlement.of(order.result)
     member_id = order.member_id
     if state.figures is not None:
-        balance = bonus_balance(state.figures.entries, now)
+        balance = state.figures.bonuses(now)
         settlement.ensure_covered(balance, state.figures.stickers)
     target = settlement.fulfilled(member_id, order.referrer_id)
     current = ledger.current_accounts(state.rows)

@@ -13,7 +13,6 @@ from kassa.core.loyalty import (
     Certificate,
     Checkout,
     PromoCode,
-    bonus_balance,
     validate_identifier,
 )
 from kassa.core.loyalty_orders import CertificateRow, CouponRow, Member, Shop
@@ -139,7 +138,7 @@ def _buyer(
     buyer = Buyer(
         id=member.id,
         identifier=member.identifier,
-        bonuses=bonus_balance(figures.entries, now) + returning.get("bonus", ZERO),
+        bonuses=figures.bonuses(now) + returning.get("bonus", ZERO),
         spent=figures.spent,
         stickers=figures.stickers,
         referrer_id=member.referrer_id,
