@@ -398,7 +398,9 @@ async def cpu_faces() -> None:
     await db.dispose()
     if profile:
         profiler.dump_stats(f"/tmp/profile-{profile.replace(' ', '-')}.out")
-    print(f"{'per operation, ms (round trips)':28} {'process':>8} {'backend':>8} {'sum':>6} {'wall':>6}")
+    print(
+        f"{'per operation, ms (round trips)':28} {'process':>8} {'backend':>8} {'sum':>6} {'wall':>6}"
+    )
     for what, rounds in figures.items():
         python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
         print(f"{what:28} {python:8.3f} {backend:8.3f} {python + backend:6.3f} {wall:6.3f}")

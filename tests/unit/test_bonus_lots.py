@@ -109,3 +109,18 @@ def test_the_kept_fold_drops_what_can_never_count_again() -> None:
         ]
     )
     assert unspent.as_json(T0 + timedelta(days=2))["lots"] == [[None, "5"]]  # 10 ran out
+
+
+def test_lots_that_expire_together_are_kept_as_one() -> None:
+    end = T0 + timedelta(days=30)
+    lots = BonusLots().folded(
+        [
+            LedgerEntry(Decimal(10), Entry.EARN, T0, None, end),
+            LedgerEntry(Decimal(7), Entry.EARN, T0 + timedelta(hours=1), None, None),
+            LedgerEntry(Decimal(5), Entry.EARN, T0 + timedelta(hours=2), None, end),
+            LedgerEntry(Decimal(3), Entry.EARN, T0 + timedelta(hours=3), None, None),
+        ]
+    )
+    kept = lots.as_json(T0 + timedelta(hours=3))
+    assert kept["lots"] == [[end.isoformat(), "15"], [None, "10"]]
+    assert BonusLots.from_json(kept).balance(end) == 10

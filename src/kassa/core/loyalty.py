@@ -140,20 +140,28 @@ class BonusLots:
         return amount
 
     def as_json(self, upto: datetime) -> dict[str, Any]:
-        """The fold as JSON, for a `now` after `upto` (the last entry folded): the lots that
-        expired by then are gone for good."""
-        lots = sorted(lot for lot in self.lots if lot[1] > upto and lot[3][0])
-        shown = [[None if lot[0] else lot[1].isoformat(), str(lot[3][0])] for lot in lots]
-        return {"lots": shown, "debt": str(self.debt)}
+        """The fold as JSON, for a `now` after `upto` (the last entry folded): the lots in the
+        order they are taken, those that expire together as one (taken from together, they
+        run out together), and none that ran out of time by `upto`."""
+        lots: list[list[Any]] = []
+        for never, expires, _arrival, left in sorted(self.lots):
+            if not left[0] or expires <= upto:
+                continue
+            shown = None if never else expires.isoformat()
+            if lots and lots[-1][0] == shown:
+                lots[-1][1] += left[0]
+            else:
+                lots.append([shown, left[0]])
+        return {"lots": [[e, str(a)] for e, a in lots], "debt": str(self.debt)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "BonusLots":
-        found = cls(debt=Decimal(data["debt"]))
-        for expires, amount in data["lots"]:  # in the order they are taken
-            found._earn(
-                None if expires is None else datetime.fromisoformat(expires), Decimal(amount)
-            )
-        return found
+        lots: list[_Lot] = [
+            (e is None, _NEVER if e is None else datetime.fromisoformat(e), n, [Decimal(a)])
+            for n, (e, a) in enumerate(data["lots"])
+        ]
+        heapq.heapify(lots)  # a no-op on lots in the order they are taken, as kept
+        return cls(lots=lots, debt=Decimal(data["debt"]), arrivals=len(lots))
 
 
 # --- the cart -----------------------------------------------------------------------------

@@ -193,9 +193,9 @@ async def cancel_state(tx: Tx, shop_id: str, order_id: str) -> "State":
 
 @dataclass
 class Figures:
-    """A member's figures for a calculation: their bonus ledger folded (`bonuses(now)`), the
-    fulfilled orders (besides the one being applied), the spent total, the stickers held, and
-    the member who referred them."""
+    """A member's figures for a calculation: their bonus ledger folded (`bonuses(now)`), their
+    fulfilled orders besides the one being applied (counted up to one: only whether there is
+    any matters), the spent total, the stickers held, and the member who referred them."""
 
     lots: BonusLots = field(default_factory=BonusLots)
     fulfilled: int = 0
@@ -314,9 +314,11 @@ def _state_text(
             )
         )
         not_this = f" AND o.order_id <> {param('besides')}" if besides else ""
+        # Only whether there is one counts (`Figures.fulfilled`): counted up to one.
         count = (
-            f"(SELECT count(*) FROM loyalty_orders o WHERE o.shop_id = {param('shop_id')} "  # noqa: S608
-            f"AND o.member_id = {member_id} AND o.status = 'fulfilled'{not_this})"
+            "(SELECT count(*) FROM (SELECT 1 FROM loyalty_orders o "  # noqa: S608
+            f"WHERE o.member_id = {member_id} AND o.status = 'fulfilled' "
+            f"AND o.shop_id = {param('shop_id')}{not_this} LIMIT 1) f)"
         )
         branches.append(_branch("n", {"ord": count}, ""))
     if figures:  # the member's kept fold, and their entries after it

@@ -417,6 +417,8 @@ loyalty_orders = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "order_id", name="uq_loyalty_orders_shop_order"),
     Index("ix_loyalty_orders_shop_created", "shop_id", "created_at"),
+    # A member's orders; whether they have a fulfilled one (a checkout's first-order rules).
+    Index("ix_loyalty_orders_member", "member_id", "status"),
 )
 
 # An organiser's event whose done ticket orders earn bonuses in one of its loyalty shops.

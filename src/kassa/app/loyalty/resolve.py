@@ -100,7 +100,7 @@ async def resolve(
 async def _member(
     uow: UnitOfWork, shop: Shop, req: CheckoutRequest, *, lock: bool, known: Known | None
 ) -> tuple[Member | None, Figures | None]:
-    """The member and their figures (the bonus entries, the fulfilled orders' count, the
+    """The member and their figures (the bonus ledger, whether they have a fulfilled order, the
     spent total, the stickers, the referrer): read in one statement, or two when the member
     is locked (its figures are read after the lock)."""
     member, figures = None, None

@@ -1,9 +1,10 @@
-"""A member's older ledger entries folded once; the ledger by member and time
+"""A member's older ledger entries folded once; the ledger by member and time; orders by member
 
 A loyalty checkout read every ledger entry of the member to work out their bonus balance,
 spent total and stickers: a cost that grew with the member's history. `loyalty_balances`
 keeps each member's older entries folded, and the member's index now names the entry's time,
-so the entries after the fold are read by range.
+so the entries after the fold are read by range. Whether the member has a fulfilled order
+was counted over all of the shop's orders: they now have an index by member.
 
 Revision ID: 0020_loyalty_balances
 Revises: 0019_promocode_uses
@@ -39,9 +40,11 @@ def upgrade() -> None:
     )
     op.drop_index("ix_loyalty_ledger_member", table_name="loyalty_ledger")
     op.create_index("ix_loyalty_ledger_member", "loyalty_ledger", ["member_id", "at"])
+    op.create_index("ix_loyalty_orders_member", "loyalty_orders", ["member_id", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_loyalty_orders_member", table_name="loyalty_orders")
     op.drop_index("ix_loyalty_ledger_member", table_name="loyalty_ledger")
     op.create_index("ix_loyalty_ledger_member", "loyalty_ledger", ["member_id"])
     op.drop_table("loyalty_balances")
