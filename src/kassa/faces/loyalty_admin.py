@@ -100,7 +100,7 @@ async def add_certificate(
 async def member(shop_id: m.ShopId, identifier: m.MemberId, who: Caller, ctx: Ctx) -> Json:
     """A member's balances and the whole ledger, oldest first."""
     shop = await _own_shop(ctx, who, shop_id)
-    found = await app.member_status(ctx.db, shop, identifier, ctx.clock())
+    found = await app.member_status(ctx.db, shop, identifier, ctx.clock(), ledger=True)
     return json_response(
         {
             "identifier": found.member.identifier,

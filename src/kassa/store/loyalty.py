@@ -176,19 +176,8 @@ class LoyaltyRepo:
         ]
         await self._conn.stage_sql(*raw.insert(loyalty_ledger, values, sqlite=self._conn.is_sqlite))
 
-    async def bonus_entries(self, member_id: str) -> list[LedgerEntry]:
-        rows = await self._conn.execute(
-            select(loyalty_ledger)
-            .where(loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == "bonus")
-            .order_by(loyalty_ledger.c.id)
-        )
-        return [
-            LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
-            for r in rows
-        ]
-
     async def bonus_entries_of(self, member_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
-        """`bonus_entries` of several members at once."""
+        """The bonus entries (whole ledgers) of several members at once."""
         found: dict[str, list[LedgerEntry]] = {m: [] for m in member_ids}
         if not member_ids:
             return found
@@ -202,26 +191,6 @@ class LoyaltyRepo:
                 LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
             )
         return found
-
-    async def account_total(self, member_id: str, account: str) -> Decimal:
-        # Summed here, exactly: SQLite keeps these amounts as text and would sum in floats.
-        amounts = await self._conn.scalars(
-            select(loyalty_ledger.c.amount).where(
-                loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == account
-            )
-        )
-        return sum((Decimal(a) for a in amounts), Decimal("0.00"))
-
-    async def stickers(self, member_id: str) -> dict[str, int]:
-        rows = await self._conn.execute(
-            select(loyalty_ledger.c.sticker, loyalty_ledger.c.amount).where(
-                loyalty_ledger.c.member_id == member_id, loyalty_ledger.c.account == "sticker"
-            )
-        )
-        found: dict[str, int] = {}
-        for sticker, amount in rows:
-            found[sticker] = found.get(sticker, 0) + int(Decimal(str(amount)))
-        return {k: v for k, v in found.items() if v}
 
     async def state(
         self,

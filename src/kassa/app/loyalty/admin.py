@@ -19,7 +19,7 @@ from kassa.core.errors import (
     LoyaltySecretWrong,
     LoyaltyShopUnknown,
 )
-from kassa.core.loyalty import bonus_balance, expiry
+from kassa.core.loyalty import expiry
 from kassa.core.loyalty_orders import CertificateRow, LedgerRow, Shop
 from kassa.core.loyalty_program import Program
 from kassa.core.money import money
@@ -168,7 +168,11 @@ async def adjust_bonuses(
         expires = expiry(shop.program, now) if amount > 0 else None
         row = LedgerRow.adjust(member.id, money(amount), now, expires, reason[:500])
         await uow.loyalty.append(shop.id, [row])
-        balance = bonus_balance(await uow.loyalty.bonus_entries(member.id), now)
+        found = await uow.loyalty.state(
+            shop.id, member_id=member.id, figures=True, calculation=False
+        )
+        assert found.figures is not None  # the member exists
+        balance = found.figures.bonuses(now)
         await uow.commit()
     return balance
 

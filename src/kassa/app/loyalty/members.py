@@ -9,7 +9,7 @@ from typing import Any
 
 from kassa.app.ids import new_id
 from kassa.core.errors import LoyaltyInvalid, LoyaltyNotFound
-from kassa.core.loyalty import bonus_balance, expiry, validate_identifier
+from kassa.core.loyalty import expiry, validate_identifier
 from kassa.core.loyalty_orders import LedgerRow, Member, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import Database, UnitOfWork
@@ -65,13 +65,20 @@ class MemberStatus:
     ledger: list[LedgerRow] = field(default_factory=list)
 
 
-async def member_status(db: Database, shop: Shop, identifier: str, now: datetime) -> MemberStatus:
-    """The member's balances, level, stickers, referrer and ledger."""
+async def member_status(
+    db: Database, shop: Shop, identifier: str, now: datetime, *, ledger: bool = False
+) -> MemberStatus:
+    """The member's balances, level, stickers, referrer and, with `ledger`, their ledger. The
+    balances are a checkout's figures of the member (their kept fold and the entries after
+    it, `LoyaltyRepo.state`), not a read of their whole history."""
     async with db.unit_of_work(write=False) as uow:
         member = await find_member(uow, shop, identifier)
-        bonuses = bonus_balance(await uow.loyalty.bonus_entries(member.id), now)
-        spent = await uow.loyalty.account_total(member.id, "spent")
-        level = shop.program.level_for(spent)
+        found = await uow.loyalty.state(
+            shop.id, member_id=member.id, figures=True, calculation=False
+        )
+        figures = found.figures
+        assert figures is not None  # the member exists
+        level = shop.program.level_for(figures.spent)
         referrer = (
             await uow.loyalty.member(shop.id, member_id=member.referrer_id)
             if member.referrer_id
@@ -79,13 +86,13 @@ async def member_status(db: Database, shop: Shop, identifier: str, now: datetime
         )
         return MemberStatus(
             member,
-            bonuses,
-            spent,
+            figures.bonuses(now),
+            figures.spent,
             level.name if level else None,
             level.discount_percent if level else ZERO,
-            await uow.loyalty.stickers(member.id),
+            figures.stickers,
             referrer.identifier if referrer else None,
-            await uow.loyalty.member_rows(member.id),
+            await uow.loyalty.member_rows(member.id) if ledger else [],
         )
 
 

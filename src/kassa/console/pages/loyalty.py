@@ -34,7 +34,7 @@ async def loyalty_page(
     status = None
     phone = "".join(c for c in phone if c.isdigit())[:11]
     if phone:
-        status = await loyalty.member_status(ctx.db, chosen, phone, ctx.clock())
+        status = await loyalty.member_status(ctx.db, chosen, phone, ctx.clock(), ledger=True)
     overview = await console.loyalty_overview(
         ctx.db, chosen, ctx.clock(), _page_number(members), _page_number(checkouts)
     )
