@@ -48,6 +48,7 @@ from kassa.core.errors import (
     RestaurantUnknown,
     ShopUnknown,
 )
+from kassa.core.loyalty_orders import Shop
 from kassa.core.money import money
 from kassa.store.db import Database, UnitOfWork
 
@@ -395,15 +396,15 @@ async def move(
         raise DeliveryStatusNotAllowed(f"{target} is not set by {who}")
     text = validate_comment(comment)
     async with db.unit_of_work() as uow:
-        # The restaurant comes with the order (one round trip): a delivered order earns in
-        # its loyalty shop. Read in this transaction, never cached: a restaurant's shop is
-        # the one the database holds now, whichever process changed it.
-        found, restaurant = await uow.delivery.order_and_restaurant(order_id, lock=True)
+        # The restaurant and its loyalty shop come with the order (one round trip): a
+        # delivered order earns in that shop. Read in this transaction, never cached: a
+        # restaurant's shop is the one the database holds now, whichever process changed it.
+        found, restaurant, shop = await uow.delivery.order_and_restaurant(order_id, lock=True)
         order = _mine(found, org_id, order_id)
         before = order.status
         order = order.moved(target, text, now)
         if target is Status.DELIVERED:
-            await _earn(uow, order, restaurant, now)
+            await _earn(uow, order, restaurant, shop, now)
         await uow.delivery.save_order(order)
         actor = actor or ("restaurant" if by_restaurant else "aggregator")
         await _journal(uow, order, f"delivery.{target.value.lower()}", now, before, actor=actor)
@@ -412,12 +413,16 @@ async def move(
 
 
 async def _earn(
-    uow: UnitOfWork, order: DeliveryOrder, restaurant: Restaurant | None, now: datetime
+    uow: UnitOfWork,
+    order: DeliveryOrder,
+    restaurant: Restaurant | None,
+    shop: Shop | None,
+    now: datetime,
 ) -> None:
-    """A delivered order earns the buyer bonuses when its restaurant has a loyalty shop."""
+    """A delivered order earns the buyer bonuses when its restaurant has a loyalty shop
+    (`shop`, read with the order)."""
     if restaurant is None or restaurant.shop_id is None:
         return
-    shop = await uow.loyalty.shop(restaurant.shop_id)
     if shop is None or shop.org_id != order.org_id:
         return  # never another organisation's shop, whatever an old row says
     info = order.request.get("deliveryInfo") or {}

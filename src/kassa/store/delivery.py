@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, insert, select, update
 
 from kassa.core.delivery import Client, DeliveryOrder, Line, MenuItem, Restaurant, Status
+from kassa.core.loyalty_orders import Shop
 from kassa.store import delivery_hot as hot
 from kassa.store import raw
 from kassa.store.tables import (
@@ -163,8 +164,9 @@ class DeliveryRepo:
 
     async def order_and_restaurant(
         self, order_id: str, *, lock: bool = False
-    ) -> tuple[DeliveryOrder | None, Restaurant | None]:
-        """`order` and its restaurant (`restaurant`, not locked) in one round trip."""
+    ) -> tuple[DeliveryOrder | None, Restaurant | None, Shop | None]:
+        """`order`, its restaurant (`restaurant`, not locked) and the loyalty shop the
+        restaurant earns in (`LoyaltyRepo.shop`; None: none), in one round trip."""
         return await hot.order_and_restaurant(self._conn, order_id, lock=lock)
 
     async def by_eats_id(self, org_id: str, eats_id: str) -> DeliveryOrder | None:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from kassa.core.delivery import DeliveryOrder, Line, MenuItem, Restaurant, Status
+from kassa.core.loyalty_orders import Shop
+from kassa.core.loyalty_program import program_from
 from kassa.store.raw import Sql, decode_json, decode_time, json_dumps
 from kassa.store.tables import delivery_orders
 from kassa.store.tx import Tx
@@ -22,10 +24,13 @@ _I = 'i."id", i."name", i."category", i."price", i."stock_milli"'
 ORDER = Sql(f"SELECT {_O} FROM delivery_orders o WHERE o.id = $1")  # noqa: S608
 # A delivery order's lock waits for the other command (a status push and a cancel serialise).
 ORDER_LOCKED = Sql(ORDER.text + " FOR UPDATE")
-# The restaurant is read, not locked (as before: its row never changes under an order).
+# The restaurant is read, not locked (as before: its row never changes under an order), and
+# with it the loyalty shop it earns in, if any (a delivered order's bonuses).
+_S = 's."id", s."org_id", s."name", s."secret_hash", s."program"'
 ORDER_AND_RESTAURANT = Sql(
-    f"SELECT {_O}, {_R} FROM delivery_orders o "  # noqa: S608
-    "LEFT OUTER JOIN restaurants r ON r.id = o.restaurant_id WHERE o.id = $1"
+    f"SELECT {_O}, {_R}, {_S} FROM delivery_orders o "  # noqa: S608
+    "LEFT OUTER JOIN restaurants r ON r.id = o.restaurant_id "
+    "LEFT OUTER JOIN loyalty_shops s ON s.id = r.shop_id WHERE o.id = $1"
 )
 ORDER_AND_RESTAURANT_LOCKED = Sql(ORDER_AND_RESTAURANT.text + " FOR UPDATE OF o")
 BY_EATS_ID = Sql(
@@ -91,13 +96,18 @@ async def order(tx: Tx, order_id: str, *, lock: bool) -> DeliveryOrder | None:
 
 async def order_and_restaurant(
     tx: Tx, order_id: str, *, lock: bool
-) -> tuple[DeliveryOrder | None, Restaurant | None]:
+) -> tuple[DeliveryOrder | None, Restaurant | None, Shop | None]:
     locked = lock and not tx.is_sqlite
     sql = ORDER_AND_RESTAURANT_LOCKED if locked else ORDER_AND_RESTAURANT
     rows = await tx.fetch(sql, [order_id])
     if not rows:
-        return None, None
-    return _order(rows[0]), _restaurant(rows[0][_WIDTH:])
+        return None, None, None
+    row = rows[0]
+    shop_id, org_id, name, secret_hash, program = row[_WIDTH + 5 :]
+    shop = None
+    if shop_id is not None:
+        shop = Shop(shop_id, org_id, name, secret_hash, program_from(decode_json(program)))
+    return _order(row), _restaurant(row[_WIDTH:]), shop
 
 
 async def by_eats_id(tx: Tx, org_id: str, eats_id: str) -> DeliveryOrder | None:
