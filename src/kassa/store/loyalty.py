@@ -416,8 +416,7 @@ class LoyaltyRepo:
         self, shop_id: str, order_id: str, identifier: str | None, now: datetime
     ) -> tuple[ApplyHold, State]:
         """An apply's locks (order, member of `identifier`; with the BEGIN), then read after
-        them: the order, the member, the order's member's identifier and their `state` (with
-        `now`, as `confirm_state`)."""
+        them: the order, the member and their `state` (with `now`, as `confirm_state`)."""
         return await loyalty_hot.apply_state(self._conn, shop_id, order_id, identifier, now)
 
     async def order(

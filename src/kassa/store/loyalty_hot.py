@@ -140,12 +140,11 @@ async def shop(tx: Tx, shop_id: str) -> Shop | None:
 
 @dataclass(frozen=True)
 class ApplyHold:
-    """What an apply holds: the order (None: a new one), the member the request names (None:
-    none, or none such), and the identifier of the member the order holds (None: none)."""
+    """What an apply holds: the order (None: a new one) and the member the request names
+    (None: none, or none such)."""
 
     order: LoyaltyOrder | None
     member: Member | None
-    held_identifier: str | None
 
 
 async def apply_state(
@@ -165,7 +164,7 @@ async def apply_state(
         held=True,
         keep_before=now - loyalty_balances.KEEP_AFTER,
     )
-    return ApplyHold(found.order, found.member, found.held_identifier), found
+    return ApplyHold(found.order, found.member), found
 
 
 async def confirm_state(tx: Tx, shop_id: str, order_id: str, now: datetime) -> "State":
@@ -218,7 +217,6 @@ class State:
     rows: list[LedgerRow] = field(default_factory=list)
     coupons: list[CouponRow] = field(default_factory=list)
     order: LoyaltyOrder | None = None  # with `held`: the order row
-    held_identifier: str | None = None  # with `held`: the identifier of the order's member
     shop: Shop | None = None  # with `shop`: the shop
     ledger: MemberLedger = field(default_factory=MemberLedger)  # with `figures`: as read
 
@@ -348,11 +346,6 @@ def _state_text(
         order_slots.update(f="CAST(x.request AS varchar)", g="CAST(x.result AS varchar)")
         this_order = f"x.shop_id = {param('shop_id')} AND x.order_id = {param('order_id')}"
         branches.append(_branch("O", order_slots, f"FROM loyalty_orders x WHERE {this_order}"))
-        held_member = (
-            "FROM loyalty_orders x JOIN loyalty_members h ON h.id = x.member_id "
-            f"AND h.shop_id = x.shop_id WHERE {this_order}"
-        )
-        branches.append(_branch("H", {"a": "h.identifier"}, held_member))
     if shop:
         shop_slots = {"a": "s.id", "b": "s.org_id", "c": "s.name", "d": "s.secret_hash"}
         shop_slots.update(e="CAST(s.program AS varchar)")
@@ -392,8 +385,8 @@ async def state(
     shop: bool = False,
     keep_before: datetime | None = None,
 ) -> State:
-    """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row and the
-    identifier of its member (`apply_state`); with `member_of_order` (and `held`), the
+    """See `LoyaltyRepo.state`; with `held` (and `order_id`), also the order row
+    (`apply_state`); with `member_of_order` (and `held`), the
     figures are those of the member the order holds (`confirm_state`); with `shop`, also
     the shop (`cancel_state`). With `keep_before` (a command that holds the member's lock:
     its `now` less `KEEP_AFTER`), the member's older entries may be folded for later reads
@@ -496,12 +489,10 @@ async def _settle(
 
 
 def _take_held(found: State, row: Sequence[Any]) -> None:
-    """The rows of `held` and `shop`: the order, its member's identifier, the shop."""
+    """The rows of `held` and `shop`: the order, the shop."""
     kind, _ord, ord_t, a, b, _amount, at, c, d, e, f, _expires_at, g = row
     if kind == "O":
         found.order = order_of((a, b, c, d, e, f, g, at, ord_t))
-    elif kind == "H":
-        found.held_identifier = a
     elif kind == "S":
         found.shop = Shop(a, b, c, d, program_from(decode_json(e)))
 

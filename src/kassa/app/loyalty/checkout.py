@@ -35,7 +35,7 @@ from kassa.core.loyalty import (
     validate_identifier,
 )
 from kassa.core.loyalty_figures import Settlement, figures_of
-from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Shop
+from kassa.core.loyalty_orders import CouponRow, LoyaltyOrder, Member, Shop
 from kassa.core.money import ZERO
 from kassa.store.db import Database, UnitOfWork
 from kassa.store.loyalty_hot import State
@@ -76,8 +76,8 @@ async def apply(db: Database, shop: Shop, req: CheckoutRequest, now: datetime) -
         hold, state = await uow.loyalty.apply_state(shop.id, order_id, _valid_identifier(req), now)
         existing = hold.order
         ensure_can_apply(existing.status if existing else None)
-        _ensure_same_member(existing, hold.held_identifier, req)
         member = hold.member
+        _ensure_same_member(existing, member)
         # Whatever the order held goes back first (a re-apply replaces the cart whole); after
         # that every account of the order stands at zero.
         current = ledger.current_accounts(state.rows)
@@ -118,14 +118,12 @@ def _valid_identifier(req: CheckoutRequest) -> str | None:
         return None
 
 
-def _ensure_same_member(
-    existing: LoyaltyOrder | None, held_identifier: str | None, req: CheckoutRequest
-) -> None:
-    """A re-apply names the member the order holds (`held_identifier`: theirs, None when the
-    order holds none)."""
+def _ensure_same_member(existing: LoyaltyOrder | None, member: Member | None) -> None:
+    """A re-apply names the member the order holds (`member`: the shop's member with the
+    identifier the request names, None when none or none such)."""
     if existing is None or existing.member_id is None:
         return
-    if held_identifier is not None and held_identifier != req.identifier:
+    if member is None or member.id != existing.member_id:
         raise LoyaltyInvalid("Order belongs to another member")
 
 
