@@ -50,6 +50,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faces
+from procfs import backends, cpu_seconds
 
 from kassa.app import demo, readcache, snapshots
 from kassa.app.clock import utcnow
@@ -226,16 +227,6 @@ async def cancel_asgi() -> None:
     await run_asgi(cancels=True)
 
 
-def backend_cpu(pids: list[int]) -> float:
-    """CPU seconds (user and system) of these processes so far, from /proc."""
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 async def cpu_asgi() -> None:
     import statistics
     import time
@@ -248,23 +239,15 @@ async def cpu_asgi() -> None:
     async with lifespan(app):
         for _ in range(40):  # warm: caches, prepared statements
             await cancel(await reserve())
-        lister = await asyncpg.connect(URL)
-        pids = [
-            row[0]
-            for row in await lister.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-            )
-        ]
-        await lister.close()
+        pids = await backends(URL)
         for _ in range(6):
             gc.collect()
-            marks = [(time.process_time(), backend_cpu(pids), time.perf_counter())]
+            marks = [(time.process_time(), cpu_seconds(pids), time.perf_counter())]
             made = [await reserve() for _ in range(N)]
-            marks.append((time.process_time(), backend_cpu(pids), time.perf_counter()))
+            marks.append((time.process_time(), cpu_seconds(pids), time.perf_counter()))
             for order_id in made:
                 await cancel(order_id)
-            marks.append((time.process_time(), backend_cpu(pids), time.perf_counter()))
+            marks.append((time.process_time(), cpu_seconds(pids), time.perf_counter()))
             for what, (a, b) in zip(figures, [(0, 1), (1, 2)], strict=True):
                 figures[what].append(
                     tuple((marks[b][i] - marks[a][i]) / N * 1000 for i in range(3))  # type: ignore[arg-type]
@@ -369,32 +352,24 @@ async def cpu_faces() -> None:
             faces.ORG,
             {"code": "BENCH10", "discount": {"percentage": "10"}},
         )
-        lister = await asyncpg.connect(URL)
         for warm in (True, False, False, False, False, False, False):
-            pids = [
-                row[0]
-                for row in await lister.fetch(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-                )
-            ]
+            pids = await backends(URL)
             for chain in chains:
                 items: list[Any] = list(range(N))
                 for what, step in chain:
                     gc.collect()
                     profiled = not warm and what.startswith(profile or "\0")
-                    before = (time.process_time(), backend_cpu(pids), time.perf_counter())
+                    before = (time.process_time(), cpu_seconds(pids), time.perf_counter())
                     if profiled:
                         profiler.enable()
                     items = [await step(item) for item in items]
                     if profiled:
                         profiler.disable()
-                    after = (time.process_time(), backend_cpu(pids), time.perf_counter())
+                    after = (time.process_time(), cpu_seconds(pids), time.perf_counter())
                     if not warm:
                         figures.setdefault(what, []).append(
                             tuple((after[i] - before[i]) / N * 1000 for i in range(3))
                         )
-        await lister.close()
     await db.dispose()
     if profile:
         profiler.dump_stats(f"/tmp/profile-{profile.replace(' ', '-')}.out")

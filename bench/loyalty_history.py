@@ -5,14 +5,14 @@
 
 Drops and creates the database (PostgreSQL; a `sqlite:///` URL replaces that file), migrates
 it, seeds the demo data, and gives one member a history of `ORDERS` orders (default 500),
-each applied with bonuses and confirmed through the loyalty API, the app's clock moving a
-minute each. The clock then moves two hours on, and rounds of 20 apply + confirm + cancel
-run for that member and for a new one, alternating (the clock again moving a minute a
-request). Printed per operation, medians of the rounds after the first: CPU time of this
-process, of the database's backends (PostgreSQL on this machine, read from /proc), and the
-wall time. Runs against older code too (PYTHONPATH), to compare. `PROFILE="long history:
-apply"` (a row's name) also runs cProfile over that step's rounds into
-/tmp/profile-history.out.
+each applied (every other one spending bonuses) and confirmed through the loyalty API, the
+app's clock moving a minute a request. The clock then moves two hours on, and rounds of 20
+apply + confirm + cancel run for that member and for a new one, alternating (the clock again
+moving a minute a request). Printed per operation, medians of the rounds after the first:
+CPU time of this process, of the database's backends (PostgreSQL on this machine, read from
+/proc), and the wall time. Runs against older code too (PYTHONPATH), to compare.
+`PROFILE="long history: apply"` (a row's name) also runs cProfile over that step's rounds
+into /tmp/profile-history.out.
 """
 
 import asyncio
@@ -31,6 +31,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faces
+from procfs import backends, cpu_seconds
 
 from kassa.app import demo
 from kassa.config import Settings
@@ -70,25 +71,48 @@ async def fresh_database() -> None:
     upgrade(URL)
 
 
-def backend_cpu(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+class Till:
+    """The loyalty checkout calls of one run, through the app."""
+
+    def __init__(self, h: httpx.AsyncClient, clock: Clock) -> None:
+        self.h, self.clock, self.numbers = h, clock, iter(range(10**9))
+
+    async def call(self, name: str, body: dict[str, Any]) -> None:
+        r = await self.h.post(f"/loyalty/checkout/{name}", json={**faces.SHOP, **body})
+        assert r.status_code == 200, r.text
+        self.clock.now += timedelta(minutes=1)
+
+    async def order(self, member: dict[str, str], charge: bool) -> str:
+        order_id = f"O-{next(self.numbers)}"
+        body = {**member, "order_id": order_id, "cart_items": CART}
+        await self.call("apply", {**body, "charge_bonuses": charge, "bonuses_amount": 5})
+        return order_id
 
 
-async def backends() -> list[int]:
-    if URL.startswith("sqlite"):
-        return []
-    lister = await asyncpg.connect(URL)
-    rows = await lister.fetch(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-    )
-    await lister.close()
-    return [row[0] for row in rows]
+async def rounds(till: Till, pids: list[int], members: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Per row name, a (process, backends, wall) ms per operation of each round but the first."""
+    figures: dict[str, list[tuple[float, ...]]] = {}
+    for n in range(7):
+        for label, member in members.items():
+            made: list[str] = []
+            for step in ("apply", "confirm", "cancel"):
+                gc.collect()
+                profiled = n and f"{label}: {step}" == PROFILE
+                if profiled:
+                    profiler.enable()
+                before = (time.process_time(), cpu_seconds(pids), time.perf_counter())
+                for i in range(ROUND):
+                    if step == "apply":
+                        made.append(await till.order(member, i % 2 == 0))
+                    else:
+                        await till.call(step, {"order_id": made[i]})
+                after = (time.process_time(), cpu_seconds(pids), time.perf_counter())
+                if profiled:
+                    profiler.disable()
+                if n:  # the first round warms up (and keeps the older entries folded)
+                    per_op = tuple((after[k] - before[k]) / ROUND * 1000 for k in range(3))
+                    figures.setdefault(f"{label}: {step}", []).append(per_op)
+    return figures
 
 
 async def main() -> None:
@@ -97,61 +121,29 @@ async def main() -> None:
     db = Database(URL)
     await demo.seed(db, clock())
     app = create_app(Settings(database_url=URL), db=db, clock=clock)
-    numbers = iter(range(10**9))
     transport = httpx.ASGITransport(app=app)
+    members = {"long history": {"identifier": "79995550001"}}
+    members["new member"] = {"identifier": "79995550002"}
     async with httpx.AsyncClient(transport=transport, base_url="http://k") as h:
-
-        async def call(name: str, body: dict[str, Any]) -> None:
-            r = await h.post(f"/loyalty/checkout/{name}", json={**faces.SHOP, **body})
-            assert r.status_code == 200, r.text
-
-        async def order(member: dict[str, str], charge: bool) -> str:
-            order_id = f"O-{next(numbers)}"
-            body = {**member, "order_id": order_id, "cart_items": CART}
-            await call("apply", {**body, "charge_bonuses": charge, "bonuses_amount": 5})
-            return order_id
-
-        old = {"identifier": "79995550001"}
-        new = {"identifier": "79995550002"}
-        for member in (old, new):
+        till = Till(h, clock)
+        for member in members.values():
             r = await h.post("/loyalty/members/join", json={**faces.SHOP, **member})
             assert r.status_code in (200, 201), r.text
         started = time.perf_counter()
         for n in range(ORDERS):
-            await call("confirm", {"order_id": await order(old, n % 2 == 0)})
-            clock.now += timedelta(minutes=1)
+            await till.call(
+                "confirm", {"order_id": await till.order(members["long history"], n % 2 == 0)}
+            )
         built = time.perf_counter() - started
         clock.now += timedelta(hours=2)
-        pids = await backends()
-        figures: dict[str, list[tuple[float, ...]]] = {}
-        for n in range(7):
-            for label, member in (("long history", old), ("new member", new)):
-                made: list[str] = []
-                for step in ("apply", "confirm", "cancel"):
-                    gc.collect()
-                    profiled = n and f"{label}: {step}" == PROFILE
-                    if profiled:
-                        profiler.enable()
-                    before = (time.process_time(), backend_cpu(pids), time.perf_counter())
-                    for i in range(ROUND):
-                        if step == "apply":
-                            made.append(await order(member, i % 2 == 0))
-                        else:
-                            await call(step, {"order_id": made[i]})
-                        clock.now += timedelta(minutes=1)
-                    after = (time.process_time(), backend_cpu(pids), time.perf_counter())
-                    if profiled:
-                        profiler.disable()
-                    if n:  # the first round warms up (and keeps the older entries folded)
-                        per_op = tuple((after[k] - before[k]) / ROUND * 1000 for k in range(3))
-                        figures.setdefault(f"{label}: {step}", []).append(per_op)
+        figures = await rounds(till, await backends(URL), members)
     await db.dispose()
     if PROFILE:
         profiler.dump_stats("/tmp/profile-history.out")
     print(f"history of {ORDERS} orders built in {built:.1f} s")
     print(f"{'per operation, ms':28} {'process':>8} {'backend':>8} {'wall':>8}")
-    for what, rounds in figures.items():
-        python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
+    for what, found in figures.items():
+        python, backend, wall = (statistics.median(r[i] for r in found) for i in range(3))
         print(f"{what:28} {python:8.2f} {backend:8.2f} {wall:8.2f}")
 
 

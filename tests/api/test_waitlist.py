@@ -3,6 +3,7 @@ API, every kind of release (cancel, partial cancel, refund, expiry, a PATCH drop
 offering the tickets in the same transaction, the offer's e-mail over real SMTP, the buyer's
 page taking the tickets, offers passing on when unclaimed, leaving, and tenancy."""
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from kassa.app import waitlist, waitlist_offers
 from kassa.app.cancellation import expire_due
@@ -189,6 +190,31 @@ async def test_a_cancel_offers_the_tickets_first_fit_and_the_buyer_takes_them(
     # The big order's partial cancel frees one: still not two for ann.
     await cancel(client, small, big["id"], [big["tickets"][0]["id"]])
     assert (await entries(client, small))["ann@example.com"]["status"] == "waiting"
+
+
+async def test_a_release_waits_for_the_people_another_release_is_offering_to(
+    client: httpx.AsyncClient, small: Tenant, db: Database, backend: str
+) -> None:
+    """Two releases of one set at once (PostgreSQL; SQLite has one writer): the second waits
+    for the waiting entries the first holds, then offers to whoever still waits. (It used to
+    skip them, find nobody waiting, and put its tickets on sale past the people waiting.)"""
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: no release runs beside another")
+    orders = [await buy(client, small, 1) for _ in range(3)]
+    await join(client, small, "ann@example.com", 1)
+    await join(client, small, "bob@example.com", 1)
+    async with db.unit_of_work() as other:  # another release, offering: it holds the line
+        await other.tx.execute(
+            text("SELECT id FROM waiting_list WHERE set_id = :s FOR UPDATE"), {"s": small.set_id}
+        )
+        release = asyncio.create_task(cancel(client, small, orders[0]["id"]))
+        await asyncio.sleep(0.5)
+        assert not release.done()  # it waits for the line, never past it
+    await release  # the other ended (rolled back): the entries still wait
+    line = await entries(client, small)
+    assert line["ann@example.com"]["status"] == "offered"
+    assert line["bob@example.com"]["status"] == "waiting"
+    assert await ticket_counts(db, small.set_id) == {"reserved": 2, "offered": 1}
 
 
 async def test_an_unclaimed_offer_passes_on_then_goes_back_on_sale(

@@ -24,10 +24,15 @@ WAITING_SCAN = 200  # the first entries of a line that one release looks at
 _COLUMNS = tuple(column.name for column in waiting_list.c)
 # Every release runs this (a cancel, a refund, an expiry): plain SQL on PostgreSQL, where a
 # release nobody waits for then costs one cheap read (see `kassa.store.raw`).
+# Locked, never skipped: a release that skipped the entries another release holds (while it
+# offers) would find nobody waiting and put its tickets on sale past them. It waits instead
+# (the other commits in a moment), then sees who still waits (READ COMMITTED re-reads each
+# row it waited for: an entry just offered or gone no longer qualifies). Every release locks
+# a set's entries in the one order (joining), so releases never deadlock on them.
 _WAITING_FOR = Sql(
     f"SELECT {', '.join(_COLUMNS)} FROM waiting_list "  # noqa: S608 (column names, not input)
     "WHERE set_id = ANY($1::varchar[]) AND status = 'waiting' "
-    f"ORDER BY created_at, id LIMIT {WAITING_SCAN} FOR UPDATE SKIP LOCKED"
+    f"ORDER BY created_at, id LIMIT {WAITING_SCAN} FOR UPDATE"
 )
 
 
@@ -69,8 +74,8 @@ class WaitlistRepo:
         return [_entry(row._mapping) for row in rows]
 
     async def waiting_for(self, set_ids: Sequence[str]) -> list[Entry]:
-        """The first waiting entries of these sets, locked; rows another transaction is
-        changing (an entry leaving) are skipped, never waited for."""
+        """The first waiting entries of these sets, locked (waiting for a transaction that
+        holds them: another release offering, an entry leaving; see `_WAITING_FOR`)."""
         if not set_ids or set(set_ids) <= self._conn.unwaited:
             # Nobody waited when this transaction read the order (after locking it): an
             # entry that joins later is as late as one joining after this read would be.
@@ -82,8 +87,7 @@ class WaitlistRepo:
             select(waiting_list)
             .where(_w.set_id.in_(sorted(set(set_ids))), _w.status == EntryStatus.WAITING.value)
             .order_by(_w.created_at, _w.id)
-            .limit(WAITING_SCAN)
-            .with_for_update(skip_locked=True)
+            .limit(WAITING_SCAN)  # SQLite: one writer at a time, nothing to lock
         )
         return [_entry(row._mapping) for row in await self._conn.execute(query)]
 
