@@ -166,7 +166,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0020_loyalty_balances"
+    assert migrate.head() == "0021_orders_event_number"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
