@@ -45,19 +45,17 @@ import subprocess
 import sys
 from typing import Any
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faces
-from procfs import backends, cpu_seconds
+from inprocess import backends, cpu_seconds, fresh_database
 
 from kassa.app import demo, readcache, snapshots
 from kassa.app.clock import utcnow
 from kassa.config import Settings
 from kassa.server import create_app
 from kassa.store.db import Database
-from kassa.store.migrate import upgrade
 
 URL, MODE = sys.argv[1], sys.argv[2]
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 20
@@ -67,12 +65,7 @@ readcache.ReadCache.__init__.__defaults__ = (3600.0,)
 
 
 async def setup() -> None:
-    admin = await asyncpg.connect(URL.rsplit("/", 1)[0] + "/test")
-    name = URL.rsplit("/", 1)[1]
-    await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {name}")
-    await admin.close()
-    upgrade(URL)
+    await fresh_database(URL)
     db = Database(URL)
     await demo.seed(db, utcnow())
     await db.dispose()
@@ -291,7 +284,6 @@ async def cpu_faces() -> None:
         "vendor_data": {"order_id": "shop-1"},
         "promocodes": ["BENCH10"],
     }
-    steps: dict[str, Any] = {}
 
     async def v2_post(_: Any) -> str:
         body = {"event": demo.V2_EVENT_ID, "random": {demo.V2_STALLS_SET_ID: 2}}

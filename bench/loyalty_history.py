@@ -23,21 +23,18 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faces
-from procfs import backends, cpu_seconds
+from inprocess import backends, cpu_seconds, fresh_database
 
 from kassa.app import demo
 from kassa.config import Settings
 from kassa.server import create_app
 from kassa.store.db import Database
-from kassa.store.migrate import upgrade
 
 URL = sys.argv[1]
 ORDERS = int(sys.argv[2]) if len(sys.argv) > 2 else 500
@@ -57,18 +54,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-async def fresh_database() -> None:
-    if URL.startswith("sqlite"):
-        Path(URL.split("///", 1)[1]).unlink(missing_ok=True)
-    else:
-        admin = await asyncpg.connect(URL.rsplit("/", 1)[0] + "/test")
-        name = URL.rsplit("/", 1)[1]
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-        await admin.close()
-    upgrade(URL)
 
 
 class Till:
@@ -116,7 +101,7 @@ async def rounds(till: Till, pids: list[int], members: dict[str, dict[str, str]]
 
 
 async def main() -> None:
-    await fresh_database()
+    await fresh_database(URL)
     clock = Clock()
     db = Database(URL)
     await demo.seed(db, clock())

@@ -1,10 +1,27 @@
-"""CPU time of PostgreSQL backends, for the in-process benches (`instructions.py`,
-`loyalty_history.py`): which backends serve a database, and their CPU seconds from /proc
+"""Helpers of the in-process benches (`instructions.py`, `loyalty_history.py`): a fresh,
+migrated database; which PostgreSQL backends serve it, and their CPU seconds from /proc
 (PostgreSQL on this machine only)."""
 
 import os
+from pathlib import Path
 
 import asyncpg
+
+from kassa.store.migrate import upgrade
+
+
+async def fresh_database(url: str) -> None:
+    """Drop and create the database of `url` (PostgreSQL; a SQLite file is removed), then
+    migrate it."""
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+    else:
+        admin = await asyncpg.connect(url.rsplit("/", 1)[0] + "/test")
+        name = url.rsplit("/", 1)[1]
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+        await admin.close()
+    upgrade(url)
 
 
 async def backends(url: str) -> list[int]:
