@@ -257,9 +257,7 @@ async def cpu_asgi() -> None:
 async def cpu_faces() -> None:
     """`cpu-faces`: like `cpu-asgi`, for the heavier faces beside the v1 reserve and cancel."""
     import cProfile
-    import itertools
     import statistics
-    import time
 
     db = Database(URL)
     app = create_app(Settings(database_url=URL), db=db)
@@ -272,13 +270,44 @@ async def cpu_faces() -> None:
         assert 200 <= status < 300, (method, path, status, answer[:300])
         return json.loads(answer) if answer else None
 
+    members = [{**faces.SHOP, "identifier": f"7999300{n:04d}"} for n in range(faces.MEMBERS)]
+    chains = _chains(call, reserve, cancel, members)
+    figures: dict[str, list[tuple[float, ...]]] = {}
+    profile = os.environ.get("PROFILE")  # e.g. "kassa apply": cProfile that step's rounds
+    profiler = cProfile.Profile()
+    async with lifespan(app):
+        for member in members:
+            await call("POST", "/loyalty/members/join", {}, member)
+        await call(
+            "POST",
+            f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes",
+            faces.ORG,
+            {"code": "BENCH10", "discount": {"percentage": "10"}},
+        )
+        for warm in (True, False, False, False, False, False, False):
+            await _round(chains, warm, figures, profile, profiler)
+    await db.dispose()
+    if profile:
+        profiler.dump_stats(f"/tmp/profile-{profile.replace(' ', '-')}.out")
+    header = f"{'process':>8} {'backend':>8} {'sum':>6} {'wall':>6}"
+    print(f"{'per operation, ms (round trips)':28} {header}")
+    for what, rounds in figures.items():
+        python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
+        print(f"{what:28} {python:8.3f} {backend:8.3f} {python + backend:6.3f} {wall:6.3f}")
+
+
+def _chains(
+    call: Any, reserve: Any, cancel: Any, members: list[dict[str, str]]
+) -> list[list[tuple[str, Any]]]:
+    """The steps of `cpu-faces`, in chains over the same objects. The loyalty applies go round
+    `members` (64, as bench/faces.py), whose ledgers grow with them."""
+    import itertools
+
     numbers = itertools.count()
     cart = [
         {"product_id": "coffee", "price": 250, "quantity": 1},
         {"product_id": "cake", "price": 180, "quantity": 2},
     ]
-    # As bench/faces.py: the applies go round 64 members, whose ledgers grow with them.
-    members = [{**faces.SHOP, "identifier": f"7999300{n:04d}"} for n in range(faces.MEMBERS)]
     patch = {
         "settings": {"customer": {"name": "Ivan", "email": "ivan@example.com"}},
         "vendor_data": {"order_id": "shop-1"},
@@ -332,45 +361,36 @@ async def cpu_faces() -> None:
             ("loyalty cancel (3)", loyalty_cancel),
         ],
     ]
-    figures: dict[str, list[tuple[float, ...]]] = {}
-    profile = os.environ.get("PROFILE")  # e.g. "kassa apply": cProfile that step's rounds
-    profiler = cProfile.Profile()
-    async with lifespan(app):
-        for member in members:
-            await call("POST", "/loyalty/members/join", {}, member)
-        await call(
-            "POST",
-            f"/v1/resources/events/{demo.V2_EVENT_ID}/promocodes",
-            faces.ORG,
-            {"code": "BENCH10", "discount": {"percentage": "10"}},
-        )
-        for warm in (True, False, False, False, False, False, False):
-            pids = await backends(URL)
-            for chain in chains:
-                items: list[Any] = list(range(N))
-                for what, step in chain:
-                    gc.collect()
-                    profiled = not warm and what.startswith(profile or "\0")
-                    before = (time.process_time(), cpu_seconds(pids), time.perf_counter())
-                    if profiled:
-                        profiler.enable()
-                    items = [await step(item) for item in items]
-                    if profiled:
-                        profiler.disable()
-                    after = (time.process_time(), cpu_seconds(pids), time.perf_counter())
-                    if not warm:
-                        figures.setdefault(what, []).append(
-                            tuple((after[i] - before[i]) / N * 1000 for i in range(3))
-                        )
-    await db.dispose()
-    if profile:
-        profiler.dump_stats(f"/tmp/profile-{profile.replace(' ', '-')}.out")
-    print(
-        f"{'per operation, ms (round trips)':28} {'process':>8} {'backend':>8} {'sum':>6} {'wall':>6}"
-    )
-    for what, rounds in figures.items():
-        python, backend, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
-        print(f"{what:28} {python:8.3f} {backend:8.3f} {python + backend:6.3f} {wall:6.3f}")
+    return chains
+
+
+async def _round(
+    chains: list[list[tuple[str, Any]]],
+    warm: bool,
+    figures: dict[str, list[tuple[float, ...]]],
+    profile: str | None,
+    profiler: Any,
+) -> None:
+    """Each chain once over N objects, each step timed (unless `warm`) into `figures`."""
+    import time
+
+    pids = await backends(URL)
+    for chain in chains:
+        items: list[Any] = list(range(N))
+        for what, step in chain:
+            gc.collect()
+            profiled = not warm and what.startswith(profile or "\0")
+            before = (time.process_time(), cpu_seconds(pids), time.perf_counter())
+            if profiled:
+                profiler.enable()
+            items = [await step(item) for item in items]
+            if profiled:
+                profiler.disable()
+            after = (time.process_time(), cpu_seconds(pids), time.perf_counter())
+            if not warm:
+                figures.setdefault(what, []).append(
+                    tuple((after[i] - before[i]) / N * 1000 for i in range(3))
+                )
 
 
 MODES = {
