@@ -9,7 +9,7 @@ from typing import Any
 
 from kassa.core.delivery import DeliveryOrder, Line, MenuItem, Restaurant, Status
 from kassa.core.loyalty_orders import Shop
-from kassa.core.loyalty_program import program_from
+from kassa.store.loyalty_hot import SHOP_COLUMNS, shop_of
 from kassa.store.raw import Sql, decode_json, decode_time, json_dumps
 from kassa.store.tables import delivery_orders
 from kassa.store.tx import Tx
@@ -26,9 +26,8 @@ ORDER = Sql(f"SELECT {_O} FROM delivery_orders o WHERE o.id = $1")  # noqa: S608
 ORDER_LOCKED = Sql(ORDER.text + " FOR UPDATE")
 # The restaurant is read, not locked (as before: its row never changes under an order), and
 # with it the loyalty shop it earns in, if any (a delivered order's bonuses).
-_S = 's."id", s."org_id", s."name", s."secret_hash", s."program"'
 ORDER_AND_RESTAURANT = Sql(
-    f"SELECT {_O}, {_R}, {_S} FROM delivery_orders o "  # noqa: S608
+    f"SELECT {_O}, {_R}, {SHOP_COLUMNS} FROM delivery_orders o "  # noqa: S608
     "LEFT OUTER JOIN restaurants r ON r.id = o.restaurant_id "
     "LEFT OUTER JOIN loyalty_shops s ON s.id = r.shop_id WHERE o.id = $1"
 )
@@ -103,11 +102,7 @@ async def order_and_restaurant(
     if not rows:
         return None, None, None
     row = rows[0]
-    shop_id, org_id, name, secret_hash, program = row[_WIDTH + 5 :]
-    shop = None
-    if shop_id is not None:
-        shop = Shop(shop_id, org_id, name, secret_hash, program_from(decode_json(program)))
-    return _order(row), _restaurant(row[_WIDTH:]), shop
+    return _order(row), _restaurant(row[_WIDTH:]), shop_of(row[_WIDTH + 5 :])
 
 
 async def by_eats_id(tx: Tx, org_id: str, eats_id: str) -> DeliveryOrder | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from kassa.core.loyalty import BonusLots, LedgerEntry
 from kassa.core.money import ZERO
-from kassa.store.raw import Sql, decode_json, encode, json_dumps, required_time
+from kassa.store.raw import Sql, decode_json, encode, json_dumps
 from kassa.store.tx import Tx
 
 KEEP_AFTER = timedelta(hours=1)
@@ -55,17 +55,15 @@ class MemberLedger:
     """What a read took of a member's ledger: the kept fold (none: from the first entry) and
     the entries after it, in the order read."""
 
-    upto: datetime | None = None
     lots: BonusLots = field(default_factory=BonusLots)
     spent: Decimal = ZERO
     stickers: dict[str, int] = field(default_factory=dict)
     bonus: list[LedgerEntry] = field(default_factory=list)
     counted: list[Counted] = field(default_factory=list)
 
-    def keep(self, at: Any, figures: Any) -> None:
+    def keep(self, figures: Any) -> None:
         """The member's kept fold, as `loyalty_balances` holds it."""
         data = decode_json(figures)
-        self.upto = required_time(at)
         self.lots = BonusLots.from_json(data)
         self.spent = Decimal(data["spent"])
         self.stickers = {k: int(v) for k, v in data["stickers"].items()}

@@ -48,11 +48,23 @@ def _cols(alias: str, names: Sequence[str]) -> str:
     return ", ".join(f'{alias}."{c}"' for c in names)
 
 
+# A shop's columns as `shop_of` takes them, for a statement that joins `loyalty_shops s`.
+SHOP_COLUMNS = _cols("s", _SHOP)
+
+
+def shop_of(row: Sequence[Any]) -> Shop | None:
+    """The shop of `SHOP_COLUMNS` (None: the outer join found none)."""
+    s_id, org_id, name, secret_hash, program = row
+    if s_id is None:
+        return None
+    return Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
+
+
 @functools.lru_cache(maxsize=2)
 def _held_text(shop: bool) -> str:
     """The order, its member and, with `shop`, its shop (no lock: a command's locks go first,
     `_lock`)."""
-    shop_columns = f", {_cols('s', _SHOP)}" if shop else ""
+    shop_columns = f", {SHOP_COLUMNS}" if shop else ""
     shop_join = " LEFT JOIN loyalty_shops s ON s.id = o.shop_id" if shop else ""
     # Names from this module, never from input.
     return (
@@ -119,23 +131,17 @@ async def held(
     member = member_of(row[width : width + member_width])
     if not with_shop:
         return order, member, None
-    s_id, org_id, name, secret_hash, program = row[width + member_width :]
-    if s_id is None:  # orders.shop_id names no shop: only a broken database gets here
-        return order, member, None
-    shop = Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
-    return order, member, shop
+    # None only where orders.shop_id names no shop: a broken database.
+    return order, member, shop_of(row[width + member_width :])
 
 
-SHOP = Sql(f"SELECT {_cols('s', _SHOP)} FROM loyalty_shops s WHERE s.id = $1")  # noqa: S608
+SHOP = Sql(f"SELECT {SHOP_COLUMNS} FROM loyalty_shops s WHERE s.id = $1")  # noqa: S608
 
 
 async def shop(tx: Tx, shop_id: str) -> Shop | None:
     """A shop by id (plain SQL: every loyalty accrual of a delivery or ticket order reads it)."""
     rows = await tx.fetch(SHOP, [shop_id])
-    if not rows:
-        return None
-    s_id, org_id, name, secret_hash, program = rows[0]
-    return Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
+    return shop_of(rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -218,7 +224,6 @@ class State:
     coupons: list[CouponRow] = field(default_factory=list)
     order: LoyaltyOrder | None = None  # with `held`: the order row
     shop: Shop | None = None  # with `shop`: the shop
-    ledger: MemberLedger = field(default_factory=MemberLedger)  # with `figures`: as read
 
 
 # One row shape for every part (UNION ALL): the kind, two sort keys, then slots. NULLs are
@@ -321,7 +326,7 @@ def _state_text(
         branches.append(_branch("n", {"ord": count}, ""))
     if figures:  # the member's kept fold, and their entries after it
         kept = f"FROM loyalty_balances b WHERE b.member_id = {member_id}"
-        branches.append(_branch("B", {"at": "b.upto", "f": "CAST(b.figures AS varchar)"}, kept))
+        branches.append(_branch("B", {"f": "CAST(b.figures AS varchar)"}, kept))
         upto = f"COALESCE((SELECT b.upto {kept}), {param('floor')})"
         branches.append(
             _branch(
@@ -418,10 +423,11 @@ async def state(
     }
     rows = await tx.fetch(Sql(text), [values[name] for name in names])
     found = State(figures=Figures() if figures else None)
+    ledger = MemberLedger()  # the member's ledger as read, for the figures
     for row in rows:
-        _take(found, row)
+        _take(found, ledger, row)
     if found.figures is not None:
-        await _settle(tx, shop_id, found, member_id, keep_before)
+        await _settle(tx, shop_id, found, ledger, member_id, keep_before)
         if by_identifier and found.member is None:
             found.figures = None
         if of_order and (found.order is None or found.order.member_id is None):
@@ -429,7 +435,7 @@ async def state(
     return found
 
 
-def _take(found: State, row: Sequence[Any]) -> None:
+def _take(found: State, ledger: MemberLedger, row: Sequence[Any]) -> None:
     kind, ord_, _ord_t, a, b, amount, at, c, d, e, f, expires_at, g = row
     if kind == "M":
         found.member = Member(a, b, c, d, e, required_time(at))
@@ -443,11 +449,11 @@ def _take(found: State, row: Sequence[Any]) -> None:
         if a == "bonus":
             expires = decode_time(expires_at)
             entry = LedgerEntry(Decimal(amount), Entry(b), required_time(at), f, expires)
-            found.ledger.bonus.append(entry)
+            ledger.bonus.append(entry)
         else:
-            found.ledger.counted.append(Counted(required_time(at), a, e, Decimal(str(amount))))
+            ledger.counted.append(Counted(required_time(at), a, e, Decimal(str(amount))))
     elif kind == "B":
-        found.ledger.keep(at, f)
+        ledger.keep(f)
     elif kind == "o":
         found.rows.append(
             LedgerRow(
@@ -471,14 +477,19 @@ def _take(found: State, row: Sequence[Any]) -> None:
 
 
 async def _settle(
-    tx: Tx, shop_id: str, found: State, member_id: str | None, keep_before: datetime | None
+    tx: Tx,
+    shop_id: str,
+    found: State,
+    ledger: MemberLedger,
+    member_id: str | None,
+    keep_before: datetime | None,
 ) -> None:
     """The figures from the ledger read; a fold to keep for later reads staged."""
     figures = found.figures
     assert figures is not None
-    kept = found.ledger.settle(keep_before)
-    figures.lots, figures.spent = found.ledger.lots, found.ledger.spent
-    figures.stickers = {k: v for k, v in found.ledger.stickers.items() if v}
+    kept = ledger.settle(keep_before)
+    figures.lots, figures.spent = ledger.lots, ledger.spent
+    figures.stickers = {k: v for k, v in ledger.stickers.items() if v}
     if member_id is None:  # the member the request named, else the one the order holds
         if found.member is not None:
             member_id = found.member.id
