@@ -35,6 +35,14 @@ round (N ≤ 99: the v2 orders of two tickets come from a set of 200). `PROFILE=
 /tmp/profile-kassa-apply.out (`python -m pstats`).
 
     PYTHONPATH=src .venv/bin/python bench/instructions.py $URL cpu-faces 60
+
+`ROUNDS=20` times twenty rounds instead of six (medians of more rounds, for an A/B).
+`IR_STEP="loyalty apply"` (under callgrind, as `run` above, with `ROUNDS=1`) switches the
+count on for that step's calls only: its instructions, repeatable where CPU time is not.
+
+    ROUNDS=1 IR_STEP="loyalty apply" PYTHONPATH=src valgrind --tool=callgrind \\
+        --instr-atstart=no --callgrind-out-file=/tmp/ir.out \\
+        .venv/bin/python bench/instructions.py $URL cpu-faces 20
 """
 
 import asyncio
@@ -59,6 +67,7 @@ from kassa.store.db import Database
 
 URL, MODE = sys.argv[1], sys.argv[2]
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+IR_STEP = os.environ.get("IR_STEP")  # cpu-faces under callgrind: the step whose calls count
 # The per-process caches stay warm, as in a server under load.
 snapshots.Snapshots.__init__.__defaults__ = (3600.0,)
 readcache.ReadCache.__init__.__defaults__ = (3600.0,)
@@ -284,7 +293,7 @@ async def cpu_faces() -> None:
             faces.ORG,
             {"code": "BENCH10", "discount": {"percentage": "10"}},
         )
-        for warm in (True, False, False, False, False, False, False):
+        for warm in (True,) + (False,) * int(os.environ.get("ROUNDS", "6")):
             await _round(chains, warm, figures, profile, profiler)
     await db.dispose()
     if profile:
@@ -380,10 +389,15 @@ async def _round(
         for what, step in chain:
             gc.collect()
             profiled = not warm and what.startswith(profile or "\0")
+            counted = not warm and what.startswith(IR_STEP or "\0")
             before = (time.process_time(), cpu_seconds(pids), time.perf_counter())
             if profiled:
                 profiler.enable()
+            if counted:
+                collect(True)
             items = [await step(item) for item in items]
+            if counted:
+                collect(False)
             if profiled:
                 profiler.disable()
             after = (time.process_time(), cpu_seconds(pids), time.perf_counter())

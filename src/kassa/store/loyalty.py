@@ -466,6 +466,14 @@ class LoyaltyRepo:
         sqlite = self._conn.is_sqlite
         await self._conn.stage_sql(*raw.insert(loyalty_orders, [_order_row(order)], sqlite=sqlite))
 
+    async def set_status(self, order: LoyaltyOrder) -> None:
+        """Staged: the order's status and time, its request and figures as they were (a
+        confirm, a whole cancel): they are not written again."""
+        values = {"status": order.status.value, "updated_at": order.updated_at}
+        await self._conn.stage_sql(
+            *raw.update(loyalty_orders, "id", order.id, values, sqlite=self._conn.is_sqlite)
+        )
+
     async def save_order(self, order: LoyaltyOrder) -> None:
         values = {
             "status": order.status.value,

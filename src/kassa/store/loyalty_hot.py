@@ -20,7 +20,7 @@ from typing import Any
 
 from kassa.core.loyalty import BonusLots, Entry, LedgerEntry, LoyaltyStatus
 from kassa.core.loyalty_orders import CouponRow, LedgerRow, LoyaltyOrder, Member, Shop
-from kassa.core.loyalty_program import program_from
+from kassa.core.loyalty_program import Program, program_from
 from kassa.store import loyalty_balances
 from kassa.store.loyalty_balances import FLOOR, Counted, MemberLedger
 from kassa.store.raw import Sql, decode_json, decode_time, encode, json_dumps, required_time
@@ -57,7 +57,18 @@ def shop_of(row: Sequence[Any]) -> Shop | None:
     s_id, org_id, name, secret_hash, program = row
     if s_id is None:
         return None
-    return Shop(s_id, org_id, name, secret_hash, program_from(decode_json(program)))
+    return Shop(s_id, org_id, name, secret_hash, _program(program))
+
+
+def _program(column: Any) -> Program:
+    """The shop's program from its column: decoded and checked once per text (a program is
+    immutable), not at every read of the shop (a loyalty cancel or a delivery order's)."""
+    return _program_of(column) if isinstance(column, str) else program_from(column)
+
+
+@functools.lru_cache(maxsize=256)
+def _program_of(text: str) -> Program:
+    return program_from(decode_json(text))
 
 
 @functools.lru_cache(maxsize=2)
@@ -505,7 +516,7 @@ def _take_held(found: State, row: Sequence[Any]) -> None:
     if kind == "O":
         found.order = order_of((a, b, c, d, e, f, g, at, ord_t))
     elif kind == "S":
-        found.shop = Shop(a, b, c, d, program_from(decode_json(e)))
+        found.shop = Shop(a, b, c, d, _program(e))
 
 
 _SET_COUPONS_PG = Sql(

@@ -132,7 +132,7 @@ class LoyaltyOrders:
         rows += await _apply_coupons(uow, shop, order, plan.coupons, now)
         await uow.loyalty.append(shop.id, rows)
         order = replace(order, status=LoyaltyStatus.CANCELLED, updated_at=now)
-        await uow.loyalty.save_order(order)
+        await uow.loyalty.set_status(order)
         return order
 
     async def record(

@@ -243,7 +243,7 @@ async def _settle(
     if member_id is not None:
         await _issue_coupons(uow, shop, order, member_id, now)
     order = replace(order, status=LoyaltyStatus.FULFILLED, updated_at=now)
-    await uow.loyalty.save_order(order)
+    await uow.loyalty.set_status(order)
     return order
 
 
