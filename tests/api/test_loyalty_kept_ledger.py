@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import delete, func, select
 
-from kassa.app import demo
+from kassa.app import console, demo
 from kassa.store.db import Database
 from kassa.store.loyalty_balances import KEEP_AFTER, ROLL_AFTER
 from kassa.store.loyalty_hot import Figures
@@ -38,6 +38,16 @@ async def figures(db: Database, member_id: str, *, whole: bool) -> Figures:
     return found.figures
 
 
+async def console_bonuses(db: Database, member_id: str, now: datetime) -> Decimal:
+    """The member's bonuses as the console's member list shows them."""
+    async with db.unit_of_work(write=False) as uow:
+        shop = await uow.loyalty.shop(demo.SHOP_ID)
+    assert shop is not None
+    overview = await console.loyalty_overview(db, shop, now, 1, 1)
+    [row] = [row for row in overview.members if row.member.id == member_id]
+    return row.bonuses
+
+
 async def same_figures(db: Database, member_id: str, times: list[datetime]) -> None:
     folded, whole = (
         await figures(db, member_id, whole=False),
@@ -46,6 +56,7 @@ async def same_figures(db: Database, member_id: str, times: list[datetime]) -> N
     assert (folded.spent, folded.stickers) == (whole.spent, whole.stickers)
     for now in times:
         assert folded.bonuses(now) == whole.bonuses(now)
+        assert await console_bonuses(db, member_id, now) == whole.bonuses(now)
 
 
 async def test_older_entries_are_kept_folded_and_read_as_the_whole_ledger(

@@ -17,7 +17,6 @@ from kassa.core.catalog import Event
 from kassa.core.console import DayPoint, OrderFilter, OrderRow, SetCounts
 from kassa.core.delivery import DeliveryOrder, Restaurant, Status
 from kassa.core.errors import ActionForbidden, EventNotFound, LoyaltyNotFound, OrderNotFound
-from kassa.core.loyalty import bonus_balance
 from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Member, Shop
 from kassa.core.operators import Operator
 from kassa.core.orders import Order
@@ -300,13 +299,13 @@ async def loyalty_overview(
         found = await uow.loyalty.members_of(
             shop.id, offset=(members_page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
         )
-        entries = await uow.loyalty.bonus_entries_of([m.id for m in found[:PAGE_SIZE]])
+        lots = await uow.loyalty.bonus_lots_of([m.id for m in found[:PAGE_SIZE]])
         orders = await uow.loyalty.recent_orders(
             shop.id, offset=(checkouts_page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
         )
         phones = await uow.loyalty.identifiers([o.member_id for o in orders if o.member_id])
     return LoyaltyOverview(
-        [MemberRow(m, bonus_balance(entries[m.id], now)) for m in found[:PAGE_SIZE]],
+        [MemberRow(m, lots[m.id].balance(now)) for m in found[:PAGE_SIZE]],
         members_page,
         len(found) > PAGE_SIZE,
         [Checkout(o, phones.get(o.member_id or "")) for o in orders[:PAGE_SIZE]],

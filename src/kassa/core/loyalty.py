@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from kassa.core.errors import LoyaltyInvalid
@@ -176,7 +177,7 @@ class CartItem:
     bonusable: bool = True
     rewardable: bool = True
 
-    @property
+    @cached_property
     def total(self) -> Decimal:
         return money(self.price * self.quantity)
 

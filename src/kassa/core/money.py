@@ -10,12 +10,15 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 def money(value: Decimal | int | str) -> Decimal:
     """Quantize an amount to cents, half-up; reject NaN, infinities and floats."""
-    if isinstance(value, float):
+    if type(value) is Decimal:  # the usual case: no copy to make
+        amount = value
+    elif isinstance(value, float):
         raise TypeError("money is never a float")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {value!r}") from exc
+    else:
+        try:
+            amount = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
     try:
@@ -31,7 +34,7 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 
 def render(amount: Decimal) -> str:
     """The wire form: a decimal string with exactly two places, e.g. "150.00"."""
-    return f"{money(amount):.2f}"
+    return str(money(amount))  # two places always: the exponent of a cent
 
 
 def allocate(amount: Decimal, caps: Sequence[Decimal]) -> list[Decimal]:

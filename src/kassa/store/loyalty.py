@@ -5,11 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy import Row, and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
-from kassa.core.loyalty import Entry, LedgerEntry, LoyaltyStatus
+from kassa.core.loyalty import BonusLots, Entry, LedgerEntry, LoyaltyStatus
 from kassa.core.loyalty_orders import (
     CertificateRow,
     CouponRow,
@@ -20,8 +20,10 @@ from kassa.core.loyalty_orders import (
 )
 from kassa.core.loyalty_program import Program, program_from
 from kassa.store import loyalty_hot, raw
+from kassa.store.loyalty_balances import FLOOR, MemberLedger
 from kassa.store.loyalty_certificates import certificate_of
 from kassa.store.loyalty_hot import ApplyHold, State
+from kassa.store.loyalty_tables import loyalty_balances as loyalty_balances_table
 from kassa.store.tables import (
     event_loyalty,
     loyalty_certificates,
@@ -33,6 +35,7 @@ from kassa.store.tables import (
     loyalty_shops,
 )
 from kassa.store.tx import Tx
+from kassa.store.types import UTCDateTime
 
 
 class LoyaltyRepo:
@@ -176,21 +179,34 @@ class LoyaltyRepo:
         ]
         await self._conn.stage_sql(*raw.insert(loyalty_ledger, values, sqlite=self._conn.is_sqlite))
 
-    async def bonus_entries_of(self, member_ids: Sequence[str]) -> dict[str, list[LedgerEntry]]:
-        """The bonus entries (whole ledgers) of several members at once."""
-        found: dict[str, list[LedgerEntry]] = {m: [] for m in member_ids}
+    async def bonus_lots_of(self, member_ids: Sequence[str]) -> dict[str, BonusLots]:
+        """The bonus lots of several members at once (`bonus_balance`'s fold), each from
+        the member's kept fold and the bonus entries after it (`loyalty_balances`)."""
+        ledgers = {m: MemberLedger() for m in member_ids}
         if not member_ids:
-            return found
+            return {}
+        kept = loyalty_balances_table
+        for r in await self._conn.execute(
+            select(kept.c.member_id, kept.c.figures).where(kept.c.member_id.in_(member_ids))
+        ):
+            ledgers[r.member_id].keep(r.figures)
+        since = func.coalesce(kept.c.upto, literal(FLOOR, UTCDateTime()))
         rows = await self._conn.execute(
             select(loyalty_ledger)
-            .where(loyalty_ledger.c.member_id.in_(member_ids), loyalty_ledger.c.account == "bonus")
+            .outerjoin(kept, kept.c.member_id == loyalty_ledger.c.member_id)
+            .where(
+                loyalty_ledger.c.member_id.in_(member_ids),
+                loyalty_ledger.c.account == "bonus",
+                loyalty_ledger.c.at > since,
+            )
             .order_by(loyalty_ledger.c.id)
         )
         for r in rows:
-            found[r.member_id].append(
-                LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
-            )
-        return found
+            entry = LedgerEntry(Decimal(r.amount), Entry(r.entry), r.at, r.order_id, r.expires_at)
+            ledgers[r.member_id].bonus.append(entry)
+        for ledger in ledgers.values():
+            ledger.settle(None)
+        return {m: ledger.lots for m, ledger in ledgers.items()}
 
     async def state(
         self,
