@@ -48,8 +48,10 @@ def _cols(alias: str, names: Sequence[str]) -> str:
     return ", ".join(f'{alias}."{c}"' for c in names)
 
 
-# A shop's columns as `shop_of` takes them, for a statement that joins `loyalty_shops s`.
-SHOP_COLUMNS = _cols("s", _SHOP)
+# A shop's columns as `shop_of` takes them, for a statement that joins `loyalty_shops s`: the
+# program as its text on both databases (PostgreSQL's JSON codec would decode it at every
+# read), so `_program` decodes each program once.
+SHOP_COLUMNS = _cols("s", _SHOP[:-1]) + ', CAST(s."program" AS varchar)'
 
 
 def shop_of(row: Sequence[Any]) -> Shop | None:
@@ -60,14 +62,11 @@ def shop_of(row: Sequence[Any]) -> Shop | None:
     return Shop(s_id, org_id, name, secret_hash, _program(program))
 
 
-def _program(column: Any) -> Program:
-    """The shop's program from its column: decoded and checked once per text (a program is
-    immutable), not at every read of the shop (a loyalty cancel or a delivery order's)."""
-    return _program_of(column) if isinstance(column, str) else program_from(column)
-
-
 @functools.lru_cache(maxsize=256)
-def _program_of(text: str) -> Program:
+def _program(text: str) -> Program:
+    """The shop's program from its column's text: decoded and checked once per text (a
+    program is immutable), not at every read of the shop (a loyalty cancel, a delivery
+    order's)."""
     return program_from(decode_json(text))
 
 
