@@ -111,6 +111,9 @@ async def one_round(app, n: int, *, quiet: bool, sqlite: bool) -> None:
                 return r
             kind = "thread hops" if sqlite else "round trips"
             print(f"== {name}: {r.status_code} {trips[0]} {kind}")
+            expected = {label: n for label, n in faces.ROUND_TRIPS.values()}.get(name)
+            if not sqlite and expected is not None and expected != trips[0]:
+                print(f"   !! bench/faces.py ROUND_TRIPS says {expected}: bring it up to date")
             for line in log:
                 print("   ", line)
             return r

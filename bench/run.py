@@ -38,7 +38,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from event_cancel import cancel_event, place_orders, worker_env, worker_log
-from faces import all_faces
+from faces import ROUND_TRIPS, all_faces
 from load import Connection, CpuMeter, Outcome
 from load import request as load_request
 
@@ -422,9 +422,15 @@ BALANCED = (
 )
 
 
-async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False) -> Run:
+# The ceiling's `/multi` is its reserve of several round trips: asyncpg sends BEGIN, the
+# UPDATE of the set row, the INSERT of the order and COMMIT, each waiting for its answer.
+MULTI_ROUND_TRIPS = 4
+
+
+async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False, path: str = "/cte") -> Run:
     """The ceiling as ../shared/bench/ceiling runs it (uvicorn --workers 2); `balanced`: the
-    same app with a listening socket per worker, as `kassa serve --workers 2` has."""
+    same app with a listening socket per worker, as `kassa serve --workers 2` has; `path`
+    `/multi`: its reserve of `MULTI_ROUND_TRIPS` round trips instead of `/cte`'s one."""
     url = await asyncio.to_thread(pg_recreate, "kassa_bench_ceiling")
     setup = await asyncio.create_subprocess_exec(
         PYTHON, "bare_sql.py", url, "8", "2", cwd=CEILING, stdout=asyncio.subprocess.DEVNULL
@@ -451,9 +457,11 @@ async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False) -> Run:
     with process(cmd, env, CEILING, tmp / "ceiling.log") as pid:
         await asyncio.to_thread(wait_for_port, port)
         meter = CpuMeter(pid, "kassa_bench_ceiling")
-        target = f"http://127.0.0.1:{port}/cte"
+        target = f"http://127.0.0.1:{port}{path}"
         raw, cpu, client = await wrk(target, CEILING / "post.lua", 32, seconds, {}, meter)
-    what = "ceiling /cte, socket per worker" if balanced else "ceiling /cte"
+    what = f"ceiling {path}, socket per worker" if balanced else f"ceiling {path}"
+    if path == "/multi":
+        what += f" ({MULTI_ROUND_TRIPS} round trips)"
     run = to_run("postgresql", what, 32, raw, cpu, client, 2)
     print(fmt(run), flush=True)
     return run
@@ -484,8 +492,28 @@ def load_average() -> str:
     return "?"
 
 
+def equal_trips(run: Run, top: Run | None, multi: Run | None) -> str:
+    """`run`'s CPU per operation against the ceiling's reserve of as many round trips:
+    `/cte`'s (one) and `/multi`'s (`MULTI_ROUND_TRIPS`) CPU, and between them a straight
+    line (each round trip the same cost); "" when a figure is missing."""
+    name = run.what.split(" (", 1)[0]  # an A/B run's name ends in " (SETTING=value)"
+    trips = ROUND_TRIPS.get(name, ("", 0))[1]
+    if run.backend != "postgresql" or top is None or multi is None or not trips:
+        return ""
+    if not (top.cpu_ms and multi.cpu_ms):
+        return ""
+    step = (multi.cpu_ms - top.cpu_ms) / (MULTI_ROUND_TRIPS - 1)
+    budget = top.cpu_ms + (trips - 1) * step
+    return f"{run.cpu_ms / budget:.1f}x of {budget:.2f} ({trips})"
+
+
 def report(
-    runs: list[Run], sales: dict[str, dict], top: Run | None, command: str, loads: list[str]
+    runs: list[Run],
+    sales: dict[str, dict],
+    top: Run | None,
+    command: str,
+    loads: list[str],
+    multi: Run | None = None,
 ) -> str:
     lines = [
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -496,8 +524,9 @@ def report(
         "successful operation (client: the load generator's own CPU per request).",
         "",
         "| backend | workers | what | c | req/s | p50 ms | p95 ms | p99 ms | non-2xx "
-        "| CPU ms/op | of it PG | client ms/op | share of /cte | CPU vs /cte |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms/op | of it PG | client ms/op | share of /cte | CPU vs /cte "
+        "| CPU vs ceiling of equal round trips |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in [*runs, *([top] if top else [])]:
         pg = top is not None and r.backend == "postgresql"
@@ -506,7 +535,8 @@ def report(
         lines.append(
             f"| {r.backend} | {r.workers} | {r.what} | {r.concurrency} | {r.rate:.0f} | "
             f"{r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.non2xx} | {r.cpu_ms:.2f} | "
-            f"{r.db_ms:.2f} | {r.client_ms:.2f} | {share} | {versus} |"
+            f"{r.db_ms:.2f} | {r.client_ms:.2f} | {share} | {versus} | "
+            f"{equal_trips(r, top, multi)} |"
         )
     lines.append("")
     for backend, sale in sales.items():
@@ -524,11 +554,11 @@ def report(
 
 async def bench(
     args: argparse.Namespace, tmp: Path
-) -> tuple[list[Run], dict[str, dict], Run | None, list[str]]:
+) -> tuple[list[Run], dict[str, dict], Run | None, list[str], Run | None]:
     runs: list[Run] = []
     sales: dict[str, dict] = {}
     loads: list[str] = []
-    top = None
+    top = multi = None
     opts = Options(
         args.duration,
         CONCURRENCY,
@@ -547,6 +577,8 @@ async def bench(
         top = await ceiling(args.duration, tmp)
         if not args.skip_balanced_ceiling:
             runs.append(await ceiling(args.duration, tmp, balanced=True))
+        multi = await ceiling(args.duration, tmp, path="/multi")
+        runs.append(multi)
         if args.ab_lean or args.ab:
             runs += await off_or_on(args.ab or "KASSA_LEAN_ROUTES", opts, tmp)
         else:
@@ -562,7 +594,7 @@ async def bench(
                 url = await asyncio.to_thread(pg_recreate, "kassa_bench")
                 got, _ = await bench_backend("postgresql", url, workers, scale, tmp)
                 runs += got
-    return runs, sales, top, loads
+    return runs, sales, top, loads, multi
 
 
 async def off_or_on(setting: str, opts: Options, tmp: Path) -> list[Run]:
@@ -624,12 +656,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kassa-bench-") as name:
         tmp = Path(name)
         try:
-            runs, sales, top, loads = asyncio.run(bench(args, tmp))
+            runs, sales, top, loads, multi = asyncio.run(bench(args, tmp))
         except Exception:
             for log in tmp.glob("*.log"):
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
             raise
-    text = report(runs, sales, top, command.strip(), loads)
+    text = report(runs, sales, top, command.strip(), loads, multi)
     out = BENCH / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
