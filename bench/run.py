@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -425,12 +425,23 @@ BALANCED = (
 # The ceiling's `/multi` is its reserve of several round trips: asyncpg sends BEGIN, the
 # UPDATE of the set row, the INSERT of the order and COMMIT, each waiting for its answer.
 MULTI_ROUND_TRIPS = 4
+# What the ceiling runs: `/cte` at c=32 (the ceiling), then `/multi` at c=32, then both at
+# c=8, where `/multi`'s one row is not yet contended: their difference is the cost of its
+# three further round trips, with no lock waits in it (`equal_trips`).
+CEILING_LOADS = (("/cte", 32), ("/multi", 32), ("/cte", 8), ("/multi", 8))
 
 
-async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False, path: str = "/cte") -> Run:
-    """The ceiling as ../shared/bench/ceiling runs it (uvicorn --workers 2); `balanced`: the
-    same app with a listening socket per worker, as `kassa serve --workers 2` has; `path`
-    `/multi`: its reserve of `MULTI_ROUND_TRIPS` round trips instead of `/cte`'s one."""
+async def ceiling(
+    seconds: int,
+    tmp: Path,
+    loads: Sequence[tuple[str, int]] = (("/cte", 32),),
+    *,
+    balanced: bool = False,
+) -> list[Run]:
+    """The ceiling as ../shared/bench/ceiling runs it (uvicorn --workers 2), a wrk run for
+    each (path, concurrency) of `loads` on one server; `balanced`: the same app with a
+    listening socket per worker, as `kassa serve --workers 2` has. `/multi` is its reserve
+    of `MULTI_ROUND_TRIPS` round trips, `/cte` its reserve of one."""
     url = await asyncio.to_thread(pg_recreate, "kassa_bench_ceiling")
     setup = await asyncio.create_subprocess_exec(
         PYTHON, "bare_sql.py", url, "8", "2", cwd=CEILING, stdout=asyncio.subprocess.DEVNULL
@@ -454,17 +465,20 @@ async def ceiling(seconds: int, tmp: Path, *, balanced: bool = False, path: str 
     ]
     if balanced:
         cmd = [PYTHON, "-c", BALANCED, str(port)]
+    runs = []
     with process(cmd, env, CEILING, tmp / "ceiling.log") as pid:
         await asyncio.to_thread(wait_for_port, port)
         meter = CpuMeter(pid, "kassa_bench_ceiling")
-        target = f"http://127.0.0.1:{port}{path}"
-        raw, cpu, client = await wrk(target, CEILING / "post.lua", 32, seconds, {}, meter)
-    what = f"ceiling {path}, socket per worker" if balanced else f"ceiling {path}"
-    if path == "/multi":
-        what += f" ({MULTI_ROUND_TRIPS} round trips)"
-    run = to_run("postgresql", what, 32, raw, cpu, client, 2)
-    print(fmt(run), flush=True)
-    return run
+        for path, concurrency in loads:
+            target = f"http://127.0.0.1:{port}{path}"
+            lua = CEILING / "post.lua"
+            raw, cpu, client = await wrk(target, lua, concurrency, seconds, {}, meter)
+            what = f"ceiling {path}, socket per worker" if balanced else f"ceiling {path}"
+            if path == "/multi":
+                what += f" ({MULTI_ROUND_TRIPS} round trips)"
+            runs.append(to_run("postgresql", what, concurrency, raw, cpu, client, 2))
+            print(fmt(runs[-1]), flush=True)
+    return runs
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
@@ -492,17 +506,25 @@ def load_average() -> str:
     return "?"
 
 
-def equal_trips(run: Run, top: Run | None, multi: Run | None) -> str:
-    """`run`'s CPU per operation against the ceiling's reserve of as many round trips:
-    `/cte`'s (one) and `/multi`'s (`MULTI_ROUND_TRIPS`) CPU, and between them a straight
-    line (each round trip the same cost); "" when a figure is missing."""
+def trip_cost(runs: Sequence[Run]) -> float | None:
+    """CPU ms of one further round trip of the ceiling's reserve: `/multi` less `/cte`, both
+    at c=8 (`CEILING_LOADS`), over `/multi`'s further round trips."""
+    at8 = {r.what.split(" ", 2)[1]: r.cpu_ms for r in runs if r.concurrency == 8}
+    if not (at8.get("/cte") and at8.get("/multi")):
+        return None
+    return (at8["/multi"] - at8["/cte"]) / (MULTI_ROUND_TRIPS - 1)
+
+
+def equal_trips(run: Run, top: Run | None, step: float | None) -> str:
+    """`run`'s CPU per operation against the ceiling's reserve of as many round trips: `/cte`'s
+    CPU at c=32 (one round trip) and `step` (`trip_cost`) for each further one; "" when a
+    figure is missing."""
     name = run.what.split(" (", 1)[0]  # an A/B run's name ends in " (SETTING=value)"
     trips = ROUND_TRIPS.get(name, ("", 0))[1]
-    if run.backend != "postgresql" or top is None or multi is None or not trips:
+    if run.backend != "postgresql" or top is None or not top.cpu_ms or step is None:
         return ""
-    if not (top.cpu_ms and multi.cpu_ms):
+    if not trips:
         return ""
-    step = (multi.cpu_ms - top.cpu_ms) / (MULTI_ROUND_TRIPS - 1)
     budget = top.cpu_ms + (trips - 1) * step
     return f"{run.cpu_ms / budget:.1f}x of {budget:.2f} ({trips})"
 
@@ -513,7 +535,7 @@ def report(
     top: Run | None,
     command: str,
     loads: list[str],
-    multi: Run | None = None,
+    step: float | None = None,
 ) -> str:
     lines = [
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -536,7 +558,7 @@ def report(
             f"| {r.backend} | {r.workers} | {r.what} | {r.concurrency} | {r.rate:.0f} | "
             f"{r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.non2xx} | {r.cpu_ms:.2f} | "
             f"{r.db_ms:.2f} | {r.client_ms:.2f} | {share} | {versus} | "
-            f"{equal_trips(r, top, multi)} |"
+            f"{equal_trips(r, top, step)} |"
         )
     lines.append("")
     for backend, sale in sales.items():
@@ -554,11 +576,11 @@ def report(
 
 async def bench(
     args: argparse.Namespace, tmp: Path
-) -> tuple[list[Run], dict[str, dict], Run | None, list[str], Run | None]:
+) -> tuple[list[Run], dict[str, dict], Run | None, list[str], float | None]:
     runs: list[Run] = []
     sales: dict[str, dict] = {}
     loads: list[str] = []
-    top = multi = None
+    top = step = None
     opts = Options(
         args.duration,
         CONCURRENCY,
@@ -574,11 +596,11 @@ async def bench(
             sales["sqlite"] = sale
     if not args.skip_postgres:
         loads.append(f"postgresql {load_average()}")
-        top = await ceiling(args.duration, tmp)
+        top, *more = await ceiling(args.duration, tmp, CEILING_LOADS)
+        runs += more
+        step = trip_cost(more)
         if not args.skip_balanced_ceiling:
-            runs.append(await ceiling(args.duration, tmp, balanced=True))
-        multi = await ceiling(args.duration, tmp, path="/multi")
-        runs.append(multi)
+            runs += await ceiling(args.duration, tmp, balanced=True)
         if args.ab_lean or args.ab:
             runs += await off_or_on(args.ab or "KASSA_LEAN_ROUTES", opts, tmp)
         else:
@@ -594,7 +616,7 @@ async def bench(
                 url = await asyncio.to_thread(pg_recreate, "kassa_bench")
                 got, _ = await bench_backend("postgresql", url, workers, scale, tmp)
                 runs += got
-    return runs, sales, top, loads, multi
+    return runs, sales, top, loads, step
 
 
 async def off_or_on(setting: str, opts: Options, tmp: Path) -> list[Run]:
@@ -656,12 +678,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kassa-bench-") as name:
         tmp = Path(name)
         try:
-            runs, sales, top, loads, multi = asyncio.run(bench(args, tmp))
+            runs, sales, top, loads, step = asyncio.run(bench(args, tmp))
         except Exception:
             for log in tmp.glob("*.log"):
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
             raise
-    text = report(runs, sales, top, command.strip(), loads, multi)
+    text = report(runs, sales, top, command.strip(), loads, step)
     out = BENCH / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
