@@ -5,10 +5,12 @@
 For each backend (SQLite with one server process, PostgreSQL with two) it starts `kassa serve`
 on a fresh database, creates a bench event through the organiser API, and then, at concurrency
 1, 8 and 32: reserves one random ticket per request for `--duration` seconds, and cancels the
-orders just made, one DELETE each. Then a flash sale: 1,000 buyers at once for 100 tickets,
-which must sell exactly 100. On PostgreSQL it also measures the ceiling from
-../shared/bench/ceiling (the smallest possible reserve, `/cte`) in the same run and prints
-Kassa's share of it. The load generator is wrk (C, one thread), so the client costs little CPU.
+orders just made, one DELETE each; then every face's hot path (bench/faces.py). Then a flash
+sale: `--buyers` (400) buyers at once for 100 tickets, which must sell exactly 100. On
+PostgreSQL it also measures the ceiling from ../shared/bench/ceiling (the smallest possible
+reserve, `/cte`, and `/multi`, its reserve of four round trips) in the same run and prints
+Kassa's share of it, and each operation's CPU against the ceiling's reserve of as many round
+trips. The load generator is wrk (C, one thread), so the client costs little CPU.
 
 Results go to stdout and to bench/results/latest.md (a Markdown table to paste into
 BENCHMARKS.md). Not a test: nothing here passes or fails on speed.
