@@ -33,6 +33,7 @@ PARTIAL_INDEXES = {
     "ix_tickets_vacant": "status = 'vacant'",
     "ix_orders_open_due": "status IN ('executed', 'in_progress')",
     "ix_outbox_pending": "delivered_at IS NULL",
+    "ix_outbox_unsent_ticket_mail": "delivered_at IS NULL AND topic = 'tickets.email'",
     "ix_webhook_deliveries_due": "state = 'pending'",
     "ix_waiting_list_offers": "status = 'offered'",
     "uq_waiting_list_live_email": "status IN ('waiting', 'offered')",
@@ -166,7 +167,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0021_orders_event_number"
+    assert migrate.head() == "0022_outbox_claims_by_id"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -210,6 +211,7 @@ def test_partial_indexes_keep_their_where_clauses(url: str) -> None:
     else:
         # PostgreSQL stores the predicate in its own words; check the substance.
         assert found["ix_outbox_pending"] == "(delivered_at IS NULL)"
+        assert "'tickets.email'" in found["ix_outbox_unsent_ticket_mail"]
         assert "'vacant'" in found["ix_tickets_vacant"]
         assert "'executed'" in found["ix_orders_open_due"]
         assert "'in_progress'" in found["ix_orders_open_due"]
@@ -390,3 +392,70 @@ def test_restaurant_shop_key_detaches_dangling_and_foreign_shops(url: str) -> No
         "foreign": None,
     }
     assert differences(url) == []
+
+
+def test_a_backlog_is_claimed_from_the_pending_indexes_without_a_sort(url: str) -> None:
+    """With a long delivered history ahead of a backlog of due messages (analysed, as a
+    database that has run a while is), the worker's claims of the outbox and of webhook
+    deliveries read their pending indexes in id order, with no sort of the backlog, and a
+    cancel's look for an order's unsent ticket mail takes its own index."""
+    from sqlalchemy import insert
+
+    from kassa.store import journal, webhooks
+    from kassa.store.tables import TICKET_MAIL_TOPIC, outbox, webhook_deliveries
+
+    migrate.upgrade(url)
+    now = datetime.now(UTC)
+    history, backlog = 20_000, 3_000
+
+    def message(n: int) -> dict[str, Any]:
+        return {
+            "topic": TICKET_MAIL_TOPIC if n % 2 else "order.cancelled",
+            "org_id": "o" * 24,
+            "order_id": f"{n:024d}",
+            "payload": {},
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+            "delivered_at": now if n < history else None,
+        }
+
+    def delivery(n: int) -> dict[str, Any]:
+        return {
+            "endpoint_id": "e" * 24,
+            "event_id": n,
+            "topic": "order.cancelled",
+            "payload": {},
+            "state": "delivered" if n < history else "pending",
+            "attempts": 0,
+            "available_at": now,
+            "created_at": now,
+        }
+
+    def plans(conn: Connection) -> list[str]:
+        every = range(history + backlog)
+        conn.execute(insert(outbox), [message(n) for n in every])
+        conn.execute(insert(webhook_deliveries), [delivery(n) for n in every])
+        conn.commit()
+        sqlite = conn.dialect.name == "sqlite"
+        conn.exec_driver_sql("ANALYZE" if sqlite else "ANALYZE outbox, webhook_deliveries")
+        queries = [
+            journal.claim_query(now, 50),
+            webhooks.claim_query(now, 50, skip_locked=not sqlite),
+            journal.unsent_query(f"{history + 1:024d}", TICKET_MAIL_TOPIC),
+        ]
+        explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
+        found = []
+        for query in queries:
+            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+            found.append(" ".join(str(r) for r in conn.exec_driver_sql(f"{explain} {compiled}")))
+        return found
+
+    outbox_claim, deliveries_claim, unsent = on_connection(url, plans)
+    for plan, index in (
+        (outbox_claim, "ix_outbox_pending"),
+        (deliveries_claim, "ix_webhook_deliveries_due"),
+    ):
+        assert index in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+    assert "ix_outbox_unsent_ticket_mail" in unsent, unsent

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.store import raw
@@ -56,6 +56,33 @@ class PendingMessage:
 VOIDED = "voided: "  # how `last_error` begins on a message settled without being sent
 
 
+def claim_query(now: datetime, limit: int) -> Select[Any]:
+    """The oldest due undelivered messages, in id order from `ix_outbox_pending` (no sort of
+    the whole backlog), skipping rows another worker holds."""
+    return (
+        select(outbox)
+        .where(outbox.c.delivered_at.is_(None), outbox.c.available_at <= now)
+        .order_by(outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def unsent_query(order_id: str, topic: str) -> Select[Any]:
+    """`OutboxRepo.unsent`'s read, the topic written into the SQL (a partial index's
+    predicate names it)."""
+    return (
+        select(outbox)
+        .where(
+            outbox.c.order_id == order_id,
+            outbox.c.topic == bindparam("topic", topic, literal_execute=True),
+            outbox.c.delivered_at.is_(None),
+        )
+        .order_by(outbox.c.id)
+        .with_for_update()
+    )
+
+
 def _pending(row: Any) -> PendingMessage:
     return PendingMessage(
         row.id,
@@ -80,27 +107,14 @@ class OutboxRepo:
 
     async def claim(self, now: datetime, limit: int) -> list[PendingMessage]:
         """Due undelivered messages; rows another worker holds are skipped (SKIP LOCKED)."""
-        rows = await self._conn.execute(
-            select(outbox)
-            .where(outbox.c.delivered_at.is_(None), outbox.c.available_at <= now)
-            .order_by(outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        rows = await self._conn.execute(claim_query(now, limit))
         return [_pending(row) for row in rows]
 
     async def unsent(self, order_id: str, topic: str) -> list[PendingMessage]:
-        """The order's messages of `topic` not delivered yet (leased ones too), locked."""
-        rows = await self._conn.execute(
-            select(outbox)
-            .where(
-                outbox.c.order_id == order_id,
-                outbox.c.topic == topic,
-                outbox.c.delivered_at.is_(None),
-            )
-            .order_by(outbox.c.id)
-            .with_for_update()
-        )
+        """The order's messages of `topic` not delivered yet (leased ones too), locked. The
+        topic is written into the SQL, so the ticket mail's are found by their own index
+        (`ix_outbox_unsent_ticket_mail`) however many messages wait to be sent."""
+        rows = await self._conn.execute(unsent_query(order_id, topic))
         return [_pending(row) for row in rows]
 
     async def rewrite(self, message_id: int, payload: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 
 from kassa.core.webhooks import Delivery, Endpoint
 from kassa.store.tables import webhook_deliveries as deliveries
@@ -72,14 +72,7 @@ class WebhookRepo:
         )
 
     async def claim(self, now: datetime, limit: int) -> list[Delivery]:
-        query = (
-            select(deliveries)
-            .where(deliveries.c.state == fixed("pending"), deliveries.c.available_at <= now)
-            .order_by(deliveries.c.id)
-            .limit(limit)
-        )
-        if not self._is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+        query = claim_query(now, limit, skip_locked=not self._is_sqlite)
         return [_delivery(r) for r in await self._conn.execute(query)]
 
     async def lease(self, ids: list[int], until: datetime) -> None:
@@ -133,6 +126,18 @@ class WebhookRepo:
             await self._conn.execute(select(deliveries).where(deliveries.c.id == delivery_id))
         ).first()
         return _delivery(row) if row else None
+
+
+def claim_query(now: datetime, limit: int, *, skip_locked: bool) -> Select[Any]:
+    """The oldest due pending deliveries, in id order from `ix_webhook_deliveries_due` (no
+    sort of the whole backlog); `skip_locked` (PostgreSQL) skips rows another worker holds."""
+    query = (
+        select(deliveries)
+        .where(deliveries.c.state == fixed("pending"), deliveries.c.available_at <= now)
+        .order_by(deliveries.c.id)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 def _endpoint(r: Any) -> Endpoint:
