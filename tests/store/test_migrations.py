@@ -34,6 +34,8 @@ PARTIAL_INDEXES = {
     "ix_orders_open_due": "status IN ('executed', 'in_progress')",
     "ix_outbox_pending": "delivered_at IS NULL",
     "ix_outbox_unsent_ticket_mail": "delivered_at IS NULL AND topic = 'tickets.email'",
+    "ix_loyalty_coupons_free": "handed_out_at IS NULL AND status = 'active'",
+    "ix_loyalty_coupons_device": "handed_out_to IS NOT NULL",
     "ix_webhook_deliveries_due": "state = 'pending'",
     "ix_waiting_list_offers": "status = 'offered'",
     "uq_waiting_list_live_email": "status IN ('waiting', 'offered')",
@@ -167,7 +169,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0022_outbox_claims_by_id"
+    assert migrate.head() == "0023_promo_list_codes"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -459,3 +461,60 @@ def test_a_backlog_is_claimed_from_the_pending_indexes_without_a_sort(url: str) 
         assert index in plan, plan
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
     assert "ix_outbox_unsent_ticket_mail" in unsent, unsent
+
+
+def test_a_promo_list_hands_out_codes_from_its_index_without_a_sort(url: str) -> None:
+    """A list of many free codes (analysed): the next free code is read in hand-out order
+    from the list's index, first in or last in, with no sort of the list, and a device's
+    code is found by the device's index."""
+    from sqlalchemy import insert
+
+    from kassa.core.promo_lists import PromoList
+    from kassa.store.loyalty_codes import free_query, held_query
+    from kassa.store.tables import loyalty_coupons
+
+    migrate.upgrade(url)
+    now = datetime.now(UTC)
+    free, held = 20_000, 2_000
+
+    def code(n: int) -> dict[str, Any]:
+        out = n < held
+        return {
+            "id": f"{n:024d}",
+            "shop_id": "s" * 32,
+            "code": f"CODE{n}",
+            "kind": "fixed",
+            "value": Decimal("100.00"),
+            "issued_by": "list:l1",
+            "status": "active",
+            "expires_at": now,
+            "created_at": now,
+            "list_id": "l1",
+            "handed_out_at": now if out else None,
+            "handed_out_to": f"device-{n}" if out else None,
+        }
+
+    def plans(conn: Connection) -> list[str]:
+        conn.execute(insert(loyalty_coupons), [code(n) for n in range(free + held)])
+        conn.commit()
+        sqlite = conn.dialect.name == "sqlite"
+        conn.exec_driver_sql("ANALYZE" if sqlite else "ANALYZE loyalty_coupons")
+        explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
+        found = []
+        for order in ("fifo", "lifo"):
+            promo_list = PromoList("s" * 32, "l1", "List", "fixed", Decimal(100), order, now)
+            for query in (
+                free_query(promo_list, skip_locked=not sqlite),
+                held_query(promo_list, "device-7"),
+            ):
+                compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+                plan = conn.exec_driver_sql(f"{explain} {compiled}")
+                found.append(" ".join(str(r) for r in plan))
+        return found
+
+    fifo, fifo_held, lifo, lifo_held = on_connection(url, plans)
+    for plan in (fifo, lifo):
+        assert "ix_loyalty_coupons_free" in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+    for plan in (fifo_held, lifo_held):
+        assert "ix_loyalty_coupons_device" in plan, plan

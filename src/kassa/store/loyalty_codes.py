@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy import Row, Select, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kassa.core.cdp_orders import CdpOrder
@@ -18,6 +18,7 @@ from kassa.store.loyalty_tables import (
 )
 from kassa.store.tables import loyalty_coupons
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 
 
 class LoyaltyCodesRepo:
@@ -193,7 +194,7 @@ class LoyaltyCodesRepo:
                 loyalty_coupons.c.shop_id == shop_id,
                 loyalty_coupons.c.list_id == loyalty_promo_lists.c.id,
                 loyalty_coupons.c.handed_out_at.is_(None),
-                loyalty_coupons.c.status == "active",
+                loyalty_coupons.c.status == fixed("active"),
             )
             .scalar_subquery()
         )
@@ -242,32 +243,10 @@ class LoyaltyCodesRepo:
         out (to `device`, which then gets the same code until it is used); None if none is
         left. Concurrent calls never get the same code."""
         if device is not None:
-            held = await self._conn.scalar(
-                select(loyalty_coupons.c.code).where(
-                    loyalty_coupons.c.shop_id == found.shop_id,
-                    loyalty_coupons.c.list_id == found.id,
-                    loyalty_coupons.c.handed_out_to == device,
-                    loyalty_coupons.c.status == "active",
-                )
-            )
+            held = await self._conn.scalar(held_query(found, device))
             if held is not None:
                 return str(held)
-        newest = found.issue_order == "lifo"
-        order = (loyalty_coupons.c.created_at, loyalty_coupons.c.id)
-        query = (
-            select(loyalty_coupons.c.id, loyalty_coupons.c.code)
-            .where(
-                loyalty_coupons.c.shop_id == found.shop_id,
-                loyalty_coupons.c.list_id == found.id,
-                loyalty_coupons.c.handed_out_at.is_(None),
-                loyalty_coupons.c.status == "active",
-            )
-            .order_by(*(c.desc() for c in order) if newest else order)
-            .limit(1)
-        )
-        if not self._is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        row = (await self._conn.execute(query)).first()
+        row = (await self._conn.execute(free_query(found, skip_locked=not self._is_sqlite))).first()
         if row is None:
             return None
         await self._conn.execute(
@@ -298,12 +277,42 @@ class LoyaltyCodesRepo:
                     loyalty_coupons.c.shop_id == found.shop_id,
                     loyalty_coupons.c.list_id == found.id,
                     loyalty_coupons.c.handed_out_at.is_(None),
-                    loyalty_coupons.c.status == "active",
+                    loyalty_coupons.c.status == fixed("active"),
                     loyalty_coupons.c.used_by.is_(None),
                 )
             )
         )
         return done.rowcount or 0
+
+
+def held_query(found: PromoList, device: str) -> Select[Any]:
+    """The list's code `device` holds, from `ix_loyalty_coupons_device`."""
+    return select(loyalty_coupons.c.code).where(
+        loyalty_coupons.c.shop_id == found.shop_id,
+        loyalty_coupons.c.list_id == found.id,
+        loyalty_coupons.c.handed_out_to == device,
+        loyalty_coupons.c.status == "active",
+    )
+
+
+def free_query(found: PromoList, *, skip_locked: bool) -> Select[Any]:
+    """The list's next free code in its hand-out order, read in that order from
+    `ix_loyalty_coupons_free` (a list of 100,000 codes is not sorted at every fetch);
+    `skip_locked` (PostgreSQL) passes over a code another fetch is taking."""
+    order = (loyalty_coupons.c.created_at, loyalty_coupons.c.id)
+    newest = found.issue_order == "lifo"
+    query = (
+        select(loyalty_coupons.c.id, loyalty_coupons.c.code)
+        .where(
+            loyalty_coupons.c.shop_id == found.shop_id,
+            loyalty_coupons.c.list_id == found.id,
+            loyalty_coupons.c.handed_out_at.is_(None),
+            loyalty_coupons.c.status == fixed("active"),  # the index's predicate, as a literal
+        )
+        .order_by(*(c.desc() for c in order) if newest else order)
+        .limit(1)
+    )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 def _list(r: Row[Any]) -> PromoList:

@@ -44,6 +44,7 @@ def partial(name: str, *columns: str, where: str) -> Index:
     return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
+FREE, HELD = "handed_out_at IS NULL AND status = 'active'", "handed_out_to IS NOT NULL"
 # The topic of a done order's ticket mail (`kassa.app.mail_jobs.TICKETS_EMAIL`): a cancel
 # looks for the order's unsent ones, by an index of those rows alone.
 TICKET_MAIL_TOPIC = "tickets.email"
@@ -401,7 +402,9 @@ loyalty_coupons = Table(
     Column("handed_out_at", UTCDateTime),  # when `/promo_codes/fetch` gave it out
     Column("handed_out_to", String(128)),  # the device it is bound to (fetch without secret)
     UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
-    Index("ix_loyalty_coupons_list", "shop_id", "list_id", "handed_out_at"),
+    # A promo-code list's free codes in hand-out order, and the code a device holds.
+    partial("ix_loyalty_coupons_free", "shop_id", "list_id", "created_at", "id", where=FREE),
+    partial("ix_loyalty_coupons_device", "shop_id", "list_id", "handed_out_to", where=HELD),
     Index("ix_loyalty_coupons_used_by", "shop_id", "used_by"),  # an order's coupons, used
     Index("ix_loyalty_coupons_issued_by", "shop_id", "issued_by"),  # and earned
 )
