@@ -224,7 +224,7 @@ class LoyaltyRepo:
         with `figures`, their `Figures` (with `calculation`, also their fulfilled orders
         besides the shop's order `besides` and their referrer; without, only the ledger's
         figures); with `order_id`, the order's ledger rows (`order_rows`) and, with `coupons`,
-        the coupons it used or issued (`coupons_of`, by creation). Read it after the member's
+        the coupons it used or issued (by creation). Read it after the member's
         lock, in a statement of its own (see `kassa.store.loyalty_hot`). The order's rows and
         coupons alone are what `locked_for_cancel` read already: taken from there, once."""
         if identifier is None and member_id is None and not figures and coupons and order_id:
@@ -347,26 +347,6 @@ class LoyaltyRepo:
             )
         ).first()
         return _coupon(row) if row else None
-
-    async def coupons_of(
-        self,
-        shop_id: str,
-        *,
-        issued_by: str | None = None,
-        used_by: str | None = None,
-        member_id: str | None = None,
-    ) -> list[CouponRow]:
-        cond = [loyalty_coupons.c.shop_id == shop_id]
-        if issued_by is not None:
-            cond.append(loyalty_coupons.c.issued_by == issued_by)
-        if used_by is not None:
-            cond.append(loyalty_coupons.c.used_by == used_by)
-        if member_id is not None:
-            cond.append(loyalty_coupons.c.member_id == member_id)
-        rows = await self._conn.execute(
-            select(loyalty_coupons).where(and_(*cond)).order_by(loyalty_coupons.c.created_at)
-        )
-        return [_coupon(r) for r in rows]
 
     async def coupons_named(self, shop_id: str, codes: Sequence[str]) -> list[CouponRow]:
         """The shop's coupons of these codes (exact: as stored), by creation."""
