@@ -44,7 +44,6 @@ def partial(name: str, *columns: str, where: str) -> Index:
     return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
-FREE, HELD = "handed_out_at IS NULL AND status = 'active'", "handed_out_to IS NOT NULL"
 # The topic of a done order's ticket mail (`kassa.app.mail_jobs.TICKETS_EMAIL`): a cancel
 # looks for the order's unsent ones, by an index of those rows alone.
 TICKET_MAIL_TOPIC = "tickets.email"
@@ -384,6 +383,8 @@ loyalty_promo_codes = Table(
     UniqueConstraint("shop_id", "code", name="uq_loyalty_promo_codes_shop_code"),
 )
 
+# A promo-code list's codes: free ones (`/promo_codes/fetch` hands them out), held by a device.
+FREE, HELD = "handed_out_at IS NULL AND status = 'active'", "handed_out_to IS NOT NULL"
 loyalty_coupons = Table(
     "loyalty_coupons",
     metadata,
