@@ -36,6 +36,8 @@ PARTIAL_INDEXES = {
     "ix_outbox_unsent_ticket_mail": "delivered_at IS NULL AND topic = 'tickets.email'",
     "ix_loyalty_coupons_free": "handed_out_at IS NULL AND status = 'active'",
     "ix_loyalty_coupons_device": "handed_out_to IS NOT NULL",
+    "ix_webhook_deliveries_dead": "state = 'dead'",
+    "ix_delivery_orders_kitchen": "status IN ('NEW', 'ACCEPTED_BY_RESTAURANT', 'COOKING', 'READY')",
     "ix_webhook_deliveries_due": "state = 'pending'",
     "ix_waiting_list_offers": "status = 'offered'",
     "uq_waiting_list_live_email": "status IN ('waiting', 'offered')",
@@ -169,7 +171,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0023_promo_list_codes"
+    assert migrate.head() == "0024_reads_of_history"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -518,3 +520,99 @@ def test_a_promo_list_hands_out_codes_from_its_index_without_a_sort(url: str) ->
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
     for plan in (fifo_held, lifo_held):
         assert "ix_loyalty_coupons_device" in plan, plan
+
+
+def test_reads_of_a_long_history_use_their_indexes(url: str) -> None:
+    """Each read below runs often (the kitchen board every 3 s, the worker's purge every pass,
+    the monitoring scrape, the console's pages) over a table that keeps its history: with
+    20,000 rows of history (analysed), each is served by its index, and the two pages read
+    their rows in order from it (no sort of the shop's members or the decided requests)."""
+    from sqlalchemy import insert
+
+    from kassa.app.console import BOARD
+    from kassa.core.selfservice import RequestStatus
+    from kassa.store.delivery import orders_query
+    from kassa.store.idempotency import purge_query
+    from kassa.store.loyalty import members_query
+    from kassa.store.ops import dead_count_query
+    from kassa.store.selfservice import requests_query
+    from kassa.store.selfservice_tables import cancellation_requests
+    from kassa.store.tables import (
+        delivery_orders,
+        idempotency_keys,
+        loyalty_members,
+        loyalty_shops,
+        webhook_deliveries,
+    )
+
+    migrate.upgrade(url)
+    now = datetime.now(UTC)
+    org, shop, n = _organisation(), "s" * 32, 20_000
+
+    def fill(conn: Connection) -> None:
+        conn.execute(insert(organisations), [org])
+        shop_row = {"id": shop, "org_id": org["id"], "name": "S", "secret_hash": "h" * 64}
+        conn.execute(insert(loyalty_shops), [{**shop_row, "program": {}, "created_at": now}])
+        rows: dict[Any, list[dict[str, Any]]] = {
+            delivery_orders: [],
+            idempotency_keys: [],
+            loyalty_members: [],
+            webhook_deliveries: [],
+            cancellation_requests: [],
+        }
+        for i in range(n):
+            rows[delivery_orders].append(
+                {"id": f"{i:024d}", "org_id": org["id"], "restaurant_id": "r", "eats_id": f"{i}"}
+                | {"discriminator": "yandex", "status": "DELIVERED" if i > 20 else "NEW"}
+                | {"request": {}, "lines": [], "dropped": [], "created_at": now, "updated_at": now}
+            )
+            rows[idempotency_keys].append(
+                {"scope": "s", "key": f"k{i}", "fingerprint": "f", "state": "done"}
+                | {"created_at": now}
+            )
+            rows[loyalty_members].append(
+                {"id": f"{i:024d}", "shop_id": shop, "identifier": f"{i:011d}"}
+                | {"referral_code": f"R{i}", "created_at": now}
+            )
+            rows[webhook_deliveries].append(
+                {"endpoint_id": "e" * 24, "event_id": i, "topic": "order.cancelled"}
+                | {"payload": {}, "state": "dead" if i < 5 else "delivered", "attempts": 1}
+                | {"available_at": now, "created_at": now}
+            )
+            rows[cancellation_requests].append(
+                {"id": f"{i:024d}", "order_id": f"{i:024d}", "org_id": org["id"]}
+                | {"event_id": "e" * 24, "tickets": [], "status": "approved"}
+                | {"requested_at": now}
+            )
+        for table, values in rows.items():
+            conn.execute(insert(table), values)
+        conn.commit()
+        conn.exec_driver_sql("ANALYZE")
+
+    def plans(conn: Connection) -> list[str]:
+        fill(conn)
+        explain = "EXPLAIN QUERY PLAN" if conn.dialect.name == "sqlite" else "EXPLAIN"
+        decided = [RequestStatus.APPROVED, RequestStatus.DECLINED]
+        queries = [
+            orders_query(org["id"], BOARD),
+            purge_query(datetime(2000, 1, 1, tzinfo=UTC), 500),
+            dead_count_query(),
+            members_query(shop, offset=0, limit=25),
+            requests_query(org["id"], decided, 100),
+        ]
+        found = []
+        for query in queries:
+            compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+            found.append(" ".join(str(r) for r in conn.exec_driver_sql(f"{explain} {compiled}")))
+        return found
+
+    board, purge, dead, members, decided = on_connection(url, plans)
+    assert "ix_delivery_orders_kitchen" in board, board
+    assert "ix_idempotency_keys_created" in purge, purge
+    assert "ix_webhook_deliveries_dead" in dead, dead
+    for plan, index in (
+        (members, "ix_loyalty_members_shop_created"),
+        (decided, "ix_cancellation_requests_org_requested"),
+    ):
+        assert index in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan

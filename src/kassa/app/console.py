@@ -15,7 +15,7 @@ from kassa.app.operators import principal
 from kassa.core.audit import AuditEntry
 from kassa.core.catalog import Event
 from kassa.core.console import DayPoint, OrderFilter, OrderRow, SetCounts
-from kassa.core.delivery import DeliveryOrder, Restaurant, Status
+from kassa.core.delivery import KITCHEN, DeliveryOrder, Restaurant, Status
 from kassa.core.errors import ActionForbidden, EventNotFound, LoyaltyNotFound, OrderNotFound
 from kassa.core.loyalty_orders import LedgerRow, LoyaltyOrder, Member, Shop
 from kassa.core.operators import Operator
@@ -315,7 +315,7 @@ async def loyalty_overview(
 
 
 # The kitchen board's columns, and the step each card's button takes.
-BOARD = (Status.NEW, Status.ACCEPTED, Status.COOKING, Status.READY)
+BOARD = KITCHEN
 NEXT_STEP = {
     Status.NEW: Status.ACCEPTED,
     Status.ACCEPTED: Status.COOKING,

@@ -60,6 +60,8 @@ class Status(StrEnum):
 
 
 FLOW = (Status.NEW, Status.ACCEPTED, Status.COOKING, Status.READY, Status.TAKEN, Status.DELIVERED)
+# The restaurant's own steps: the orders in the kitchen (the console's kitchen board).
+KITCHEN = FLOW[:4]
 BY_RESTAURANT = frozenset({Status.ACCEPTED, Status.COOKING, Status.READY})
 BY_AGGREGATOR = frozenset({Status.TAKEN, Status.DELIVERED, Status.CANCELLED})
 FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})

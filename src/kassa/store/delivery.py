@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Row, Select, delete, insert, select, update
 
 from kassa.core.delivery import Client, DeliveryOrder, Line, MenuItem, Restaurant, Status
 from kassa.core.loyalty_orders import Shop
@@ -19,6 +19,7 @@ from kassa.store.tables import (
     restaurants,
 )
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 
 
 class DeliveryRepo:
@@ -173,13 +174,18 @@ class DeliveryRepo:
         return await hot.by_eats_id(self._conn, org_id, eats_id)
 
     async def orders_of(self, org_id: str, statuses: Sequence[Status] = ()) -> list[DeliveryOrder]:
-        cond = [delivery_orders.c.org_id == org_id]
-        if statuses:
-            cond.append(delivery_orders.c.status.in_([s.value for s in statuses]))
-        rows = await self._conn.execute(
-            select(delivery_orders).where(and_(*cond)).order_by(delivery_orders.c.created_at.desc())
-        )
+        rows = await self._conn.execute(orders_query(org_id, statuses))
         return [_order(r) for r in rows]
+
+
+def orders_query(org_id: str, statuses: Sequence[Status] = ()) -> Select[Any]:
+    """The organisation's orders (in these statuses), newest first. The statuses are written
+    into the SQL (they are the code's own), so the kitchen's (`KITCHEN`, or any of them on
+    PostgreSQL) are found by `ix_delivery_orders_kitchen`, not among the whole history."""
+    query = select(delivery_orders).where(delivery_orders.c.org_id == org_id)
+    if statuses:
+        query = query.where(delivery_orders.c.status.in_([fixed(s.value) for s in statuses]))
+    return query.order_by(delivery_orders.c.created_at.desc())
 
 
 def _milli(quantity: Decimal | None) -> int | None:

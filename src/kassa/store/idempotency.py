@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import ReturningDelete
 
 from kassa.store.tables import idempotency_keys as keys
 from kassa.store.tx import Tx
@@ -61,18 +63,22 @@ class IdempotencyRepo:
     async def purge(self, before: datetime, limit: int) -> int:
         """Delete up to `limit` keys made before `before`; returns how many went. Rows another
         transaction holds are skipped (PostgreSQL), so concurrent purges never queue."""
-        # MATERIALIZED: the limited pick runs once (see InventoryRepo.claim_random).
-        oldest = (
-            select(keys.c.scope, keys.c.key)
-            .where(keys.c.created_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("oldest")
-            .prefix_with("MATERIALIZED")
-        )
-        picked = select(oldest.c.scope, oldest.c.key)
-        # RETURNING, not rowcount: SQLite's driver reports -1 for a statement led by WITH.
-        gone = await self._conn.execute(
-            delete(keys).where(tuple_(keys.c.scope, keys.c.key).in_(picked)).returning(keys.c.key)
-        )
+        gone = await self._conn.execute(purge_query(before, limit))
         return len(gone.all())
+
+
+def purge_query(before: datetime, limit: int) -> ReturningDelete[Any]:
+    """`IdempotencyRepo.purge`'s one statement: the oldest keys found by
+    `ix_idempotency_keys_created` (the table is not scanned at every pass of the worker)."""
+    # MATERIALIZED: the limited pick runs once (see InventoryRepo.claim_random).
+    oldest = (
+        select(keys.c.scope, keys.c.key)
+        .where(keys.c.created_at < before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("oldest")
+        .prefix_with("MATERIALIZED")
+    )
+    picked = select(oldest.c.scope, oldest.c.key)
+    # RETURNING, not rowcount: SQLite's driver reports -1 for a statement led by WITH.
+    return delete(keys).where(tuple_(keys.c.scope, keys.c.key).in_(picked)).returning(keys.c.key)

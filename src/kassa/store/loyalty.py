@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, literal, select, update
+from sqlalchemy import Row, Select, and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kassa.core.errors import LoyaltyInvalid
@@ -136,13 +136,7 @@ class LoyaltyRepo:
 
     async def members_of(self, shop_id: str, *, offset: int, limit: int) -> list[Member]:
         """A page of the shop's members, newest first."""
-        rows = await self._conn.execute(
-            select(loyalty_members)
-            .where(loyalty_members.c.shop_id == shop_id)
-            .order_by(loyalty_members.c.created_at.desc(), loyalty_members.c.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+        rows = await self._conn.execute(members_query(shop_id, offset=offset, limit=limit))
         return [_member(r) for r in rows]
 
     async def identifiers(self, member_ids: Sequence[str]) -> dict[str, str]:
@@ -550,3 +544,15 @@ def _order_row(o: LoyaltyOrder) -> dict[str, Any]:
         "created_at": o.created_at,
         "updated_at": o.updated_at,
     }
+
+
+def members_query(shop_id: str, *, offset: int, limit: int) -> Select[Any]:
+    """A page of the shop's members, newest first, read in that order from
+    `ix_loyalty_members_shop_created` (no sort of the whole shop)."""
+    return (
+        select(loyalty_members)
+        .where(loyalty_members.c.shop_id == shop_id)
+        .order_by(loyalty_members.c.created_at.desc(), loyalty_members.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )

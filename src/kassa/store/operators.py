@@ -7,9 +7,9 @@ from sqlalchemy.exc import DBAPIError
 
 from kassa.core.errors import OperatorBusy
 from kassa.core.operators import Operator, Session
+from kassa.store.operator_tables import operator_sessions as sessions
+from kassa.store.operator_tables import operators
 from kassa.store.orders import LOCK_NOT_AVAILABLE
-from kassa.store.tables import operator_sessions as sessions
-from kassa.store.tables import operators
 from kassa.store.tx import Tx
 from kassa.store.types import UTCDateTime
 

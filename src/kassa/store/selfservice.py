@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -105,12 +105,7 @@ class SelfServiceRepo:
     async def requests(
         self, org_id: str, statuses: Sequence[RequestStatus], limit: int = 100
     ) -> list[CancellationRequest]:
-        rows = await self._conn.execute(
-            select(cancellation_requests)
-            .where(_r.org_id == org_id, _r.status.in_([s.value for s in statuses]))
-            .order_by(_r.requested_at.desc(), _r.id.desc())
-            .limit(limit)
-        )
+        rows = await self._conn.execute(requests_query(org_id, statuses, limit))
         return [_request(row) for row in rows]
 
     async def decide(
@@ -138,4 +133,15 @@ def _request(row: Any) -> CancellationRequest:
         decided_at=row.decided_at,
         decided_by=row.decided_by,
         decision_reason=row.decision_reason,
+    )
+
+
+def requests_query(org_id: str, statuses: Sequence[RequestStatus], limit: int) -> Select[Any]:
+    """The organisation's requests in these statuses, newest first, read in that order from
+    `ix_cancellation_requests_org_requested` (the decided ones are not sorted whole)."""
+    return (
+        select(cancellation_requests)
+        .where(_r.org_id == org_id, _r.status.in_([s.value for s in statuses]))
+        .order_by(_r.requested_at.desc(), _r.id.desc())
+        .limit(limit)
     )

@@ -43,5 +43,6 @@ cancellation_requests = Table(
     Column("decided_by", String(320)),
     Column("decision_reason", String(500)),
     Index("ix_cancellation_requests_org_status", "org_id", "status"),
+    Index("ix_cancellation_requests_org_requested", "org_id", "requested_at", "id"),  # decided
     Index("ix_cancellation_requests_order", "order_id"),
 )

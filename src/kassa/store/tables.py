@@ -18,6 +18,7 @@ from sqlalchemy import (
     text,
 )
 
+from kassa.core.delivery import KITCHEN
 from kassa.store.types import (
     BuyerEmail,
     BuyerPhone,
@@ -323,6 +324,7 @@ loyalty_members = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("shop_id", "identifier", name="uq_loyalty_members_shop_identifier"),
     UniqueConstraint("shop_id", "referral_code", name="uq_loyalty_members_shop_referral"),
+    Index("ix_loyalty_members_shop_created", "shop_id", "created_at", "id"),  # console's pages
 )
 
 # Bonuses, stickers and certificate balances: append-only. A cancel appends reversing rows.
@@ -481,6 +483,7 @@ menu_items = Table(
     Column("stock_milli", BigInteger),
 )
 
+IN_KITCHEN = f"status IN ({', '.join(repr(s.value) for s in KITCHEN)})"
 delivery_orders = Table(
     "delivery_orders",
     metadata,
@@ -500,6 +503,8 @@ delivery_orders = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("org_id", "eats_id", name="uq_delivery_orders_org_eats"),
     Index("ix_delivery_orders_org_created", "org_id", "created_at"),
+    # The orders in the kitchen (the console's board reads them every 3 s), not the history.
+    partial("ix_delivery_orders_kitchen", "org_id", "created_at", where=IN_KITCHEN),
 )
 # The console searches orders by buyer: expression indexes on the same SQL the search uses.
 Index("ix_orders_buyer_email", orders.c.org_id, BuyerEmail(orders.c.customer))
@@ -522,6 +527,7 @@ idempotency_keys = Table(
     Column("content_type", String(100)),
     Column("body", LargeBinary),
     Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_idempotency_keys_created", "created_at"),  # the worker's purge of old keys
 )
 
 # Registered webhook endpoints of an organisation (its shops and restaurants are its own),
@@ -556,43 +562,13 @@ webhook_deliveries = Table(
     UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
     # Claimed as the outbox is, in id order from here.
     partial("ix_webhook_deliveries_due", "id", "available_at", where="state = 'pending'"),
-)
-
-# Operator console: people who sign in with a password (argon2 hash only), each in one
-# organisation, optionally narrowed to one restaurant or loyalty shop of it.
-operators = Table(
-    "operators",
-    metadata,
-    Column("id", Id, primary_key=True),
-    Column("org_id", Id, ForeignKey("organisations.id"), nullable=False),
-    Column("email", String(254), nullable=False, unique=True),  # lowercased
-    Column("name", String(200), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("role", String(16), nullable=False),  # viewer | operator | admin
-    Column("restaurant_id", String(64)),
-    Column("shop_id", String(32)),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("disabled_at", UTCDateTime),
-    # Wrong passwords in a row; at the limit the account locks for a while (no guessing).
-    Column("failed_sign_ins", Integer, nullable=False, default=0),
-    Column("locked_until", UTCDateTime),
-)
-
-# A signed-in browser: the cookie carries a random token, only its hash is stored.
-operator_sessions = Table(
-    "operator_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("operator_id", Id, nullable=False),
-    Column("csrf", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Index("ix_operator_sessions_operator", "operator_id"),
+    partial("ix_webhook_deliveries_dead", "endpoint_id", "id", where="state = 'dead'"),
 )
 
 # The loyalty face's side services live in a module of their own, on this same metadata.
 from kassa.store import eventcancel_tables as _eventcancel_tables  # noqa: E402, F401
 from kassa.store import loyalty_tables as _loyalty_tables  # noqa: E402, F401
+from kassa.store import operator_tables as _operator_tables  # noqa: E402, F401
 from kassa.store import policy_tables as _policy_tables  # noqa: E402, F401
 from kassa.store import promocode_tables as _promocode_tables  # noqa: E402, F401
 from kassa.store import selfservice_tables as _selfservice_tables  # noqa: E402, F401
