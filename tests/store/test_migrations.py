@@ -171,7 +171,7 @@ def index_predicates(url: str) -> dict[str, str]:
 
 
 def test_head_is_the_newest_revision() -> None:
-    assert migrate.head() == "0024_reads_of_history"
+    assert migrate.head() == "0025_audit_org"
 
 
 def test_upgrade_from_empty_reaches_head(url: str) -> None:
@@ -616,3 +616,127 @@ def test_reads_of_a_long_history_use_their_indexes(url: str) -> None:
     ):
         assert index in plan, plan
         assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_dashboard_reads_one_organisations_period_from_the_audit_index(url: str) -> None:
+    """An organisation with a long history of audit rows (analysed): the dashboard's day by
+    day counts of a recent period read that organisation's rows of the period from
+    `ix_audit_log_org_at`, not every row of every order it ever had."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from kassa.core.console import OrderFilter
+    from kassa.store.console import ConsoleRepo
+    from kassa.store.tables import audit_log
+
+    migrate.upgrade(url)
+    now = datetime.now(UTC)
+    org = _organisation()["id"]
+
+    def row(n: int) -> dict[str, Any]:
+        return {
+            "order_id": f"{n:024d}",
+            "org_id": org if n % 4 else "another-org",
+            "at": now - timedelta(days=400 if n > 40 else 1),
+            "actor": "seller",
+            "action": "order.done",
+            "from_status": "executed",
+            "to_status": "done",
+            "details": {},
+        }
+
+    def plan(conn: Connection) -> str:
+        conn.execute(insert(audit_log), [row(n) for n in range(20_000)])
+        conn.commit()
+        sqlite = conn.dialect.name == "sqlite"
+        conn.exec_driver_sql("ANALYZE" if sqlite else "ANALYZE audit_log")
+        query = ConsoleRepo(None, is_sqlite=sqlite).daily_query(  # type: ignore[arg-type]
+            OrderFilter(org), now - timedelta(days=30)
+        )
+        compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN" if sqlite else "EXPLAIN"
+        return " ".join(str(r) for r in conn.exec_driver_sql(f"{explain} {compiled}"))
+
+    found = on_connection(url, plan)
+    assert "ix_audit_log_org_at" in found, found
+
+
+def test_audit_rows_take_their_orders_organisation(url: str) -> None:
+    """0025 gives the audit rows already there their order's organisation: a ticket order's,
+    a delivery order's, a loyalty order's shop's; a row whose order is nowhere keeps none."""
+    from sqlalchemy import insert, select
+
+    from kassa.store.tables import (
+        audit_log,
+        delivery_orders,
+        events,
+        loyalty_orders,
+        loyalty_shops,
+        orders,
+    )
+
+    migrate.upgrade(url, "0024_reads_of_history")
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+
+    def seed(conn: Connection) -> None:
+        for org in ("org_a", "org_b"):
+            conn.execute(insert(organisations), [{**_organisation(), "id": org}])
+        conn.execute(
+            insert(events),
+            [
+                {"id": "event", "org_id": "org_a", "title": "E", "starts_at": now}
+                | {"ends_at": now, "timezone": "UTC", "status": "public", **stamps}
+            ],
+        )
+        conn.execute(
+            insert(orders),
+            [
+                {"id": "ticket", "event_id": "event", "org_id": "org_a", "vendor_id": "org_a"}
+                | {"status": "done", "origin": "api", "customer": {}, "payment": {}}
+                | {"reserved_till": now, **stamps}
+            ],
+        )
+        conn.execute(
+            insert(delivery_orders),
+            [
+                {"id": "delivery", "org_id": "org_b", "restaurant_id": "r", "eats_id": "1"}
+                | {"discriminator": "yandex", "status": "NEW", "request": {}, "lines": []}
+                | {"dropped": [], **stamps}
+            ],
+        )
+        conn.execute(
+            insert(loyalty_shops),
+            [
+                {"id": "shop", "org_id": "org_b", "name": "S", "secret_hash": "h", "program": {}}
+                | {"created_at": now}
+            ],
+        )
+        conn.execute(
+            insert(loyalty_orders),
+            [
+                {"id": "loyalty", "shop_id": "shop", "order_id": "B-1", "status": "applied"}
+                | {"request": {}, "result": {}, **stamps}
+            ],
+        )
+        entry = {"at": now, "actor": "a", "action": "order.done", "details": {}}
+        conn.execute(
+            insert(audit_log),
+            [{"order_id": o, **entry} for o in ("ticket", "delivery", "loyalty", "nowhere")],
+        )
+        conn.commit()
+
+    on_connection(url, seed)
+    migrate.upgrade(url)
+
+    def found(conn: Connection) -> dict[str, str | None]:
+        rows = conn.execute(select(audit_log.c.order_id, audit_log.c.org_id)).all()
+        return {row[0]: row[1] for row in rows}
+
+    assert on_connection(url, found) == {
+        "ticket": "org_a",
+        "delivery": "org_b",
+        "loyalty": "org_b",
+        "nowhere": None,
+    }

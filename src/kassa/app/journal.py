@@ -66,6 +66,7 @@ def entries(
     """What `record` writes: the audit entry, and the outbox message if `action` is published."""
     audit = AuditEntry(
         order_id=order.id,
+        org_id=order.org_id,
         at=now,
         actor=actor,
         action=action,
@@ -129,6 +130,7 @@ async def record_event(
     await uow.audit.append(
         AuditEntry(
             order_id=order_id,
+            org_id=org_id,
             at=now,
             actor=actor,
             action=action,

@@ -10,6 +10,7 @@ class AuditEntry:
     """One state change of an order: who, when, what, why."""
 
     order_id: str
+    org_id: str | None  # the order's organisation (None only on rows older than the column)
     at: datetime
     actor: str
     action: str

@@ -298,6 +298,14 @@ class ConsoleRepo:
             parts.append(query)
         return union_all(*parts).subquery()
 
+    def _audit_of(self, scope: OrderFilter) -> list[ColumnElement[bool]]:
+        """The scope's audit rows: the organisation's, by `ix_audit_log_org_at` with the time
+        (not among every order it ever had); of those, a restaurant's or a shop's orders."""
+        cond = [audit_log.c.org_id == scope.org_id]
+        if scope.restaurant_id is not None or scope.shop_id is not None:
+            cond.append(audit_log.c.order_id.in_(select(self._org_orders(scope).c.id)))
+        return cond
+
     def _day(self, column: Any) -> Any:
         return (
             func.substr(column, 1, 10)
@@ -307,7 +315,11 @@ class ConsoleRepo:
 
     async def daily(self, scope: OrderFilter, since: datetime) -> dict[str, tuple[int, int]]:
         """Per UTC day: orders that reached done (sold) and orders cancelled or expired."""
-        ids = self._org_orders(scope)
+        rows = await self._conn.execute(self.daily_query(scope, since))
+        return {str(r.day): (int(r.sales), int(r.gone)) for r in rows}
+
+    def daily_query(self, scope: OrderFilter, since: datetime) -> Select[Any]:
+        """`daily`'s one statement."""
         moved = or_(
             audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
         )
@@ -317,21 +329,19 @@ class ConsoleRepo:
             audit_log.c.action == "order.partially_canceled",
         )
         day = self._day(audit_log.c.at).label("day")
-        rows = await self._conn.execute(
+        return (
             select(
                 day,
                 func.sum(case((done, 1), else_=0)).label("sales"),
                 func.sum(case((gone, 1), else_=0)).label("gone"),
             )
-            .where(audit_log.c.order_id.in_(select(ids.c.id)), audit_log.c.at >= since)
+            .where(*self._audit_of(scope), audit_log.c.at >= since)
             .where(or_(done, gone))
             .group_by(day)
         )
-        return {str(r.day): (int(r.sales), int(r.gone)) for r in rows}
 
     async def cancel_reasons(self, scope: OrderFilter, since: datetime) -> list[tuple[str, int]]:
         """Cancellations by reason (the code before any free text), most frequent first."""
-        ids = self._org_orders(scope)
         moved = or_(
             audit_log.c.from_status.is_(None), audit_log.c.from_status != audit_log.c.to_status
         )
@@ -341,7 +351,7 @@ class ConsoleRepo:
         )
         rows = await self._conn.execute(
             select(audit_log.c.reason, audit_log.c.to_status, audit_log.c.actor).where(
-                audit_log.c.order_id.in_(select(ids.c.id)), audit_log.c.at >= since, gone
+                *self._audit_of(scope), audit_log.c.at >= since, gone
             )
         )
         counts: dict[str, int] = {}

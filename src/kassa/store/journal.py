@@ -28,6 +28,7 @@ class AuditRepo:
         return [
             AuditEntry(
                 order_id=row.order_id,
+                org_id=row.org_id,
                 at=row.at,
                 actor=row.actor,
                 action=row.action,
