@@ -523,9 +523,7 @@ def equal_trips(run: Run, top: Run | None, step: float | None) -> str:
     figure is missing."""
     name = run.what.split(" (", 1)[0]  # an A/B run's name ends in " (SETTING=value)"
     trips = ROUND_TRIPS.get(name, ("", 0))[1]
-    if run.backend != "postgresql" or top is None or not top.cpu_ms or step is None:
-        return ""
-    if not trips:
+    if run.backend != "postgresql" or not (top and top.cpu_ms and trips) or step is None:
         return ""
     budget = top.cpu_ms + (trips - 1) * step
     return f"{run.cpu_ms / budget:.1f}x of {budget:.2f} ({trips})"

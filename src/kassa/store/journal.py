@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, select, update
 
 from kassa.core.audit import AuditEntry, OutboxMessage
 from kassa.store import raw
 from kassa.store.tables import audit_log, outbox
 from kassa.store.tx import Tx
+from kassa.store.types import fixed
 
 
 class AuditRepo:
@@ -76,7 +77,7 @@ def unsent_query(order_id: str, topic: str) -> Select[Any]:
         select(outbox)
         .where(
             outbox.c.order_id == order_id,
-            outbox.c.topic == bindparam("topic", topic, literal_execute=True),
+            outbox.c.topic == fixed(topic),
             outbox.c.delivered_at.is_(None),
         )
         .order_by(outbox.c.id)

@@ -40,9 +40,10 @@ Id = String(24)
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def partial(name: str, *columns: str, where: str) -> Index:
+def partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
     """An index of only the rows `where` holds, on both databases."""
-    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+    clause = text(where)
+    return Index(name, *columns, unique=unique, postgresql_where=clause, sqlite_where=clause)
 
 
 # The topic of a done order's ticket mail (`kassa.app.mail_jobs.TICKETS_EMAIL`): a cancel
@@ -388,7 +389,7 @@ loyalty_promo_codes = Table(
 )
 
 # A promo-code list's codes: free ones (`/promo_codes/fetch` hands them out), held by a device.
-FREE, HELD = "handed_out_at IS NULL AND status = 'active'", "handed_out_to IS NOT NULL"
+_FREE_CODE, _HELD_CODE = "handed_out_at IS NULL AND status = 'active'", "handed_out_to IS NOT NULL"
 loyalty_coupons = Table(
     "loyalty_coupons",
     metadata,
@@ -408,8 +409,8 @@ loyalty_coupons = Table(
     Column("handed_out_to", String(128)),  # the device it is bound to (fetch without secret)
     UniqueConstraint("shop_id", "code", name="uq_loyalty_coupons_shop_code"),
     # A promo-code list's free codes in hand-out order, and the code a device holds.
-    partial("ix_loyalty_coupons_free", "shop_id", "list_id", "created_at", "id", where=FREE),
-    partial("ix_loyalty_coupons_device", "shop_id", "list_id", "handed_out_to", where=HELD),
+    partial("ix_loyalty_coupons_free", "shop_id", "list_id", "created_at", "id", where=_FREE_CODE),
+    partial("ix_loyalty_coupons_device", "shop_id", "list_id", "handed_out_to", where=_HELD_CODE),
     Index("ix_loyalty_coupons_used_by", "shop_id", "used_by"),  # an order's coupons, used
     Index("ix_loyalty_coupons_issued_by", "shop_id", "issued_by"),  # and earned
 )
@@ -485,7 +486,7 @@ menu_items = Table(
     Column("stock_milli", BigInteger),
 )
 
-IN_KITCHEN = f"status IN ({', '.join(repr(s.value) for s in KITCHEN)})"
+_IN_KITCHEN = f"status IN ({', '.join(repr(s.value) for s in KITCHEN)})"
 delivery_orders = Table(
     "delivery_orders",
     metadata,
@@ -506,7 +507,7 @@ delivery_orders = Table(
     UniqueConstraint("org_id", "eats_id", name="uq_delivery_orders_org_eats"),
     Index("ix_delivery_orders_org_created", "org_id", "created_at"),
     # The orders in the kitchen (the console's board reads them every 3 s), not the history.
-    partial("ix_delivery_orders_kitchen", "org_id", "created_at", where=IN_KITCHEN),
+    partial("ix_delivery_orders_kitchen", "org_id", "created_at", where=_IN_KITCHEN),
 )
 # The console searches orders by buyer: expression indexes on the same SQL the search uses.
 Index("ix_orders_buyer_email", orders.c.org_id, BuyerEmail(orders.c.customer))

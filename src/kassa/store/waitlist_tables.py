@@ -3,9 +3,9 @@
 Tickets offered to an entry stay in `tickets` with status `offered` (no order): the sale's
 claim takes `vacant` rows only, so nobody else can take them. The entry lists them."""
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table
 
-from kassa.store.tables import Id, metadata
+from kassa.store.tables import Id, metadata, partial
 from kassa.store.types import UTCDateTime
 
 waiting_list = Table(
@@ -31,19 +31,13 @@ waiting_list = Table(
     Index("ix_waiting_list_set", "set_id", "status", "created_at"),
     Index("ix_waiting_list_event", "event_id"),
     # The worker's scan for offers whose hold ran out.
-    Index(
-        "ix_waiting_list_offers",
-        "offer_expires_at",
-        postgresql_where=text("status = 'offered'"),
-        sqlite_where=text("status = 'offered'"),
-    ),
+    partial("ix_waiting_list_offers", "offer_expires_at", where="status = 'offered'"),
     # One live entry per e-mail and set.
-    Index(
+    partial(
         "uq_waiting_list_live_email",
         "set_id",
         "email",
+        where="status IN ('waiting', 'offered')",
         unique=True,
-        postgresql_where=text("status IN ('waiting', 'offered')"),
-        sqlite_where=text("status IN ('waiting', 'offered')"),
     ),
 )

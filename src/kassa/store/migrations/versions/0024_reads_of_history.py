@@ -33,8 +33,6 @@ INDEXES = (
 )
 DEAD = "state = 'dead'"
 KITCHEN = "status IN ('NEW', 'ACCEPTED_BY_RESTAURANT', 'COOKING', 'READY')"
-
-
 PARTIAL = (
     ("ix_delivery_orders_kitchen", "delivery_orders", ["org_id", "created_at"], KITCHEN),
     ("ix_webhook_deliveries_dead", "webhook_deliveries", ["endpoint_id", "id"], DEAD),
